@@ -1,0 +1,65 @@
+# Everyst: `make run` starts hub + local agent + dashboard; `make test` runs the whole suite.
+SHELL := /bin/bash
+PY ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+GEN := gen/everyst/agent/v1
+PROTO := protos/everyst/agent/v1/agent.proto
+STAMP := $(VENV)/.installed
+FRONT := frontend/dist/index.html
+
+.PHONY: run test bench gen install frontend lint typecheck dist clean system-deps
+
+$(BIN)/python:
+	$(PY) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip setuptools wheel
+
+# Generated protobuf/gRPC code (+ .pyi stubs), never edited by hand.
+$(GEN)/agent_pb2.py: $(PROTO) | $(BIN)/python
+	$(BIN)/pip install -q "grpcio-tools>=1.66" "mypy-protobuf>=3.6"
+	mkdir -p $(GEN)
+	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/python -m grpc_tools.protoc -I protos --python_out=gen --pyi_out=gen \
+		--grpc_python_out=gen --mypy_grpc_out=gen $(PROTO)
+	for d in gen/everyst gen/everyst/agent gen/everyst/agent/v1; do touch $$d/__init__.py; done
+
+gen: $(GEN)/agent_pb2.py
+
+$(STAMP): pyproject.toml $(GEN)/agent_pb2.py
+	$(BIN)/pip install -q -e ".[agent,hub,dev]"
+	touch $(STAMP)
+
+install: $(STAMP)
+
+$(FRONT): $(shell find frontend/src -type f 2>/dev/null) frontend/package.json frontend/index.html
+	cd frontend && (npm ci --no-audit --no-fund --loglevel=error || npm install --no-audit --no-fund --loglevel=error)
+	cd frontend && npm run build
+
+frontend: $(FRONT)
+
+run: install frontend
+	$(BIN)/everyst-hub run
+
+# Debian packages the tests drive for real (browser, nmap, iproute2 for namespaces).
+system-deps:
+	@missing=""; for p in chromium nmap iproute2 prometheus-node-exporter; do \
+		dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then echo "installing Debian packages:$$missing"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; fi
+
+test: install frontend system-deps
+	$(BIN)/ruff check hub agent tests
+	$(BIN)/pytest $(PYTEST_ARGS)
+
+bench: install frontend system-deps
+	$(BIN)/python -m tests.bench.run
+
+lint: install
+	$(BIN)/ruff check hub agent tests
+	$(BIN)/mypy hub/everyst_hub agent/everyst_agent
+
+dist: gen
+	$(BIN)/pip install -q build
+	$(BIN)/python -m build --wheel --outdir dist .
+
+clean:
+	rm -rf $(VENV) gen frontend/dist frontend/node_modules dist var

@@ -1,0 +1,3 @@
+from everyst_hub.cli import main
+
+main()

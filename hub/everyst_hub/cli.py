@@ -1,0 +1,21 @@
+"""`everyst-hub`: the hub's command line (Django management commands, settings preset)."""
+
+from __future__ import annotations
+
+import os
+import sys
+
+
+def main() -> None:
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "everyst_hub.config.settings")
+    if "serve" in sys.argv[1:2]:
+        # Twisted's asyncio reactor must be installed before anything imports twisted.
+        import daphne.server  # noqa: F401
+
+    from django.core.management import execute_from_command_line
+
+    execute_from_command_line(sys.argv)
+
+
+if __name__ == "__main__":
+    main()

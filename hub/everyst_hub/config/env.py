@@ -1,0 +1,78 @@
+"""Typed readers for settings that come from the environment.
+
+Every reader fails fast with a message that names the variable and says how to fix it, so a
+bad deployment dies at start-up instead of misbehaving later.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+
+class ConfigError(RuntimeError):
+    """A setting in the environment is missing or malformed."""
+
+
+def _raw(name: str) -> str | None:
+    """The variable's value, or the content of the file named by `<name>_FILE` (for secrets)."""
+    value = os.environ.get(name)
+    file_path = os.environ.get(f"{name}_FILE")
+    if value is not None and file_path:
+        raise ConfigError(f"{name} and {name}_FILE are both set: keep only one of them.")
+    if file_path:
+        try:
+            return Path(file_path).read_text().strip()
+        except OSError as exc:
+            raise ConfigError(f"{name}_FILE={file_path!r} cannot be read: {exc.strerror}.") from exc
+    return value
+
+
+def env_str(name: str, default: str) -> str:
+    value = _raw(name)
+    return default if value is None or value == "" else value
+
+
+def env_bool(name: str, default: bool) -> bool:
+    value = _raw(name)
+    if value is None or value == "":
+        return default
+    lowered = value.strip().lower()
+    if lowered in {"1", "true", "yes", "on"}:
+        return True
+    if lowered in {"0", "false", "no", "off"}:
+        return False
+    raise ConfigError(f"{name}={value!r} is not a boolean: use true or false.")
+
+
+def env_int(name: str, default: int, *, minimum: int | None = None, maximum: int | None = None) -> int:
+    value = _raw(name)
+    if value is None or value == "":
+        return default
+    try:
+        number = int(value)
+    except ValueError as exc:
+        raise ConfigError(f"{name}={value!r} is not a whole number.") from exc
+    if minimum is not None and number < minimum or maximum is not None and number > maximum:
+        raise ConfigError(f"{name}={number} is out of range: use a value from {minimum} to {maximum}.")
+    return number
+
+
+def env_float(name: str, default: float, *, minimum: float, maximum: float) -> float:
+    value = _raw(name)
+    if value is None or value == "":
+        return default
+    try:
+        number = float(value)
+    except ValueError as exc:
+        raise ConfigError(f"{name}={value!r} is not a number.") from exc
+    if not minimum <= number <= maximum:
+        raise ConfigError(f"{name}={number} is out of range: use a value from {minimum} to {maximum}.")
+    return number
+
+
+def env_list(name: str, default: list[str]) -> list[str]:
+    value = _raw(name)
+    if value is None or value.strip() == "":
+        return list(default)
+    return [item.strip() for item in value.split(",") if item.strip()]

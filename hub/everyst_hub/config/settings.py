@@ -1,0 +1,175 @@
+"""Hub settings, all read from the environment (see .env.example for every variable)."""
+
+from __future__ import annotations
+
+import secrets
+from datetime import timedelta
+from pathlib import Path
+
+import dj_database_url
+from dotenv import load_dotenv
+
+from .env import ConfigError, env_bool, env_int, env_list, env_str
+
+load_dotenv(env_str("EVERYST_ENV_FILE", ".env"), override=False)
+
+PACKAGE_DIR = Path(__file__).resolve().parent.parent
+REPO_DIR = PACKAGE_DIR.parent.parent
+DATA_DIR = Path(env_str("EVERYST_DATA_DIR", "var")).resolve()
+DATA_DIR.mkdir(parents=True, exist_ok=True, mode=0o700)
+
+
+def _secret(name: str, filename: str) -> str:
+    """A secret from the environment, else one generated once and kept in the data dir."""
+    value = env_str(name, "")
+    if value:
+        return value
+    path = DATA_DIR / filename
+    if not path.exists():
+        path.touch(mode=0o600)
+        path.write_text(secrets.token_urlsafe(50))
+    return path.read_text().strip()
+
+
+SECRET_KEY = _secret("EVERYST_SECRET_KEY", "secret_key")
+JWT_SIGNING_KEY = _secret("EVERYST_JWT_SIGNING_KEY", "jwt_signing_key")
+DEBUG = env_bool("EVERYST_DEBUG", False)
+ALLOWED_HOSTS = env_list("EVERYST_ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]"])
+CSRF_TRUSTED_ORIGINS = env_list("EVERYST_CSRF_TRUSTED_ORIGINS", [])
+
+INSTALLED_APPS = [
+    "daphne",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.staticfiles",
+    "rest_framework",
+    "rest_framework_simplejwt.token_blacklist",
+    "channels",
+    "everyst_hub.core",
+    "everyst_hub.accounts",
+    "everyst_hub.inventory",
+    "everyst_hub.metrics",
+    "everyst_hub.realtime",
+    "everyst_hub.ingest",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+ROOT_URLCONF = "everyst_hub.config.urls"
+ASGI_APPLICATION = "everyst_hub.config.asgi.application"
+TEMPLATES: list[dict[str, object]] = []
+
+try:
+    DATABASES = {
+        "default": dj_database_url.parse(
+            env_str("DATABASE_URL", f"sqlite:///{DATA_DIR / 'everyst.sqlite3'}"), conn_max_age=600
+        )
+    }
+except ValueError as exc:
+    raise ConfigError(f"DATABASE_URL is malformed ({exc}): use sqlite:///path or postgres://…") from exc
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # WAL lets readers run while ingest writes; IMMEDIATE avoids lock-upgrade deadlocks.
+    DATABASES["default"]["OPTIONS"] = {
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=10000;",
+        "transaction_mode": "IMMEDIATE",
+    }
+    DATABASES["default"]["CONN_MAX_AGE"] = 0 if env_bool("EVERYST_TESTING", False) else 600
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+AUTH_USER_MODEL = "accounts.User"
+
+REDIS_URL = env_str("REDIS_URL", "")
+if REDIS_URL:
+    CHANNEL_LAYERS = {
+        "default": {
+            "BACKEND": "channels_redis.core.RedisChannelLayer",
+            "CONFIG": {"hosts": [REDIS_URL], "capacity": 5000, "expiry": 30},
+        }
+    }
+else:
+    CHANNEL_LAYERS = {
+        "default": {
+            "BACKEND": "channels.layers.InMemoryChannelLayer",
+            "CONFIG": {"capacity": 5000, "expiry": 30},
+        }
+    }
+
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 10}},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+
+LANGUAGE_CODE = "en-us"
+TIME_ZONE = "UTC"
+USE_I18N = False
+USE_TZ = True
+
+STATIC_URL = "/static/"
+STATIC_ROOT = DATA_DIR / "static"
+STATIC_ROOT.mkdir(exist_ok=True)
+FRONTEND_DIST = Path(env_str("EVERYST_FRONTEND_DIST", str(REPO_DIR / "frontend" / "dist")))
+# The SPA bundle is served from the site root (/assets/…, /favicon…).
+WHITENOISE_ROOT = FRONTEND_DIST if FRONTEND_DIST.is_dir() else None
+WHITENOISE_MAX_AGE = 3600
+
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": ["rest_framework_simplejwt.authentication.JWTAuthentication"],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "EXCEPTION_HANDLER": "everyst_hub.core.errors.drf_exception_handler",
+    "UNAUTHENTICATED_USER": None,
+}
+
+SIMPLE_JWT = {
+    "ACCESS_TOKEN_LIFETIME": timedelta(minutes=env_int("EVERYST_ACCESS_TOKEN_MINUTES", 5, minimum=1, maximum=60)),
+    "REFRESH_TOKEN_LIFETIME": timedelta(days=env_int("EVERYST_REFRESH_TOKEN_DAYS", 7, minimum=1, maximum=90)),
+    "ROTATE_REFRESH_TOKENS": True,
+    "BLACKLIST_AFTER_ROTATION": True,
+    "UPDATE_LAST_LOGIN": True,
+    "ALGORITHM": "HS256",
+    "SIGNING_KEY": JWT_SIGNING_KEY,
+    "USER_ID_FIELD": "id",
+    "USER_ID_CLAIM": "user_id",
+}
+REFRESH_COOKIE_NAME = "everyst_refresh"
+REFRESH_COOKIE_PATH = "/api/v1/auth/"
+REFRESH_COOKIE_SECURE = env_bool("EVERYST_SECURE_COOKIES", False)
+
+# Security headers; HTTPS-only ones switch on with EVERYST_SECURE_COOKIES behind TLS.
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+SESSION_COOKIE_SECURE = REFRESH_COOKIE_SECURE
+CSRF_COOKIE_SECURE = REFRESH_COOKIE_SECURE
+
+# Network endpoints of the one hub process.
+HTTP_HOST = env_str("EVERYST_HTTP_HOST", "127.0.0.1")
+HTTP_PORT = env_int("EVERYST_HTTP_PORT", 8000, minimum=1, maximum=65535)
+GRPC_HOST = env_str("EVERYST_GRPC_HOST", "0.0.0.0")
+GRPC_PORT = env_int("EVERYST_GRPC_PORT", 50051, minimum=1, maximum=65535)
+GRPC_TLS = env_bool("EVERYST_GRPC_TLS", True)
+GRPC_CERT_FILE = env_str("EVERYST_GRPC_CERT_FILE", "")
+GRPC_KEY_FILE = env_str("EVERYST_GRPC_KEY_FILE", "")
+GRPC_SERVER_NAMES = env_list("EVERYST_GRPC_SERVER_NAMES", [])
+GRPC_MAX_MESSAGE_BYTES = env_int("EVERYST_GRPC_MAX_MESSAGE_BYTES", 4 * 1024 * 1024, minimum=65536,
+                                 maximum=64 * 1024 * 1024)
+PUBLIC_GRPC_ADDRESS = env_str("EVERYST_PUBLIC_GRPC_ADDRESS", "")
+INGEST_FLUSH_MS = env_int("EVERYST_INGEST_FLUSH_MS", 100, minimum=5, maximum=5000)
+# A host counts as online while its stream is open and its last sample is this fresh.
+STALE_AFTER_INTERVALS = env_int("EVERYST_STALE_AFTER_INTERVALS", 3, minimum=2, maximum=100)
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "root": {"handlers": ["console"], "level": env_str("EVERYST_LOG_LEVEL", "INFO")},
+    "loggers": {"daphne": {"level": "WARNING"}, "django.channels.server": {"level": "WARNING"}},
+}

@@ -1,0 +1,48 @@
+from django.conf import settings
+from django.http import FileResponse, HttpRequest, HttpResponse, JsonResponse
+from django.urls import include, path, re_path
+
+from everyst_hub.accounts import api as accounts_api
+from everyst_hub.core.errors import error_body
+from everyst_hub.inventory import api as inventory_api
+from everyst_hub.metrics import api as metrics_api
+
+api_v1 = [
+    path("auth/login", accounts_api.LoginView.as_view()),
+    path("auth/refresh", accounts_api.RefreshView.as_view()),
+    path("auth/logout", accounts_api.LogoutView.as_view()),
+    path("auth/me", accounts_api.MeView.as_view()),
+    path("hosts", inventory_api.HostListView.as_view()),
+    path("hosts/<str:host_id>", inventory_api.HostDetailView.as_view()),
+    path("hosts/<str:host_id>/latest", metrics_api.LatestSampleView.as_view()),
+    path("hosts/<str:host_id>/samples", metrics_api.SampleRangeView.as_view()),
+    path("agents/ca.pem", inventory_api.CaCertificateView.as_view()),
+]
+
+
+def api_not_found(request: HttpRequest, rest: str) -> JsonResponse:
+    return JsonResponse(error_body("not_found", "No such API endpoint."), status=404)
+
+
+def spa(request: HttpRequest) -> HttpResponse:
+    """Every non-API path is a client-side route of the single-page app."""
+    index = settings.FRONTEND_DIST / "index.html"
+    if not index.exists():
+        return HttpResponse(
+            "The dashboard is not built: run `make frontend` (or `make run`).",
+            status=503,
+            content_type="text/plain",
+        )
+    response = FileResponse(index.open("rb"), content_type="text/html")
+    response["Cache-Control"] = "no-cache"
+    return response
+
+
+urlpatterns = [
+    path("api/v1/", include(api_v1)),
+    re_path(r"^api/(?P<rest>.*)$", api_not_found),
+    re_path(r"^(?!static/|ws/).*$", spa),
+]
+
+handler404 = "everyst_hub.core.views.not_found"
+handler500 = "everyst_hub.core.views.server_error"

@@ -1,0 +1,83 @@
+"""Domain errors: one base class with a code, mapped once to HTTP, WebSocket and gRPC."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.http import Http404
+from rest_framework import exceptions as drf_exceptions
+from rest_framework.response import Response
+from rest_framework.views import exception_handler
+
+logger = logging.getLogger(__name__)
+
+
+class EverystError(Exception):
+    """Base of every error a service function raises on purpose."""
+
+    code = "error"
+    http_status = 400
+    grpc_status = "INVALID_ARGUMENT"
+
+    def __init__(self, message: str, *, code: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        if code:
+            self.code = code
+
+
+class InvalidInput(EverystError):
+    code = "invalid"
+
+
+class NotFound(EverystError):
+    code = "not_found"
+    http_status = 404
+    grpc_status = "NOT_FOUND"
+
+
+class Forbidden(EverystError):
+    code = "forbidden"
+    http_status = 403
+    grpc_status = "PERMISSION_DENIED"
+
+
+class Unauthenticated(EverystError):
+    code = "unauthenticated"
+    http_status = 401
+    grpc_status = "UNAUTHENTICATED"
+
+
+def error_body(code: str, message: str, **extra: Any) -> dict[str, Any]:
+    return {"error": {"code": code, "message": message, **extra}}
+
+
+def drf_exception_handler(exc: Exception, context: dict[str, Any]) -> Response:
+    """Every API error leaves as {"error": {"code", "message"}}; nothing leaks a stack trace."""
+    if isinstance(exc, EverystError):
+        return Response(error_body(exc.code, exc.message), status=exc.http_status)
+    if isinstance(exc, Http404):
+        exc = drf_exceptions.NotFound()
+    elif isinstance(exc, DjangoPermissionDenied):
+        exc = drf_exceptions.PermissionDenied()
+    response = exception_handler(exc, context)
+    if response is None:
+        logger.exception("unhandled error in %s", context.get("view"))
+        return Response(error_body("server_error", "Internal error; it has been logged."), status=500)
+    if isinstance(exc, drf_exceptions.APIException):
+        detail = exc.detail
+        if isinstance(detail, dict | list):
+            message = "Invalid input." if isinstance(exc, drf_exceptions.ValidationError) else str(detail)
+            response.data = error_body(_code(exc), message, fields=detail)
+        else:
+            response.data = error_body(_code(exc), str(detail))
+    return response
+
+
+def _code(exc: drf_exceptions.APIException) -> str:
+    codes = exc.get_codes()
+    if isinstance(codes, str):
+        return codes
+    return exc.default_code

@@ -1,0 +1,65 @@
+"""The gRPC ingest server, run inside the hub's event loop."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+import grpc
+from django.conf import settings
+
+from everyst.agent.v1 import agent_pb2_grpc
+
+from .pki import ServerTls, load_server_tls
+from .servicer import AgentServicer
+from .writer import IngestWriter
+
+logger = logging.getLogger(__name__)
+
+
+def server_tls() -> ServerTls:
+    return load_server_tls(
+        settings.DATA_DIR / "pki", settings.GRPC_CERT_FILE, settings.GRPC_KEY_FILE, settings.GRPC_SERVER_NAMES
+    )
+
+
+@dataclass
+class IngestServer:
+    server: grpc.aio.Server
+    servicer: AgentServicer
+    writer: IngestWriter
+    port: int
+
+    async def stop(self, grace: float = 2.0) -> None:
+        await self.server.stop(grace)
+        await self.writer.close()
+
+
+async def start_ingest_server(host: str, port: int) -> IngestServer:
+    writer = IngestWriter(flush_interval=settings.INGEST_FLUSH_MS / 1000)
+    writer.start()
+    limit = settings.GRPC_MAX_MESSAGE_BYTES
+    server = grpc.aio.server(
+        options=[
+            ("grpc.max_receive_message_length", limit),
+            ("grpc.max_send_message_length", limit),
+            ("grpc.keepalive_time_ms", 30_000),
+            ("grpc.keepalive_timeout_ms", 10_000),
+            ("grpc.http2.min_ping_interval_without_data_ms", 10_000),
+            ("grpc.keepalive_permit_without_calls", 1),
+            ("grpc.max_concurrent_streams", 100_000),
+        ]
+    )
+    servicer = AgentServicer(writer)
+    agent_pb2_grpc.add_AgentServiceServicer_to_server(servicer, server)
+    address = f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
+    if settings.GRPC_TLS:
+        tls = server_tls()
+        credentials = grpc.ssl_server_credentials([(tls.private_key, tls.cert_chain)])
+        bound = server.add_secure_port(address, credentials)
+    else:
+        logger.warning("gRPC runs WITHOUT TLS (EVERYST_GRPC_TLS=false): use this only on loopback")
+        bound = server.add_insecure_port(address)
+    await server.start()
+    logger.info("gRPC ingest listening on %s:%s (%s)", host, bound, "TLS" if settings.GRPC_TLS else "plaintext")
+    return IngestServer(server=server, servicer=servicer, writer=writer, port=bound)

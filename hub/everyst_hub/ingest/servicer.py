@@ -1,0 +1,204 @@
+"""gRPC adapter: parses agent messages, authenticates, calls services. No domain logic here."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import uuid
+from collections import deque
+from typing import Any
+
+import grpc
+from asgiref.sync import sync_to_async
+
+from everyst.agent.v1 import agent_pb2, agent_pb2_grpc
+from everyst_hub.core.errors import EverystError
+from everyst_hub.inventory import services as inventory
+
+from .writer import IngestWriter
+
+logger = logging.getLogger(__name__)
+
+HELLO_TIMEOUT = 30.0
+MAX_UNACKED = 1024
+
+
+def _status(exc: EverystError) -> grpc.StatusCode:
+    return grpc.StatusCode[exc.grpc_status]
+
+
+class StreamRegistry:
+    """The streams this hub process holds, one per host; a newer stream replaces an older one."""
+
+    def __init__(self) -> None:
+        self._streams: dict[uuid.UUID, asyncio.Task[Any]] = {}
+
+    def claim(self, host_id: uuid.UUID, task: asyncio.Task[Any]) -> None:
+        previous = self._streams.get(host_id)
+        self._streams[host_id] = task
+        if previous is not None and previous is not task and not previous.done():
+            previous.cancel()
+
+    def release(self, host_id: uuid.UUID, task: asyncio.Task[Any]) -> bool:
+        """Forget the stream; True if it was still the host's current one."""
+        if self._streams.get(host_id) is task:
+            del self._streams[host_id]
+            return True
+        return False
+
+    def __len__(self) -> int:
+        return len(self._streams)
+
+
+class AgentServicer(agent_pb2_grpc.AgentServiceServicer):
+    def __init__(self, writer: IngestWriter) -> None:
+        self.writer = writer
+        self.registry = StreamRegistry()
+
+    async def Enroll(  # noqa: N802 (name fixed by the proto)
+        self, request: agent_pb2.EnrollRequest, context: grpc.aio.ServicerContext
+    ) -> agent_pb2.EnrollResponse:
+        try:
+            enrolled = await sync_to_async(inventory.enroll_agent)(request.token, request.facts)
+        except EverystError as exc:
+            await context.abort(_status(exc), exc.message)
+        logger.info("agent %s enrolled for host %s", enrolled.agent.id, enrolled.agent.host_id)
+        return agent_pb2.EnrollResponse(
+            agent_id=str(enrolled.agent.id), secret=enrolled.secret, host_id=str(enrolled.agent.host_id)
+        )
+
+    async def Connect(  # noqa: N802
+        self, request_iterator: Any, context: grpc.aio.ServicerContext
+    ) -> None:
+        metadata = {key: value for key, value in (context.invocation_metadata() or ()) if isinstance(value, str)}
+        try:
+            agent = await sync_to_async(inventory.authenticate_agent)(
+                metadata.get("x-everyst-agent-id", ""), metadata.get("x-everyst-agent-secret", "")
+            )
+        except EverystError as exc:
+            logger.warning("refused agent stream from %s: %s", context.peer(), exc.message)
+            await context.abort(_status(exc), exc.message)
+
+        try:
+            first = await asyncio.wait_for(context.read(), HELLO_TIMEOUT)
+        except TimeoutError:
+            await context.abort(grpc.StatusCode.DEADLINE_EXCEEDED, "no Hello within 30 s")
+        if first is grpc.aio.EOF or first.WhichOneof("body") != "hello":
+            await context.abort(grpc.StatusCode.INVALID_ARGUMENT, "the first message must be a Hello")
+
+        host = await sync_to_async(inventory.agent_connected)(agent, first.hello)
+        me = asyncio.current_task()
+        assert me is not None
+        self.registry.claim(host.id, me)
+        logger.info("agent stream open: host %s (%s) from %s", host.hostname, host.id, context.peer())
+
+        outbox: asyncio.Queue[agent_pb2.HubMessage] = asyncio.Queue()
+        unacked = _Unacked(MAX_UNACKED)
+        outbox.put_nowait(
+            agent_pb2.HubMessage(welcome=agent_pb2.Welcome(host_id=str(host.id), server_time_ms=_now_ms()))
+        )
+        tasks = [
+            asyncio.create_task(self._read(context, host.id, unacked)),
+            asyncio.create_task(self._acks(unacked, outbox)),
+            asyncio.create_task(self._write(context, outbox)),
+        ]
+        failure: BaseException | None = None
+        try:
+            done, _ = await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
+            for task in done:
+                if not task.cancelled() and task.exception() is not None:
+                    failure = task.exception()
+        finally:
+            for task in tasks:
+                task.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
+            if self.registry.release(host.id, me):
+                with contextlib.suppress(Exception):
+                    await sync_to_async(inventory.agent_disconnected)(host.id)
+            logger.info("agent stream closed: host %s (%s)", host.hostname, host.id)
+        if isinstance(failure, _StorageFailed):
+            await context.abort(grpc.StatusCode.UNAVAILABLE, "the hub could not store data; retry")
+        if isinstance(failure, _BadMessage):
+            await context.abort(grpc.StatusCode.INVALID_ARGUMENT, str(failure))
+
+    async def _read(
+        self,
+        context: grpc.aio.ServicerContext,
+        host_id: uuid.UUID,
+        unacked: _Unacked,
+    ) -> None:
+        while True:
+            message = await context.read()
+            if message is grpc.aio.EOF:
+                return
+            kind = message.WhichOneof("body")
+            if kind == "metrics":
+                batch = message.metrics
+                if not batch.samples and batch.seq == 0:
+                    raise _BadMessage("a metric batch needs a seq and samples")
+                future = await self.writer.submit(host_id, batch)
+                await unacked.put((batch.seq, future))
+            elif kind == "tool_event":
+                logger.info("tool event for unknown job %s from host %s", message.tool_event.job_id, host_id)
+            elif kind == "hello":
+                raise _BadMessage("Hello is only allowed as the first message")
+            else:
+                raise _BadMessage("empty AgentMessage")
+
+    async def _acks(self, unacked: _Unacked, outbox: asyncio.Queue[agent_pb2.HubMessage]) -> None:
+        while True:
+            seq = await unacked.next_stored()
+            outbox.put_nowait(agent_pb2.HubMessage(ack=agent_pb2.Ack(seq=seq)))
+
+    async def _write(
+        self, context: grpc.aio.ServicerContext, outbox: asyncio.Queue[agent_pb2.HubMessage]
+    ) -> None:
+        while True:
+            await context.write(await outbox.get())
+
+
+class _Unacked:
+    """Batches of one stream waiting for storage, in arrival order (which is storage order)."""
+
+    def __init__(self, limit: int) -> None:
+        self._items: deque[tuple[int, asyncio.Future[None]]] = deque()
+        self._room = asyncio.Semaphore(limit)
+        self._added = asyncio.Event()
+
+    async def put(self, item: tuple[int, asyncio.Future[None]]) -> None:
+        await self._room.acquire()
+        self._items.append(item)
+        self._added.set()
+
+    async def next_stored(self) -> int:
+        """Wait for the oldest batch to be stored; return the highest seq stored in a row
+        (acks are cumulative, so a backlog stored in one flush needs one ack)."""
+        while not self._items:
+            self._added.clear()
+            await self._added.wait()
+        seq, future = self._items[0]
+        try:
+            await future
+        except Exception as exc:
+            raise _StorageFailed() from exc
+        while self._items and self._items[0][1].done():
+            seq, future = self._items.popleft()
+            self._room.release()
+            if future.exception() is not None:
+                raise _StorageFailed()
+        return seq
+
+
+class _StorageFailed(Exception):
+    pass
+
+
+class _BadMessage(Exception):
+    pass
+
+
+def _now_ms() -> int:
+    import time
+
+    return int(time.time() * 1000)

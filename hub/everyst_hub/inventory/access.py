@@ -1,0 +1,53 @@
+"""Who may see and do what on which host. Every adapter (REST, WebSocket, gRPC commands,
+exports) asks here; roles are read from the database on every call, never from token claims."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from django.db.models import QuerySet
+
+from everyst_hub.core.errors import Forbidden, NotFound
+
+from .models import Host, HostGroupAccess
+
+
+def visible_hosts(user: Any) -> QuerySet[Host]:
+    if not user or not user.is_active:
+        return Host.objects.none()
+    if user.sees_everything:
+        return Host.objects.all()
+    return Host.objects.filter(groups__access__user=user).distinct()
+
+
+def visible_host_ids(user: Any) -> set[str]:
+    return {str(pk) for pk in visible_hosts(user).values_list("id", flat=True)}
+
+
+def _parse_id(host_id: object) -> uuid.UUID:
+    try:
+        return uuid.UUID(str(host_id))
+    except ValueError as exc:
+        raise NotFound("Host not found.") from exc
+
+
+def get_visible_host(user: Any, host_id: object) -> Host:
+    """The host if the user may see it; otherwise NotFound (its existence is not revealed)."""
+    host = visible_hosts(user).filter(id=_parse_id(host_id)).first()
+    if host is None:
+        raise NotFound("Host not found.")
+    return host
+
+
+def get_operable_host(user: Any, host_id: object) -> Host:
+    """The host if the user may run tools and manage alerts on it."""
+    host = get_visible_host(user, host_id)
+    if user.sees_everything:
+        return host
+    operator = HostGroupAccess.objects.filter(
+        user=user, role=HostGroupAccess.Role.OPERATOR, group__hosts=host
+    ).exists()
+    if not operator:
+        raise Forbidden("You need the operator role on this host.")
+    return host

@@ -1,0 +1,37 @@
+from __future__ import annotations
+
+from rest_framework import serializers
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from everyst_hub.core.errors import NotFound
+from everyst_hub.inventory.access import get_visible_host
+
+from .services import MAX_RANGE_SAMPLES, latest_sample, sample_range
+
+
+class RangeQuery(serializers.Serializer):
+    since = serializers.IntegerField(required=False, min_value=0)
+    until = serializers.IntegerField(required=False, min_value=0)
+    limit = serializers.IntegerField(required=False, min_value=1, max_value=MAX_RANGE_SAMPLES,
+                                     default=MAX_RANGE_SAMPLES)
+
+
+class LatestSampleView(APIView):
+    def get(self, request: Request, host_id: str) -> Response:
+        host = get_visible_host(request.user, host_id)
+        sample = latest_sample(host)
+        if sample is None:
+            raise NotFound("This host has sent no sample yet.")
+        return Response(sample)
+
+
+class SampleRangeView(APIView):
+    def get(self, request: Request, host_id: str) -> Response:
+        host = get_visible_host(request.user, host_id)
+        query = RangeQuery(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        params = query.validated_data
+        samples = sample_range(host, params.get("since"), params.get("until"), params["limit"])
+        return Response({"samples": samples})

@@ -1,0 +1,216 @@
+"""The one WebSocket of a browser tab: authenticate with the first frame, then subscribe to
+hosts the user may see. Malformed frames get an error frame; the socket stays usable."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import time
+from typing import Any
+
+from asgiref.sync import sync_to_async
+from channels.generic.websocket import AsyncWebsocketConsumer
+from django.contrib.auth import get_user_model
+from rest_framework_simplejwt.exceptions import TokenError
+from rest_framework_simplejwt.tokens import AccessToken
+
+from everyst_hub.core.errors import EverystError
+from everyst_hub.inventory import access
+
+from .publish import HOSTS_GROUP, dumps, host_group
+
+logger = logging.getLogger(__name__)
+
+AUTH_TIMEOUT = 10.0
+MAX_FRAME_CHARS = 16 * 1024
+CLOSE_UNAUTHENTICATED = 4401
+CLOSE_FORBIDDEN = 4403
+
+
+def _user_for_token(token: str) -> Any:
+    try:
+        access_token = AccessToken(token)
+    except TokenError as exc:
+        raise _AuthFailed(str(exc)) from exc
+    user = get_user_model().objects.filter(id=access_token["user_id"], is_active=True).first()
+    if user is None:
+        raise _AuthFailed("user is unknown or disabled")
+    return user, float(access_token["exp"])
+
+
+def _visible(user: Any) -> set[str]:
+    return access.visible_host_ids(user)
+
+
+def _check_host(user: Any, host_id: str) -> str:
+    return str(access.get_visible_host(user, host_id).id)
+
+
+def _host_visible(user: Any, host_id: str) -> bool:
+    return access.visible_hosts(user).filter(id=host_id).exists()
+
+
+class _AuthFailed(Exception):
+    pass
+
+
+class LiveConsumer(AsyncWebsocketConsumer):
+    user: Any = None
+
+    async def connect(self) -> None:
+        self.user = None
+        self.fleet = False
+        self.fleet_hosts: set[str] = set()
+        self.single_hosts: set[str] = set()
+        self.joined: set[str] = set()
+        self._timers: list[asyncio.TimerHandle] = []
+        await self.accept()
+        self._later(AUTH_TIMEOUT, self._auth_deadline)
+
+    async def disconnect(self, code: int) -> None:
+        for timer in self._timers:
+            timer.cancel()
+        for group in list(self.joined):
+            await self.channel_layer.group_discard(group, self.channel_name)
+        self.joined.clear()
+
+    def _later(self, delay: float, coroutine_fn: Any) -> None:
+        loop = asyncio.get_running_loop()
+        self._timers.append(loop.call_later(delay, lambda: loop.create_task(coroutine_fn())))
+
+    async def _auth_deadline(self) -> None:
+        if self.user is None:
+            await self._error("unauthenticated", "No auth frame within 10 s.")
+            await self.close(code=CLOSE_UNAUTHENTICATED)
+
+    async def _token_expired(self) -> None:
+        await self._error("unauthenticated", "The access token expired; reconnect with a fresh one.")
+        await self.close(code=CLOSE_UNAUTHENTICATED)
+
+    async def _error(self, code: str, message: str, **extra: Any) -> None:
+        await self.send(text_data=dumps({"type": "error", "code": code, "message": message, **extra}))
+
+    async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
+        if text_data is None:
+            await self._error("bad_frame", "Frames must be JSON text.")
+            return
+        if len(text_data) > MAX_FRAME_CHARS:
+            await self._error("bad_frame", f"Frames are limited to {MAX_FRAME_CHARS} characters.")
+            return
+        try:
+            frame = json.loads(text_data)
+        except ValueError:
+            await self._error("bad_json", "The frame is not valid JSON.")
+            return
+        if not isinstance(frame, dict) or not isinstance(frame.get("type"), str):
+            await self._error("bad_frame", 'A frame is a JSON object with a string "type".')
+            return
+        kind = frame["type"]
+        if self.user is None:
+            if kind != "auth":
+                await self._error("unauthenticated", "Send an auth frame first.")
+                await self.close(code=CLOSE_UNAUTHENTICATED)
+                return
+            await self._auth(frame)
+            return
+        handler = {
+            "ping": self._ping,
+            "subscribe": self._subscribe,
+            "unsubscribe": self._unsubscribe,
+            "auth": self._reauth,
+        }.get(kind)
+        if handler is None:
+            await self._error("bad_frame", f"Unknown frame type {kind[:40]!r}.")
+            return
+        await handler(frame)
+
+    async def _auth(self, frame: dict[str, Any]) -> None:
+        token = frame.get("token")
+        if not isinstance(token, str) or not token:
+            await self._error("unauthenticated", 'The auth frame needs a "token".')
+            await self.close(code=CLOSE_UNAUTHENTICATED)
+            return
+        try:
+            self.user, expires = await sync_to_async(_user_for_token)(token)
+        except _AuthFailed as exc:
+            await self._error("unauthenticated", f"Invalid token: {exc}.")
+            await self.close(code=CLOSE_UNAUTHENTICATED)
+            return
+        self._later(max(0.0, expires - time.time()), self._token_expired)
+        await self.channel_layer.group_add(HOSTS_GROUP, self.channel_name)
+        self.joined.add(HOSTS_GROUP)
+        await self.send(
+            text_data=dumps(
+                {"type": "auth.ok", "user": {"id": self.user.id, "username": self.user.username,
+                                             "role": self.user.role}}
+            )
+        )
+
+    async def _reauth(self, frame: dict[str, Any]) -> None:
+        await self._error("bad_frame", "Already authenticated.")
+
+    async def _ping(self, frame: dict[str, Any]) -> None:
+        await self.send(text_data='{"type":"pong"}')
+
+    async def _subscribe(self, frame: dict[str, Any]) -> None:
+        topic = frame.get("topic")
+        if topic == "fleet":
+            self.fleet = True
+            self.fleet_hosts = await sync_to_async(_visible)(self.user)
+            await self._sync_groups()
+            await self.send(text_data=dumps({"type": "subscribed", "topic": "fleet"}))
+        elif topic == "host":
+            host_id = frame.get("host")
+            if not isinstance(host_id, str):
+                await self._error("bad_frame", 'Subscribing to a host needs "host": "<id>".')
+                return
+            try:
+                host_id = await sync_to_async(_check_host)(self.user, host_id)
+            except EverystError as exc:
+                await self._error(exc.code, exc.message, host=host_id[:64])
+                return
+            self.single_hosts.add(host_id)
+            await self._sync_groups()
+            await self.send(text_data=dumps({"type": "subscribed", "topic": "host", "host": host_id}))
+        else:
+            await self._error("bad_frame", 'Unknown topic: use "fleet" or "host".')
+
+    async def _unsubscribe(self, frame: dict[str, Any]) -> None:
+        topic = frame.get("topic")
+        if topic == "fleet":
+            self.fleet = False
+            self.fleet_hosts = set()
+        elif topic == "host" and isinstance(frame.get("host"), str):
+            self.single_hosts.discard(frame["host"])
+        else:
+            await self._error("bad_frame", 'Unsubscribe needs "topic": "fleet", or "host" with "host".')
+            return
+        await self._sync_groups()
+        await self.send(text_data=dumps({"type": "unsubscribed", "topic": topic}))
+
+    async def _sync_groups(self) -> None:
+        wanted = {host_group(h) for h in self.fleet_hosts | self.single_hosts} | {HOSTS_GROUP}
+        for group in wanted - self.joined:
+            await self.channel_layer.group_add(group, self.channel_name)
+        for group in self.joined - wanted:
+            await self.channel_layer.group_discard(group, self.channel_name)
+        self.joined = wanted
+
+    # ------------------------------------------------------------------ channel layer events
+
+    async def frame_sample(self, event: dict[str, Any]) -> None:
+        await self.send(text_data=event["text"])
+
+    async def frame_host(self, event: dict[str, Any]) -> None:
+        """A host appeared or changed: forward it if the user may see it (checked in the DB)."""
+        host_id = event["host"]
+        if host_id in self.fleet_hosts or host_id in self.single_hosts:
+            await self.send(text_data=event["text"])
+            return
+        if self.fleet and await sync_to_async(_host_visible)(self.user, host_id):
+            self.fleet_hosts.add(host_id)
+            await self._sync_groups()
+            await self.send(text_data=event["text"])
+
+

@@ -1,0 +1,54 @@
+"""Fan-out to WebSocket consumers through the channel layer (in-memory or Redis).
+
+Events carry the frame already encoded as JSON, so a sample is serialised once however many
+browsers watch it.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from typing import Any
+
+from asgiref.sync import async_to_sync
+from channels.layers import get_channel_layer
+
+logger = logging.getLogger(__name__)
+
+HOSTS_GROUP = "hosts"
+
+
+def host_group(host_id: object) -> str:
+    return f"host.{host_id}"
+
+
+def dumps(frame: dict[str, Any]) -> str:
+    return json.dumps(frame, separators=(",", ":"))
+
+
+async def publish_samples(samples: dict[str, dict[str, Any]]) -> None:
+    """Send each host's newest sample to that host's group."""
+    layer = get_channel_layer()
+    if layer is None:
+        return
+    for host_id, sample in samples.items():
+        text = dumps({"type": "sample", "host": host_id, "sample": sample})
+        try:
+            await layer.group_send(host_group(host_id), {"type": "frame.sample", "text": text})
+        except Exception:  # live delivery is best effort; storage already succeeded
+            logger.warning("could not publish sample of host %s", host_id, exc_info=True)
+
+
+async def publish_host(host: dict[str, Any]) -> None:
+    layer = get_channel_layer()
+    if layer is None:
+        return
+    text = dumps({"type": "host", "host": host})
+    try:
+        await layer.group_send(HOSTS_GROUP, {"type": "frame.host", "host": host["id"], "text": text})
+    except Exception:
+        logger.warning("could not publish host %s", host.get("id"), exc_info=True)
+
+
+def publish_host_sync(host: dict[str, Any]) -> None:
+    async_to_sync(publish_host)(host)
