@@ -1,0 +1,198 @@
+"""The gRPC ingest path in-process: a real grpc.aio server over TLS, real clients, real SQLite."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import AsyncIterator
+from typing import Any
+
+import grpc
+import pytest
+from asgiref.sync import sync_to_async
+
+from everyst.agent.v1 import agent_pb2, agent_pb2_grpc
+from everyst_hub.ingest.server import IngestServer, server_tls, start_ingest_server
+from everyst_hub.inventory.models import Agent, Host
+from everyst_hub.inventory.services import create_enrollment_token
+from everyst_hub.metrics.models import Sample
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+@pytest.fixture
+async def hub() -> AsyncIterator[IngestServer]:
+    server = await start_ingest_server("127.0.0.1", 0)
+    yield server
+    await server.stop(0.5)
+
+
+def channel(hub: IngestServer) -> grpc.aio.Channel:
+    creds = grpc.ssl_channel_credentials(root_certificates=server_tls().ca_pem)
+    return grpc.aio.secure_channel(f"127.0.0.1:{hub.port}", creds)
+
+
+def facts(name: str) -> agent_pb2.HostFacts:
+    return agent_pb2.HostFacts(hostname=name, machine_id=name * 4, os="TestOS", cpu_logical=2)
+
+
+async def enroll(hub: IngestServer, name: str) -> agent_pb2.EnrollResponse:
+    created = await sync_to_async(create_enrollment_token)()
+    async with channel(hub) as ch:
+        return await agent_pb2_grpc.AgentServiceStub(ch).Enroll(
+            agent_pb2.EnrollRequest(token=created.raw, facts=facts(name))
+        )
+
+
+def metadata(creds: agent_pb2.EnrollResponse, secret: str | None = None) -> tuple[tuple[str, str], ...]:
+    return (("x-everyst-agent-id", creds.agent_id), ("x-everyst-agent-secret", secret or creds.secret))
+
+
+def batch(seq: int, ts_ms: int) -> agent_pb2.AgentMessage:
+    s = agent_pb2.Sample(ts_ms=ts_ms)
+    s.cpu.percent = 5.0
+    return agent_pb2.AgentMessage(metrics=agent_pb2.MetricBatch(seq=seq, samples=[s]))
+
+
+class Stream:
+    """A hand-driven agent stream: send messages, read hub messages."""
+
+    def __init__(self, hub: IngestServer, md: Any) -> None:
+        self.channel = channel(hub)
+        self.call = agent_pb2_grpc.AgentServiceStub(self.channel).Connect(metadata=md)
+
+    async def hello(self, name: str) -> agent_pb2.HubMessage:
+        await self.call.write(agent_pb2.AgentMessage(hello=agent_pb2.Hello(facts=facts(name),
+                                                                           collect_interval_ms=1000)))
+        return await asyncio.wait_for(self.call.read(), 5)
+
+    async def read(self) -> agent_pb2.HubMessage:
+        return await asyncio.wait_for(self.call.read(), 5)
+
+    async def close(self) -> None:
+        self.call.cancel()
+        await self.channel.close()
+
+
+async def test_enrolled_agent_streams_batches_and_gets_cumulative_acks(hub):
+    creds = await enroll(hub, "alpha")
+    stream = Stream(hub, metadata(creds))
+    welcome = await stream.hello("alpha")
+    assert welcome.welcome.host_id == creds.host_id
+    now = int(time.time() * 1000)
+    for seq in range(1, 6):
+        await stream.call.write(batch(seq, now + seq * 1000))
+    acked = 0
+    while acked < 5:
+        acked = (await stream.read()).ack.seq
+    await stream.close()
+    assert await sync_to_async(Sample.objects.filter(host_id=creds.host_id).count)() == 5
+    host = await sync_to_async(Host.objects.get)(id=creds.host_id)
+    assert host.hostname == "alpha" and host.last_seen is not None
+
+
+async def test_resent_batches_are_stored_once(hub):
+    creds = await enroll(hub, "beta")
+    for _ in range(2):
+        stream = Stream(hub, metadata(creds))
+        await stream.hello("beta")
+        await stream.call.write(batch(1, 1_700_000_000_000))
+        assert (await stream.read()).ack.seq == 1
+        await stream.close()
+    assert await sync_to_async(Sample.objects.filter(host_id=creds.host_id).count)() == 1
+
+
+async def test_wrong_secret_is_refused_with_unauthenticated_while_other_agents_keep_streaming(hub):
+    good = await enroll(hub, "good")
+    stream = Stream(hub, metadata(good))
+    await stream.hello("good")
+    await stream.call.write(batch(1, 1_700_000_001_000))
+    assert (await stream.read()).ack.seq == 1
+
+    bad = Stream(hub, metadata(good, secret="not-the-secret"))
+    with pytest.raises(grpc.aio.AioRpcError) as refused:
+        await bad.hello("good")
+    assert refused.value.code() == grpc.StatusCode.UNAUTHENTICATED
+    await bad.close()
+
+    await stream.call.write(batch(2, 1_700_000_002_000))
+    assert (await stream.read()).ack.seq == 2
+    await stream.close()
+
+
+async def test_unknown_agent_id_is_unauthenticated(hub):
+    fake = agent_pb2.EnrollResponse(agent_id="00000000-0000-0000-0000-000000000000", secret="x")
+    stream = Stream(hub, metadata(fake))
+    with pytest.raises(grpc.aio.AioRpcError) as refused:
+        await stream.hello("ghost")
+    assert refused.value.code() == grpc.StatusCode.UNAUTHENTICATED
+    await stream.close()
+
+
+async def test_revoked_agent_is_refused(hub):
+    from django.utils import timezone
+
+    creds = await enroll(hub, "gamma")
+    await sync_to_async(Agent.objects.filter(id=creds.agent_id).update)(revoked_at=timezone.now())
+    stream = Stream(hub, metadata(creds))
+    with pytest.raises(grpc.aio.AioRpcError) as refused:
+        await stream.hello("gamma")
+    assert refused.value.code() == grpc.StatusCode.UNAUTHENTICATED
+    await stream.close()
+
+
+async def test_a_stream_that_does_not_start_with_hello_is_refused(hub):
+    creds = await enroll(hub, "delta")
+    stream = Stream(hub, metadata(creds))
+    await stream.call.write(batch(1, 1_700_000_000_000))
+    with pytest.raises(grpc.aio.AioRpcError) as refused:
+        await stream.read()
+    assert refused.value.code() == grpc.StatusCode.INVALID_ARGUMENT
+    await stream.close()
+
+
+async def test_an_oversized_message_fails_only_its_own_stream(hub, settings):
+    good = await enroll(hub, "steady")
+    other = await enroll(hub, "noisy")
+    steady = Stream(hub, metadata(good))
+    await steady.hello("steady")
+    noisy = Stream(hub, metadata(other))
+    await noisy.hello("noisy")
+    huge = agent_pb2.Sample(ts_ms=1)
+    huge.cpu.per_core.extend([1.0] * (settings.GRPC_MAX_MESSAGE_BYTES // 8 + 10))
+    await noisy.call.write(agent_pb2.AgentMessage(metrics=agent_pb2.MetricBatch(seq=1, samples=[huge])))
+    with pytest.raises(grpc.aio.AioRpcError) as failed:
+        await noisy.read()
+    assert failed.value.code() == grpc.StatusCode.RESOURCE_EXHAUSTED
+    await steady.call.write(batch(1, 1_700_000_003_000))
+    assert (await steady.read()).ack.seq == 1
+    await steady.close()
+    await noisy.close()
+
+
+@pytest.mark.parametrize("token", ["", "evt_unknown"])
+async def test_enrollment_with_a_bad_token_is_refused(hub, token):
+    async with channel(hub) as ch:
+        with pytest.raises(grpc.aio.AioRpcError) as refused:
+            await agent_pb2_grpc.AgentServiceStub(ch).Enroll(
+                agent_pb2.EnrollRequest(token=token, facts=facts("x"))
+            )
+    assert refused.value.code() == grpc.StatusCode.UNAUTHENTICATED
+
+
+async def test_a_one_use_enrollment_token_cannot_be_replayed(hub):
+    created = await sync_to_async(create_enrollment_token)()
+    async with channel(hub) as ch:
+        stub = agent_pb2_grpc.AgentServiceStub(ch)
+        await stub.Enroll(agent_pb2.EnrollRequest(token=created.raw, facts=facts("once")))
+        with pytest.raises(grpc.aio.AioRpcError) as refused:
+            await stub.Enroll(agent_pb2.EnrollRequest(token=created.raw, facts=facts("twice")))
+    assert refused.value.code() == grpc.StatusCode.UNAUTHENTICATED
+    assert "used up" in (refused.value.details() or "")
+
+
+async def test_the_agent_secret_is_stored_only_as_a_hash(hub):
+    creds = await enroll(hub, "hashed")
+    agent = await sync_to_async(Agent.objects.get)(id=creds.agent_id)
+    assert creds.secret not in agent.secret_hash
+    assert len(agent.secret_hash) == 64

@@ -1,0 +1,98 @@
+"""The live WebSocket consumer, through the real ASGI application and channel layer."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from asgiref.sync import sync_to_async
+from channels.testing import WebsocketCommunicator
+
+from everyst_hub.config.asgi import application
+from everyst_hub.inventory.services import host_summary
+from everyst_hub.realtime.publish import publish_host, publish_samples
+from tests.conftest import access_token_for
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+HEADERS = [(b"origin", b"http://127.0.0.1:8000"), (b"host", b"127.0.0.1:8000")]
+
+
+async def connect(user=None) -> WebsocketCommunicator:
+    ws = WebsocketCommunicator(application, "/ws/live/", headers=HEADERS)
+    connected, _ = await ws.connect()
+    assert connected
+    if user is not None:
+        token = await sync_to_async(access_token_for)(user)
+        await ws.send_json_to({"type": "auth", "token": token})
+        assert (await ws.receive_json_from())["type"] == "auth.ok"
+    return ws
+
+
+async def test_malformed_json_gets_an_error_frame_and_the_socket_stays_usable(world):
+    ws = await connect(world.viewer_a)
+    await ws.send_to(text_data="{not json")
+    error = await ws.receive_json_from()
+    assert error == {"type": "error", "code": "bad_json", "message": "The frame is not valid JSON."}
+    await ws.send_to(text_data='["a list"]')
+    assert (await ws.receive_json_from())["code"] == "bad_frame"
+    await ws.send_to(bytes_data=b"\x00\x01")
+    assert (await ws.receive_json_from())["code"] == "bad_frame"
+    await ws.send_json_to({"type": "ping"})
+    assert await ws.receive_json_from() == {"type": "pong"}
+    await ws.disconnect()
+
+
+async def test_a_forged_token_closes_the_socket_with_4401(world):
+    ws = await connect()
+    await ws.send_json_to({"type": "auth", "token": "eyJhbGciOiJub25lIn0.eyJ1c2VyX2lkIjoxfQ."})
+    assert (await ws.receive_json_from())["code"] == "unauthenticated"
+    assert (await ws.receive_output())["code"] == 4401
+
+
+async def test_frames_before_auth_are_refused(world):
+    ws = await connect()
+    await ws.send_json_to({"type": "subscribe", "topic": "fleet"})
+    assert (await ws.receive_json_from())["code"] == "unauthenticated"
+    assert (await ws.receive_output())["code"] == 4401
+
+
+async def test_viewer_cannot_subscribe_to_a_host_outside_their_groups(world):
+    ws = await connect(world.viewer_a)
+    await ws.send_json_to({"type": "subscribe", "topic": "host", "host": str(world.host_b.id)})
+    assert (await ws.receive_json_from())["code"] == "not_found"
+    await ws.send_json_to({"type": "subscribe", "topic": "host", "host": str(world.host_a.id)})
+    assert (await ws.receive_json_from())["type"] == "subscribed"
+    await ws.disconnect()
+
+
+async def test_fleet_subscription_delivers_samples_of_visible_hosts_only(world):
+    ws = await connect(world.viewer_a)
+    await ws.send_json_to({"type": "subscribe", "topic": "fleet"})
+    assert (await ws.receive_json_from())["type"] == "subscribed"
+    await publish_samples({str(world.host_b.id): {"ts": 1}, str(world.host_a.id): {"ts": 2}})
+    frame = await ws.receive_json_from()
+    assert frame == {"type": "sample", "host": str(world.host_a.id), "sample": {"ts": 2}}
+    assert await ws.receive_nothing(timeout=0.2)
+    await ws.disconnect()
+
+
+async def test_a_new_host_reaches_only_users_who_may_see_it(world):
+    from everyst_hub.inventory.models import Host
+
+    viewer = await connect(world.viewer_a)
+    admin = await connect(world.admin)
+    for ws in (viewer, admin):
+        await ws.send_json_to({"type": "subscribe", "topic": "fleet"})
+        await ws.receive_json_from()
+    new_host = await sync_to_async(Host.objects.create)(hostname="new-b")
+    await sync_to_async(new_host.groups.add)(world.group_b)
+    summary = await sync_to_async(host_summary)(new_host)
+    await publish_host(summary)
+    assert json.loads(json.dumps((await admin.receive_json_from())["host"]))["hostname"] == "new-b"
+    assert await viewer.receive_nothing(timeout=0.2)
+    await publish_samples({str(new_host.id): {"ts": 3}})
+    assert (await admin.receive_json_from())["sample"] == {"ts": 3}
+    assert await viewer.receive_nothing(timeout=0.2)
+    await viewer.disconnect()
+    await admin.disconnect()
