@@ -37,7 +37,8 @@ $(FRONT): $(shell find frontend/src -type f 2>/dev/null) frontend/package.json f
 frontend: $(FRONT)
 
 run: install frontend
-	$(BIN)/everyst-hub run
+	$(BIN)/everyst-hub setup
+	$(BIN)/everyst-hub serve --local-agent
 
 # Debian packages the tests drive for real (browser, nmap, iproute2 for namespaces).
 system-deps:

@@ -4,7 +4,6 @@ and WebSocket clients speaking over real sockets."""
 from __future__ import annotations
 
 import json
-import shutil
 import time
 import urllib.error
 import urllib.request
@@ -13,9 +12,9 @@ from pathlib import Path
 
 import grpc
 import pytest
-from websockets.sync.client import ClientConnection, connect
-
 from everyst.agent.v1 import agent_pb2, agent_pb2_grpc
+
+from tests.support.live import live_socket, next_frame
 from tests.support.processes import AgentProcess, Hub, wait_until
 
 pytestmark = pytest.mark.e2e
@@ -28,25 +27,11 @@ def hub(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Hub]:
     hub.stop()
 
 
-def live_socket(hub: Hub) -> ClientConnection:
-    ws = connect(hub.ws_url, origin=hub.url, open_timeout=10)
-    ws.send(json.dumps({"type": "auth", "token": hub.login()}))
-    assert json.loads(ws.recv(timeout=5))["type"] == "auth.ok"
-    return ws
-
-
-def next_frame(ws: ClientConnection, kind: str, timeout: float = 10, **match: str) -> dict:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        frame = json.loads(ws.recv(timeout=max(0.01, deadline - time.monotonic())))
-        if frame["type"] == kind and all(frame.get(k) == v for k, v in match.items()):
-            return frame
-    raise TimeoutError(f"no {kind} frame matching {match} within {timeout} s")
-
-
 def test_the_local_agent_shows_up_live_within_five_seconds(hub: Hub) -> None:
     token = hub.login()
-    hosts = wait_until(lambda: [h for h in hub.get("/api/v1/hosts", token) if h["latest"]], 5, "the local host")
+    hosts = wait_until(
+        lambda: [h for h in hub.get("/api/v1/hosts", token) if h["latest"]], 5, "the local host"
+    )
     host = hosts[0]
     assert host["online"] is True
     assert host["cpu_logical"] >= 1 and host["memory_total"] > 0 and host["os"]
@@ -65,8 +50,10 @@ def test_the_local_agent_shows_up_live_within_five_seconds(hub: Hub) -> None:
 def test_an_enrolled_agent_streams_and_stops_cleanly_on_sigterm(hub: Hub, tmp_path: Path) -> None:
     agent = AgentProcess(tmp_path / "agent", hub, token=hub.enrollment_token()).start()
     try:
-        host_id = wait_until(lambda: (tmp_path / "agent" / "credentials.json").exists(), 15, "enrollment") and \
-            agent.credentials()["host_id"]
+        host_id = (
+            wait_until(lambda: (tmp_path / "agent" / "credentials.json").exists(), 15, "enrollment")
+            and agent.credentials()["host_id"]
+        )
         with live_socket(hub) as ws:
             ws.send(json.dumps({"type": "subscribe", "topic": "host", "host": host_id}))
             next_frame(ws, "subscribed")
@@ -116,7 +103,9 @@ def test_an_agent_with_a_copied_but_corrupted_secret_keeps_retrying_without_cras
     (broken_dir / "credentials.json").write_text(json.dumps(creds))
     broken = AgentProcess(broken_dir, hub).start()
     try:
-        wait_until(lambda: "UNAUTHENTICATED" in broken.log() or "nauthenticated" in broken.log(), 15, "refusal")
+        wait_until(
+            lambda: "UNAUTHENTICATED" in broken.log() or "nauthenticated" in broken.log(), 15, "refusal"
+        )
         assert broken.process is not None and broken.process.poll() is None
     finally:
         assert broken.stop() == 0

@@ -74,7 +74,11 @@ class Hub:
 
     def manage(self, *args: str) -> str:
         result = subprocess.run(
-            [str(VENV_BIN / "everyst-hub"), *args], env=self.env(), capture_output=True, text=True, timeout=120
+            [str(VENV_BIN / "everyst-hub"), *args],
+            env=self.env(),
+            capture_output=True,
+            text=True,
+            timeout=120,
         )
         if result.returncode != 0:
             raise RuntimeError(f"everyst-hub {' '.join(args)} failed:\n{result.stdout}\n{result.stderr}")
@@ -162,8 +166,11 @@ class AgentProcess:
             values["enroll_token"] = self.token
         lines = []
         for key, value in values.items():
-            rendered = ("true" if value else "false") if isinstance(value, bool) else (
-                json.dumps(value) if isinstance(value, str) else str(value))
+            rendered = (
+                ("true" if value else "false")
+                if isinstance(value, bool)
+                else (json.dumps(value) if isinstance(value, str) else str(value))
+            )
             lines.append(f"{key} = {rendered}")
         self.config_path.write_text("\n".join(lines) + "\n")
 

@@ -128,7 +128,9 @@ REST_FRAMEWORK = {
 }
 
 SIMPLE_JWT = {
-    "ACCESS_TOKEN_LIFETIME": timedelta(minutes=env_int("EVERYST_ACCESS_TOKEN_MINUTES", 5, minimum=1, maximum=60)),
+    "ACCESS_TOKEN_LIFETIME": timedelta(
+        minutes=env_int("EVERYST_ACCESS_TOKEN_MINUTES", 5, minimum=1, maximum=60)
+    ),
     "REFRESH_TOKEN_LIFETIME": timedelta(days=env_int("EVERYST_REFRESH_TOKEN_DAYS", 7, minimum=1, maximum=90)),
     "ROTATE_REFRESH_TOKENS": True,
     "BLACKLIST_AFTER_ROTATION": True,
@@ -158,8 +160,9 @@ GRPC_TLS = env_bool("EVERYST_GRPC_TLS", True)
 GRPC_CERT_FILE = env_str("EVERYST_GRPC_CERT_FILE", "")
 GRPC_KEY_FILE = env_str("EVERYST_GRPC_KEY_FILE", "")
 GRPC_SERVER_NAMES = env_list("EVERYST_GRPC_SERVER_NAMES", [])
-GRPC_MAX_MESSAGE_BYTES = env_int("EVERYST_GRPC_MAX_MESSAGE_BYTES", 4 * 1024 * 1024, minimum=65536,
-                                 maximum=64 * 1024 * 1024)
+GRPC_MAX_MESSAGE_BYTES = env_int(
+    "EVERYST_GRPC_MAX_MESSAGE_BYTES", 4 * 1024 * 1024, minimum=65536, maximum=64 * 1024 * 1024
+)
 PUBLIC_GRPC_ADDRESS = env_str("EVERYST_PUBLIC_GRPC_ADDRESS", "")
 INGEST_FLUSH_MS = env_int("EVERYST_INGEST_FLUSH_MS", 100, minimum=5, maximum=5000)
 # A host counts as online while its stream is open and its last sample is this fresh.

@@ -67,7 +67,9 @@ def ensure_server_tls(directory: Path, server_names: list[str]) -> ServerTls:
     now = datetime.now(UTC)
     if not ca_path.exists():
         ca_key = ec.generate_private_key(ec.SECP256R1())
-        name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, f"Everyst hub CA ({socket.gethostname()})")])
+        name = x509.Name(
+            [x509.NameAttribute(NameOID.COMMON_NAME, f"Everyst hub CA ({socket.gethostname()})")]
+        )
         ca_cert = (
             x509.CertificateBuilder()
             .subject_name(name)

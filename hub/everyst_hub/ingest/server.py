@@ -7,7 +7,6 @@ from dataclasses import dataclass
 
 import grpc
 from django.conf import settings
-
 from everyst.agent.v1 import agent_pb2_grpc
 
 from .pki import ServerTls, load_server_tls
@@ -61,5 +60,7 @@ async def start_ingest_server(host: str, port: int) -> IngestServer:
         logger.warning("gRPC runs WITHOUT TLS (EVERYST_GRPC_TLS=false): use this only on loopback")
         bound = server.add_insecure_port(address)
     await server.start()
-    logger.info("gRPC ingest listening on %s:%s (%s)", host, bound, "TLS" if settings.GRPC_TLS else "plaintext")
+    logger.info(
+        "gRPC ingest listening on %s:%s (%s)", host, bound, "TLS" if settings.GRPC_TLS else "plaintext"
+    )
     return IngestServer(server=server, servicer=servicer, writer=writer, port=bound)

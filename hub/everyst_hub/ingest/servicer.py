@@ -11,8 +11,8 @@ from typing import Any
 
 import grpc
 from asgiref.sync import sync_to_async
-
 from everyst.agent.v1 import agent_pb2, agent_pb2_grpc
+
 from everyst_hub.core.errors import EverystError
 from everyst_hub.inventory import services as inventory
 
@@ -71,7 +71,9 @@ class AgentServicer(agent_pb2_grpc.AgentServiceServicer):
     async def Connect(  # noqa: N802
         self, request_iterator: Any, context: grpc.aio.ServicerContext
     ) -> None:
-        metadata = {key: value for key, value in (context.invocation_metadata() or ()) if isinstance(value, str)}
+        metadata = {
+            key: value for key, value in (context.invocation_metadata() or ()) if isinstance(value, str)
+        }
         try:
             agent = await sync_to_async(inventory.authenticate_agent)(
                 metadata.get("x-everyst-agent-id", ""), metadata.get("x-everyst-agent-secret", "")

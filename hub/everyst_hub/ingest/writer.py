@@ -6,14 +6,15 @@ SQLite file) take thousands of agents at 1 Hz."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import time
 import uuid
 
 from asgiref.sync import sync_to_async
 from django.db import close_old_connections
-
 from everyst.agent.v1 import agent_pb2
+
 from everyst_hub.metrics.services import IncomingBatch, store_batches
 from everyst_hub.realtime.publish import publish_samples
 
@@ -51,10 +52,8 @@ class IngestWriter:
 
     async def _run(self) -> None:
         while not (self._closing and not self._pending):
-            try:
+            with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wakeup.wait(), timeout=self.flush_interval)
-            except TimeoutError:
-                pass
             self._wakeup.clear()
             if self._pending:
                 await self._flush()

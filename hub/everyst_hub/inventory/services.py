@@ -12,8 +12,8 @@ from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
-
 from everyst.agent.v1 import agent_pb2
+
 from everyst_hub.core.errors import InvalidInput, Unauthenticated
 from everyst_hub.realtime.publish import publish_host_sync
 
@@ -65,11 +65,7 @@ def enroll_agent(raw_token: str, facts: agent_pb2.HostFacts) -> Enrolled:
     if not raw_token:
         raise Unauthenticated("An enrollment token is required.")
     with transaction.atomic():
-        token = (
-            EnrollmentToken.objects.select_for_update()
-            .filter(token_hash=hash_secret(raw_token))
-            .first()
-        )
+        token = EnrollmentToken.objects.select_for_update().filter(token_hash=hash_secret(raw_token)).first()
         if token is None:
             raise Unauthenticated("Unknown enrollment token.")
         if token.expires_at <= timezone.now():

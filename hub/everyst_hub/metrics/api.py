@@ -14,8 +14,9 @@ from .services import MAX_RANGE_SAMPLES, latest_sample, sample_range
 class RangeQuery(serializers.Serializer):
     since = serializers.IntegerField(required=False, min_value=0)
     until = serializers.IntegerField(required=False, min_value=0)
-    limit = serializers.IntegerField(required=False, min_value=1, max_value=MAX_RANGE_SAMPLES,
-                                     default=MAX_RANGE_SAMPLES)
+    limit = serializers.IntegerField(
+        required=False, min_value=1, max_value=MAX_RANGE_SAMPLES, default=MAX_RANGE_SAMPLES
+    )
 
 
 class LatestSampleView(APIView):

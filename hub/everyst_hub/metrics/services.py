@@ -9,8 +9,8 @@ from datetime import UTC, datetime
 from typing import Any
 
 from django.db import transaction
-
 from everyst.agent.v1 import agent_pb2
+
 from everyst_hub.inventory.models import Host
 
 from .codec import decode_sample, sample_to_dict

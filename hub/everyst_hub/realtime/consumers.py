@@ -142,8 +142,10 @@ class LiveConsumer(AsyncWebsocketConsumer):
         self.joined.add(HOSTS_GROUP)
         await self.send(
             text_data=dumps(
-                {"type": "auth.ok", "user": {"id": self.user.id, "username": self.user.username,
-                                             "role": self.user.role}}
+                {
+                    "type": "auth.ok",
+                    "user": {"id": self.user.id, "username": self.user.username, "role": self.user.role},
+                }
             )
         )
 
@@ -212,5 +214,3 @@ class LiveConsumer(AsyncWebsocketConsumer):
             self.fleet_hosts.add(host_id)
             await self._sync_groups()
             await self.send(text_data=event["text"])
-
-

@@ -17,7 +17,9 @@ class Command(BaseCommand):
         parser.add_argument("--grpc-host", default=settings.GRPC_HOST)
         parser.add_argument("--grpc-port", type=int, default=settings.GRPC_PORT)
         parser.add_argument(
-            "--local-agent", action="store_true", help="also run an agent for this machine, enrolled automatically"
+            "--local-agent",
+            action="store_true",
+            help="also run an agent for this machine, enrolled automatically",
         )
 
     def handle(self, *args: Any, **options: Any) -> None:

@@ -31,8 +31,11 @@ class Command(BaseCommand):
             self.stdout.write(
                 f"{line}\n  Everyst owner account created.\n"
                 f"  username: {created.user.username}\n  password: {password}\n"
-                + ("  This password is shown once: keep it, or set EVERYST_OWNER_PASSWORD.\n"
-                   if created.generated_password else "")
+                + (
+                    "  This password is shown once: keep it, or set EVERYST_OWNER_PASSWORD.\n"
+                    if created.generated_password
+                    else ""
+                )
                 + f"{line}"
             )
         if settings.GRPC_TLS:
