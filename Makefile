@@ -8,7 +8,7 @@ PROTO := protos/everyst/agent/v1/agent.proto
 STAMP := $(VENV)/.installed
 FRONT := frontend/dist/index.html
 
-.PHONY: run test bench gen install frontend lint typecheck dist clean system-deps
+.PHONY: run test gen install frontend lint typecheck dist clean system-deps
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
@@ -50,9 +50,6 @@ system-deps:
 test: install frontend system-deps
 	$(BIN)/ruff check hub agent tests
 	$(BIN)/pytest $(PYTEST_ARGS)
-
-bench: install frontend system-deps
-	$(BIN)/python -m tests.bench.run
 
 lint: install
 	$(BIN)/ruff check hub agent tests

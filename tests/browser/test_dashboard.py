@@ -1,0 +1,107 @@
+"""The dashboard in a real browser: Debian's chromium driven by Playwright."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.support.processes import OWNER_PASSWORD, Hub, wait_until
+
+pytestmark = pytest.mark.browser
+
+CHROMIUM = "/usr/bin/chromium"
+FRONTEND_INDEX = Path(__file__).resolve().parents[2] / "frontend" / "dist" / "index.html"
+
+
+@pytest.fixture(scope="module")
+def hub(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Hub]:
+    if not FRONTEND_INDEX.exists():
+        pytest.fail("frontend/dist is missing: `make test` builds it; run `make frontend`")
+    hub = Hub(tmp_path_factory.mktemp("hub")).start("--local-agent")
+    yield hub
+    hub.stop()
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[object]:
+    if not shutil.which(CHROMIUM):
+        pytest.fail(f"{CHROMIUM} is missing: `make test` installs Debian's chromium package")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=CHROMIUM,
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-quic",
+                "--no-first-run",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+            ],
+        )
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(browser):  # type: ignore[no-untyped-def]
+    context = browser.new_context()
+    page = context.new_page()
+    yield page
+    context.close()
+
+
+def log_in(page, hub: Hub, password: str = OWNER_PASSWORD) -> None:  # type: ignore[no-untyped-def]
+    page.goto(hub.url)
+    page.get_by_test_id("login-username").fill("owner")
+    page.get_by_test_id("login-password").fill(password)
+    page.get_by_test_id("login-submit").click()
+
+
+def test_owner_logs_in_and_sees_the_host_tile_change_live(hub: Hub, page) -> None:  # type: ignore[no-untyped-def]
+    wait_until(lambda: hub.get("/api/v1/hosts", hub.login()), 10, "the local agent to enroll")
+    log_in(page, hub)
+    tile = page.get_by_test_id("host-tile").first
+    tile.wait_for(timeout=10_000)
+    updated = tile.get_by_test_id("host-tile-updated")
+    first = updated.get_attribute("data-ts")
+    page.wait_for_function(
+        "([el, before]) => el.getAttribute('data-ts') !== before",
+        arg=[updated.element_handle(), first],
+        timeout=10_000,
+    )
+    assert updated.get_attribute("data-ts") != first
+    cpu = tile.get_by_test_id("host-tile-cpu").inner_text()
+    assert cpu.strip().endswith("%")
+    assert page.get_by_test_id("live-indicator").get_attribute("data-state") == "live"
+
+
+def test_a_wrong_password_shows_an_error_and_no_dashboard(hub: Hub, page) -> None:  # type: ignore[no-untyped-def]
+    log_in(page, hub, password="definitely-wrong")
+    error = page.get_by_test_id("login-error")
+    error.wait_for(timeout=5_000)
+    assert "Invalid username or password" in error.inner_text()
+    assert page.get_by_test_id("host-tile").count() == 0
+
+
+def test_the_host_page_draws_a_live_cpu_chart(hub: Hub, page) -> None:  # type: ignore[no-untyped-def]
+    log_in(page, hub)
+    page.get_by_test_id("host-tile").first.click()
+    page.get_by_test_id("host-page").wait_for(timeout=10_000)
+    chart = page.get_by_test_id("chart-cpu")
+    chart.locator("canvas").first.wait_for(timeout=10_000)
+    assert chart.locator("canvas").count() >= 1
+
+
+def test_logout_returns_to_the_login_page(hub: Hub, page) -> None:  # type: ignore[no-untyped-def]
+    log_in(page, hub)
+    page.get_by_test_id("host-tile").first.wait_for(timeout=10_000)
+    page.get_by_test_id("logout").click()
+    page.get_by_test_id("login-username").wait_for(timeout=5_000)
+    page.reload()
+    page.get_by_test_id("login-username").wait_for(timeout=5_000)
