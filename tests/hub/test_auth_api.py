@@ -81,8 +81,11 @@ def test_refresh_without_cookie_is_401(world, api):
 def test_forged_access_token_is_refused(world, api):
     import jwt
 
-    forged = jwt.encode({"token_type": "access", "user_id": str(world.owner.id), "exp": 9999999999,
-                         "jti": "x"}, "an-attacker-key-that-is-long-enough-for-hs256", algorithm="HS256")
+    forged = jwt.encode(
+        {"token_type": "access", "user_id": str(world.owner.id), "exp": 9999999999, "jti": "x"},
+        "an-attacker-key-that-is-long-enough-for-hs256",
+        algorithm="HS256",
+    )
     response = api.get("/api/v1/auth/me", HTTP_AUTHORIZATION=f"Bearer {forged}")
     assert response.status_code == 401
 

@@ -3,9 +3,9 @@ from __future__ import annotations
 import time
 
 import pytest
-
 from everyst.agent.v1 import agent_pb2
 from everyst_hub.metrics.services import IncomingBatch, store_batches
+
 from tests.conftest import access_token_for
 
 pytestmark = pytest.mark.django_db

@@ -10,7 +10,6 @@ from typing import Any
 import grpc
 import pytest
 from asgiref.sync import sync_to_async
-
 from everyst.agent.v1 import agent_pb2, agent_pb2_grpc
 from everyst_hub.ingest.server import IngestServer, server_tls, start_ingest_server
 from everyst_hub.inventory.models import Agent, Host
@@ -62,8 +61,9 @@ class Stream:
         self.call = agent_pb2_grpc.AgentServiceStub(self.channel).Connect(metadata=md)
 
     async def hello(self, name: str) -> agent_pb2.HubMessage:
-        await self.call.write(agent_pb2.AgentMessage(hello=agent_pb2.Hello(facts=facts(name),
-                                                                           collect_interval_ms=1000)))
+        await self.call.write(
+            agent_pb2.AgentMessage(hello=agent_pb2.Hello(facts=facts(name), collect_interval_ms=1000))
+        )
         return await asyncio.wait_for(self.call.read(), 5)
 
     async def read(self) -> agent_pb2.HubMessage:

@@ -44,7 +44,7 @@ class HubRunner:
             websocket_max_frame_size=64 * 1024,
         )
         reactor.callWhenRunning(self._start)
-        reactor.addSystemEventTrigger("before", "shutdown", self._stop)
+        reactor.addSystemEventTrigger("before", "shutdown", self._stop)  # type: ignore[arg-type]
         server.run()
 
     def _start(self) -> None:
@@ -53,7 +53,7 @@ class HubRunner:
         def started(done: asyncio.Future[None]) -> None:
             if done.exception() is not None:
                 logger.error("hub failed to start: %s", done.exception())
-                reactor.stop()
+                reactor.stop()  # type: ignore[misc]
 
         task.add_done_callback(started)
 

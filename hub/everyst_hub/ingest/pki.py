@@ -95,8 +95,9 @@ def ensure_server_tls(directory: Path, server_names: list[str]) -> ServerTls:
         if any(n not in sans for n in wanted) or current.not_valid_after_utc < now + timedelta(days=30):
             cert_path.unlink()
     if not cert_path.exists():
-        ca_key = serialization.load_pem_private_key(ca_key_path.read_bytes(), password=None)
-        assert isinstance(ca_key, ec.EllipticCurvePrivateKey)
+        signer = serialization.load_pem_private_key(ca_key_path.read_bytes(), password=None)
+        if not isinstance(signer, ec.EllipticCurvePrivateKey):
+            raise ValueError(f"{ca_key_path} is not the EC key this hub created")
         key = ec.generate_private_key(ec.SECP256R1())
         cert = (
             x509.CertificateBuilder()
@@ -109,7 +110,7 @@ def ensure_server_tls(directory: Path, server_names: list[str]) -> ServerTls:
             .add_extension(x509.SubjectAlternativeName(wanted), critical=False)
             .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
             .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.SERVER_AUTH]), critical=False)
-            .sign(ca_key, hashes.SHA256())
+            .sign(signer, hashes.SHA256())
         )
         _write(key_path, _key_pem(key), 0o600)
         _write(cert_path, cert.public_bytes(serialization.Encoding.PEM), 0o644)
