@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from websockets.sync.client import ClientConnection, connect
@@ -11,12 +13,14 @@ from websockets.sync.client import ClientConnection, connect
 from .processes import Hub
 
 
-def live_socket(hub: Hub, token: str | None = None) -> ClientConnection:
-    ws = connect(hub.ws_url, origin=hub.url, open_timeout=10)
-    ws.send(json.dumps({"type": "auth", "token": token or hub.login()}))
-    frame = json.loads(ws.recv(timeout=5))
-    assert frame["type"] == "auth.ok", frame
-    return ws
+@contextmanager
+def live_socket(hub: Hub, token: str | None = None) -> Iterator[ClientConnection]:
+    """An authenticated live socket, closed on exit."""
+    with connect(hub.ws_url, origin=hub.url, open_timeout=10) as ws:
+        ws.send(json.dumps({"type": "auth", "token": token or hub.login()}))
+        frame = json.loads(ws.recv(timeout=5))
+        assert frame["type"] == "auth.ok", frame
+        yield ws
 
 
 def next_frame(ws: ClientConnection, kind: str, timeout: float = 10, **match: Any) -> dict[str, Any]:

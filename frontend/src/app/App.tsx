@@ -1,0 +1,49 @@
+import { QueryClientProvider } from '@tanstack/react-query';
+import { lazy, Suspense, useEffect } from 'react';
+import { RouterProvider, createBrowserRouter } from 'react-router-dom';
+import { Spinner } from '@/components/ui/Spinner';
+import { queryClient } from '@/lib/query-client';
+import { restoreSession } from '@/features/auth/api/restore-session';
+import { LoginPage } from '@/features/auth/components/LoginPage';
+import { RequireAuth } from '@/features/auth/components/RequireAuth';
+import { FleetPage } from '@/features/fleet/components/FleetPage';
+import { AppLayout } from './AppLayout';
+import { NotFoundPage } from './NotFoundPage';
+
+// The host page carries the charting library; the fleet overview should not wait for it.
+const HostPage = lazy(() => import('@/features/hosts/components/HostPage').then((m) => ({ default: m.HostPage })));
+
+const router = createBrowserRouter([
+  { path: '/login', element: <LoginPage /> },
+  {
+    element: (
+      <RequireAuth>
+        <AppLayout />
+      </RequireAuth>
+    ),
+    children: [
+      { index: true, element: <FleetPage /> },
+      {
+        path: 'hosts/:id',
+        element: (
+          <Suspense fallback={<Spinner label="Loading host…" />}>
+            <HostPage />
+          </Suspense>
+        ),
+      },
+      { path: '*', element: <NotFoundPage /> },
+    ],
+  },
+]);
+
+export function App() {
+  useEffect(() => {
+    void restoreSession();
+  }, []);
+
+  return (
+    <QueryClientProvider client={queryClient}>
+      <RouterProvider router={router} />
+    </QueryClientProvider>
+  );
+}

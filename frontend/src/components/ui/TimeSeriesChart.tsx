@@ -1,0 +1,152 @@
+import { useEffect, useRef } from 'react';
+import uPlot from 'uplot';
+import { useTheme } from '@/lib/theme';
+
+export interface ChartSeries {
+  label: string;
+  /** #rrggbb */
+  color: string;
+  fill?: boolean;
+  dash?: number[];
+}
+
+interface TimeSeriesChartProps {
+  /** [x in unix seconds, ...one array per series]; null leaves a gap. */
+  data: uPlot.AlignedData;
+  series: ChartSeries[];
+  /** The visible window in unix seconds, so the chart scrolls even while data is sparse. */
+  xRange: [number, number];
+  /** Formats values in the legend and, unless `formatAxis` is given, on the y axis. */
+  formatValue: (value: number) => string;
+  formatAxis?: (value: number) => string;
+  /** Fixed y bounds; a missing one follows the data (from 0 up). */
+  yMin?: number;
+  yMax?: number;
+  height?: number;
+  label: string;
+  testId?: string;
+}
+
+/** Without a hovering cursor the legend shows the newest values instead of dashes. */
+function showLatestInLegend(plot: uPlot): void {
+  const count = plot.data[0]?.length ?? 0;
+  if (count > 0 && (plot.cursor.left ?? -1) < 0) plot.setLegend({ idx: count - 1 });
+}
+
+function cssVar(name: string, fallback: string): string {
+  const value = getComputedStyle(document.documentElement).getPropertyValue(name).trim();
+  return value || fallback;
+}
+
+/**
+ * A thin React shell around uPlot: the plot is built once per series layout and theme, then
+ * fed with `setData`, which is what keeps a dozen 1 Hz charts cheap.
+ */
+export function TimeSeriesChart({
+  data,
+  series,
+  xRange,
+  formatValue,
+  formatAxis,
+  yMin,
+  yMax,
+  height = 180,
+  label,
+  testId,
+}: TimeSeriesChartProps) {
+  const containerRef = useRef<HTMLDivElement>(null);
+  const plotRef = useRef<uPlot | null>(null);
+  // uPlot keeps the callbacks it was built with; refs let them see the latest props.
+  const dataRef = useRef(data);
+  const xRangeRef = useRef(xRange);
+  const formatValueRef = useRef(formatValue);
+  const formatAxisRef = useRef(formatAxis ?? formatValue);
+  const seriesRef = useRef(series);
+  const theme = useTheme();
+
+  dataRef.current = data;
+  xRangeRef.current = xRange;
+  formatValueRef.current = formatValue;
+  formatAxisRef.current = formatAxis ?? formatValue;
+  seriesRef.current = series;
+
+  const seriesKey = series.map((s) => `${s.label}\u0000${s.color}\u0000${s.fill ? 1 : 0}\u0000${s.dash?.join(',') ?? ''}`).join('\u0001');
+
+  useEffect(() => {
+    const el = containerRef.current;
+    if (!el) return;
+    const axis = cssVar('--chart-axis', '#9aa7b6');
+    const grid = cssVar('--chart-grid', 'rgba(148,163,184,0.12)');
+    const axisFont = '11px ui-sans-serif, system-ui, sans-serif';
+
+    const opts: uPlot.Options = {
+      width: Math.max(160, Math.floor(el.clientWidth)),
+      height,
+      cursor: { drag: { x: false, y: false } },
+      legend: { live: true },
+      scales: {
+        x: { time: true, range: () => [xRangeRef.current[0], xRangeRef.current[1]] },
+        y: {
+          range: (_u, dataMin, dataMax) => {
+            const lo = yMin ?? Math.min(0, Number.isFinite(dataMin) ? dataMin : 0);
+            const hiData = Number.isFinite(dataMax) ? dataMax : 0;
+            const hi = yMax ?? (hiData > lo ? lo + (hiData - lo) * 1.15 : lo + 1);
+            return [lo, hi];
+          },
+        },
+      },
+      axes: [
+        { stroke: axis, font: axisFont, grid: { stroke: grid, width: 1 }, ticks: { stroke: grid, width: 1 } },
+        {
+          stroke: axis,
+          font: axisFont,
+          size: 72,
+          grid: { stroke: grid, width: 1 },
+          ticks: { stroke: grid, width: 1 },
+          values: (_u, splits) => splits.map((v) => formatAxisRef.current(v)),
+        },
+      ],
+      series: [
+        { value: (_u, v) => (v == null ? '–' : new Date(v * 1000).toLocaleTimeString()) },
+        ...seriesRef.current.map<uPlot.Series>((s) => ({
+          label: s.label,
+          stroke: s.color,
+          width: 1.5,
+          fill: s.fill ? `${s.color}26` : undefined,
+          dash: s.dash,
+          points: { show: false },
+          value: (_u, v) => (v == null ? '–' : formatValueRef.current(v)),
+        })),
+      ],
+    };
+
+    const plot = new uPlot(opts, dataRef.current, el);
+    plotRef.current = plot;
+    showLatestInLegend(plot);
+
+    let lastWidth = el.clientWidth;
+    const observer = new ResizeObserver((entries) => {
+      const width = Math.floor(entries[0]?.contentRect.width ?? 0);
+      if (width > 0 && width !== lastWidth) {
+        lastWidth = width;
+        plot.setSize({ width, height });
+      }
+    });
+    observer.observe(el);
+
+    return () => {
+      observer.disconnect();
+      plot.destroy();
+      plotRef.current = null;
+    };
+  }, [seriesKey, theme, height, yMin, yMax]);
+
+  useEffect(() => {
+    const plot = plotRef.current;
+    if (!plot) return;
+    plot.setData(data);
+    showLatestInLegend(plot);
+  }, [data, xRange]);
+
+  return <figure data-testid={testId} aria-label={label} ref={containerRef} className="m-0 w-full min-w-0" />;
+}

@@ -1,0 +1,117 @@
+import { useId, useState, type FormEvent } from 'react';
+import { Navigate, useLocation } from 'react-router-dom';
+import { Alert } from '@/components/ui/Alert';
+import { isApiError } from '@/lib/api';
+import { useSession } from '@/lib/session';
+import { useLogin } from '../api/login';
+
+function loginErrorMessage(error: unknown): string {
+  if (isApiError(error)) {
+    if (error.status === 401) return 'Invalid username or password';
+    if (error.status === 429) return error.message;
+    if (error.status === 0) return 'Could not reach the Everyst hub. Check that it is running.';
+    return error.message;
+  }
+  return 'Login failed. Please try again.';
+}
+
+function redirectTarget(state: unknown): string {
+  if (typeof state === 'object' && state !== null && 'from' in state && typeof state.from === 'string') {
+    // Only same-app paths: never bounce the user to another origin after logging in.
+    if (state.from.startsWith('/') && !state.from.startsWith('//') && state.from !== '/login') return state.from;
+  }
+  return '/';
+}
+
+export function LoginPage() {
+  const session = useSession();
+  const location = useLocation();
+  const login = useLogin();
+  const [username, setUsername] = useState('');
+  const [password, setPassword] = useState('');
+  const usernameId = useId();
+  const passwordId = useId();
+
+  if (session.status === 'authenticated') {
+    return <Navigate to={redirectTarget(location.state)} replace />;
+  }
+
+  const onSubmit = (event: FormEvent<HTMLFormElement>) => {
+    event.preventDefault();
+    if (login.isPending) return;
+    login.mutate({ username: username.trim(), password });
+  };
+
+  return (
+    <main className="flex min-h-screen items-center justify-center bg-bg px-4">
+      <div className="w-full max-w-sm">
+        <div className="mb-6 flex items-center justify-center gap-2">
+          <Logo />
+          <span className="text-xl font-semibold tracking-tight text-fg">Everyst</span>
+        </div>
+        <form
+          onSubmit={onSubmit}
+          className="space-y-4 rounded-lg border border-border bg-surface p-6 shadow-sm"
+          aria-labelledby="login-title"
+        >
+          <h1 id="login-title" className="text-lg font-semibold text-fg">
+            Sign in
+          </h1>
+          {session.expired && !login.isError && (
+            <Alert tone="info">Your session has ended. Please sign in again.</Alert>
+          )}
+          {login.isError && <Alert testId="login-error">{loginErrorMessage(login.error)}</Alert>}
+          <div className="space-y-1">
+            <label htmlFor={usernameId} className="block text-sm font-medium text-fg">
+              Username
+            </label>
+            <input
+              id={usernameId}
+              data-testid="login-username"
+              name="username"
+              autoComplete="username"
+              autoFocus
+              required
+              value={username}
+              onChange={(e) => setUsername(e.target.value)}
+              className="block w-full rounded-md border border-border bg-bg px-3 py-2 text-sm text-fg placeholder:text-muted focus:border-accent"
+            />
+          </div>
+          <div className="space-y-1">
+            <label htmlFor={passwordId} className="block text-sm font-medium text-fg">
+              Password
+            </label>
+            <input
+              id={passwordId}
+              data-testid="login-password"
+              name="password"
+              type="password"
+              autoComplete="current-password"
+              required
+              value={password}
+              onChange={(e) => setPassword(e.target.value)}
+              className="block w-full rounded-md border border-border bg-bg px-3 py-2 text-sm text-fg focus:border-accent"
+            />
+          </div>
+          <button
+            type="submit"
+            data-testid="login-submit"
+            disabled={login.isPending}
+            className="w-full rounded-md bg-accent px-3 py-2 text-sm font-semibold text-accent-fg hover:opacity-90 disabled:cursor-not-allowed disabled:opacity-50"
+          >
+            {login.isPending ? 'Signing in…' : 'Sign in'}
+          </button>
+        </form>
+      </div>
+    </main>
+  );
+}
+
+function Logo() {
+  return (
+    <svg aria-hidden="true" viewBox="0 0 32 32" className="h-8 w-8">
+      <rect width="32" height="32" rx="6" className="fill-surface-2" />
+      <path d="M5 24 13 10l5 8 3-4 6 10z" className="fill-accent" />
+    </svg>
+  );
+}

@@ -1,0 +1,92 @@
+import { useId, useState, useSyncExternalStore } from 'react';
+import { Alert } from '@/components/ui/Alert';
+import { Spinner } from '@/components/ui/Spinner';
+import { useHosts } from '../api/get-hosts';
+import { useFleetLive } from '../hooks/use-fleet-live';
+import { fleetStore } from '../store/fleet-store';
+import { SORT_OPTIONS, isSortKey, type SortKey } from '../store/fleet-view';
+import { HostGrid } from './HostGrid';
+
+function FleetSummaryLine() {
+  useSyncExternalStore(fleetStore.subscribeList, fleetStore.getListVersion);
+  const s = fleetStore.getSummary();
+  return (
+    <p className="text-sm text-muted" aria-live="polite">
+      {s.total} {s.total === 1 ? 'host' : 'hosts'} · <span className="text-ok">{s.online} online</span>
+      {s.stale > 0 && (
+        <>
+          {' '}
+          · <span className="text-warn">{s.stale} stale</span>
+        </>
+      )}
+      {s.offline > 0 && <> · {s.offline} offline</>}
+    </p>
+  );
+}
+
+export function FleetPage() {
+  const hosts = useHosts();
+  useFleetLive(hosts.data);
+  const [search, setSearch] = useState('');
+  const [sort, setSort] = useState<SortKey>('name');
+  const searchId = useId();
+  const sortId = useId();
+
+  return (
+    <div className="space-y-4">
+      <div className="flex flex-wrap items-end justify-between gap-3">
+        <div>
+          <h1 className="text-xl font-semibold text-fg">Fleet</h1>
+          {hosts.data && <FleetSummaryLine />}
+        </div>
+        <div className="flex flex-wrap items-end gap-3">
+          <div className="flex flex-col gap-1">
+            <label htmlFor={searchId} className="text-xs font-medium text-muted">
+              Search
+            </label>
+            <input
+              id={searchId}
+              type="search"
+              data-testid="fleet-search"
+              value={search}
+              onChange={(e) => setSearch(e.target.value)}
+              placeholder="Name, OS or address"
+              className="w-64 rounded-md border border-border bg-surface px-3 py-1.5 text-sm text-fg placeholder:text-muted focus:border-accent"
+            />
+          </div>
+          <div className="flex flex-col gap-1">
+            <label htmlFor={sortId} className="text-xs font-medium text-muted">
+              Sort by
+            </label>
+            <select
+              id={sortId}
+              data-testid="fleet-sort"
+              value={sort}
+              onChange={(e) => {
+                if (isSortKey(e.target.value)) setSort(e.target.value);
+              }}
+              className="rounded-md border border-border bg-surface px-3 py-1.5 text-sm text-fg focus:border-accent"
+            >
+              {SORT_OPTIONS.map((o) => (
+                <option key={o.value} value={o.value}>
+                  {o.label}
+                </option>
+              ))}
+            </select>
+          </div>
+        </div>
+      </div>
+
+      {hosts.isPending && <Spinner label="Loading hosts…" />}
+      {hosts.isError && (
+        <Alert>
+          Could not load hosts: {hosts.error.message}{' '}
+          <button type="button" onClick={() => void hosts.refetch()} className="underline">
+            Try again
+          </button>
+        </Alert>
+      )}
+      {hosts.data && <HostGrid search={search} sort={sort} listedCount={hosts.data.length} />}
+    </div>
+  );
+}

@@ -1,0 +1,61 @@
+import { useEffect, useMemo, useState, useSyncExternalStore } from 'react';
+import { fleetStore } from '../store/fleet-store';
+import { visibleHostIds, type SortKey } from '../store/fleet-view';
+import { HostTile } from './HostTile';
+
+/** Sorting by a live metric re-orders every few seconds, not on every sample, so tiles hold still. */
+const RESORT_MS = 3000;
+
+function useResortTick(enabled: boolean): number {
+  const [tick, setTick] = useState(0);
+  useEffect(() => {
+    if (!enabled) return;
+    const timer = setInterval(() => setTick((t) => t + 1), RESORT_MS);
+    return () => clearInterval(timer);
+  }, [enabled]);
+  return enabled ? tick : 0;
+}
+
+interface HostGridProps {
+  search: string;
+  sort: SortKey;
+  /** How many hosts the hub listed: the empty state is shown only when it listed none. */
+  listedCount: number;
+}
+
+export function HostGrid({ search, sort, listedCount }: HostGridProps) {
+  const listVersion = useSyncExternalStore(fleetStore.subscribeList, fleetStore.getListVersion);
+  const resortTick = useResortTick(sort !== 'name');
+  const ids = useMemo(
+    () => visibleHostIds(fleetStore.getAll(), search, sort),
+    // listVersion and resortTick are the store's change signals; the data is read from it.
+    [listVersion, resortTick, search, sort],
+  );
+
+  if (listedCount === 0 && ids.length === 0 && !search.trim()) {
+    return (
+      <div className="rounded-lg border border-dashed border-border p-10 text-center text-sm text-muted">
+        <p className="font-medium text-fg">No hosts to show.</p>
+        <p className="mt-1">
+          Enroll an agent on a machine and it appears here within seconds, or ask an administrator for access to a host group.
+        </p>
+      </div>
+    );
+  }
+  if (ids.length === 0 && search.trim()) {
+    return (
+      <p role="status" className="rounded-lg border border-dashed border-border p-10 text-center text-sm text-muted">
+        No host matches “{search.trim()}”.
+      </p>
+    );
+  }
+  return (
+    <ul className="grid grid-cols-[repeat(auto-fill,minmax(16rem,1fr))] gap-3" aria-label="Hosts">
+      {ids.map((id) => (
+        <li key={id} className="min-w-0">
+          <HostTile hostId={id} />
+        </li>
+      ))}
+    </ul>
+  );
+}

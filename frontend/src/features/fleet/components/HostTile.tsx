@@ -1,0 +1,130 @@
+import { memo, useCallback, useSyncExternalStore } from 'react';
+import { Link } from 'react-router-dom';
+import { StatusBadge } from '@/components/ui/StatusBadge';
+import { UsageBar, levelTextClass } from '@/components/ui/UsageBar';
+import { formatBytes, formatNumber, formatPercent, formatRate, formatTime } from '@/lib/format';
+import { rootDisk, totalNet } from '@/lib/metrics';
+import { fleetStore } from '../store/fleet-store';
+
+interface MetricRowProps {
+  name: string;
+  percent: number | null;
+  detail?: string;
+  testId?: string;
+}
+
+function MetricRow({ name, percent, detail, testId }: MetricRowProps) {
+  return (
+    <div className="space-y-1">
+      <div className="flex items-baseline justify-between gap-2 text-xs">
+        <span className="text-muted">{name}</span>
+        <span className="min-w-0 truncate text-right tabular-nums">
+          {detail && <span className="mr-2 text-muted">{detail}</span>}
+          <span data-testid={testId} className={`font-semibold ${levelTextClass(percent)}`}>
+            {formatPercent(percent)}
+          </span>
+        </span>
+      </div>
+      <UsageBar percent={percent} label={`${name} usage`} />
+    </div>
+  );
+}
+
+/** One host of the fleet grid; re-renders only when its own host changes. */
+export const HostTile = memo(function HostTile({ hostId }: { hostId: string }) {
+  const subscribe = useCallback((listener: () => void) => fleetStore.subscribeTile(hostId, listener), [hostId]);
+  const tile = useSyncExternalStore(subscribe, () => fleetStore.getTile(hostId));
+  if (!tile) return null;
+
+  const { host, latest, status } = tile;
+  const disk = latest ? rootDisk(latest) : null;
+  const net = latest ? totalNet(latest) : null;
+  const dim = status === 'online' ? '' : 'opacity-75';
+
+  return (
+    <article
+      data-testid="host-tile"
+      data-host-id={host.id}
+      data-status={status}
+      className="relative flex flex-col gap-3 rounded-lg border border-border bg-surface p-4 transition-colors focus-within:border-accent hover:border-accent/60 [contain-intrinsic-size:auto_262px] [content-visibility:auto]"
+    >
+      <header className="flex items-start justify-between gap-2">
+        <div className="min-w-0">
+          <h3 className="truncate text-sm font-semibold text-fg">
+            <Link
+              to={`/hosts/${encodeURIComponent(host.id)}`}
+              className="rounded-sm after:absolute after:inset-0 after:rounded-lg after:content-[''] focus:outline-none focus-visible:underline"
+            >
+              {host.hostname}
+            </Link>
+          </h3>
+          <p className="truncate text-xs text-muted" title={host.os}>
+            {host.os || 'Unknown OS'}
+          </p>
+          <p className="truncate font-mono text-[11px] text-muted" title={host.addresses.join(', ')}>
+            {host.addresses[0] ?? 'no address'}
+            {host.addresses.length > 1 ? ` +${host.addresses.length - 1}` : ''}
+          </p>
+        </div>
+        <StatusBadge status={status} testId="host-online" />
+      </header>
+
+      <div className={`space-y-2.5 ${dim}`}>
+        <MetricRow name="CPU" percent={latest?.cpu.percent ?? null} testId="host-tile-cpu" />
+        <MetricRow
+          name="Memory"
+          percent={latest?.memory.percent ?? null}
+          detail={latest ? `${formatBytes(latest.memory.used)} / ${formatBytes(latest.memory.total)}` : undefined}
+        />
+        <MetricRow
+          name={disk && disk.mount !== '/' ? `Disk ${disk.mount}` : 'Disk /'}
+          percent={disk?.percent ?? null}
+          detail={disk ? `${formatBytes(disk.used)} / ${formatBytes(disk.total)}` : undefined}
+        />
+      </div>
+
+      <dl className={`grid grid-cols-2 gap-x-3 gap-y-1 text-xs tabular-nums ${dim}`}>
+        <div className="flex justify-between gap-1">
+          <dt className="text-muted">
+            <span aria-hidden="true">↓</span> Rx
+          </dt>
+          <dd>{formatRate(net?.rx)}</dd>
+        </div>
+        <div className="flex justify-between gap-1">
+          <dt className="text-muted">
+            <span aria-hidden="true">↑</span> Tx
+          </dt>
+          <dd>{formatRate(net?.tx)}</dd>
+        </div>
+        <div className="col-span-2 flex justify-between gap-1">
+          <dt className="text-muted">Load</dt>
+          <dd>
+            {latest
+              ? `${formatNumber(latest.load.load1)} ${formatNumber(latest.load.load5)} ${formatNumber(latest.load.load15)}`
+              : '–'}
+          </dd>
+        </div>
+      </dl>
+
+      <footer className="text-right text-[11px] text-muted">
+        {latest ? (
+          <>
+            Updated{' '}
+            <time
+              data-testid="host-tile-updated"
+              data-ts={latest.ts}
+              dateTime={new Date(latest.ts).toISOString()}
+              className="tabular-nums"
+            >
+              {formatTime(latest.ts)}
+            </time>
+          </>
+        ) : (
+          <span data-testid="host-tile-updated" data-ts="">
+            No data received yet
+          </span>
+        )}
+      </footer>
+    </article>
+  );
+});

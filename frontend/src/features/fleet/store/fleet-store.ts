@@ -1,0 +1,208 @@
+import { hostStatus, type HostStatus } from '@/lib/metrics';
+import { subscribeSession, getSession } from '@/lib/session';
+import type { Host, HostInfo, Sample } from '@/types/api';
+
+// Live fleet state lives outside React: each tile subscribes to its own host only, and
+// notifications are batched, so a second's worth of samples from hundreds of hosts costs one
+// React commit that re-renders just the tiles whose host changed.
+
+export interface TileState {
+  host: HostInfo;
+  latest: Sample | null;
+  /** When the newest sample arrived, on this tab's clock (unix ms). */
+  lastSampleAt: number | null;
+  status: HostStatus;
+}
+
+export interface FleetSummary {
+  total: number;
+  online: number;
+  stale: number;
+  offline: number;
+}
+
+const FLUSH_MS = 100;
+const STATUS_TICK_MS = 1000;
+
+function factsKey(host: HostInfo): string {
+  return [host.hostname, host.os, host.addresses.join(' '), host.online ? 1 : 0].join('\u0000');
+}
+
+function stripLatest(host: Host): HostInfo {
+  const { latest: _latest, ...info } = host;
+  return info;
+}
+
+class FleetStore {
+  private tiles = new Map<string, TileState>();
+  private watchingSince = Date.now();
+  private listVersion = 0;
+  private summary: FleetSummary = { total: 0, online: 0, stale: 0, offline: 0 };
+  private readonly tileListeners = new Map<string, Set<() => void>>();
+  private readonly listListeners = new Set<() => void>();
+  private readonly dirty = new Set<string>();
+  private listDirty = false;
+  private flushTimer: ReturnType<typeof setTimeout> | null = null;
+  private statusTimer: ReturnType<typeof setInterval> | null = null;
+
+  // ---- reads (stable snapshots for useSyncExternalStore) ---------------------------------
+
+  getTile = (id: string): TileState | undefined => this.tiles.get(id);
+
+  getListVersion = (): number => this.listVersion;
+
+  getSummary = (): FleetSummary => this.summary;
+
+  getAll(): TileState[] {
+    return [...this.tiles.values()];
+  }
+
+  subscribeTile(id: string, listener: () => void): () => void {
+    let set = this.tileListeners.get(id);
+    if (!set) {
+      set = new Set();
+      this.tileListeners.set(id, set);
+    }
+    const owner = set;
+    owner.add(listener);
+    return () => {
+      owner.delete(listener);
+      if (owner.size === 0 && this.tileListeners.get(id) === owner) this.tileListeners.delete(id);
+    };
+  }
+
+  subscribeList = (listener: () => void): (() => void) => {
+    this.listListeners.add(listener);
+    if (this.statusTimer === null) this.statusTimer = setInterval(() => this.refreshStatuses(), STATUS_TICK_MS);
+    return () => {
+      this.listListeners.delete(listener);
+      if (this.listListeners.size === 0 && this.statusTimer !== null) {
+        clearInterval(this.statusTimer);
+        this.statusTimer = null;
+      }
+    };
+  };
+
+  // ---- writes ----------------------------------------------------------------------------
+
+  /** Takes the hub's host list as the truth about which hosts exist and what they are. */
+  replaceHosts(hosts: Host[]): void {
+    const now = Date.now();
+    const next = new Map<string, TileState>();
+    for (const host of hosts) {
+      const current = this.tiles.get(host.id);
+      const info = stripLatest(host);
+      let latest = current?.latest ?? null;
+      let lastSampleAt = current?.lastSampleAt ?? null;
+      if (host.latest && (!latest || host.latest.ts > latest.ts)) {
+        latest = host.latest;
+        lastSampleAt = Math.min(host.latest.ts, now);
+      }
+      const tile: TileState = {
+        host: info,
+        latest,
+        lastSampleAt,
+        status: hostStatus(info, lastSampleAt, this.watchingSince, now),
+      };
+      next.set(host.id, tile);
+      this.dirty.add(host.id);
+    }
+    this.tiles = next;
+    this.listDirty = true;
+    // Synchronously: the grid lays out the new list in the same frame as the page around it.
+    this.flush();
+  }
+
+  /** Returns false for a host this store does not know yet. */
+  applySample(hostId: string, sample: Sample): boolean {
+    const tile = this.tiles.get(hostId);
+    if (!tile) return false;
+    if (tile.latest && sample.ts <= tile.latest.ts) return true;
+    const now = Date.now();
+    this.tiles.set(hostId, {
+      host: tile.host,
+      latest: sample,
+      lastSampleAt: now,
+      status: hostStatus(tile.host, now, this.watchingSince, now),
+    });
+    this.dirty.add(hostId);
+    if (tile.status !== 'online') this.listDirty = true;
+    this.scheduleFlush();
+    return true;
+  }
+
+  applyHost(info: HostInfo): void {
+    const tile = this.tiles.get(info.id);
+    const now = Date.now();
+    const lastSampleAt = tile?.lastSampleAt ?? null;
+    this.tiles.set(info.id, {
+      host: info,
+      latest: tile?.latest ?? null,
+      lastSampleAt,
+      status: hostStatus(info, lastSampleAt, this.watchingSince, now),
+    });
+    this.dirty.add(info.id);
+    if (!tile || factsKey(tile.host) !== factsKey(info)) this.listDirty = true;
+    this.scheduleFlush();
+  }
+
+  clear(): void {
+    this.tiles = new Map();
+    this.watchingSince = Date.now();
+    this.listDirty = true;
+    for (const id of this.tileListeners.keys()) this.dirty.add(id);
+    this.scheduleFlush();
+  }
+
+  // ---- internals -------------------------------------------------------------------------
+
+  private refreshStatuses(): void {
+    const now = Date.now();
+    for (const [id, tile] of this.tiles) {
+      const status = hostStatus(tile.host, tile.lastSampleAt, this.watchingSince, now);
+      if (status !== tile.status) {
+        this.tiles.set(id, { ...tile, status });
+        this.dirty.add(id);
+        this.listDirty = true;
+      }
+    }
+    if (this.dirty.size > 0) this.scheduleFlush();
+  }
+
+  private scheduleFlush(): void {
+    if (this.flushTimer !== null) return;
+    this.flushTimer = setTimeout(() => this.flush(), FLUSH_MS);
+  }
+
+  private flush(): void {
+    if (this.flushTimer !== null) {
+      clearTimeout(this.flushTimer);
+      this.flushTimer = null;
+    }
+    const ids = [...this.dirty];
+    this.dirty.clear();
+    if (this.listDirty) {
+      this.listDirty = false;
+      this.summary = this.computeSummary();
+      this.listVersion += 1;
+      for (const listener of this.listListeners) listener();
+    }
+    for (const id of ids) {
+      const set = this.tileListeners.get(id);
+      if (set) for (const listener of set) listener();
+    }
+  }
+
+  private computeSummary(): FleetSummary {
+    const summary: FleetSummary = { total: this.tiles.size, online: 0, stale: 0, offline: 0 };
+    for (const tile of this.tiles.values()) summary[tile.status] += 1;
+    return summary;
+  }
+}
+
+export const fleetStore = new FleetStore();
+
+// Another user may log in next in this tab: they must not glimpse the previous user's hosts.
+subscribeSession(() => {
+  if (getSession().status !== 'authenticated') fleetStore.clear();
+});

@@ -1,0 +1,45 @@
+import { rootDisk } from '@/lib/metrics';
+import type { TileState } from './fleet-store';
+
+export type SortKey = 'name' | 'cpu' | 'memory' | 'disk';
+
+export const SORT_OPTIONS: { value: SortKey; label: string }[] = [
+  { value: 'name', label: 'Name' },
+  { value: 'cpu', label: 'CPU (highest first)' },
+  { value: 'memory', label: 'Memory (highest first)' },
+  { value: 'disk', label: 'Disk (highest first)' },
+];
+
+export function isSortKey(value: string): value is SortKey {
+  return SORT_OPTIONS.some((o) => o.value === value);
+}
+
+const collator = new Intl.Collator(undefined, { numeric: true, sensitivity: 'base' });
+
+function metric(tile: TileState, key: Exclude<SortKey, 'name'>): number {
+  const s = tile.latest;
+  if (!s) return -1;
+  if (key === 'cpu') return s.cpu.percent;
+  if (key === 'memory') return s.memory.percent;
+  return rootDisk(s)?.percent ?? -1;
+}
+
+function matches(tile: TileState, needle: string): boolean {
+  const h = tile.host;
+  return (
+    h.hostname.toLowerCase().includes(needle) ||
+    h.os.toLowerCase().includes(needle) ||
+    h.addresses.some((a) => a.toLowerCase().includes(needle))
+  );
+}
+
+/** Host ids to show, filtered by name, OS or address, in the chosen order. */
+export function visibleHostIds(tiles: TileState[], search: string, sort: SortKey): string[] {
+  const needle = search.trim().toLowerCase();
+  const shown = needle ? tiles.filter((t) => matches(t, needle)) : [...tiles];
+  const byName = (a: TileState, b: TileState) =>
+    collator.compare(a.host.hostname, b.host.hostname) || a.host.id.localeCompare(b.host.id);
+  if (sort === 'name') shown.sort(byName);
+  else shown.sort((a, b) => metric(b, sort) - metric(a, sort) || byName(a, b));
+  return shown.map((t) => t.host.id);
+}

@@ -1,0 +1,393 @@
+import { useSyncExternalStore } from 'react';
+import { apiFetch, isApiError, refreshAccessToken } from '@/lib/api';
+import { endSession, getAccessToken } from '@/lib/session';
+import type { HostInfo, Sample, SamplesPage } from '@/types/api';
+
+// One WebSocket per tab to /ws/live/, shared by every view through ref-counted subscriptions.
+// Live delivery is best effort: after a reconnect each watched host's gap is backfilled over
+// REST and delivered, in order, before the live samples that arrived meanwhile.
+
+export type LiveState = 'connecting' | 'live' | 'offline';
+
+export type FleetEvent =
+  | { type: 'sample'; hostId: string; sample: Sample }
+  | { type: 'host'; host: HostInfo }
+  /** The socket came back after an outage: fleet views should reload what they show. */
+  | { type: 'resync' };
+
+export type HostEvent = { type: 'sample'; sample: Sample } | { type: 'host'; host: HostInfo };
+
+const HEARTBEAT_MS = 20_000;
+/** No frame at all (not even a pong) for this long means the connection is dead. */
+const SILENCE_LIMIT_MS = 2 * HEARTBEAT_MS + 5_000;
+const BACKOFF_MIN_MS = 500;
+const BACKOFF_MAX_MS = 15_000;
+const BACKFILL_LIMIT = 3600;
+const AUTH_TIMEOUT_MS = 10_000;
+const CLOSE_UNAUTHENTICATED = 4401;
+const CLOSE_FORBIDDEN = 4403;
+
+interface Listener<E> {
+  cb: (event: E) => void;
+}
+
+interface HostSubscription {
+  listeners: Set<Listener<HostEvent>>;
+  /** Newest sample ts delivered (agent clock); the backfill asks for what came after it. */
+  lastTs: number | null;
+  subscribedAt: number;
+  backfilling: boolean;
+  buffered: Sample[];
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null;
+}
+
+function isSample(value: unknown): value is Sample {
+  return isRecord(value) && typeof value.ts === 'number' && isRecord(value.cpu) && isRecord(value.memory);
+}
+
+function isHostInfo(value: unknown): value is HostInfo {
+  return isRecord(value) && typeof value.id === 'string' && typeof value.hostname === 'string';
+}
+
+function liveUrl(): string {
+  const scheme = window.location.protocol === 'https:' ? 'wss:' : 'ws:';
+  return `${scheme}//${window.location.host}/ws/live/`;
+}
+
+/** Exponential backoff with "equal jitter": half the step fixed, half random, so tabs spread out. */
+function backoffDelay(attempt: number): number {
+  const step = Math.min(BACKOFF_MAX_MS, BACKOFF_MIN_MS * 2 ** attempt);
+  return Math.max(BACKOFF_MIN_MS, step / 2 + Math.random() * (step / 2));
+}
+
+class LiveClient {
+  private socket: WebSocket | null = null;
+  private state: LiveState = 'offline';
+  private readonly stateListeners = new Set<() => void>();
+  private running = false;
+  private attempt = 0;
+  private authenticated = false;
+  private hasBeenLive = false;
+  private needsFreshToken = false;
+  private reconnectTimer: ReturnType<typeof setTimeout> | null = null;
+  private heartbeatTimer: ReturnType<typeof setInterval> | null = null;
+  private lastFrameAt = 0;
+  private readonly fleetListeners = new Set<Listener<FleetEvent>>();
+  private readonly hosts = new Map<string, HostSubscription>();
+
+  constructor() {
+    window.addEventListener('online', () => this.reconnectNow());
+    document.addEventListener('visibilitychange', () => {
+      if (document.visibilityState === 'visible') this.reconnectNow();
+    });
+  }
+
+  // ---- lifecycle -------------------------------------------------------------------------
+
+  start(): void {
+    if (this.running) return;
+    this.running = true;
+    this.attempt = 0;
+    this.hasBeenLive = false;
+    void this.connect();
+  }
+
+  stop(): void {
+    this.running = false;
+    this.clearReconnect();
+    this.dropSocket();
+    this.setState('offline');
+  }
+
+  getState = (): LiveState => this.state;
+
+  subscribeState = (listener: () => void): (() => void) => {
+    this.stateListeners.add(listener);
+    return () => {
+      this.stateListeners.delete(listener);
+    };
+  };
+
+  private setState(next: LiveState): void {
+    if (next === this.state) return;
+    this.state = next;
+    for (const listener of this.stateListeners) listener();
+  }
+
+  private reconnectNow(): void {
+    if (!this.running || this.socket || this.reconnectTimer === null) return;
+    this.clearReconnect();
+    void this.connect();
+  }
+
+  private clearReconnect(): void {
+    if (this.reconnectTimer !== null) {
+      clearTimeout(this.reconnectTimer);
+      this.reconnectTimer = null;
+    }
+  }
+
+  private scheduleReconnect(): void {
+    if (!this.running || this.reconnectTimer !== null) return;
+    const delay = backoffDelay(this.attempt);
+    this.attempt += 1;
+    this.setState('offline');
+    this.reconnectTimer = setTimeout(() => {
+      this.reconnectTimer = null;
+      void this.connect();
+    }, delay);
+  }
+
+  private async connect(): Promise<void> {
+    if (!this.running || this.socket) return;
+    this.setState('connecting');
+
+    let token = this.needsFreshToken ? null : getAccessToken();
+    if (!token) {
+      try {
+        token = await refreshAccessToken();
+      } catch {
+        this.scheduleReconnect();
+        return;
+      }
+      if (!token) {
+        endSession(true);
+        this.stop();
+        return;
+      }
+      this.needsFreshToken = false;
+    }
+    if (!this.running || this.socket) return;
+
+    let socket: WebSocket;
+    try {
+      socket = new WebSocket(liveUrl());
+    } catch {
+      this.scheduleReconnect();
+      return;
+    }
+    this.socket = socket;
+    this.authenticated = false;
+    const authToken = token;
+
+    socket.onopen = () => {
+      if (this.socket !== socket) return;
+      this.lastFrameAt = Date.now();
+      socket.send(JSON.stringify({ type: 'auth', token: authToken }));
+      setTimeout(() => {
+        if (this.socket === socket && !this.authenticated) this.handleClose(1006);
+      }, AUTH_TIMEOUT_MS);
+    };
+    socket.onmessage = (event: MessageEvent) => {
+      if (this.socket !== socket) return;
+      this.lastFrameAt = Date.now();
+      if (typeof event.data === 'string') this.handleFrame(event.data);
+    };
+    socket.onclose = (event: CloseEvent) => {
+      if (this.socket !== socket) return;
+      this.handleClose(event.code);
+    };
+    socket.onerror = () => {
+      // Always followed by a close event, which does the work.
+    };
+  }
+
+  private handleClose(code: number): void {
+    this.dropSocket();
+    if (!this.running) return;
+    if (code === CLOSE_UNAUTHENTICATED || code === CLOSE_FORBIDDEN) this.needsFreshToken = true;
+    this.scheduleReconnect();
+  }
+
+  /** Detaches and closes the current socket without waiting for the browser's close event. */
+  private dropSocket(): void {
+    this.stopHeartbeat();
+    const socket = this.socket;
+    this.socket = null;
+    this.authenticated = false;
+    if (!socket) return;
+    socket.onopen = null;
+    socket.onmessage = null;
+    socket.onclose = null;
+    socket.onerror = null;
+    if (socket.readyState === WebSocket.OPEN || socket.readyState === WebSocket.CONNECTING) {
+      socket.close(1000, 'client closing');
+    }
+  }
+
+  private startHeartbeat(): void {
+    this.stopHeartbeat();
+    this.heartbeatTimer = setInterval(() => {
+      if (Date.now() - this.lastFrameAt > SILENCE_LIMIT_MS) {
+        this.handleClose(1006);
+        return;
+      }
+      this.send({ type: 'ping' });
+    }, HEARTBEAT_MS);
+  }
+
+  private stopHeartbeat(): void {
+    if (this.heartbeatTimer !== null) {
+      clearInterval(this.heartbeatTimer);
+      this.heartbeatTimer = null;
+    }
+  }
+
+  private send(frame: Record<string, unknown>): void {
+    if (this.socket && this.authenticated && this.socket.readyState === WebSocket.OPEN) {
+      this.socket.send(JSON.stringify(frame));
+    }
+  }
+
+  // ---- incoming frames -------------------------------------------------------------------
+
+  private handleFrame(raw: string): void {
+    let frame: unknown;
+    try {
+      frame = JSON.parse(raw);
+    } catch {
+      return;
+    }
+    if (!isRecord(frame) || typeof frame.type !== 'string') return;
+    switch (frame.type) {
+      case 'auth.ok':
+        this.onAuthenticated();
+        break;
+      case 'sample':
+        if (typeof frame.host === 'string' && isSample(frame.sample)) this.onSample(frame.host, frame.sample);
+        break;
+      case 'host':
+        if (isHostInfo(frame.host)) this.onHost(frame.host);
+        break;
+      case 'error':
+        if (import.meta.env.DEV) console.warn('live: hub refused a frame', frame);
+        break;
+      default:
+        // pong, subscribed: the timestamp update above is all they are for.
+        break;
+    }
+  }
+
+  private onAuthenticated(): void {
+    this.authenticated = true;
+    this.attempt = 0;
+    const reconnected = this.hasBeenLive;
+    this.hasBeenLive = true;
+    this.startHeartbeat();
+    if (this.fleetListeners.size > 0) this.send({ type: 'subscribe', topic: 'fleet' });
+    for (const [hostId, sub] of this.hosts) {
+      this.send({ type: 'subscribe', topic: 'host', host: hostId });
+      if (reconnected) void this.backfill(hostId, sub);
+    }
+    this.setState('live');
+    if (reconnected) this.emitFleet({ type: 'resync' });
+  }
+
+  private onSample(hostId: string, sample: Sample): void {
+    this.emitFleet({ type: 'sample', hostId, sample });
+    const sub = this.hosts.get(hostId);
+    if (!sub) return;
+    if (sub.backfilling) sub.buffered.push(sample);
+    else this.deliverHostSample(sub, sample);
+  }
+
+  private onHost(host: HostInfo): void {
+    this.emitFleet({ type: 'host', host });
+    const sub = this.hosts.get(host.id);
+    if (sub) for (const l of sub.listeners) l.cb({ type: 'host', host });
+  }
+
+  private emitFleet(event: FleetEvent): void {
+    for (const l of this.fleetListeners) l.cb(event);
+  }
+
+  /** Delivers in ts order, once: fleet and host topics, and backfills, may overlap. */
+  private deliverHostSample(sub: HostSubscription, sample: Sample): void {
+    if (sub.lastTs !== null && sample.ts <= sub.lastTs) return;
+    sub.lastTs = sample.ts;
+    for (const l of sub.listeners) l.cb({ type: 'sample', sample });
+  }
+
+  private async backfill(hostId: string, sub: HostSubscription): Promise<void> {
+    if (sub.backfilling) return;
+    sub.backfilling = true;
+    const since = sub.lastTs ?? sub.subscribedAt;
+    try {
+      const page = await apiFetch<SamplesPage>(`/hosts/${encodeURIComponent(hostId)}/samples`, {
+        query: { since, limit: BACKFILL_LIMIT },
+      });
+      if (this.hosts.get(hostId) !== sub) return;
+      const samples = [...page.samples].sort((a, b) => a.ts - b.ts);
+      for (const sample of samples) this.deliverHostSample(sub, sample);
+    } catch (error) {
+      if (import.meta.env.DEV && !(isApiError(error) && error.status === 404)) {
+        console.warn('live: backfill failed', hostId, error);
+      }
+    } finally {
+      sub.backfilling = false;
+      const buffered = sub.buffered.sort((a, b) => a.ts - b.ts);
+      sub.buffered = [];
+      for (const sample of buffered) this.deliverHostSample(sub, sample);
+    }
+  }
+
+  // ---- subscriptions ---------------------------------------------------------------------
+
+  subscribeFleet(cb: (event: FleetEvent) => void): () => void {
+    const listener: Listener<FleetEvent> = { cb };
+    this.fleetListeners.add(listener);
+    if (this.fleetListeners.size === 1) this.send({ type: 'subscribe', topic: 'fleet' });
+    return () => {
+      if (!this.fleetListeners.delete(listener)) return;
+      if (this.fleetListeners.size === 0) this.send({ type: 'unsubscribe', topic: 'fleet' });
+    };
+  }
+
+  subscribeHost(hostId: string, cb: (event: HostEvent) => void): () => void {
+    let sub = this.hosts.get(hostId);
+    if (!sub) {
+      sub = { listeners: new Set(), lastTs: null, subscribedAt: Date.now(), backfilling: false, buffered: [] };
+      this.hosts.set(hostId, sub);
+      this.send({ type: 'subscribe', topic: 'host', host: hostId });
+    }
+    const listener: Listener<HostEvent> = { cb };
+    const owner = sub;
+    owner.listeners.add(listener);
+    return () => {
+      if (!owner.listeners.delete(listener)) return;
+      if (owner.listeners.size === 0 && this.hosts.get(hostId) === owner) {
+        this.hosts.delete(hostId);
+        this.send({ type: 'unsubscribe', topic: 'host', host: hostId });
+      }
+    };
+  }
+}
+
+const client = new LiveClient();
+
+export function startLive(): void {
+  client.start();
+}
+
+export function stopLive(): void {
+  client.stop();
+}
+
+export function subscribeFleet(cb: (event: FleetEvent) => void): () => void {
+  return client.subscribeFleet(cb);
+}
+
+export function subscribeHost(hostId: string, cb: (event: HostEvent) => void): () => void {
+  return client.subscribeHost(hostId, cb);
+}
+
+export function getLiveState(): LiveState {
+  return client.getState();
+}
+
+export function useLiveState(): LiveState {
+  return useSyncExternalStore(client.subscribeState, client.getState);
+}
