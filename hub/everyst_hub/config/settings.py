@@ -51,6 +51,7 @@ INSTALLED_APPS = [
     "everyst_hub.metrics",
     "everyst_hub.realtime",
     "everyst_hub.ingest",
+    "everyst_hub.audit",
 ]
 
 MIDDLEWARE = [

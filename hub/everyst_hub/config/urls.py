@@ -2,21 +2,13 @@ from django.conf import settings
 from django.http import FileResponse, HttpRequest, HttpResponse, JsonResponse
 from django.urls import include, path, re_path
 
-from everyst_hub.accounts import api as accounts_api
 from everyst_hub.core.errors import error_body
-from everyst_hub.inventory import api as inventory_api
-from everyst_hub.metrics import api as metrics_api
 
 api_v1 = [
-    path("auth/login", accounts_api.LoginView.as_view()),
-    path("auth/refresh", accounts_api.RefreshView.as_view()),
-    path("auth/logout", accounts_api.LogoutView.as_view()),
-    path("auth/me", accounts_api.MeView.as_view()),
-    path("hosts", inventory_api.HostListView.as_view()),
-    path("hosts/<str:host_id>", inventory_api.HostDetailView.as_view()),
-    path("hosts/<str:host_id>/latest", metrics_api.LatestSampleView.as_view()),
-    path("hosts/<str:host_id>/samples", metrics_api.SampleRangeView.as_view()),
-    path("agents/ca.pem", inventory_api.CaCertificateView.as_view()),
+    path("", include("everyst_hub.accounts.urls")),
+    path("", include("everyst_hub.inventory.urls")),
+    path("", include("everyst_hub.metrics.urls")),
+    path("", include("everyst_hub.audit.urls")),
 ]
 
 
