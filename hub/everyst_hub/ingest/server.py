@@ -44,7 +44,7 @@ async def start_ingest_server(host: str, port: int) -> IngestServer:
             ("grpc.max_send_message_length", limit),
             ("grpc.keepalive_time_ms", 30_000),
             ("grpc.keepalive_timeout_ms", 10_000),
-            ("grpc.http2.min_ping_interval_without_data_ms", 10_000),
+            ("grpc.http2.min_recv_ping_interval_without_data_ms", 10_000),
             ("grpc.keepalive_permit_without_calls", 1),
             ("grpc.max_concurrent_streams", 100_000),
         ]

@@ -1,0 +1,3 @@
+from everyst_agent.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,455 @@
+"""The agent's side of the gRPC contract: enrollment, the CA download, and the long-lived stream.
+
+`run()` drives two tasks on one event loop. The collector ticks on wall-clock boundaries and appends
+every sample to the spool, connected or not. The connection opens `Connect`, says Hello, waits for
+Welcome, then sends the spool in seq order (at most `max_in_flight` unacked batches) and deletes
+what the hub acks. Any stream failure closes the channel and reconnects with backoff; since nothing
+leaves the spool before it is acked, whatever was in flight is sent again on the next stream.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import collections
+import contextlib
+import logging
+import math
+import random
+import sqlite3
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import grpc
+from everyst.agent.v1 import agent_pb2, agent_pb2_grpc
+
+from everyst_agent import __version__
+from everyst_agent.collectors import Sampler, collect_facts
+from everyst_agent.config import MAX_INTERVAL, MIN_INTERVAL, AgentConfig
+from everyst_agent.credentials import (
+    Credentials,
+    ensure_state_dir,
+    load_credentials,
+    save_credentials,
+    write_private,
+)
+from everyst_agent.errors import EnrollError, NotEnrolledError, TrustError
+from everyst_agent.pki import load_root_certificates, pinned_certificate
+from everyst_agent.spool import Spool
+
+log = logging.getLogger(__name__)
+
+KEEPALIVE_OPTIONS: tuple[tuple[str, int], ...] = (
+    # Detects a silently dead hub or NAT mapping within ~30 s; the hub must accept pings this often.
+    ("grpc.keepalive_time_ms", 20_000),
+    ("grpc.keepalive_timeout_ms", 10_000),
+    ("grpc.keepalive_permit_without_calls", 1),
+    ("grpc.http2.max_pings_without_data", 0),
+)
+ENROLL_TIMEOUT = 20.0
+WELCOME_TIMEOUT = 15.0
+BACKOFF_BASE = 0.5
+BACKOFF_MAX = 30.0
+STABLE_STREAM = 30.0
+# Rows read from the spool at once: large enough to drain a backlog quickly, small enough to let
+# acks and ticks through between reads.
+READ_CHUNK = 64
+CA_PATH = "/api/v1/agents/ca.pem"
+CA_MAX_BYTES = 1 << 20
+_REJECTED = frozenset({grpc.StatusCode.UNAUTHENTICATED, grpc.StatusCode.PERMISSION_DENIED})
+_RETRYABLE_ENROLL = frozenset({grpc.StatusCode.UNAVAILABLE, grpc.StatusCode.DEADLINE_EXCEEDED})
+
+
+class StreamError(Exception):
+    """The hub broke the stream protocol (no Welcome, stream closed early)."""
+
+
+class Backoff:
+    """Exponential backoff with full jitter: uniform(0, min(cap, base * 2**attempt))."""
+
+    def __init__(
+        self, base: float = BACKOFF_BASE, cap: float = BACKOFF_MAX, rng: Callable[[], float] = random.random
+    ) -> None:
+        self.base, self.cap, self._rng = base, cap, rng
+        self.attempt = 0
+
+    def next(self) -> float:
+        ceiling = min(self.cap, self.base * 2 ** min(self.attempt, 32))
+        self.attempt += 1
+        return self._rng() * ceiling
+
+    def at_max(self) -> float:
+        """A delay near the cap, still jittered so a fleet rejected at once does not retry in step."""
+        self.attempt += 1
+        return self.cap * (0.5 + 0.5 * self._rng())
+
+    def reset(self) -> None:
+        self.attempt = 0
+
+
+def make_channel(config: AgentConfig, root_certificates: bytes | None) -> grpc.aio.Channel:
+    options: list[tuple[str, int | str]] = list(KEEPALIVE_OPTIONS)
+    if not config.tls:
+        return grpc.aio.insecure_channel(config.hub, options=options)
+    if config.tls_server_name:
+        options.append(("grpc.ssl_target_name_override", config.tls_server_name))
+    credentials = grpc.ssl_channel_credentials(root_certificates=root_certificates)
+    return grpc.aio.secure_channel(config.hub, credentials, options=options)
+
+
+def _root_certificates(config: AgentConfig) -> bytes | None:
+    return load_root_certificates(config) if config.tls else None
+
+
+# ---------------------------------------------------------------------------- enrollment
+
+
+async def enroll(config: AgentConfig, token: str) -> Credentials:
+    """Trade `token` for this agent's identity and store it in `<state_dir>/credentials.json` (0600)."""
+    request = agent_pb2.EnrollRequest(token=token, facts=collect_facts())
+    async with make_channel(config, _root_certificates(config)) as channel:
+        stub = agent_pb2_grpc.AgentServiceStub(channel)
+        try:
+            response = await stub.Enroll(request, timeout=ENROLL_TIMEOUT)
+        except grpc.aio.AioRpcError as exc:
+            raise EnrollError(
+                _describe_enroll_failure(config, exc), retryable=exc.code() in _RETRYABLE_ENROLL
+            ) from None
+    if not response.agent_id or not response.secret:
+        raise EnrollError(f"hub {config.hub} answered the enrollment without an agent id or secret")
+    creds = Credentials(
+        agent_id=response.agent_id, secret=response.secret, host_id=response.host_id, hub=config.hub
+    )
+    ensure_state_dir(config.state_dir)
+    save_credentials(config.credentials_path, creds)
+    log.info("enrolled with hub %s as agent %s (host %s)", config.hub, creds.agent_id, creds.host_id)
+    return creds
+
+
+def _describe_enroll_failure(config: AgentConfig, exc: grpc.aio.AioRpcError) -> str:
+    code, details = exc.code(), exc.details() or ""
+    if code in _REJECTED or code == grpc.StatusCode.INVALID_ARGUMENT:
+        return f"hub {config.hub} refused the enrollment token ({details}); create a new token on the hub"
+    if code in _RETRYABLE_ENROLL:
+        hint = " (is it a TLS port? set tls = false only for a plaintext hub)" if not config.tls else ""
+        return f"cannot reach hub {config.hub}: {details}{hint}"
+    return f"enrollment with hub {config.hub} failed: {code.name}: {details}"
+
+
+async def ensure_enrolled(config: AgentConfig, stop: asyncio.Event) -> Credentials | None:
+    """Existing credentials, or enroll with `enroll_token`, retrying while the hub is unreachable.
+
+    Returns None if `stop` is set before enrollment succeeded.
+    """
+    try:
+        return load_credentials(config.credentials_path)
+    except NotEnrolledError:
+        if not config.enroll_token:
+            raise
+    backoff = Backoff()
+    while not stop.is_set():
+        try:
+            return await enroll(config, config.enroll_token)
+        except EnrollError as exc:
+            if not exc.retryable:
+                raise
+            delay = backoff.next()
+            log.warning("%s; retrying enrollment in %.1f s", exc, delay)
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(stop.wait(), delay)
+    return None
+
+
+def fetch_ca(hub_http_url: str, fingerprint: str, dest: Path) -> str:
+    """Download the hub's CA certificate, check it against the pinned `fingerprint`, write it to `dest`.
+
+    Returns the PEM written. The transport is not what is trusted here (the hub's HTTP port may be
+    plain HTTP or use this very CA): the pinned fingerprint is, as with kubeadm's CA cert hash.
+    """
+    # Imported here: urllib.request costs ~2.5 MiB of RSS that `run` never needs.
+    import ssl
+    import urllib.error
+    import urllib.request
+
+    url = hub_http_url.rstrip("/") + CA_PATH
+    if not url.startswith(("http://", "https://")):
+        raise TrustError(f"hub URL must start with http:// or https://, got {hub_http_url!r}")
+    context = ssl.create_default_context()
+    context.check_hostname = False
+    context.verify_mode = ssl.CERT_NONE
+    try:
+        with urllib.request.urlopen(url, timeout=15, context=context) as response:
+            body = response.read(CA_MAX_BYTES + 1)
+    except urllib.error.HTTPError as exc:
+        raise TrustError(f"cannot download the hub CA from {url}: HTTP {exc.code} {exc.reason}") from None
+    except (urllib.error.URLError, OSError) as exc:
+        reason = getattr(exc, "reason", exc)
+        raise TrustError(f"cannot download the hub CA from {url}: {reason}") from None
+    if len(body) > CA_MAX_BYTES:
+        raise TrustError(f"{url} returned more than {CA_MAX_BYTES} bytes; that is not a CA certificate")
+    pem = pinned_certificate(body.decode("ascii", errors="replace"), fingerprint, url)
+    write_private(dest, pem.encode("ascii"), 0o644)
+    log.info("pinned hub CA %s saved to %s", fingerprint, dest)
+    return pem
+
+
+# ---------------------------------------------------------------------------- the stream
+
+
+class Agent:
+    """Collects into the spool and streams the spool to the hub until cancelled."""
+
+    def __init__(self, config: AgentConfig, credentials: Credentials, spool: Spool) -> None:
+        self.config = config
+        self.credentials = credentials
+        self.spool = spool
+        self.interval = config.interval
+        self.connected = False
+        self.backoff = Backoff()
+        self._root_certificates = _root_certificates(config)
+        # Resolved with True when the next tick is due, or False early when the interval changed.
+        self._next_tick: asyncio.Future[bool] | None = None
+        # Each live stream registers an event here to be woken when a sample is spooled.
+        self._listeners: set[asyncio.Event] = set()
+        # The newest spooled sample: a stream that is caught up sends it without reading it back.
+        self.latest: tuple[int, agent_pb2.Sample] | None = None
+
+    async def run_until(self, stop: asyncio.Event) -> None:
+        tasks = [
+            asyncio.create_task(self.collect_forever(), name="everyst-collect"),
+            asyncio.create_task(self.connect_forever(), name="everyst-connect"),
+        ]
+        stopper = asyncio.create_task(stop.wait())
+        done, _ = await asyncio.wait([*tasks, stopper], return_when=asyncio.FIRST_COMPLETED)
+        for task in (*tasks, stopper):
+            task.cancel()
+        await asyncio.gather(*tasks, stopper, return_exceptions=True)
+        for task in tasks:
+            if task in done and not task.cancelled() and task.exception() is not None:
+                raise task.exception()  # type: ignore[misc]
+
+    def set_interval_ms(self, interval_ms: int) -> None:
+        seconds = interval_ms / 1000
+        if not MIN_INTERVAL <= seconds <= MAX_INTERVAL:
+            log.warning("ignoring collect interval %d ms from the hub: outside 100..3600000 ms", interval_ms)
+            return
+        if seconds != self.interval:
+            log.info("collect interval changed by the hub: %g s -> %g s", self.interval, seconds)
+            self.interval = seconds
+            _resolve(self._next_tick, False)
+
+    # ---------------------------------------------------------------- collection
+
+    async def collect_forever(self) -> None:
+        loop = asyncio.get_running_loop()
+        sampler = Sampler()
+        # The first tick comes at least half an interval (at most 0.5 s) after the Sampler read its
+        # first counters, so the first sample's rates are not measured over a few milliseconds.
+        last_ms = time.time() * 1000 + min(self.interval * 500, 500)
+        while True:
+            interval_ms = round(self.interval * 1000)
+            # The next wall-clock multiple of the interval: regular timestamps across hosts, and
+            # ticks missed while the loop was busy are skipped rather than collected in a burst.
+            tick_ms = (math.floor(max(time.time() * 1000, last_ms) / interval_ms) + 1) * interval_ms
+            # A bare future and timer rather than wait_for(): this runs every second for months, and
+            # wait_for's extra task per tick is a measurable share of the agent's CPU.
+            self._next_tick = loop.create_future()
+            timer = loop.call_later(max(tick_ms / 1000 - time.time(), 0.0), _resolve, self._next_tick, True)
+            try:
+                due = await self._next_tick
+            finally:
+                timer.cancel()
+            if not due:
+                continue
+            last_ms = tick_ms
+            sample = sampler.sample(ts_ms=tick_ms)
+            try:
+                self.latest = (self.spool.append(sample), sample)
+            except sqlite3.Error as exc:
+                log.error("cannot write the sample of %d to the spool %s: %s", tick_ms, self.spool.path, exc)
+                continue
+            for event in self._listeners:
+                event.set()
+
+    # ---------------------------------------------------------------- connection
+
+    async def connect_forever(self) -> None:
+        backoff = self.backoff
+        loop = asyncio.get_running_loop()
+        while True:
+            started = loop.time()
+            code: grpc.StatusCode | None = None
+            try:
+                await self._stream_once()
+                reason = "the hub closed the stream"
+            except grpc.aio.AioRpcError as exc:
+                code = exc.code()
+                reason = f"{code.name}: {exc.details()}"
+            except (StreamError, TimeoutError) as exc:
+                reason = str(exc) or type(exc).__name__
+            finally:
+                self.connected = False
+            if loop.time() - started > STABLE_STREAM:
+                backoff.reset()
+            if code in _REJECTED:
+                delay = backoff.at_max()
+                log.error(
+                    "hub %s rejected agent %s (%s): the agent may be revoked or its credentials in %s "
+                    "are stale; enroll again if so. Retrying in %.0f s",
+                    self.config.hub,
+                    self.credentials.agent_id,
+                    reason,
+                    self.config.credentials_path,
+                    delay,
+                )
+            else:
+                delay = backoff.next()
+                log.warning(
+                    "stream to hub %s ended (%s); reconnecting in %.1f s", self.config.hub, reason, delay
+                )
+            await asyncio.sleep(delay)
+
+    async def _stream_once(self) -> None:
+        hello = agent_pb2.AgentMessage(
+            hello=agent_pb2.Hello(facts=collect_facts(), collect_interval_ms=round(self.interval * 1000))
+        )
+        async with make_channel(self.config, self._root_certificates) as channel:
+            stub = agent_pb2_grpc.AgentServiceStub(channel)
+            call = stub.Connect(metadata=self.credentials.metadata())
+            try:
+                await call.write(hello)
+                first = await asyncio.wait_for(call.read(), WELCOME_TIMEOUT)
+                if first is grpc.aio.EOF:
+                    raise StreamError("the hub closed the stream before its Welcome")
+                if first.WhichOneof("body") != "welcome":
+                    raise StreamError(f"the hub sent {first.WhichOneof('body')} before its Welcome")
+                self.connected = True
+                log.info(
+                    "connected to hub %s as host %s; %d samples to send",
+                    self.config.hub,
+                    first.welcome.host_id,
+                    self.spool.depth(),
+                )
+                await _Session(self, call).run()
+            finally:
+                call.cancel()
+
+
+def _resolve(future: asyncio.Future[bool] | None, value: bool) -> None:
+    if future is not None and not future.done():
+        future.set_result(value)
+
+
+class _Session:
+    """One live stream: sends the spool in order within the in-flight window, handles hub messages."""
+
+    def __init__(self, agent: Agent, call: grpc.aio.StreamStreamCall) -> None:
+        self.agent = agent
+        self.call = call
+        self.cursor = 0
+        self.in_flight: collections.deque[int] = collections.deque()
+        self.wake = asyncio.Event()
+        self.write_lock = asyncio.Lock()
+
+    async def run(self) -> None:
+        self.agent._listeners.add(self.wake)
+        reader = asyncio.create_task(self._read_loop())
+        sender = asyncio.create_task(self._send_loop())
+        try:
+            done, _ = await asyncio.wait([reader, sender], return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            self.agent._listeners.discard(self.wake)
+            for task in (reader, sender):
+                task.cancel()
+            await asyncio.gather(reader, sender, return_exceptions=True)
+        for task in done:
+            task.result()
+
+    async def _write(self, message: agent_pb2.AgentMessage) -> None:
+        # grpc.aio allows one pending write per call; tool replies and batches share the stream.
+        async with self.write_lock:
+            await self.call.write(message)
+
+    async def _send_loop(self) -> None:
+        spool, limit = self.agent.spool, self.agent.config.max_in_flight
+        while True:
+            self.wake.clear()
+            room = limit - len(self.in_flight)
+            latest = self.agent.latest
+            if room <= 0:
+                rows = []
+            elif latest is not None and latest[0] == self.cursor + 1:
+                rows = [latest]
+            else:
+                rows = spool.pending(self.cursor, min(room, READ_CHUNK))
+            if not rows:
+                await self.wake.wait()
+                continue
+            dropped = spool.dropped_total()
+            for seq, sample in rows:
+                if seq <= self.cursor:
+                    # An ack beyond what we had sent arrived while we were writing.
+                    continue
+                batch = agent_pb2.MetricBatch(seq=seq, dropped_total=dropped)
+                batch.samples.append(sample)
+                await self._write(agent_pb2.AgentMessage(metrics=batch))
+                self.in_flight.append(seq)
+                self.cursor = max(self.cursor, seq)
+
+    async def _read_loop(self) -> None:
+        while True:
+            message = await self.call.read()
+            if message is grpc.aio.EOF:
+                return
+            kind = message.WhichOneof("body")
+            if kind == "ack":
+                self._on_ack(message.ack.seq)
+            elif kind == "config":
+                if message.config.collect_interval_ms:
+                    self.agent.set_interval_ms(message.config.collect_interval_ms)
+            elif kind == "tool_command":
+                await self._refuse_tool(message.tool_command)
+            else:
+                log.debug("ignoring hub message %s", kind)
+
+    def _on_ack(self, seq: int) -> None:
+        self.agent.spool.ack(seq)
+        window_was_full = len(self.in_flight) >= self.agent.config.max_in_flight
+        while self.in_flight and self.in_flight[0] <= seq:
+            self.in_flight.popleft()
+        # The hub may already hold batches this stream has not sent (sent on an earlier stream whose
+        # ack was lost): skip them.
+        self.cursor = max(self.cursor, seq)
+        if window_was_full:
+            self.wake.set()
+
+    async def _refuse_tool(self, command: agent_pb2.ToolCommand) -> None:
+        message = f"tool '{command.tool}' is not available in agent {__version__}"
+        log.info("refusing tool command %s (job %s): %s", command.tool, command.job_id, message)
+        event = agent_pb2.ToolEvent(job_id=command.job_id, kind=agent_pb2.ToolEvent.FAILED, message=message)
+        await self._write(agent_pb2.AgentMessage(tool_event=event))
+
+
+async def run(config: AgentConfig, stop_event: asyncio.Event, credentials: Credentials | None = None) -> None:
+    """Collect, spool and stream until `stop_event` is set; then close the stream and the spool."""
+    creds = credentials or load_credentials(config.credentials_path)
+    if creds.hub and creds.hub != config.hub:
+        log.warning(
+            "credentials were issued by hub %s but the configuration says hub = %s", creds.hub, config.hub
+        )
+    ensure_state_dir(config.state_dir)
+    spool = Spool(config.spool_path, config.spool_max_samples)
+    try:
+        agent = Agent(config, creds, spool)
+        log.info(
+            "everyst-agent %s: every %g s to %s (%s), spool %s holds %d samples",
+            __version__,
+            config.interval,
+            config.hub,
+            "TLS" if config.tls else "plaintext",
+            config.spool_path,
+            spool.depth(),
+        )
+        await agent.run_until(stop_event)
+    finally:
+        spool.close()

@@ -1,0 +1,238 @@
+"""The agent's stream against a real grpc.aio server playing the hub (plaintext, on 127.0.0.1)."""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+import time
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+import grpc
+import pytest
+from everyst.agent.v1 import agent_pb2
+from everyst_agent import client
+from everyst_agent.client import Agent, Backoff
+from everyst_agent.spool import Spool
+
+from tests.agent.conftest import CREDENTIALS, FakeHub, make_config, start_server, wait_for
+
+
+def quick_backoff() -> Backoff:
+    return Backoff(base=0.05, cap=0.2)
+
+
+class RunningAgent:
+    def __init__(self, agent: Agent, task: asyncio.Task[None], stop: asyncio.Event) -> None:
+        self.agent, self.task, self.stop = agent, task, stop
+
+    @property
+    def spool(self) -> Spool:
+        return self.agent.spool
+
+
+@pytest.fixture
+async def start_agent(tmp_path: Path) -> AsyncIterator[Any]:
+    started: list[RunningAgent] = []
+    spools: list[Spool] = []
+
+    def start(port: int, prespool: int = 0, **overrides: Any) -> RunningAgent:
+        config = make_config(tmp_path, port, **overrides)
+        spool = Spool(config.spool_path, config.spool_max_samples)
+        spools.append(spool)
+        for ts in range(1, prespool + 1):
+            spool.append(agent_pb2.Sample(ts_ms=ts))
+        agent = Agent(config, CREDENTIALS, spool)
+        agent.backoff = quick_backoff()
+        stop = asyncio.Event()
+        running = RunningAgent(agent, asyncio.create_task(agent.run_until(stop)), stop)
+        started.append(running)
+        return running
+
+    yield start
+    for running in started:
+        running.stop.set()
+        await asyncio.wait_for(running.task, 5)
+    for spool in spools:
+        spool.close()
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+async def test_agent_says_hello_first_with_its_credentials_facts_and_interval(fake_hub, start_agent):
+    hub, port = fake_hub
+    start_agent(port)
+    await wait_for(lambda: hub.streams and len(hub.last.messages) >= 3, what="hello and two batches")
+    stream = hub.last
+    assert stream.messages[0].WhichOneof("body") == "hello"
+    hello = stream.messages[0].hello
+    assert hello.collect_interval_ms == 100
+    assert hello.facts.hostname == socket.gethostname()
+    assert hello.facts.agent_version == "0.1.0"
+    assert stream.metadata["x-everyst-agent-id"] == "agent-1"
+    assert stream.metadata["x-everyst-agent-secret"] == "s3cret"
+    assert all(m.WhichOneof("body") == "metrics" for m in stream.messages[1:])
+
+
+async def test_agent_sends_spooled_batches_in_seq_order_and_deletes_acked_ones(fake_hub, start_agent):
+    hub, port = fake_hub
+    running = start_agent(port, prespool=5)
+    await wait_for(lambda: hub.streams and len(hub.last.seqs) >= 8, what="8 batches")
+    seqs = hub.last.seqs
+    assert seqs == list(range(1, len(seqs) + 1))
+    # The backlog goes first, then samples collected live, each batch holding one sample.
+    assert [s.ts_ms for s in hub.last.samples[:5]] == [1, 2, 3, 4, 5]
+    live = [s.ts_ms for s in hub.last.samples[5:]]
+    assert all(ts % 100 == 0 for ts in live) and live == sorted(set(live))
+    assert all(len(m.metrics.samples) == 1 for m in hub.last.messages[1:])
+    await wait_for(lambda: running.spool.depth() <= 1, what="acked samples to leave the spool")
+    assert running.spool.pending(0, 100) == [] or running.spool.pending(0, 100)[0][0] > 8
+
+
+async def test_agent_resends_unacked_batches_after_the_hub_drops_the_stream(fake_hub, start_agent):
+    hub, port = fake_hub
+    hub.auto_ack = False
+    hub.drop_after = 3
+    running = start_agent(port, prespool=4)
+    await wait_for(lambda: len(hub.streams) >= 2 and len(hub.streams[1].seqs) >= 4, what="a second stream")
+    assert hub.streams[0].seqs == [1, 2, 3]
+    assert hub.streams[1].seqs[:4] == [1, 2, 3, 4]
+    assert running.spool.depth() >= 4
+    hub.last.send(agent_pb2.HubMessage(ack=agent_pb2.Ack(seq=4)))
+    await wait_for(lambda: not running.spool.pending(0, 1) or running.spool.pending(0, 1)[0][0] == 5)
+
+
+async def test_agent_keeps_collecting_while_the_hub_is_down_and_delivers_everything_later(start_agent):
+    port = free_port()
+    running = start_agent(port)
+    await asyncio.sleep(0.8)
+    assert not running.agent.connected
+    assert running.spool.depth() >= 4
+    hub = FakeHub()
+    server, _ = await start_server(hub, port)
+    try:
+        await wait_for(lambda: hub.streams and len(hub.last.seqs) >= 10, what="the backlog")
+        assert hub.last.seqs == list(range(1, len(hub.last.seqs) + 1))
+        assert running.agent.connected
+    finally:
+        await server.stop(None)
+
+
+async def test_agent_keeps_at_most_max_in_flight_batches_unacked(fake_hub, start_agent):
+    hub, port = fake_hub
+    hub.auto_ack = False
+    start_agent(port, prespool=10, max_in_flight=3)
+    await wait_for(lambda: hub.streams and len(hub.last.seqs) >= 3, what="the first window")
+    await asyncio.sleep(0.3)
+    assert hub.last.seqs == [1, 2, 3]
+    hub.last.send(agent_pb2.HubMessage(ack=agent_pb2.Ack(seq=2)))
+    await wait_for(lambda: len(hub.last.seqs) >= 5, what="two more batches")
+    await asyncio.sleep(0.2)
+    assert hub.last.seqs == [1, 2, 3, 4, 5]
+
+
+async def test_agent_refuses_tool_commands_it_does_not_have(fake_hub, start_agent):
+    hub, port = fake_hub
+    start_agent(port)
+    await wait_for(lambda: hub.streams, what="a stream")
+    command = agent_pb2.ToolCommand(job_id="job-7", action=agent_pb2.ToolCommand.RUN, tool="port_scan")
+    hub.last.send(agent_pb2.HubMessage(tool_command=command))
+    events = await wait_for(
+        lambda: [m.tool_event for m in hub.last.messages if m.WhichOneof("body") == "tool_event"],
+        what="a tool event",
+    )
+    assert events[0].job_id == "job-7"
+    assert events[0].kind == agent_pb2.ToolEvent.FAILED
+    assert events[0].message == "tool 'port_scan' is not available in agent 0.1.0"
+
+
+async def test_agent_changes_its_interval_on_config_update(fake_hub, start_agent):
+    hub, port = fake_hub
+    running = start_agent(port)
+    await wait_for(lambda: hub.streams and hub.last.seqs, what="a first batch")
+    hub.last.send(agent_pb2.HubMessage(config=agent_pb2.ConfigUpdate(collect_interval_ms=300)))
+    await wait_for(lambda: running.agent.interval == 0.3, what="the new interval")
+    seen = len(hub.last.samples)
+    await wait_for(lambda: len(hub.last.samples) >= seen + 3, what="three samples at the new interval")
+    ts = [s.ts_ms for s in hub.last.samples[seen:]]
+    assert all(t % 300 == 0 for t in ts)
+    assert all(b - a >= 300 for a, b in zip(ts, ts[1:], strict=False))
+
+
+async def test_agent_ignores_an_interval_out_of_bounds(fake_hub, start_agent):
+    hub, port = fake_hub
+    running = start_agent(port)
+    await wait_for(lambda: hub.streams, what="a stream")
+    hub.last.send(agent_pb2.HubMessage(config=agent_pb2.ConfigUpdate(collect_interval_ms=5)))
+    await asyncio.sleep(0.2)
+    assert running.agent.interval == 0.1
+
+
+async def test_agent_keeps_running_and_collecting_when_the_hub_rejects_it(fake_hub, start_agent):
+    hub, port = fake_hub
+    hub.reject = grpc.StatusCode.UNAUTHENTICATED
+    running = start_agent(port)
+    await wait_for(lambda: hub.connect_attempts >= 2, what="a retry after the rejection")
+    assert not running.task.done()
+    assert running.spool.depth() >= 1
+    assert running.agent.backoff.attempt >= 2
+    hub.reject = None
+    await wait_for(lambda: hub.streams and hub.last.seqs, what="a stream once the admin fixed it")
+
+
+async def test_run_stops_within_two_seconds_and_closes_the_stream_and_spool(fake_hub, tmp_path):
+    hub, port = fake_hub
+    config = make_config(tmp_path, port)
+    stop = asyncio.Event()
+    task = asyncio.create_task(client.run(config, stop, CREDENTIALS))
+    await wait_for(lambda: hub.streams and hub.last.seqs, what="a batch")
+    started = time.monotonic()
+    stop.set()
+    await asyncio.wait_for(task, 2)
+    assert time.monotonic() - started < 2
+    # The stream is gone on the hub's side too, and the spool is closed and reusable.
+    with Spool(config.spool_path) as spool:
+        assert spool.last_seq() >= 1
+
+
+async def test_enroll_saves_credentials_readable_only_by_their_owner(fake_hub, tmp_path):
+    hub, port = fake_hub
+    state = tmp_path / "state"
+    config = make_config(state, port)
+    creds = await client.enroll(config, "good-token")
+    assert (creds.agent_id, creds.secret, creds.host_id) == ("agent-1", "s3cret", "host-1")
+    assert hub.enroll_requests[0].facts.hostname == socket.gethostname()
+    assert state.stat().st_mode & 0o777 == 0o700
+    path = state / "credentials.json"
+    assert path.stat().st_mode & 0o777 == 0o600
+    assert client.load_credentials(path) == creds
+
+
+async def test_enroll_with_a_refused_token_fails_clearly_and_writes_nothing(fake_hub, tmp_path):
+    hub, port = fake_hub
+    config = make_config(tmp_path, port)
+    with pytest.raises(client.EnrollError, match="refused the enrollment token") as excinfo:
+        await client.enroll(config, "stale-token")
+    assert not excinfo.value.retryable
+    assert not (tmp_path / "credentials.json").exists()
+
+
+async def test_enroll_against_an_unreachable_hub_is_retryable(tmp_path):
+    config = make_config(tmp_path, free_port())
+    with pytest.raises(client.EnrollError, match="cannot reach hub") as excinfo:
+        await client.enroll(config, "good-token")
+    assert excinfo.value.retryable
+
+
+def test_backoff_doubles_from_half_a_second_to_thirty_with_full_jitter():
+    backoff = Backoff(rng=lambda: 1.0)
+    assert [backoff.next() for _ in range(8)] == [0.5, 1, 2, 4, 8, 16, 30, 30]
+    backoff.reset()
+    assert backoff.next() == 0.5
+    assert Backoff(rng=lambda: 0.0).next() == 0.0
+    assert 15 <= Backoff(rng=lambda: 0.0).at_max() <= 30

@@ -1,0 +1,121 @@
+"""Configuration: TOML file, then EVERYST_AGENT_* environment, with errors that say how to fix them."""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+
+import pytest
+from everyst_agent import config as config_module
+from everyst_agent.config import AgentConfig, load_config
+from everyst_agent.errors import ConfigError
+
+FINGERPRINT = "ab" * 32
+
+
+@pytest.fixture(autouse=True)
+def no_system_config(monkeypatch, tmp_path):
+    monkeypatch.setattr(config_module, "DEFAULT_CONFIG_PATH", tmp_path / "absent.toml")
+
+
+def write(tmp_path: Path, text: str) -> Path:
+    path = tmp_path / "agent.toml"
+    path.write_text(text)
+    return path
+
+
+def test_defaults_apply_without_a_file_or_environment():
+    config = load_config(env={})
+    assert config.hub == "127.0.0.1:50051"
+    assert config.tls is True
+    assert config.state_dir == Path("/var/lib/everyst-agent")
+    assert config.ca_file == Path("/var/lib/everyst-agent/hub-ca.pem")
+    assert config.interval == 1.0
+    assert config.spool_max_samples == 604800
+    assert config.max_in_flight == 256
+    assert config.ca_fingerprint is None and config.enroll_token is None and config.tls_server_name is None
+
+
+def test_ca_file_defaults_into_the_configured_state_dir(tmp_path):
+    config = load_config(env={"EVERYST_AGENT_STATE_DIR": str(tmp_path)})
+    assert config.ca_file == tmp_path / "hub-ca.pem"
+    assert config.credentials_path == tmp_path / "credentials.json"
+    assert config.spool_path == tmp_path / "spool.sqlite"
+
+
+def test_environment_overrides_the_file(tmp_path):
+    path = write(tmp_path, 'hub = "hub.lan:50051"\ninterval = 5\ntls = true\nlog_level = "warning"\n')
+    config = load_config(path, env={"EVERYST_AGENT_HUB": "other:9000", "EVERYST_AGENT_TLS": "false"})
+    assert config.hub == "other:9000"
+    assert config.tls is False
+    assert config.interval == 5.0
+    assert config.log_level == "WARNING"
+
+
+def test_fingerprint_is_normalised_whatever_its_case_and_colons():
+    spaced = ":".join(["AB"] * 32)
+    assert load_config(env={"EVERYST_AGENT_CA_FINGERPRINT": spaced}).ca_fingerprint == FINGERPRINT
+
+
+def test_interval_out_of_range_names_the_field_the_bounds_and_the_source():
+    with pytest.raises(ConfigError) as excinfo:
+        load_config(env={"EVERYST_AGENT_INTERVAL": "-1"})
+    assert (
+        str(excinfo.value)
+        == "interval must be between 0.1 and 3600 seconds, got -1 (from EVERYST_AGENT_INTERVAL)"
+    )
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "message"),
+    [
+        ("EVERYST_AGENT_INTERVAL", "fast", "interval must be a number, got 'fast'"),
+        ("EVERYST_AGENT_TLS", "maybe", "tls must be true or false"),
+        ("EVERYST_AGENT_HUB", "hub.lan", "hub must be host:port"),
+        ("EVERYST_AGENT_HUB", "hub.lan:99999", "hub must be host:port"),
+        ("EVERYST_AGENT_SPOOL_MAX_SAMPLES", "0", "spool_max_samples must be at least 1"),
+        ("EVERYST_AGENT_MAX_IN_FLIGHT", "1.5", "max_in_flight must be an integer"),
+        ("EVERYST_AGENT_LOG_LEVEL", "chatty", "log_level must be one of DEBUG, INFO"),
+        ("EVERYST_AGENT_CA_FINGERPRINT", "abc", "ca_fingerprint must be the SHA-256"),
+    ],
+)
+def test_bad_environment_values_are_refused_with_the_variable_name(name, value, message):
+    with pytest.raises(ConfigError) as excinfo:
+        load_config(env={name: value})
+    assert message in str(excinfo.value)
+    assert f"(from {name})" in str(excinfo.value)
+
+
+def test_bad_file_values_name_the_file(tmp_path):
+    path = write(tmp_path, "interval = 7200\n")
+    with pytest.raises(ConfigError, match=rf"got 7200 \(from {path}\)"):
+        load_config(path, env={})
+
+
+def test_unknown_file_settings_are_refused_so_typos_are_not_silently_ignored(tmp_path):
+    path = write(tmp_path, 'hubb = "x:1"\n')
+    with pytest.raises(ConfigError, match="unknown setting 'hubb'"):
+        load_config(path, env={})
+
+
+def test_invalid_toml_is_reported_with_its_path(tmp_path):
+    path = write(tmp_path, "hub = \n")
+    with pytest.raises(ConfigError, match="is not valid TOML"):
+        load_config(path, env={})
+
+
+def test_an_explicit_config_path_must_exist(tmp_path):
+    with pytest.raises(ConfigError, match="cannot read config file"):
+        load_config(tmp_path / "nope.toml", env={})
+
+
+def test_command_line_overrides_win_over_the_environment():
+    config = load_config(
+        env={"EVERYST_AGENT_HUB": "env:1"}, overrides={"hub": "cli:2", "ca_fingerprint": None}
+    )
+    assert config.hub == "cli:2"
+
+
+def test_config_is_frozen():
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        AgentConfig().interval = 2  # type: ignore[misc]
