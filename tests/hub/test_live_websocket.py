@@ -96,3 +96,35 @@ async def test_a_new_host_reaches_only_users_who_may_see_it(world):
     assert await viewer.receive_nothing(timeout=0.2)
     await viewer.disconnect()
     await admin.disconnect()
+
+
+async def test_disabling_a_user_closes_their_live_socket(world):
+    from everyst_hub.accounts.services import update_user
+
+    ws = await connect(world.viewer_a)
+    await sync_to_async(update_user)(world.admin, world.viewer_a, {"is_active": False}, None)
+    assert (await ws.receive_json_from())["code"] == "unauthenticated"
+    assert (await ws.receive_output())["code"] == 4403
+
+
+async def test_logout_closes_the_live_socket(world):
+    from everyst_hub.accounts.services import log_out
+
+    ws = await connect(world.viewer_a)
+    await sync_to_async(log_out)(world.viewer_a, None)
+    assert (await ws.receive_json_from())["code"] == "unauthenticated"
+    assert (await ws.receive_output())["code"] == 4401
+
+
+async def test_losing_a_group_drops_its_hosts_from_live_subscriptions(world):
+    from everyst_hub.accounts.services import set_group_access
+
+    ws = await connect(world.viewer_a)
+    await ws.send_json_to({"type": "subscribe", "topic": "fleet"})
+    await ws.receive_json_from()
+    await sync_to_async(set_group_access)(world.admin, world.viewer_a, [], None)
+    frame = await ws.receive_json_from()
+    assert frame == {"type": "access", "lost": [str(world.host_a.id)]}
+    await publish_samples({str(world.host_a.id): {"ts": 9}})
+    assert await ws.receive_nothing(timeout=0.2)
+    await ws.disconnect()

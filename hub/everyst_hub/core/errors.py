@@ -57,7 +57,12 @@ def error_body(code: str, message: str, **extra: Any) -> dict[str, Any]:
 def drf_exception_handler(exc: Exception, context: dict[str, Any]) -> Response:
     """Every API error leaves as {"error": {"code", "message"}}; nothing leaks a stack trace."""
     if isinstance(exc, EverystError):
-        return Response(error_body(exc.code, exc.message), status=exc.http_status)
+        retry_after = getattr(exc, "retry_after", None)
+        extra = {"retry_after": retry_after} if retry_after is not None else {}
+        response = Response(error_body(exc.code, exc.message, **extra), status=exc.http_status)
+        if retry_after is not None:
+            response["Retry-After"] = str(retry_after)
+        return response
     if isinstance(exc, Http404):
         exc = drf_exceptions.NotFound()
     elif isinstance(exc, DjangoPermissionDenied):

@@ -14,7 +14,8 @@ from django.db import transaction
 from django.utils import timezone
 from everyst.agent.v1 import agent_pb2
 
-from everyst_hub.core.errors import InvalidInput, Unauthenticated
+from everyst_hub.audit.services import record
+from everyst_hub.core.errors import InvalidInput, NotFound, Unauthenticated
 from everyst_hub.realtime.publish import publish_host_sync
 
 from .models import Agent, EnrollmentToken, Host, HostGroup
@@ -52,6 +53,83 @@ def create_enrollment_token(
         description=description,
     )
     return EnrollmentTokenCreated(token=token, raw=raw)
+
+
+def issue_enrollment_token(
+    *,
+    actor: Any,
+    ttl: timedelta,
+    uses: int,
+    description: str = "",
+    group: HostGroup | None = None,
+    group_name: str = "",
+    ip: str | None = None,
+) -> EnrollmentTokenCreated:
+    """An admin's enrollment token; `group_name` names a host group, created if missing (as the CLI)."""
+    with transaction.atomic():
+        if group is None and group_name:
+            group = HostGroup.objects.get_or_create(name=group_name)[0]
+        created = create_enrollment_token(
+            created_by=actor, ttl=ttl, uses=uses, group=group, description=description
+        )
+        token = created.token
+        record(
+            "enrollment_token.created",
+            actor=actor,
+            target=token,
+            target_name=_token_name(token),
+            ip=ip,
+            uses=token.uses_left,
+            expires_at=token.expires_at.isoformat(),
+            group=group.name if group else None,
+        )
+    return created
+
+
+def delete_enrollment_token(token_id: int, *, actor: Any, ip: str | None = None) -> None:
+    with transaction.atomic():
+        token = EnrollmentToken.objects.select_for_update().filter(id=token_id).first()
+        if token is None:
+            raise NotFound("Enrollment token not found.")
+        # Recorded before the delete, while the token still has its id.
+        record(
+            "enrollment_token.deleted",
+            actor=actor,
+            target=token,
+            target_name=_token_name(token),
+            ip=ip,
+            uses_left=token.uses_left,
+        )
+        token.delete()
+
+
+def _token_name(token: EnrollmentToken) -> str:
+    return token.description or f"enrollment token {token.id}"
+
+
+def revoke_agent(agent_id: object, actor: Any, *, ip: str | None = None) -> Agent:
+    """Revoke an agent's credential: it can no longer authenticate. Revoking twice changes nothing."""
+    try:
+        parsed = uuid.UUID(str(agent_id))
+    except ValueError as exc:
+        raise NotFound("Agent not found.") from exc
+    with transaction.atomic():
+        agent = Agent.objects.select_for_update().select_related("host").filter(id=parsed).first()
+        if agent is None:
+            raise NotFound("Agent not found.")
+        if agent.revoked_at is None:
+            agent.revoked_at = timezone.now()
+            agent.save(update_fields=["revoked_at"])
+            record(
+                "agent.revoked",
+                actor=actor,
+                target=agent,
+                target_name=f"agent of {agent.host.hostname}",
+                ip=ip,
+                host=str(agent.host_id),
+                hostname=agent.host.hostname,
+            )
+    return agent
 
 
 @dataclass(frozen=True)

@@ -1,9 +1,13 @@
 from django.urls import path
 
-from . import api
+from . import admin_api, api
 
 urlpatterns = [
     path("hosts", api.HostListView.as_view()),
     path("hosts/<str:host_id>", api.HostDetailView.as_view()),
+    path("agents", admin_api.AgentListView.as_view()),
     path("agents/ca.pem", api.CaCertificateView.as_view()),
+    path("agents/<str:agent_id>/revoke", admin_api.AgentRevokeView.as_view()),
+    path("enrollment-tokens", admin_api.EnrollmentTokenListView.as_view()),
+    path("enrollment-tokens/<int:token_id>", admin_api.EnrollmentTokenDetailView.as_view()),
 ]

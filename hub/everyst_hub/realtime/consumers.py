@@ -18,7 +18,7 @@ from rest_framework_simplejwt.tokens import AccessToken
 from everyst_hub.core.errors import EverystError
 from everyst_hub.inventory import access
 
-from .publish import HOSTS_GROUP, dumps, host_group
+from .publish import HOSTS_GROUP, dumps, host_group, user_group
 
 logger = logging.getLogger(__name__)
 
@@ -43,6 +43,10 @@ def _visible(user: Any) -> set[str]:
     return access.visible_host_ids(user)
 
 
+def _reload(user: Any) -> Any:
+    return get_user_model().objects.filter(id=user.id, is_active=True).first()
+
+
 def _check_host(user: Any, host_id: str) -> str:
     return str(access.get_visible_host(user, host_id).id)
 
@@ -64,6 +68,7 @@ class LiveConsumer(AsyncWebsocketConsumer):
         self.fleet_hosts: set[str] = set()
         self.single_hosts: set[str] = set()
         self.joined: set[str] = set()
+        self.base_groups: set[str] = set()
         self._timers: list[asyncio.TimerHandle] = []
         await self.accept()
         self._later(AUTH_TIMEOUT, self._auth_deadline)
@@ -138,8 +143,8 @@ class LiveConsumer(AsyncWebsocketConsumer):
             await self.close(code=CLOSE_UNAUTHENTICATED)
             return
         self._later(max(0.0, expires - time.time()), self._token_expired)
-        await self.channel_layer.group_add(HOSTS_GROUP, self.channel_name)
-        self.joined.add(HOSTS_GROUP)
+        self.base_groups = {HOSTS_GROUP, user_group(self.user.id)}
+        await self._sync_groups()
         await self.send(
             text_data=dumps(
                 {
@@ -192,7 +197,7 @@ class LiveConsumer(AsyncWebsocketConsumer):
         await self.send(text_data=dumps({"type": "unsubscribed", "topic": topic}))
 
     async def _sync_groups(self) -> None:
-        wanted = {host_group(h) for h in self.fleet_hosts | self.single_hosts} | {HOSTS_GROUP}
+        wanted = {host_group(h) for h in self.fleet_hosts | self.single_hosts} | self.base_groups
         for group in wanted - self.joined:
             await self.channel_layer.group_add(group, self.channel_name)
         for group in self.joined - wanted:
@@ -203,6 +208,24 @@ class LiveConsumer(AsyncWebsocketConsumer):
 
     async def frame_sample(self, event: dict[str, Any]) -> None:
         await self.send(text_data=event["text"])
+
+    async def frame_user(self, event: dict[str, Any]) -> None:
+        """Access changed: re-read it from the database and drop what the user lost."""
+        kind = event["event"]
+        if kind in {"disabled", "logged_out"}:
+            await self._error("unauthenticated", "The session ended.")
+            await self.close(code=CLOSE_FORBIDDEN if kind == "disabled" else CLOSE_UNAUTHENTICATED)
+            return
+        self.user = await sync_to_async(_reload)(self.user)
+        if self.user is None:
+            await self.close(code=CLOSE_FORBIDDEN)
+            return
+        visible = await sync_to_async(_visible)(self.user)
+        lost = (self.fleet_hosts | self.single_hosts) - visible
+        self.single_hosts &= visible
+        self.fleet_hosts = visible if self.fleet else set()
+        await self._sync_groups()
+        await self.send(text_data=dumps({"type": "access", "lost": sorted(lost)}))
 
     async def frame_host(self, event: dict[str, Any]) -> None:
         """A host appeared or changed: forward it if the user may see it (checked in the DB)."""

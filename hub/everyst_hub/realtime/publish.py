@@ -22,6 +22,10 @@ def host_group(host_id: object) -> str:
     return f"host.{host_id}"
 
 
+def user_group(user_id: object) -> str:
+    return f"user.{user_id}"
+
+
 def dumps(frame: dict[str, Any]) -> str:
     return json.dumps(frame, separators=(",", ":"))
 
@@ -52,3 +56,19 @@ async def publish_host(host: dict[str, Any]) -> None:
 
 def publish_host_sync(host: dict[str, Any]) -> None:
     async_to_sync(publish_host)(host)
+
+
+async def publish_user_event(user_id: object, event: str) -> None:
+    """Tell the user's live sockets that their access changed ("access_changed"), or that they
+    must close ("logged_out", "disabled")."""
+    layer = get_channel_layer()
+    if layer is None:
+        return
+    try:
+        await layer.group_send(user_group(user_id), {"type": "frame.user", "event": event})
+    except Exception:
+        logger.warning("could not publish %s for user %s", event, user_id, exc_info=True)
+
+
+def publish_user_event_sync(user_id: object, event: str) -> None:
+    async_to_sync(publish_user_event)(user_id, event)

@@ -1,0 +1,157 @@
+"""Owner/admin API for agent enrollment: enrollment tokens (create, list, delete) and agents
+(list, revoke). Raw tokens are shown once, in the create answer; only their hashes are stored."""
+
+from __future__ import annotations
+
+import shlex
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.conf import settings
+from django.http.request import split_domain_port
+from django.utils import timezone
+from rest_framework import serializers
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from everyst_hub import __version__
+from everyst_hub.audit.services import client_ip
+from everyst_hub.core.permissions import IsAdmin
+from everyst_hub.ingest.server import server_tls
+
+from .models import Agent, EnrollmentToken, HostGroup
+from .services import delete_enrollment_token, issue_enrollment_token, revoke_agent
+
+
+def _iso(value: datetime | None) -> str | None:
+    return value.isoformat().replace("+00:00", "Z") if value else None
+
+
+def enrollment_token_dict(token: EnrollmentToken, now: datetime) -> dict[str, Any]:
+    return {
+        "id": token.id,
+        "description": token.description,
+        "expires_at": _iso(token.expires_at),
+        "uses_left": token.uses_left,
+        "group": {"id": token.group.id, "name": token.group.name} if token.group else None,
+        "created_by": token.created_by.username if token.created_by else None,
+        "created_at": _iso(token.created_at),
+        "expired": token.expires_at <= now,
+    }
+
+
+def agent_dict(agent: Agent) -> dict[str, Any]:
+    return {
+        "id": str(agent.id),
+        "host": {"id": str(agent.host.id), "hostname": agent.host.hostname},
+        "created_at": _iso(agent.created_at),
+        "revoked_at": _iso(agent.revoked_at),
+        "connected": agent.host.connected,
+        "last_seen": _iso(agent.host.last_seen),
+    }
+
+
+class CreateEnrollmentTokenSerializer(serializers.Serializer):
+    description = serializers.CharField(required=False, allow_blank=True, max_length=200, default="")
+    expires_minutes = serializers.IntegerField(required=False, min_value=1, max_value=43200, default=60)
+    uses = serializers.IntegerField(required=False, min_value=1, max_value=1000, default=1)
+    group_id = serializers.PrimaryKeyRelatedField(
+        required=False, allow_null=True, queryset=HostGroup.objects.all(), default=None
+    )
+    group_name = serializers.CharField(required=False, allow_blank=True, max_length=100, default="")
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        if attrs.get("group_id") is not None and attrs.get("group_name"):
+            raise serializers.ValidationError({"group_name": "Give group_id or group_name, not both."})
+        return attrs
+
+
+def _grpc_address(request: Request) -> str:
+    if settings.PUBLIC_GRPC_ADDRESS:
+        return str(settings.PUBLIC_GRPC_ADDRESS)
+    domain, _port = split_domain_port(request.get_host())
+    return f"{domain}:{settings.GRPC_PORT}"
+
+
+def install_command(*, grpc_address: str, hub_url: str, token: str, fingerprint: str) -> str:
+    """The command to run, as root, on the new host from a folder holding the wheel and deploy/."""
+    args = [
+        "sudo",
+        "./deploy/install-agent.sh",
+        "--package",
+        f"./everyst-{__version__}-py3-none-any.whl",
+        "--hub",
+        grpc_address,
+        "--hub-url",
+        hub_url,
+        "--token",
+        token,
+        "--ca-fingerprint",
+        fingerprint,
+    ]
+    return shlex.join(args)
+
+
+class EnrollmentTokenListView(APIView):
+    permission_classes = [IsAdmin]
+
+    def get(self, request: Request) -> Response:
+        now = timezone.now()
+        tokens = EnrollmentToken.objects.select_related("group", "created_by").order_by("-created_at", "-id")
+        return Response([enrollment_token_dict(t, now) for t in tokens])
+
+    def post(self, request: Request) -> Response:
+        body = CreateEnrollmentTokenSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        data = body.validated_data
+        # Read before the token exists, so a broken TLS setup leaves no orphan token behind.
+        fingerprint = server_tls().ca_fingerprint
+        created = issue_enrollment_token(
+            actor=request.user,
+            ttl=timedelta(minutes=data["expires_minutes"]),
+            uses=data["uses"],
+            description=data["description"].strip(),
+            group=data["group_id"],
+            group_name=data["group_name"].strip(),
+            ip=client_ip(request),
+        )
+        grpc_address = _grpc_address(request)
+        hub_url = f"{request.scheme}://{request.get_host()}"
+        return Response(
+            {
+                **enrollment_token_dict(created.token, timezone.now()),
+                "token": created.raw,
+                "ca_fingerprint": fingerprint,
+                "grpc_address": grpc_address,
+                "hub_url": hub_url,
+                "install_command": install_command(
+                    grpc_address=grpc_address, hub_url=hub_url, token=created.raw, fingerprint=fingerprint
+                ),
+            },
+            status=201,
+        )
+
+
+class EnrollmentTokenDetailView(APIView):
+    permission_classes = [IsAdmin]
+
+    def delete(self, request: Request, token_id: int) -> Response:
+        delete_enrollment_token(token_id, actor=request.user, ip=client_ip(request))
+        return Response(status=204)
+
+
+class AgentListView(APIView):
+    permission_classes = [IsAdmin]
+
+    def get(self, request: Request) -> Response:
+        agents = Agent.objects.select_related("host").order_by("-created_at")
+        return Response([agent_dict(a) for a in agents])
+
+
+class AgentRevokeView(APIView):
+    permission_classes = [IsAdmin]
+
+    def post(self, request: Request, agent_id: str) -> Response:
+        agent = revoke_agent(agent_id, request.user, ip=client_ip(request))
+        return Response(agent_dict(agent))
