@@ -1,0 +1,140 @@
+"""Every REST endpoint × every named user × a host in group A and one in group B.
+
+The endpoints are read from the URL configuration, so a new endpoint without an entry in
+POLICIES fails this suite until someone decides who may call it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from django.urls import URLPattern, URLResolver, get_resolver
+
+from everyst.agent.v1 import agent_pb2
+from everyst_hub.metrics.services import IncomingBatch, store_batches
+from tests.conftest import access_token_for
+
+# public: anyone; authenticated: any logged-in user; admin: owner and admin only;
+# refresh_cookie: authenticated by the HttpOnly refresh cookie only (a bearer token is not enough);
+# host_view: users who may see the host in the path (others get 404, not 403: existence is not revealed).
+POLICIES: dict[tuple[str, str], str] = {
+    ("POST", "auth/login"): "public",
+    ("POST", "auth/refresh"): "refresh_cookie",
+    ("POST", "auth/logout"): "public",
+    ("GET", "auth/me"): "authenticated",
+    ("PATCH", "auth/me"): "authenticated",
+    ("POST", "auth/password"): "authenticated",
+    ("GET", "setup"): "public",
+    ("POST", "setup"): "public",
+    ("GET", "users"): "admin",
+    ("POST", "users"): "admin",
+    ("GET", "users/<int:user_id>"): "admin",
+    ("PATCH", "users/<int:user_id>"): "admin",
+    ("DELETE", "users/<int:user_id>"): "admin",
+    ("POST", "users/<int:user_id>/password"): "admin",
+    ("PUT", "users/<int:user_id>/access"): "admin",
+    ("GET", "hosts"): "authenticated",
+    ("GET", "hosts/<str:host_id>"): "host_view",
+    ("GET", "hosts/<str:host_id>/latest"): "host_view",
+    ("GET", "hosts/<str:host_id>/samples"): "host_view",
+    ("GET", "agents"): "admin",
+    ("GET", "agents/ca.pem"): "public",
+    ("POST", "agents/<str:agent_id>/revoke"): "admin",
+    ("GET", "enrollment-tokens"): "admin",
+    ("POST", "enrollment-tokens"): "admin",
+    ("DELETE", "enrollment-tokens/<int:token_id>"): "admin",
+    ("GET", "audit"): "admin",
+}
+
+USERS = ["anonymous", "outsider", "viewer_a", "operator_a", "admin", "owner"]
+HOSTS = ["host_a", "host_b"]
+
+
+def _walk(patterns: list[Any], prefix: str = "") -> Iterator[tuple[str, Any]]:
+    for entry in patterns:
+        if isinstance(entry, URLResolver):
+            yield from _walk(entry.url_patterns, prefix + str(entry.pattern))
+        elif isinstance(entry, URLPattern):
+            yield prefix + str(entry.pattern), entry.callback
+
+
+def api_endpoints() -> list[tuple[str, str]]:
+    found = []
+    for route, callback in _walk(get_resolver().url_patterns):
+        view_class = getattr(callback, "view_class", None)
+        if not route.startswith("api/v1/") or view_class is None:
+            continue
+        for method in ("get", "post", "put", "patch", "delete"):
+            if hasattr(view_class, method):
+                found.append((method.upper(), route.removeprefix("api/v1/")))
+    return sorted(found)
+
+
+def test_every_endpoint_has_an_authorization_policy() -> None:
+    missing = [e for e in api_endpoints() if e not in POLICIES]
+    assert not missing, f"add these endpoints to POLICIES: {missing}"
+    stale = [e for e in POLICIES if e not in api_endpoints()]
+    assert not stale, f"POLICIES names endpoints that no longer exist: {stale}"
+
+
+def _fill(route: str, world: Any, host: str) -> str:
+    from everyst_hub.inventory.models import Agent
+    from everyst_hub.inventory.services import create_enrollment_token
+
+    target_host = getattr(world, host)
+    values = {
+        "<str:host_id>": lambda: str(target_host.id),
+        "<int:user_id>": lambda: str(world.outsider.id),
+        "<str:agent_id>": lambda: str(Agent.objects.create(host=target_host, secret_hash="0" * 64).id),
+        "<int:token_id>": lambda: str(create_enrollment_token().token.id),
+    }
+    for name, make in values.items():
+        if name in route:
+            route = route.replace(name, make())
+    assert "<" not in route, f"no test value for a parameter in {route}: add one to _fill"
+    return "/api/v1/" + route
+
+
+def expected(policy: str, user: str, host: str) -> str:
+    if policy == "public":
+        return "allowed"
+    if policy == "refresh_cookie":
+        return "401"
+    if user == "anonymous":
+        return "401"
+    if policy == "authenticated":
+        return "allowed"
+    if policy == "admin":
+        return "allowed" if user in {"admin", "owner"} else "403"
+    if policy == "host_view":
+        if user in {"admin", "owner"}:
+            return "allowed"
+        return "allowed" if host == "host_a" and user in {"viewer_a", "operator_a"} else "404"
+    raise AssertionError(f"unknown policy {policy}")
+
+
+CASES = [
+    pytest.param(method, route, user, host, id=f"{method} {route} as {user} on {host}")
+    for (method, route), policy in sorted(POLICIES.items())
+    for user in USERS
+    for host in (HOSTS if "host_id" in route else HOSTS[:1])
+]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(("method", "route", "user", "host"), CASES)
+def test_authorization(world: Any, api: Any, method: str, route: str, user: str, host: str) -> None:
+    for h in (world.host_a, world.host_b):
+        store_batches([IncomingBatch(h.id, agent_pb2.MetricBatch(seq=1, samples=[agent_pb2.Sample(ts_ms=1000)]))])
+    if user != "anonymous":
+        api.credentials(HTTP_AUTHORIZATION=f"Bearer {access_token_for(world.users()[user])}")
+    response = getattr(api, method.lower())(_fill(route, world, host), {}, format="json")
+    want = expected(POLICIES[(method, route)], user, host)
+    status = response.status_code
+    assert status < 500, f"{method} {route} answered {status}"
+    if want == "allowed":
+        assert status not in (401, 403, 404), f"{user} should be allowed {method} {route}, got {status}"
+    else:
+        assert status == int(want), f"{user} on {host}: {method} {route} should be {want}, got {status}"
