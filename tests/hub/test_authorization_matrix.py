@@ -11,9 +11,9 @@ from typing import Any
 
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver
-
 from everyst.agent.v1 import agent_pb2
 from everyst_hub.metrics.services import IncomingBatch, store_batches
+
 from tests.conftest import access_token_for
 
 # public: anyone; authenticated: any logged-in user; admin: owner and admin only;
@@ -127,7 +127,9 @@ CASES = [
 @pytest.mark.parametrize(("method", "route", "user", "host"), CASES)
 def test_authorization(world: Any, api: Any, method: str, route: str, user: str, host: str) -> None:
     for h in (world.host_a, world.host_b):
-        store_batches([IncomingBatch(h.id, agent_pb2.MetricBatch(seq=1, samples=[agent_pb2.Sample(ts_ms=1000)]))])
+        store_batches(
+            [IncomingBatch(h.id, agent_pb2.MetricBatch(seq=1, samples=[agent_pb2.Sample(ts_ms=1000)]))]
+        )
     if user != "anonymous":
         api.credentials(HTTP_AUTHORIZATION=f"Bearer {access_token_for(world.users()[user])}")
     response = getattr(api, method.lower())(_fill(route, world, host), {}, format="json")

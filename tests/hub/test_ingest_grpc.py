@@ -196,3 +196,45 @@ async def test_the_agent_secret_is_stored_only_as_a_hash(hub):
     agent = await sync_to_async(Agent.objects.get)(id=creds.agent_id)
     assert creds.secret not in agent.secret_hash
     assert len(agent.secret_hash) == 64
+
+
+async def test_revoking_an_agent_closes_its_live_stream_at_once(hub):
+    from everyst_hub.inventory.services import revoke_agent
+
+    creds = await enroll(hub, "epsilon")
+    stream = Stream(hub, metadata(creds))
+    await stream.hello("epsilon")
+    await stream.call.write(batch(1, 1_700_000_000_000))
+    assert (await stream.read()).ack.seq == 1
+    await sync_to_async(revoke_agent)(creds.agent_id, None)
+    with pytest.raises(grpc.aio.AioRpcError) as closed:
+        await stream.read()
+    assert closed.value.code() == grpc.StatusCode.UNAUTHENTICATED
+    assert "revoked" in (closed.value.details() or "")
+    await stream.close()
+    again = Stream(hub, metadata(creds))
+    with pytest.raises(grpc.aio.AioRpcError) as refused:
+        await again.hello("epsilon")
+    assert refused.value.code() == grpc.StatusCode.UNAUTHENTICATED
+    await again.close()
+
+
+async def test_a_secret_copied_to_another_machine_is_refused_and_shown_to_admins(hub):
+    from everyst_hub.audit.models import AuditEvent
+
+    creds = await enroll(hub, "zeta")
+    copied = Stream(hub, metadata(creds))
+    await copied.call.write(
+        agent_pb2.AgentMessage(
+            hello=agent_pb2.Hello(facts=agent_pb2.HostFacts(hostname="elsewhere", machine_id="f" * 32))
+        )
+    )
+    with pytest.raises(grpc.aio.AioRpcError) as refused:
+        await copied.read()
+    assert refused.value.code() == grpc.StatusCode.PERMISSION_DENIED
+    await copied.close()
+    event = await sync_to_async(AuditEvent.objects.get)(action="agent.machine_mismatch")
+    assert event.details["presented_hostname"] == "elsewhere"
+    original = Stream(hub, metadata(creds))
+    assert (await original.hello("zeta")).welcome.host_id == creds.host_id
+    await original.close()

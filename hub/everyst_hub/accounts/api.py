@@ -7,6 +7,8 @@ import contextlib
 from typing import Any
 
 from django.conf import settings
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.request import Request
@@ -74,6 +76,7 @@ class LoginView(APIView):
     authentication_classes: list[type] = []
     permission_classes = [AllowAny]
 
+    @extend_schema(request=LoginSerializer, responses={200: OpenApiTypes.OBJECT})
     def post(self, request: Request) -> Response:
         body = LoginSerializer(data=request.data)
         body.is_valid(raise_exception=True)
@@ -87,6 +90,7 @@ class RefreshView(APIView):
     authentication_classes: list[type] = []
     permission_classes = [AllowAny]
 
+    @extend_schema(request=None, responses={200: OpenApiTypes.OBJECT})
     def post(self, request: Request) -> Response:
         raw = request.COOKIES.get(settings.REFRESH_COOKIE_NAME, "")
         if not raw:
@@ -105,6 +109,7 @@ class LogoutView(APIView):
     authentication_classes: list[type] = []
     permission_classes = [AllowAny]
 
+    @extend_schema(request=None, responses={204: None})
     def post(self, request: Request) -> Response:
         raw = request.COOKIES.get(settings.REFRESH_COOKIE_NAME, "")
         user = None
@@ -132,9 +137,11 @@ class ProfileSerializer(serializers.Serializer):
 class MeView(APIView):
     permission_classes = [IsAuthenticated]
 
+    @extend_schema(responses=OpenApiTypes.OBJECT)
     def get(self, request: Request) -> Response:
         return Response(user_dict(request.user, with_access=True))
 
+    @extend_schema(request=ProfileSerializer, responses=OpenApiTypes.OBJECT)
     def patch(self, request: Request) -> Response:
         body = ProfileSerializer(data=request.data)
         body.is_valid(raise_exception=True)
@@ -152,6 +159,7 @@ class PasswordChangeView(APIView):
 
     permission_classes = [IsAuthenticated]
 
+    @extend_schema(request=PasswordChangeSerializer, responses={200: OpenApiTypes.OBJECT})
     def post(self, request: Request) -> Response:
         body = PasswordChangeSerializer(data=request.data)
         body.is_valid(raise_exception=True)
@@ -176,9 +184,11 @@ class SetupView(APIView):
     authentication_classes: list[type] = []
     permission_classes = [AllowAny]
 
+    @extend_schema(responses=OpenApiTypes.OBJECT)
     def get(self, request: Request) -> Response:
         return Response({"needs_owner": services.needs_first_owner()})
 
+    @extend_schema(request=FirstOwnerSerializer, responses={201: OpenApiTypes.OBJECT})
     def post(self, request: Request) -> Response:
         body = FirstOwnerSerializer(data=request.data)
         body.is_valid(raise_exception=True)
@@ -232,9 +242,11 @@ def _user(user_id: int) -> User:
 class UserListView(APIView):
     permission_classes = [IsAdmin]
 
+    @extend_schema(responses=OpenApiTypes.OBJECT)
     def get(self, request: Request) -> Response:
         return Response([user_dict(u, with_access=True) for u in User.objects.order_by("username")])
 
+    @extend_schema(request=UserCreateSerializer, responses={201: OpenApiTypes.OBJECT})
     def post(self, request: Request) -> Response:
         body = UserCreateSerializer(data=request.data)
         body.is_valid(raise_exception=True)
@@ -245,9 +257,11 @@ class UserListView(APIView):
 class UserDetailView(APIView):
     permission_classes = [IsAdmin]
 
+    @extend_schema(operation_id="v1_user_retrieve", responses=OpenApiTypes.OBJECT)
     def get(self, request: Request, user_id: int) -> Response:
         return Response(user_dict(_user(user_id), with_access=True))
 
+    @extend_schema(request=UserUpdateSerializer, responses=OpenApiTypes.OBJECT)
     def patch(self, request: Request, user_id: int) -> Response:
         body = UserUpdateSerializer(data=request.data)
         body.is_valid(raise_exception=True)
@@ -256,6 +270,7 @@ class UserDetailView(APIView):
         )
         return Response(user_dict(user, with_access=True))
 
+    @extend_schema(responses={204: None})
     def delete(self, request: Request, user_id: int) -> Response:
         services.delete_user(request.user, _user(user_id), client_ip(request))
         return Response(status=204)
@@ -264,6 +279,7 @@ class UserDetailView(APIView):
 class UserPasswordView(APIView):
     permission_classes = [IsAdmin]
 
+    @extend_schema(request=PasswordResetSerializer, responses={204: None})
     def post(self, request: Request, user_id: int) -> Response:
         body = PasswordResetSerializer(data=request.data)
         body.is_valid(raise_exception=True)
@@ -276,6 +292,7 @@ class UserPasswordView(APIView):
 class UserAccessView(APIView):
     permission_classes = [IsAdmin]
 
+    @extend_schema(request=AccessSerializer, responses=OpenApiTypes.OBJECT)
     def put(self, request: Request, user_id: int) -> Response:
         body = AccessSerializer(data=request.data)
         body.is_valid(raise_exception=True)

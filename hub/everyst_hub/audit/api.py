@@ -2,6 +2,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -42,6 +44,7 @@ class AuditListView(APIView):
 
     permission_classes = [IsAdmin]
 
+    @extend_schema(parameters=[AuditQuery], responses=OpenApiTypes.OBJECT)
     def get(self, request: Request) -> Response:
         query = AuditQuery(data=request.query_params)
         query.is_valid(raise_exception=True)

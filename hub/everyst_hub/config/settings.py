@@ -45,6 +45,8 @@ INSTALLED_APPS = [
     "rest_framework",
     "rest_framework_simplejwt.token_blacklist",
     "channels",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
     "everyst_hub.core",
     "everyst_hub.accounts",
     "everyst_hub.inventory",
@@ -63,7 +65,8 @@ MIDDLEWARE = [
 
 ROOT_URLCONF = "everyst_hub.config.urls"
 ASGI_APPLICATION = "everyst_hub.config.asgi.application"
-TEMPLATES: list[dict[str, object]] = []
+# Only the API docs page (drf-spectacular) renders a server-side template.
+TEMPLATES = [{"BACKEND": "django.template.backends.django.DjangoTemplates", "APP_DIRS": True, "OPTIONS": {}}]
 
 try:
     DATABASES = {
@@ -118,6 +121,8 @@ FRONTEND_DIST = Path(env_str("EVERYST_FRONTEND_DIST", str(REPO_DIR / "frontend" 
 # The SPA bundle is served from the site root (/assets/…, /favicon…).
 WHITENOISE_ROOT = FRONTEND_DIST if FRONTEND_DIST.is_dir() else None
 WHITENOISE_MAX_AGE = 3600
+# Serve app static files (the API docs' assets) straight from the installed packages.
+WHITENOISE_USE_FINDERS = True
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": ["rest_framework_simplejwt.authentication.JWTAuthentication"],
@@ -126,6 +131,24 @@ REST_FRAMEWORK = {
     "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
     "EXCEPTION_HANDLER": "everyst_hub.core.errors.drf_exception_handler",
     "UNAUTHENTICATED_USER": None,
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+}
+
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Everyst hub API",
+    "DESCRIPTION": "REST API of the Everyst hub. Live data flows over the WebSocket /ws/live/ "
+    "(docs/protocol.md).",
+    "VERSION": "1",
+    "SERVE_INCLUDE_SCHEMA": False,
+    # Swagger UI and Redoc assets ship in drf-spectacular-sidecar: nothing is loaded from a CDN.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_NAME_OVERRIDES": {
+        "UserRoleEnum": "everyst_hub.accounts.models.User.Role",
+        "GroupRoleEnum": "everyst_hub.inventory.models.HostGroupAccess.Role",
+    },
 }
 
 SIMPLE_JWT = {

@@ -1,6 +1,7 @@
 from django.conf import settings
 from django.http import FileResponse, HttpRequest, HttpResponse, JsonResponse
 from django.urls import include, path, re_path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from everyst_hub.core.errors import error_body
 
@@ -32,6 +33,8 @@ def spa(request: HttpRequest) -> HttpResponse:
 
 urlpatterns = [
     path("api/v1/", include(api_v1)),
+    path("api/schema", SpectacularAPIView.as_view(), name="schema"),
+    path("api/docs", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
     re_path(r"^api/(?P<rest>.*)$", api_not_found),
     re_path(r"^(?!static/|ws/).*$", spa),
 ]

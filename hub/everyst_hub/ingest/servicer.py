@@ -11,10 +11,12 @@ from typing import Any
 
 import grpc
 from asgiref.sync import sync_to_async
+from channels.layers import get_channel_layer
 from everyst.agent.v1 import agent_pb2, agent_pb2_grpc
 
 from everyst_hub.core.errors import EverystError
 from everyst_hub.inventory import services as inventory
+from everyst_hub.realtime.publish import agent_group
 
 from .writer import IngestWriter
 
@@ -89,7 +91,11 @@ class AgentServicer(agent_pb2_grpc.AgentServiceServicer):
         if first is grpc.aio.EOF or first.WhichOneof("body") != "hello":
             await context.abort(grpc.StatusCode.INVALID_ARGUMENT, "the first message must be a Hello")
 
-        host = await sync_to_async(inventory.agent_connected)(agent, first.hello)
+        try:
+            host = await sync_to_async(inventory.agent_connected)(agent, first.hello, context.peer())
+        except EverystError as exc:
+            logger.warning("refused agent %s from %s: %s", agent.id, context.peer(), exc.message)
+            await context.abort(_status(exc), exc.message)
         me = asyncio.current_task()
         assert me is not None
         self.registry.claim(host.id, me)
@@ -101,6 +107,7 @@ class AgentServicer(agent_pb2_grpc.AgentServiceServicer):
             agent_pb2.HubMessage(welcome=agent_pb2.Welcome(host_id=str(host.id), server_time_ms=_now_ms()))
         )
         tasks = [
+            asyncio.create_task(self._listen(host.id, str(agent.id))),
             asyncio.create_task(self._read(context, host.id, unacked)),
             asyncio.create_task(self._acks(unacked, outbox)),
             asyncio.create_task(self._write(context, outbox)),
@@ -119,10 +126,28 @@ class AgentServicer(agent_pb2_grpc.AgentServiceServicer):
                 with contextlib.suppress(Exception):
                     await sync_to_async(inventory.agent_disconnected)(host.id)
             logger.info("agent stream closed: host %s (%s)", host.hostname, host.id)
+        if isinstance(failure, _Revoked):
+            await context.abort(grpc.StatusCode.UNAUTHENTICATED, "This agent has been revoked.")
         if isinstance(failure, _StorageFailed):
             await context.abort(grpc.StatusCode.UNAVAILABLE, "the hub could not store data; retry")
         if isinstance(failure, _BadMessage):
             await context.abort(grpc.StatusCode.INVALID_ARGUMENT, str(failure))
+
+    async def _listen(self, host_id: uuid.UUID, agent_id: str) -> None:
+        """Messages for this agent from any hub replica, through the channel layer."""
+        layer = get_channel_layer()
+        if layer is None:
+            await asyncio.Event().wait()
+        channel = await layer.new_channel("agent-stream.")
+        group = agent_group(host_id)
+        await layer.group_add(group, channel)
+        try:
+            while True:
+                message = await layer.receive(channel)
+                if message.get("type") == "agent.revoked" and message.get("agent_id") == agent_id:
+                    raise _Revoked()
+        finally:
+            await layer.group_discard(group, channel)
 
     async def _read(
         self,
@@ -190,6 +215,10 @@ class _Unacked:
             if future.exception() is not None:
                 raise _StorageFailed()
         return seq
+
+
+class _Revoked(Exception):
+    pass
 
 
 class _StorageFailed(Exception):

@@ -10,6 +10,8 @@ from typing import Any
 from django.conf import settings
 from django.http.request import split_domain_port
 from django.utils import timezone
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -96,11 +98,13 @@ def install_command(*, grpc_address: str, hub_url: str, token: str, fingerprint:
 class EnrollmentTokenListView(APIView):
     permission_classes = [IsAdmin]
 
+    @extend_schema(responses=OpenApiTypes.OBJECT)
     def get(self, request: Request) -> Response:
         now = timezone.now()
         tokens = EnrollmentToken.objects.select_related("group", "created_by").order_by("-created_at", "-id")
         return Response([enrollment_token_dict(t, now) for t in tokens])
 
+    @extend_schema(request=CreateEnrollmentTokenSerializer, responses={201: OpenApiTypes.OBJECT})
     def post(self, request: Request) -> Response:
         body = CreateEnrollmentTokenSerializer(data=request.data)
         body.is_valid(raise_exception=True)
@@ -136,6 +140,7 @@ class EnrollmentTokenListView(APIView):
 class EnrollmentTokenDetailView(APIView):
     permission_classes = [IsAdmin]
 
+    @extend_schema(responses={204: None})
     def delete(self, request: Request, token_id: int) -> Response:
         delete_enrollment_token(token_id, actor=request.user, ip=client_ip(request))
         return Response(status=204)
@@ -144,6 +149,7 @@ class EnrollmentTokenDetailView(APIView):
 class AgentListView(APIView):
     permission_classes = [IsAdmin]
 
+    @extend_schema(responses=OpenApiTypes.OBJECT)
     def get(self, request: Request) -> Response:
         agents = Agent.objects.select_related("host").order_by("-created_at")
         return Response([agent_dict(a) for a in agents])
@@ -152,6 +158,7 @@ class AgentListView(APIView):
 class AgentRevokeView(APIView):
     permission_classes = [IsAdmin]
 
+    @extend_schema(request=None, responses=OpenApiTypes.OBJECT)
     def post(self, request: Request, agent_id: str) -> Response:
         agent = revoke_agent(agent_id, request.user, ip=client_ip(request))
         return Response(agent_dict(agent))

@@ -1,6 +1,8 @@
 from __future__ import annotations
 
 from django.http import HttpResponse
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -14,6 +16,7 @@ from .services import host_summary
 
 
 class HostListView(APIView):
+    @extend_schema(responses=OpenApiTypes.OBJECT)
     def get(self, request: Request) -> Response:
         hosts = list(visible_hosts(request.user).prefetch_related("groups"))
         latest = latest_samples(hosts)
@@ -21,6 +24,7 @@ class HostListView(APIView):
 
 
 class HostDetailView(APIView):
+    @extend_schema(operation_id="v1_host_retrieve", responses=OpenApiTypes.OBJECT)
     def get(self, request: Request, host_id: str) -> Response:
         host = get_visible_host(request.user, host_id)
         return Response({**host_summary(host), "latest": latest_sample(host)})
@@ -32,5 +36,6 @@ class CaCertificateView(APIView):
     authentication_classes: list[type] = []
     permission_classes = [AllowAny]
 
+    @extend_schema(responses={(200, "application/x-pem-file"): OpenApiTypes.STR})
     def get(self, request: Request) -> HttpResponse:
         return HttpResponse(server_tls().ca_pem, content_type="application/x-pem-file")

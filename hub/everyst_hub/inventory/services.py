@@ -15,8 +15,8 @@ from django.utils import timezone
 from everyst.agent.v1 import agent_pb2
 
 from everyst_hub.audit.services import record
-from everyst_hub.core.errors import InvalidInput, NotFound, Unauthenticated
-from everyst_hub.realtime.publish import publish_host_sync
+from everyst_hub.core.errors import Forbidden, InvalidInput, NotFound, Unauthenticated
+from everyst_hub.realtime.publish import publish_host_sync, send_to_agent_sync
 
 from .models import Agent, EnrollmentToken, Host, HostGroup
 
@@ -129,6 +129,8 @@ def revoke_agent(agent_id: object, actor: Any, *, ip: str | None = None) -> Agen
                 host=str(agent.host_id),
                 hostname=agent.host.hostname,
             )
+    # Whichever hub replica holds the agent's stream closes it now.
+    send_to_agent_sync(agent.host_id, {"type": "agent.revoked", "agent_id": str(agent.id)})
     return agent
 
 
@@ -196,8 +198,27 @@ def _apply_facts(host: Host, facts: agent_pb2.HostFacts) -> None:
     host.boot_time = facts.boot_time or None
 
 
-def agent_connected(agent: Agent, hello: agent_pb2.Hello) -> Host:
+def agent_connected(agent: Agent, hello: agent_pb2.Hello, peer: str = "") -> Host:
     host = agent.host
+    presented = hello.facts.machine_id
+    if host.machine_id and presented != host.machine_id:
+        # The credential was copied to another machine: refuse it and tell the admins.
+        record(
+            "agent.machine_mismatch",
+            outcome="failure",
+            actor_name=f"agent {agent.id}",
+            target=agent,
+            target_name=f"agent of {host.hostname}",
+            host=str(host.id),
+            expected_machine_id=host.machine_id,
+            presented_machine_id=presented[:64],
+            presented_hostname=hello.facts.hostname[:255],
+            peer=peer[:100],
+        )
+        raise Forbidden(
+            f"This agent's credentials belong to machine {host.machine_id[:8]}…, not to this one: "
+            "enroll this machine with its own token."
+        )
     _apply_facts(host, hello.facts)
     if hello.collect_interval_ms:
         host.collect_interval_ms = max(100, hello.collect_interval_ms)

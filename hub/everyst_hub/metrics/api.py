@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -20,6 +22,7 @@ class RangeQuery(serializers.Serializer):
 
 
 class LatestSampleView(APIView):
+    @extend_schema(responses=OpenApiTypes.OBJECT)
     def get(self, request: Request, host_id: str) -> Response:
         host = get_visible_host(request.user, host_id)
         sample = latest_sample(host)
@@ -29,6 +32,7 @@ class LatestSampleView(APIView):
 
 
 class SampleRangeView(APIView):
+    @extend_schema(parameters=[RangeQuery], responses=OpenApiTypes.OBJECT)
     def get(self, request: Request, host_id: str) -> Response:
         host = get_visible_host(request.user, host_id)
         query = RangeQuery(data=request.query_params)

@@ -22,6 +22,11 @@ def host_group(host_id: object) -> str:
     return f"host.{host_id}"
 
 
+def agent_group(host_id: object) -> str:
+    """The hub process holding a host's agent stream listens here (commands, revocation)."""
+    return f"agent.{host_id}"
+
+
 def user_group(user_id: object) -> str:
     return f"user.{user_id}"
 
@@ -72,3 +77,13 @@ async def publish_user_event(user_id: object, event: str) -> None:
 
 def publish_user_event_sync(user_id: object, event: str) -> None:
     async_to_sync(publish_user_event)(user_id, event)
+
+
+async def send_to_agent(host_id: object, message: dict[str, Any]) -> None:
+    layer = get_channel_layer()
+    if layer is not None:
+        await layer.group_send(agent_group(host_id), message)
+
+
+def send_to_agent_sync(host_id: object, message: dict[str, Any]) -> None:
+    async_to_sync(send_to_agent)(host_id, message)
