@@ -105,3 +105,36 @@ def test_logout_returns_to_the_login_page(hub: Hub, page) -> None:  # type: igno
     page.get_by_test_id("login-username").wait_for(timeout=5_000)
     page.reload()
     page.get_by_test_id("login-username").wait_for(timeout=5_000)
+
+
+def test_the_owner_creates_a_user_who_then_sees_no_admin_pages(hub: Hub, page, browser) -> None:  # type: ignore[no-untyped-def]
+    log_in(page, hub)
+    page.get_by_test_id("host-tile").first.wait_for(timeout=10_000)
+    page.goto(f"{hub.url}/users")
+    page.get_by_test_id("user-create-username").fill("newviewer")
+    page.get_by_test_id("user-create-password").fill("a-long-enough-passphrase")
+    page.get_by_test_id("user-create").click()
+    page.locator('[data-testid="user-row"][data-username="newviewer"]').wait_for(timeout=5_000)
+
+    context = browser.new_context()
+    other = context.new_page()
+    other.goto(hub.url)
+    other.get_by_test_id("login-username").fill("newviewer")
+    other.get_by_test_id("login-password").fill("a-long-enough-passphrase")
+    other.get_by_test_id("login-submit").click()
+    other.get_by_test_id("live-indicator").wait_for(timeout=10_000)
+    assert other.get_by_role("link", name="Users").count() == 0
+    assert other.get_by_test_id("host-tile").count() == 0  # no group: no hosts
+    context.close()
+
+
+def test_an_admin_creates_an_enrollment_token_and_sees_the_install_command(hub: Hub, page) -> None:  # type: ignore[no-untyped-def]
+    log_in(page, hub)
+    page.get_by_test_id("host-tile").first.wait_for(timeout=10_000)
+    page.goto(f"{hub.url}/agents")
+    page.get_by_test_id("enroll-create").click()
+    command = page.get_by_test_id("enroll-command")
+    command.wait_for(timeout=5_000)
+    text = command.inner_text()
+    assert "install-agent.sh" in text and "--token" in text and "--ca-fingerprint" in text
+    assert page.get_by_test_id("agent-row").count() >= 1

@@ -6,6 +6,10 @@ import { queryClient } from '@/lib/query-client';
 import { restoreSession } from '@/features/auth/api/restore-session';
 import { LoginPage } from '@/features/auth/components/LoginPage';
 import { RequireAuth } from '@/features/auth/components/RequireAuth';
+import { AgentsPage } from '@/features/admin-agents/components/AgentsPage';
+import { AccountPage } from '@/features/account/components/AccountPage';
+import { AuditPage } from '@/features/audit/components/AuditPage';
+import { UsersPage } from '@/features/users/components/UsersPage';
 import { FleetPage } from '@/features/fleet/components/FleetPage';
 import { AppLayout } from './AppLayout';
 import { NotFoundPage } from './NotFoundPage';
@@ -31,6 +35,10 @@ const router = createBrowserRouter([
           </Suspense>
         ),
       },
+      { path: 'agents', element: <AgentsPage /> },
+      { path: 'account', element: <AccountPage /> },
+      { path: 'users', element: <UsersPage /> },
+      { path: 'audit', element: <AuditPage /> },
       { path: '*', element: <NotFoundPage /> },
     ],
   },

@@ -1,9 +1,11 @@
 import { useEffect } from 'react';
 import { NavLink, Outlet } from 'react-router-dom';
 import { LiveIndicator } from '@/components/ui/LiveIndicator';
-import { ThemeToggle } from '@/components/ui/ThemeToggle';
 import { startLive, stopLive } from '@/lib/live';
+import { isAdministrator } from '@/lib/roles';
 import { useSession } from '@/lib/session';
+import { SavedThemeToggle } from '@/features/account/components/SavedThemeToggle';
+import { canManageAgents } from '@/features/admin-agents/permissions';
 import { LogoutButton } from '@/features/auth/components/LogoutButton';
 
 const navClass = ({ isActive }: { isActive: boolean }) =>
@@ -39,14 +41,34 @@ export function AppLayout() {
             <NavLink to="/" end className={navClass}>
               Fleet
             </NavLink>
+            {canManageAgents(session.user) && (
+              <NavLink to="/agents" className={navClass} data-testid="nav-agents">
+                Agents
+              </NavLink>
+            )}
+            {isAdministrator(session.user) && (
+              <>
+                <NavLink to="/users" className={navClass} data-testid="nav-users">
+                  Users
+                </NavLink>
+                <NavLink to="/audit" className={navClass} data-testid="nav-audit">
+                  Audit
+                </NavLink>
+              </>
+            )}
           </nav>
           <div className="ml-auto flex items-center gap-3">
             <LiveIndicator />
-            <ThemeToggle />
+            <SavedThemeToggle />
             {session.user && (
-              <span className="hidden text-sm text-muted sm:inline" data-testid="current-user">
+              <NavLink
+                to="/account"
+                title="Your account"
+                className="hidden rounded-md px-1.5 py-0.5 text-sm text-muted hover:text-fg hover:underline sm:inline"
+                data-testid="current-user"
+              >
                 {session.user.username}
-              </span>
+              </NavLink>
             )}
             <LogoutButton />
           </div>

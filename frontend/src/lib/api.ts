@@ -2,16 +2,27 @@ import { endSession, getAccessToken, setAccessToken } from '@/lib/session';
 
 export const API_BASE = '/api/v1';
 
-/** An error answered by the hub (`{"error": {"code", "message"}}`) or a failed request. */
+/** Per-field validation messages, flattened: `{"username": ["This field is required."]}`. */
+export type FieldErrors = Record<string, string[]>;
+
+/**
+ * An error answered by the hub (`{"error": {"code", "message", "fields"?, "retry_after"?}}`) or a
+ * failed request.
+ */
 export class ApiError extends Error {
   readonly status: number;
   readonly code: string;
+  readonly fields: FieldErrors;
+  /** Seconds to wait before asking again (429 answers). */
+  readonly retryAfter: number | null;
 
-  constructor(status: number, code: string, message: string) {
+  constructor(status: number, code: string, message: string, fields: FieldErrors = {}, retryAfter: number | null = null) {
     super(message);
     this.name = 'ApiError';
     this.status = status;
     this.code = code;
+    this.fields = fields;
+    this.retryAfter = retryAfter;
   }
 }
 
@@ -47,19 +58,50 @@ function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null;
 }
 
+/** DRF nests messages for lists and objects (`access[0].group_id`); flatten them to one level. */
+function flattenFields(value: unknown, prefix: string, out: FieldErrors): void {
+  if (typeof value === 'string') {
+    (out[prefix || 'non_field_errors'] ??= []).push(value);
+  } else if (Array.isArray(value)) {
+    value.forEach((item, index) => {
+      const nested = typeof item === 'string' ? prefix : `${prefix}[${index}]`;
+      flattenFields(item, nested, out);
+    });
+  } else if (isRecord(value)) {
+    for (const [key, item] of Object.entries(value)) flattenFields(item, prefix ? `${prefix}.${key}` : key, out);
+  }
+}
+
 async function toApiError(response: Response): Promise<ApiError> {
   let code = `http_${response.status}`;
   let message = response.statusText || `Request failed with status ${response.status}.`;
+  const fields: FieldErrors = {};
+  let retryAfter: number | null = null;
   try {
     const payload: unknown = await response.json();
     if (isRecord(payload) && isRecord(payload.error)) {
       if (typeof payload.error.code === 'string') code = payload.error.code;
       if (typeof payload.error.message === 'string') message = payload.error.message;
+      if (payload.error.fields !== undefined) flattenFields(payload.error.fields, '', fields);
+      if (typeof payload.error.retry_after === 'number') retryAfter = payload.error.retry_after;
     }
   } catch {
     // Not JSON (a proxy's error page, an empty body): keep the status-based message.
   }
-  return new ApiError(response.status, code, message);
+  return new ApiError(response.status, code, message, fields, retryAfter);
+}
+
+/**
+ * One human-readable line for an error: the hub's message, followed by its per-field messages
+ * when the message alone ("Invalid input.") does not say what is wrong.
+ */
+export function describeError(error: unknown, fallback = 'Something went wrong. Please try again.'): string {
+  if (!isApiError(error)) return fallback;
+  if (error.status === 0) return 'Could not reach the Everyst hub. Check that it is running.';
+  const details = Object.entries(error.fields).map(([field, messages]) =>
+    field === 'non_field_errors' ? messages.join(' ') : `${field}: ${messages.join(' ')}`,
+  );
+  return details.length > 0 ? `${error.message} ${details.join(' ')}` : error.message;
 }
 
 async function send(url: string, options: ApiRequestOptions, token: string | null): Promise<Response> {

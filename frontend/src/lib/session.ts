@@ -36,6 +36,12 @@ export function startSession(token: string, user: User): void {
   emit({ status: 'authenticated', user, expired: false });
 }
 
+/** Replaces the signed-in user's details (after a profile change) without touching the token. */
+export function updateSessionUser(user: User): void {
+  if (state.status !== 'authenticated' || !state.user || state.user.id !== user.id) return;
+  emit({ ...state, user });
+}
+
 /** Ends the session in this tab; `expired` tells the login page it was not the user's choice. */
 export function endSession(expired: boolean): void {
   accessToken = null;

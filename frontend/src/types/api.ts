@@ -108,11 +108,30 @@ export interface Host extends HostInfo {
 
 export type UserRole = 'owner' | 'admin' | 'member';
 
+export type ThemePreference = 'system' | 'dark' | 'light';
+
+export type GroupRole = 'viewer' | 'operator';
+
+export interface GroupAccess {
+  group_id: number;
+  group: string;
+  role: GroupRole;
+}
+
 export interface User {
   id: number | string;
   username: string;
   email: string;
+  first_name: string;
+  last_name: string;
   role: UserRole;
+  theme: ThemePreference;
+  is_active: boolean;
+  /** ISO 8601, null before the first login. */
+  last_login: string | null;
+  date_joined: string;
+  /** Present on `/auth/me` and `/users` answers, absent from the login answer. */
+  access?: GroupAccess[];
 }
 
 export interface SamplesPage {

@@ -1,13 +1,21 @@
-import { toggleTheme, useTheme } from '@/lib/theme';
+import { toggleTheme, useTheme, type Theme } from '@/lib/theme';
 
-export function ThemeToggle() {
+interface ThemeToggleProps {
+  /** Called with the new theme after it is applied, e.g. to save it to the user's profile. */
+  onChange?: (theme: Theme) => void;
+}
+
+export function ThemeToggle({ onChange }: ThemeToggleProps) {
   const theme = useTheme();
   const next = theme === 'dark' ? 'light' : 'dark';
   return (
     <button
       type="button"
       data-testid="theme-toggle"
-      onClick={toggleTheme}
+      onClick={() => {
+        const applied = toggleTheme();
+        onChange?.(applied);
+      }}
       aria-label={`Switch to ${next} theme`}
       title={`Switch to ${next} theme`}
       className="rounded-md border border-border p-1.5 text-fg hover:bg-surface-2"

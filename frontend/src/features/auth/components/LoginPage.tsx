@@ -1,13 +1,17 @@
-import { useId, useState, type FormEvent } from 'react';
+import { useId, useState, type FormEvent, type ReactNode } from 'react';
 import { Navigate, useLocation } from 'react-router-dom';
 import { Alert } from '@/components/ui/Alert';
+import { Spinner } from '@/components/ui/Spinner';
 import { isApiError } from '@/lib/api';
 import { useSession } from '@/lib/session';
+import { useSetupStatus } from '../api/get-setup-status';
 import { useLogin } from '../api/login';
+import { SetupForm } from './SetupForm';
 
 function loginErrorMessage(error: unknown): string {
   if (isApiError(error)) {
     if (error.status === 401) return 'Invalid username or password';
+    // The hub's lockout message says when to try again.
     if (error.status === 429) return error.message;
     if (error.status === 0) return 'Could not reach the Everyst hub. Check that it is running.';
     return error.message;
@@ -26,21 +30,22 @@ function redirectTarget(state: unknown): string {
 export function LoginPage() {
   const session = useSession();
   const location = useLocation();
-  const login = useLogin();
-  const [username, setUsername] = useState('');
-  const [password, setPassword] = useState('');
-  const usernameId = useId();
-  const passwordId = useId();
+  // Asked only once nobody is signed in: the query cache is cleared when a session ends.
+  const setup = useSetupStatus(session.status === 'anonymous');
 
   if (session.status === 'authenticated') {
     return <Navigate to={redirectTarget(location.state)} replace />;
   }
 
-  const onSubmit = (event: FormEvent<HTMLFormElement>) => {
-    event.preventDefault();
-    if (login.isPending) return;
-    login.mutate({ username: username.trim(), password });
-  };
+  let content: ReactNode;
+  if (session.status === 'restoring' || setup.isPending) {
+    content = <Spinner label="Loading…" />;
+  } else if (setup.data?.needs_owner) {
+    content = <SetupForm />;
+  } else {
+    // If the hub cannot say whether setup is needed, signing in is still the likely need.
+    content = <LoginForm expired={session.expired} />;
+  }
 
   return (
     <main className="flex min-h-screen items-center justify-center bg-bg px-4">
@@ -49,61 +54,79 @@ export function LoginPage() {
           <Logo />
           <span className="text-xl font-semibold tracking-tight text-fg">Everyst</span>
         </div>
-        <form
-          onSubmit={onSubmit}
-          className="space-y-4 rounded-lg border border-border bg-surface p-6 shadow-sm"
-          aria-labelledby="login-title"
-        >
-          <h1 id="login-title" className="text-lg font-semibold text-fg">
-            Sign in
-          </h1>
-          {session.expired && !login.isError && (
-            <Alert tone="info">Your session has ended. Please sign in again.</Alert>
-          )}
-          {login.isError && <Alert testId="login-error">{loginErrorMessage(login.error)}</Alert>}
-          <div className="space-y-1">
-            <label htmlFor={usernameId} className="block text-sm font-medium text-fg">
-              Username
-            </label>
-            <input
-              id={usernameId}
-              data-testid="login-username"
-              name="username"
-              autoComplete="username"
-              autoFocus
-              required
-              value={username}
-              onChange={(e) => setUsername(e.target.value)}
-              className="block w-full rounded-md border border-border bg-bg px-3 py-2 text-sm text-fg placeholder:text-muted focus:border-accent"
-            />
-          </div>
-          <div className="space-y-1">
-            <label htmlFor={passwordId} className="block text-sm font-medium text-fg">
-              Password
-            </label>
-            <input
-              id={passwordId}
-              data-testid="login-password"
-              name="password"
-              type="password"
-              autoComplete="current-password"
-              required
-              value={password}
-              onChange={(e) => setPassword(e.target.value)}
-              className="block w-full rounded-md border border-border bg-bg px-3 py-2 text-sm text-fg focus:border-accent"
-            />
-          </div>
-          <button
-            type="submit"
-            data-testid="login-submit"
-            disabled={login.isPending}
-            className="w-full rounded-md bg-accent px-3 py-2 text-sm font-semibold text-accent-fg hover:opacity-90 disabled:cursor-not-allowed disabled:opacity-50"
-          >
-            {login.isPending ? 'Signing in…' : 'Sign in'}
-          </button>
-        </form>
+        {content}
       </div>
     </main>
+  );
+}
+
+function LoginForm({ expired }: { expired: boolean }) {
+  const login = useLogin();
+  const [username, setUsername] = useState('');
+  const [password, setPassword] = useState('');
+  const usernameId = useId();
+  const passwordId = useId();
+
+  const onSubmit = (event: FormEvent<HTMLFormElement>) => {
+    event.preventDefault();
+    if (login.isPending) return;
+    login.mutate({ username: username.trim(), password });
+  };
+
+  return (
+    <form
+      onSubmit={onSubmit}
+      className="space-y-4 rounded-lg border border-border bg-surface p-6 shadow-sm"
+      aria-labelledby="login-title"
+    >
+      <h1 id="login-title" className="text-lg font-semibold text-fg">
+        Sign in
+      </h1>
+      {expired && !login.isError && (
+        <Alert tone="info">Your session has ended. Please sign in again.</Alert>
+      )}
+      {login.isError && <Alert testId="login-error">{loginErrorMessage(login.error)}</Alert>}
+      <div className="space-y-1">
+        <label htmlFor={usernameId} className="block text-sm font-medium text-fg">
+          Username
+        </label>
+        <input
+          id={usernameId}
+          data-testid="login-username"
+          name="username"
+          autoComplete="username"
+          autoFocus
+          required
+          value={username}
+          onChange={(e) => setUsername(e.target.value)}
+          className="block w-full rounded-md border border-border bg-bg px-3 py-2 text-sm text-fg placeholder:text-muted focus:border-accent"
+        />
+      </div>
+      <div className="space-y-1">
+        <label htmlFor={passwordId} className="block text-sm font-medium text-fg">
+          Password
+        </label>
+        <input
+          id={passwordId}
+          data-testid="login-password"
+          name="password"
+          type="password"
+          autoComplete="current-password"
+          required
+          value={password}
+          onChange={(e) => setPassword(e.target.value)}
+          className="block w-full rounded-md border border-border bg-bg px-3 py-2 text-sm text-fg focus:border-accent"
+        />
+      </div>
+      <button
+        type="submit"
+        data-testid="login-submit"
+        disabled={login.isPending}
+        className="w-full rounded-md bg-accent px-3 py-2 text-sm font-semibold text-accent-fg hover:opacity-90 disabled:cursor-not-allowed disabled:opacity-50"
+      >
+        {login.isPending ? 'Signing in…' : 'Sign in'}
+      </button>
+    </form>
   );
 }
 

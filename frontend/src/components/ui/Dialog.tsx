@@ -1,0 +1,44 @@
+import { useEffect, useId, useRef, type ReactNode } from 'react';
+
+interface DialogProps {
+  open: boolean;
+  title: string;
+  children: ReactNode;
+  /** Escape, or the caller's Cancel button; ignored while `busy`. */
+  onClose: () => void;
+  busy?: boolean;
+  testId?: string;
+  wide?: boolean;
+}
+
+/** A modal on the native <dialog>: focus trapping, Escape and the backdrop come with it. */
+export function Dialog({ open, title, children, onClose, busy = false, testId, wide = false }: DialogProps) {
+  const ref = useRef<HTMLDialogElement>(null);
+  const titleId = useId();
+
+  useEffect(() => {
+    const dialog = ref.current;
+    if (!dialog) return;
+    if (open && !dialog.open) dialog.showModal();
+    if (!open && dialog.open) dialog.close();
+  }, [open]);
+
+  return (
+    <dialog
+      ref={ref}
+      aria-labelledby={titleId}
+      data-testid={testId}
+      onCancel={(event) => {
+        // Escape: let React state, not the browser, decide whether the dialog is open.
+        event.preventDefault();
+        if (!busy) onClose();
+      }}
+      className={`m-auto w-full ${wide ? 'max-w-xl' : 'max-w-md'} rounded-lg border border-border bg-surface p-5 text-fg shadow-lg backdrop:bg-black/40`}
+    >
+      <h2 id={titleId} className="text-base font-semibold">
+        {title}
+      </h2>
+      {open && <div className="mt-3">{children}</div>}
+    </dialog>
+  );
+}

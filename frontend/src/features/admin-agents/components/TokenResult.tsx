@@ -1,0 +1,103 @@
+import { useEffect, useRef, useState } from 'react';
+import { Alert } from '@/components/ui/Alert';
+import { Panel } from '@/components/ui/Panel';
+import { formatDateTime, parseIso } from '@/lib/format';
+import type { CreatedEnrollmentToken } from '../types';
+import { secondaryButton } from './styles';
+
+type CopyState = 'idle' | 'copied' | 'failed';
+
+function selectContents(element: HTMLElement): void {
+  const selection = window.getSelection();
+  if (!selection) return;
+  const range = document.createRange();
+  range.selectNodeContents(element);
+  selection.removeAllRanges();
+  selection.addRange(range);
+}
+
+interface TokenResultProps {
+  created: CreatedEnrollmentToken;
+  onDismiss: () => void;
+}
+
+/** The one and only time the raw token is on screen: the hub keeps just its hash. */
+export function TokenResult({ created, onDismiss }: TokenResultProps) {
+  const commandRef = useRef<HTMLPreElement>(null);
+  const [copy, setCopy] = useState<CopyState>('idle');
+
+  useEffect(() => {
+    if (copy !== 'copied') return;
+    const timer = setTimeout(() => setCopy('idle'), 2500);
+    return () => clearTimeout(timer);
+  }, [copy]);
+
+  const onCopy = async () => {
+    try {
+      // The Clipboard API exists only in secure contexts (https or localhost).
+      if (!navigator.clipboard) throw new Error('clipboard unavailable');
+      await navigator.clipboard.writeText(created.install_command);
+      setCopy('copied');
+    } catch {
+      if (commandRef.current) selectContents(commandRef.current);
+      setCopy('failed');
+    }
+  };
+
+  const uses = created.uses_left === 1 ? '1 host' : `${created.uses_left} hosts`;
+
+  return (
+    <Panel
+      title="Enrollment token created"
+      testId="enroll-result"
+      actions={
+        <button type="button" onClick={onDismiss} className={secondaryButton}>
+          Done
+        </button>
+      }
+    >
+      <div className="space-y-3 text-sm">
+        <Alert tone="info">
+          This token is shown only once. It lets {uses} enroll until {formatDateTime(parseIso(created.expires_at))}
+          {created.group ? ` into host group “${created.group.name}”` : ''}.
+        </Alert>
+        <p className="text-muted">
+          Copy the wheel (<code className="font-mono text-xs">make dist</code>) and the{' '}
+          <code className="font-mono text-xs">deploy/</code> folder to the new host, then run there:
+        </p>
+        <pre
+          ref={commandRef}
+          data-testid="enroll-command"
+          className="overflow-x-auto whitespace-pre-wrap break-all rounded-md border border-border bg-bg p-3 font-mono text-xs text-fg"
+        >
+          {created.install_command}
+        </pre>
+        <div className="flex flex-wrap items-center gap-3">
+          <button type="button" data-testid="enroll-copy" onClick={() => void onCopy()} className={secondaryButton}>
+            Copy command
+          </button>
+          <span aria-live="polite" className="text-xs">
+            {copy === 'copied' && <span className="text-ok">Copied to the clipboard.</span>}
+            {copy === 'failed' && (
+              <span className="text-warn">
+                This browser did not allow copying here; the command is selected, press Ctrl+C (⌘C) to copy it.
+              </span>
+            )}
+          </span>
+        </div>
+        <dl className="grid gap-x-4 gap-y-1 text-xs sm:grid-cols-[max-content_1fr]">
+          <dt className="text-muted">Token</dt>
+          <dd className="font-mono break-all" data-testid="enroll-token">
+            {created.token}
+          </dd>
+          <dt className="text-muted">Hub (gRPC)</dt>
+          <dd className="font-mono break-all">{created.grpc_address}</dd>
+          <dt className="text-muted">Hub URL</dt>
+          <dd className="font-mono break-all">{created.hub_url}</dd>
+          <dt className="text-muted">CA fingerprint (SHA-256)</dt>
+          <dd className="font-mono break-all">{created.ca_fingerprint}</dd>
+        </dl>
+      </div>
+    </Panel>
+  );
+}

@@ -1,0 +1,15 @@
+// Class names shared by this feature's forms and tables.
+
+export const primaryButton =
+  'rounded-md bg-accent px-3 py-1.5 text-sm font-semibold text-accent-fg hover:opacity-90 disabled:cursor-not-allowed disabled:opacity-50';
+
+export const secondaryButton =
+  'rounded-md border border-border px-3 py-1.5 text-sm text-fg hover:bg-surface-2 disabled:cursor-not-allowed disabled:opacity-50';
+
+export const dangerButton =
+  'rounded-md border border-crit/50 px-2.5 py-1 text-xs font-medium text-crit hover:bg-crit/10 disabled:cursor-not-allowed disabled:opacity-50';
+
+export const input =
+  'block w-full rounded-md border border-border bg-bg px-3 py-1.5 text-sm text-fg placeholder:text-muted focus:border-accent';
+
+export const label = 'block text-xs font-medium text-muted';

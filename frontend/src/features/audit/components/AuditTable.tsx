@@ -1,0 +1,83 @@
+import { tableClass, tdClass, thClass } from '@/components/ui/styles';
+import { formatDateTime, parseIso } from '@/lib/format';
+import type { AuditEvent } from '../api/get-audit-events';
+import { formatDetails } from './format-details';
+
+function OutcomeBadge({ outcome }: { outcome: AuditEvent['outcome'] }) {
+  const ok = outcome === 'success';
+  return (
+    <span
+      data-testid="audit-outcome"
+      data-state={outcome}
+      className={`inline-flex items-center gap-1.5 rounded-full border border-border px-2 py-0.5 text-xs font-medium ${
+        ok ? 'text-ok' : 'text-crit'
+      }`}
+    >
+      <span aria-hidden="true" className={`h-2 w-2 rounded-full ${ok ? 'bg-ok' : 'bg-crit'}`} />
+      {outcome}
+    </span>
+  );
+}
+
+function targetLabel(target: AuditEvent['target']): string {
+  if (!target.type && !target.id && !target.name) return '';
+  const what = target.name || target.id;
+  return target.type ? `${target.type} ${what}`.trim() : what;
+}
+
+export function AuditTable({ events }: { events: AuditEvent[] }) {
+  return (
+    <div className="overflow-x-auto">
+      <table className={tableClass} data-testid="audit-table">
+        <thead>
+          <tr>
+            <th scope="col" className={thClass}>
+              Time
+            </th>
+            <th scope="col" className={thClass}>
+              Actor
+            </th>
+            <th scope="col" className={thClass}>
+              Action
+            </th>
+            <th scope="col" className={thClass}>
+              Outcome
+            </th>
+            <th scope="col" className={thClass}>
+              Target
+            </th>
+            <th scope="col" className={thClass}>
+              IP
+            </th>
+            <th scope="col" className={thClass}>
+              Details
+            </th>
+          </tr>
+        </thead>
+        <tbody>
+          {events.map((event) => {
+            const details = formatDetails(event.details);
+            const target = targetLabel(event.target);
+            return (
+              <tr key={event.id} data-testid="audit-row" data-action={event.action} data-outcome={event.outcome}>
+                <td className={`${tdClass} whitespace-nowrap`}>
+                  <time dateTime={event.ts}>{formatDateTime(parseIso(event.ts))}</time>
+                </td>
+                <td className={tdClass}>{event.actor || <span className="text-muted">anonymous</span>}</td>
+                <td className={`${tdClass} font-mono text-xs`}>{event.action}</td>
+                <td className={tdClass}>
+                  <OutcomeBadge outcome={event.outcome} />
+                </td>
+                <td className={tdClass} title={event.target.id ? `id ${event.target.id}` : undefined}>
+                  {target || <span className="text-muted">–</span>}
+                </td>
+                <td className={`${tdClass} whitespace-nowrap font-mono text-xs`}>{event.ip || <span className="text-muted">–</span>}</td>
+                <td className={`${tdClass} max-w-md break-words font-mono text-xs text-muted`}>{details}</td>
+              </tr>
+            );
+          })}
+        </tbody>
+      </table>
+    </div>
+  );
+}

@@ -1,0 +1,146 @@
+import { useQueryClient } from '@tanstack/react-query';
+import { useId, useState, type FormEvent } from 'react';
+import { Alert } from '@/components/ui/Alert';
+import { describeError, isApiError } from '@/lib/api';
+import { useCreateOwner } from '../api/create-owner';
+import { setupStatusQueryOptions } from '../api/get-setup-status';
+
+const inputClass =
+  'block w-full rounded-md border border-border bg-bg px-3 py-2 text-sm text-fg focus:border-accent';
+const labelClass = 'block text-sm font-medium text-fg';
+
+/** First run: nobody can sign in yet, so the first visitor creates the owner account. */
+export function SetupForm() {
+  const createOwner = useCreateOwner();
+  const queryClient = useQueryClient();
+  const [username, setUsername] = useState('');
+  const [email, setEmail] = useState('');
+  const [password, setPassword] = useState('');
+  const [confirm, setConfirm] = useState('');
+  const [mismatch, setMismatch] = useState(false);
+  const ids = { username: useId(), email: useId(), password: useId(), confirm: useId() };
+
+  const onSubmit = (event: FormEvent<HTMLFormElement>) => {
+    event.preventDefault();
+    if (createOwner.isPending) return;
+    if (password !== confirm) {
+      setMismatch(true);
+      return;
+    }
+    setMismatch(false);
+    createOwner.mutate({ username: username.trim(), email: email.trim(), password });
+  };
+
+  const alreadyDone = isApiError(createOwner.error) && createOwner.error.status === 409;
+  let error: string | null = null;
+  if (mismatch) error = 'The two passwords do not match.';
+  else if (createOwner.isError) error = describeError(createOwner.error, 'The owner account could not be created.');
+
+  return (
+    <form
+      onSubmit={onSubmit}
+      className="space-y-4 rounded-lg border border-border bg-surface p-6 shadow-sm"
+      aria-labelledby="setup-title"
+      data-testid="setup-form"
+    >
+      <div className="space-y-1">
+        <h1 id="setup-title" className="text-lg font-semibold text-fg">
+          Create the owner account
+        </h1>
+        <p className="text-sm text-muted">
+          This hub has no users yet. The owner manages everything, including other users.
+        </p>
+      </div>
+      {error && (
+        <Alert testId="setup-error">
+          {error}
+          {alreadyDone && (
+            <>
+              {' '}
+              <button
+                type="button"
+                className="font-medium underline"
+                onClick={() => void queryClient.invalidateQueries({ queryKey: setupStatusQueryOptions.queryKey })}
+              >
+                Go to sign in
+              </button>
+            </>
+          )}
+        </Alert>
+      )}
+      <div className="space-y-1">
+        <label htmlFor={ids.username} className={labelClass}>
+          Username
+        </label>
+        <input
+          id={ids.username}
+          data-testid="setup-username"
+          name="username"
+          autoComplete="username"
+          autoFocus
+          required
+          maxLength={150}
+          value={username}
+          onChange={(e) => setUsername(e.target.value)}
+          className={inputClass}
+        />
+      </div>
+      <div className="space-y-1">
+        <label htmlFor={ids.email} className={labelClass}>
+          Email <span className="font-normal text-muted">(optional)</span>
+        </label>
+        <input
+          id={ids.email}
+          data-testid="setup-email"
+          name="email"
+          type="email"
+          autoComplete="email"
+          value={email}
+          onChange={(e) => setEmail(e.target.value)}
+          className={inputClass}
+        />
+      </div>
+      <div className="space-y-1">
+        <label htmlFor={ids.password} className={labelClass}>
+          Password
+        </label>
+        <input
+          id={ids.password}
+          data-testid="setup-password"
+          name="new-password"
+          type="password"
+          autoComplete="new-password"
+          required
+          value={password}
+          onChange={(e) => setPassword(e.target.value)}
+          className={inputClass}
+        />
+      </div>
+      <div className="space-y-1">
+        <label htmlFor={ids.confirm} className={labelClass}>
+          Confirm password
+        </label>
+        <input
+          id={ids.confirm}
+          data-testid="setup-password-confirm"
+          name="confirm-password"
+          type="password"
+          autoComplete="new-password"
+          required
+          aria-invalid={mismatch || undefined}
+          value={confirm}
+          onChange={(e) => setConfirm(e.target.value)}
+          className={inputClass}
+        />
+      </div>
+      <button
+        type="submit"
+        data-testid="setup-submit"
+        disabled={createOwner.isPending}
+        className="w-full rounded-md bg-accent px-3 py-2 text-sm font-semibold text-accent-fg hover:opacity-90 disabled:cursor-not-allowed disabled:opacity-50"
+      >
+        {createOwner.isPending ? 'Creating…' : 'Create owner account'}
+      </button>
+    </form>
+  );
+}

@@ -1,0 +1,23 @@
+import { useMutation, useQueryClient } from '@tanstack/react-query';
+import { apiFetch } from '@/lib/api';
+import type { GroupRole, User } from '@/types/api';
+import { usersQueryOptions } from './get-users';
+
+export interface AccessEntry {
+  group_id: number;
+  role: GroupRole;
+}
+
+/** Replaces the user's whole list of host-group grants. */
+export function setUserAccess({ id, access }: { id: User['id']; access: AccessEntry[] }): Promise<User> {
+  return apiFetch<User>(`/users/${encodeURIComponent(String(id))}/access`, { method: 'PUT', body: { access } });
+}
+
+export function useSetUserAccess() {
+  const queryClient = useQueryClient();
+  return useMutation({
+    mutationFn: setUserAccess,
+    onSuccess: (user) =>
+      queryClient.setQueryData(usersQueryOptions.queryKey, (users) => users?.map((u) => (u.id === user.id ? user : u))),
+  });
+}

@@ -1,0 +1,172 @@
+import { useId, useRef, useState, type FormEvent } from 'react';
+import { Dialog } from '@/components/ui/Dialog';
+import { dangerButton, inputClass, labelClass, primaryButton, secondaryButton, smallButton } from '@/components/ui/styles';
+import { describeError } from '@/lib/api';
+import type { GroupRole, HostGroup, User } from '@/types/api';
+import { useHostGroups } from '../api/get-host-groups';
+import { useSetUserAccess } from '../api/set-user-access';
+
+interface AccessDialogProps {
+  user: User;
+  open: boolean;
+  onClose: () => void;
+  onDone: () => void;
+}
+
+export function AccessDialog({ user, open, onClose, onDone }: AccessDialogProps) {
+  return (
+    <Dialog open={open} title={`Host-group access of ${user.username}`} onClose={onClose} testId="user-access-dialog" wide>
+      <AccessEditor user={user} onClose={onClose} onDone={onDone} />
+    </Dialog>
+  );
+}
+
+interface Row {
+  key: number;
+  groupId: number;
+  role: GroupRole;
+}
+
+function isGroupRole(value: string): value is GroupRole {
+  return value === 'viewer' || value === 'operator';
+}
+
+/** Mounted each time the dialog opens, so it starts from the user's saved grants. */
+function AccessEditor({ user, onClose, onDone }: Omit<AccessDialogProps, 'open'>) {
+  const save = useSetUserAccess();
+  const hostGroups = useHostGroups();
+  const nextKey = useRef(0);
+  const [rows, setRows] = useState<Row[]>(() =>
+    (user.access ?? []).map((a) => ({ key: nextKey.current++, groupId: a.group_id, role: a.role })),
+  );
+  const baseId = useId();
+
+  // Groups already granted stay choosable even when no host is in them any more.
+  const groups = new Map<number, HostGroup>();
+  for (const a of user.access ?? []) groups.set(a.group_id, { id: a.group_id, name: a.group });
+  for (const g of hostGroups.data ?? []) groups.set(g.id, g);
+  const known = [...groups.values()].sort((a, b) => a.name.localeCompare(b.name));
+  const used = new Set(rows.map((r) => r.groupId));
+  const unused = known.filter((g) => !used.has(g.id));
+
+  const update = (key: number, patch: Partial<Row>) => setRows((current) => current.map((r) => (r.key === key ? { ...r, ...patch } : r)));
+
+  const add = () => {
+    const first = unused[0];
+    if (!first) return;
+    setRows((current) => [...current, { key: nextKey.current++, groupId: first.id, role: 'viewer' }]);
+  };
+
+  const onSubmit = (event: FormEvent<HTMLFormElement>) => {
+    event.preventDefault();
+    if (save.isPending) return;
+    save.mutate(
+      { id: user.id, access: rows.map((r) => ({ group_id: r.groupId, role: r.role })) },
+      { onSuccess: onDone },
+    );
+  };
+
+  return (
+    <form onSubmit={onSubmit} className="space-y-3">
+      <p className="text-sm text-muted">
+        {user.role === 'member'
+          ? 'Viewers see the hosts of a group; operators can also run tools and manage alerts.'
+          : 'This user is an owner or admin and already sees every host; these grants apply only if they become a member.'}
+      </p>
+      {hostGroups.isError && (
+        <p role="alert" className="text-sm text-crit">
+          The list of host groups could not be loaded: {describeError(hostGroups.error)}
+        </p>
+      )}
+      {rows.length === 0 ? (
+        <p className="text-sm text-fg" data-testid="access-empty">
+          No access to any host group.
+        </p>
+      ) : (
+        <ul className="space-y-2">
+          {rows.map((row) => {
+            const groupId = `${baseId}-group-${row.key}`;
+            const roleId = `${baseId}-role-${row.key}`;
+            const choices = known.filter((g) => g.id === row.groupId || !used.has(g.id));
+            const name = groups.get(row.groupId)?.name ?? `group ${row.groupId}`;
+            return (
+              <li key={row.key} data-testid="access-row" className="flex flex-wrap items-end gap-2">
+                <div className="min-w-40 flex-1 space-y-1">
+                  <label htmlFor={groupId} className={labelClass}>
+                    Host group
+                  </label>
+                  <select
+                    id={groupId}
+                    data-testid="access-group"
+                    value={row.groupId}
+                    onChange={(e) => update(row.key, { groupId: Number(e.target.value) })}
+                    className={inputClass}
+                  >
+                    {choices.map((g) => (
+                      <option key={g.id} value={g.id}>
+                        {g.name}
+                      </option>
+                    ))}
+                  </select>
+                </div>
+                <div className="w-36 space-y-1">
+                  <label htmlFor={roleId} className={labelClass}>
+                    Access
+                  </label>
+                  <select
+                    id={roleId}
+                    data-testid="access-role"
+                    value={row.role}
+                    onChange={(e) => {
+                      if (isGroupRole(e.target.value)) update(row.key, { role: e.target.value });
+                    }}
+                    className={inputClass}
+                  >
+                    <option value="viewer">Viewer</option>
+                    <option value="operator">Operator</option>
+                  </select>
+                </div>
+                <button
+                  type="button"
+                  data-testid="access-remove"
+                  aria-label={`Remove access to ${name}`}
+                  className={`${dangerButton} mb-0.5`}
+                  onClick={() => setRows((current) => current.filter((r) => r.key !== row.key))}
+                >
+                  Remove
+                </button>
+              </li>
+            );
+          })}
+        </ul>
+      )}
+      <div>
+        <button
+          type="button"
+          data-testid="access-add"
+          className={smallButton}
+          onClick={add}
+          disabled={unused.length === 0 || hostGroups.isPending}
+        >
+          Add a host group
+        </button>
+        {!hostGroups.isPending && known.length === 0 && (
+          <p className="mt-1 text-xs text-muted">No host group is known yet: groups appear here once a host belongs to one.</p>
+        )}
+      </div>
+      {save.isError && (
+        <p role="alert" data-testid="access-error" className="text-sm text-crit">
+          {describeError(save.error, 'The access could not be saved.')}
+        </p>
+      )}
+      <div className="flex justify-end gap-2">
+        <button type="button" className={secondaryButton} onClick={onClose} disabled={save.isPending}>
+          Cancel
+        </button>
+        <button type="submit" data-testid="access-save" className={primaryButton} disabled={save.isPending}>
+          {save.isPending ? 'Saving…' : 'Save'}
+        </button>
+      </div>
+    </form>
+  );
+}

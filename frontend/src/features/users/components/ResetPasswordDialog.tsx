@@ -1,0 +1,77 @@
+import { useId, useState, type FormEvent } from 'react';
+import { Dialog } from '@/components/ui/Dialog';
+import { inputClass, labelClass, primaryButton, secondaryButton } from '@/components/ui/styles';
+import { describeError } from '@/lib/api';
+import type { User } from '@/types/api';
+import { useResetUserPassword } from '../api/reset-user-password';
+
+interface ResetPasswordDialogProps {
+  user: User;
+  open: boolean;
+  onClose: () => void;
+  onDone: () => void;
+}
+
+export function ResetPasswordDialog({ user, open, onClose, onDone }: ResetPasswordDialogProps) {
+  const reset = useResetUserPassword();
+  const [password, setPassword] = useState('');
+  const inputId = useId();
+
+  const close = () => {
+    setPassword('');
+    reset.reset();
+    onClose();
+  };
+
+  const onSubmit = (event: FormEvent<HTMLFormElement>) => {
+    event.preventDefault();
+    if (reset.isPending) return;
+    reset.mutate(
+      { id: user.id, password },
+      {
+        onSuccess: () => {
+          setPassword('');
+          reset.reset();
+          onDone();
+        },
+      },
+    );
+  };
+
+  return (
+    <Dialog open={open} title={`Reset the password of ${user.username}`} onClose={close} busy={reset.isPending} testId="user-password-dialog">
+      <form onSubmit={onSubmit} className="space-y-3">
+        <p className="text-sm text-muted">Their current sessions end; tell them the new password another way.</p>
+        <div className="space-y-1">
+          <label htmlFor={inputId} className={labelClass}>
+            New password
+          </label>
+          <input
+            id={inputId}
+            data-testid="user-password-input"
+            type="password"
+            autoComplete="new-password"
+            required
+            autoFocus
+            value={password}
+            onChange={(e) => setPassword(e.target.value)}
+            className={inputClass}
+          />
+        </div>
+        {reset.isError && (
+          <p role="alert" data-testid="user-password-error" className="text-sm text-crit">
+            {describeError(reset.error, 'The password could not be reset.')}
+          </p>
+        )}
+        <div className="flex justify-end gap-2">
+          <button type="button" className={secondaryButton} onClick={close} disabled={reset.isPending}>
+            Cancel
+          </button>
+          <button type="submit" data-testid="user-password-submit" className={primaryButton} disabled={reset.isPending}>
+            {reset.isPending ? 'Saving…' : 'Set password'}
+          </button>
+        </div>
+      </form>
+    </Dialog>
+  );
+}
