@@ -242,7 +242,7 @@ class Agent:
 
     async def collect_forever(self) -> None:
         loop = asyncio.get_running_loop()
-        sampler = Sampler()
+        sampler = Sampler(self.config.process_interval, self.config.slow_interval)
         # The first tick comes at least half an interval (at most 0.5 s) after the Sampler read its
         # first counters, so the first sample's rates are not measured over a few milliseconds.
         last_ms = time.time() * 1000 + min(self.interval * 500, 500)

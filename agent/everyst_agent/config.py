@@ -28,6 +28,7 @@ MAX_INTERVAL = 3600.0
 _TRUE = {"1", "true", "yes", "on"}
 _FALSE = {"0", "false", "no", "off"}
 _HEX64 = re.compile(r"[0-9a-f]{64}")
+_TARGET = re.compile(r"[0-9A-Za-z.:_-]+(/[0-9]{1,3})?")
 
 
 @dataclass(frozen=True)
@@ -41,9 +42,18 @@ class AgentConfig:
     state_dir: Path = DEFAULT_STATE_DIR
     enroll_token: str | None = None
     interval: float = 1.0
+    # Seconds between top-process rounds, and between listening sockets / users / failed units; 0 = off.
+    process_interval: float = 5.0
+    slow_interval: float = 30.0
     spool_max_samples: int = 604800
     max_in_flight: int = 256
     log_level: str = "INFO"
+    # Network tools: scope = connected subnets + loopback + scope_allow - scope_deny (CIDRs or hosts).
+    scope_allow: tuple[str, ...] = ()
+    scope_deny: tuple[str, ...] = ()
+    max_concurrent_jobs: int = 2
+    max_hosts_per_job: int = 1024
+    max_ports_per_job: int = 65535
 
     @property
     def ca_path(self) -> Path:
@@ -96,6 +106,18 @@ def _optional_text(raw: Any) -> str | None:
     return _text(raw) or None
 
 
+def _targets(raw: Any) -> tuple[str, ...]:
+    """A TOML list or a comma-separated string of CIDRs, addresses or host names."""
+    items = raw.split(",") if isinstance(raw, str) else raw
+    if not isinstance(items, list | tuple) or not all(isinstance(item, str) for item in items):
+        raise ValueError(f"must be a list of CIDRs or host names, got {raw!r}")
+    values = tuple(item.strip() for item in items if item.strip())
+    for value in values:
+        if not _TARGET.fullmatch(value):
+            raise ValueError(f"must be a list of CIDRs or host names; {value!r} is neither")
+    return values
+
+
 def _path(raw: Any) -> Path:
     text = _text(raw)
     if not text:
@@ -112,9 +134,16 @@ _PARSERS: dict[str, Callable[[Any], Any]] = {
     "state_dir": _path,
     "enroll_token": _optional_text,
     "interval": _number(float),
+    "process_interval": _number(float),
+    "slow_interval": _number(float),
     "spool_max_samples": _number(int),
     "max_in_flight": _number(int),
     "log_level": lambda raw: _text(raw).upper(),
+    "scope_allow": _targets,
+    "scope_deny": _targets,
+    "max_concurrent_jobs": _number(int),
+    "max_hosts_per_job": _number(int),
+    "max_ports_per_job": _number(int),
 }
 
 
@@ -131,10 +160,19 @@ def _check(field: str, value: Any) -> str | None:
         return _check_hub(value)
     if field == "interval" and not MIN_INTERVAL <= value <= MAX_INTERVAL:
         return f"interval must be between {MIN_INTERVAL:g} and {MAX_INTERVAL:g} seconds, got {value:g}"
+    slow = field in ("process_interval", "slow_interval")
+    if slow and value != 0 and not MIN_INTERVAL <= value <= MAX_INTERVAL:
+        return (
+            f"{field} must be 0 (off) or between {MIN_INTERVAL:g} and {MAX_INTERVAL:g} seconds, got {value:g}"
+        )
     if field == "spool_max_samples" and value < 1:
         return f"spool_max_samples must be at least 1, got {value}"
     if field == "max_in_flight" and value < 1:
         return f"max_in_flight must be at least 1, got {value}"
+    if field in ("max_concurrent_jobs", "max_hosts_per_job") and value < 1:
+        return f"{field} must be at least 1, got {value}"
+    if field == "max_ports_per_job" and not 1 <= value <= 65535:
+        return f"max_ports_per_job must be between 1 and 65535, got {value}"
     if field == "log_level" and value not in LOG_LEVELS:
         return f"log_level must be one of {', '.join(LOG_LEVELS)}, got {value!r}"
     if field == "ca_fingerprint" and value is not None and not _HEX64.fullmatch(normalize_fingerprint(value)):

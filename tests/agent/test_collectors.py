@@ -12,7 +12,7 @@ import psutil
 import pytest
 from everyst.agent.v1 import agent_pb2
 from everyst_agent.collectors import Sampler, collect_facts
-from everyst_agent.collectors.cpu import fill_cpu
+from everyst_agent.collectors.cpu import fill_cpu, parse_proc_stat
 from everyst_agent.collectors.diskio import is_physical_disk
 from everyst_agent.collectors.disks import real_fstypes, select_mounts
 from everyst_agent.collectors.facts import cpu_model, detect_virtualization
@@ -41,6 +41,31 @@ def test_cpu_percentages_are_between_0_and_100_with_one_value_per_core(two_sampl
         assert s.cpu.percent == pytest.approx(100 - s.cpu.idle - s.cpu.iowait, abs=0.1)
 
 
+def test_context_switches_and_interrupts_are_rates_per_second(two_samples):
+    before = psutil.cpu_stats()
+    time.sleep(0.2)
+    after = psutil.cpu_stats()
+    # The same counters psutil reads, over a similar window: the same order of magnitude.
+    expected_ctx = (after.ctx_switches - before.ctx_switches) / 0.2
+    for s in two_samples:
+        assert 0 < s.cpu.ctx_switches_ps < 100 * expected_ctx + 10_000
+        assert s.cpu.interrupts_ps > 0
+        assert s.cpu.limit_cores == 0 and s.memory.limit == 0
+
+
+def test_proc_stat_parsing_reads_cores_context_switches_and_the_interrupt_total():
+    stat = parse_proc_stat(
+        b"cpu  30 0 20 100 5 1 1 0 0 0\n"
+        b"cpu0 10 5 8 50 2 1 1 3 0 0\n"
+        b"cpu1 10 0 8 50 3\n"
+        b"intr 123456 0 9 0 0 17\n"
+        b"ctxt 987654\n"
+        b"btime 1700000000\n"
+    )
+    assert stat.cores == [(15, 10, 2, 3, 50), (10, 8, 3, 0, 50)]
+    assert (stat.ctxt, stat.intr) == (987654, 123456)
+
+
 def test_memory_and_swap_used_never_exceed_their_totals(two_samples):
     s = two_samples[1]
     assert 0 < s.memory.used <= s.memory.total
@@ -63,6 +88,17 @@ def test_root_mount_is_among_the_disks_with_consistent_sizes(two_samples):
     assert 0 <= root.percent <= 100
     assert all(d.fstype not in ("tmpfs", "proc", "sysfs", "squashfs", "cgroup2") for d in disks.values())
     assert len({d.device for d in disks.values()}) == len(disks)
+
+
+def test_root_mount_reports_its_inodes_like_df_i(two_samples):
+    root = {d.mount: d for d in two_samples[1].disks}["/"]
+    st = os.statvfs("/")
+    if not st.f_files:
+        pytest.skip("/ has no fixed inode table here")
+    assert root.inodes_total == st.f_files
+    assert root.inodes_used == pytest.approx(st.f_files - st.f_ffree, abs=1000)
+    assert 0 < root.inodes_percent <= 100
+    assert root.inodes_percent == pytest.approx(100 * root.inodes_used / root.inodes_total, abs=0.01)
 
 
 def test_rates_are_non_negative_after_two_ticks(two_samples):

@@ -119,3 +119,15 @@ def test_command_line_overrides_win_over_the_environment():
 def test_config_is_frozen():
     with pytest.raises(dataclasses.FrozenInstanceError):
         AgentConfig().interval = 2  # type: ignore[misc]
+
+
+def test_process_and_slow_intervals_default_to_5_and_30_seconds_and_accept_0_for_off():
+    config = load_config(env={})
+    assert (config.process_interval, config.slow_interval) == (5.0, 30.0)
+    config = load_config(env={"EVERYST_AGENT_PROCESS_INTERVAL": "0", "EVERYST_AGENT_SLOW_INTERVAL": "60"})
+    assert (config.process_interval, config.slow_interval) == (0.0, 60.0)
+
+
+def test_a_negative_process_interval_is_refused_with_its_range():
+    with pytest.raises(ConfigError, match=r"process_interval must be 0 \(off\) or between"):
+        load_config(env={"EVERYST_AGENT_PROCESS_INTERVAL": "-1"})

@@ -39,12 +39,18 @@ POLICIES: dict[tuple[str, str], str] = {
     ("GET", "hosts/<str:host_id>"): "host_view",
     ("GET", "hosts/<str:host_id>/latest"): "host_view",
     ("GET", "hosts/<str:host_id>/samples"): "host_view",
+    ("GET", "hosts/<str:host_id>/history"): "host_view",
     ("GET", "agents"): "admin",
     ("GET", "agents/ca.pem"): "public",
     ("POST", "agents/<str:agent_id>/revoke"): "admin",
     ("GET", "enrollment-tokens"): "admin",
     ("POST", "enrollment-tokens"): "admin",
     ("DELETE", "enrollment-tokens/<int:token_id>"): "admin",
+    ("GET", "host-groups"): "authenticated",
+    ("POST", "host-groups"): "admin",
+    ("PATCH", "host-groups/<int:group_id>"): "admin",
+    ("DELETE", "host-groups/<int:group_id>"): "admin",
+    ("PUT", "host-groups/<int:group_id>/hosts"): "admin",
     ("GET", "audit"): "admin",
 }
 
@@ -89,6 +95,7 @@ def _fill(route: str, world: Any, host: str) -> str:
         "<int:user_id>": lambda: str(world.outsider.id),
         "<str:agent_id>": lambda: str(Agent.objects.create(host=target_host, secret_hash="0" * 64).id),
         "<int:token_id>": lambda: str(create_enrollment_token().token.id),
+        "<int:group_id>": lambda: str(world.group_a.id),
     }
     for name, make in values.items():
         if name in route:

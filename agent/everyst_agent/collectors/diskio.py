@@ -38,7 +38,7 @@ def _list_whole_disks(sys_block: str) -> frozenset[str] | None:
 class DiskIoCollector:
     def __init__(self, sys_block: str = "/sys/block") -> None:
         self._sys_block = sys_block
-        self._failed = FailureLog("diskio")
+        self.failures = FailureLog("disk_io")
         self._whole_disks: frozenset[str] | None = None
         self._refreshed_at = float("-inf")
         self._prev: Mapping[str, Any] = {}
@@ -55,8 +55,10 @@ class DiskIoCollector:
             # so psutil's wrap-around bookkeeping is not worth its per-tick cost.
             counters = psutil.disk_io_counters(perdisk=True, nowrap=False) or {}
         except COLLECT_ERRORS as exc:
-            self._failed(exc)
+            self.failures(exc)
             counters = {}
+        else:
+            self.failures.ok()
         cur = {name: c for name, c in counters.items() if is_physical_disk(name, self._whole_disks)}
         prev, prev_at = self._prev, self._prev_at
         self._prev, self._prev_at = cur, now

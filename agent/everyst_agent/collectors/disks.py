@@ -69,7 +69,7 @@ def select_mounts(
 class DiskUsageCollector:
     def __init__(self, proc_filesystems: Path = Path("/proc/filesystems")) -> None:
         self._proc_filesystems = proc_filesystems
-        self._failed = FailureLog("disks")
+        self.failures = FailureLog("disks")
         self._mounts: list[Mount] = []
         self._refreshed_at = float("-inf")
 
@@ -78,7 +78,9 @@ class DiskUsageCollector:
             fstypes = real_fstypes(self._proc_filesystems.read_text())
             self._mounts = select_mounts(psutil.disk_partitions(all=True), fstypes)
         except COLLECT_ERRORS as exc:
-            self._failed(exc)
+            self.failures(exc)
+        else:
+            self.failures.ok()
 
     @property
     def mounts(self) -> list[Mount]:
@@ -103,3 +105,8 @@ class DiskUsageCollector:
             disk = sample.disks.add(mount=m.mount, device=m.device, fstype=m.fstype)
             disk.total, disk.used, disk.free = total, used, free
             disk.percent = round(100.0 * used / usable, 2) if usable else 0.0
+            # Like df -i. btrfs, vfat and others allocate inodes on demand and report 0: left at 0.
+            if st.f_files:
+                disk.inodes_total = st.f_files
+                disk.inodes_used = max(st.f_files - st.f_ffree, 0)
+                disk.inodes_percent = round(100.0 * disk.inodes_used / st.f_files, 2)

@@ -2,15 +2,21 @@
 
 psutil's virtual_memory() and swap_memory() would read /proc/meminfo, sysinfo() and the long
 /proc/vmstat every tick; one read of /proc/meminfo gives both at a fraction of the cost.
+
+In a container with a memory limit (see `cgroup`), memory is the cgroup's: total is the limit and
+used is its charged memory minus the inactive file cache the kernel reclaims first (what `docker
+stats` shows), so "100 %" means the OOM killer is near, not that the host is full.
 """
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 from everyst.agent.v1 import agent_pb2
 
-from everyst_agent.collectors.base import COLLECT_ERRORS, FailureLog
+from everyst_agent.collectors.base import COLLECT_ERRORS, REFRESH_SECONDS, FailureLog
+from everyst_agent.collectors.cgroup import Cgroup, MemoryUsage
 
 _WANTED = frozenset(
     {
@@ -55,15 +61,35 @@ def fill_memory(sample: agent_pb2.Sample, info: dict[bytes, int]) -> None:
     sample.swap.percent = round(100.0 * swap_used / swap_total, 1) if swap_total else 0.0
 
 
+def fill_memory_limit(mem: agent_pb2.Memory, limit: int, usage: MemoryUsage) -> None:
+    used = min(max(usage.current - usage.inactive_file, 0), limit)
+    mem.limit = mem.total = limit
+    mem.used, mem.available = used, limit - used
+    mem.cached, mem.buffers = usage.file, 0
+    mem.percent = round(100.0 * used / limit, 1)
+
+
 class MemoryCollector:
-    def __init__(self, meminfo: Path = Path("/proc/meminfo")) -> None:
+    def __init__(self, meminfo: Path = Path("/proc/meminfo"), cgroup: Cgroup | None = None) -> None:
         self._meminfo = meminfo
-        self._failed = FailureLog("memory")
+        self.failures = FailureLog("memory")
+        self._cgroup = cgroup or Cgroup()
+        self._limit: int | None = None
+        self._limits_at = float("-inf")
 
     def fill(self, sample: agent_pb2.Sample) -> None:
         try:
             info = parse_meminfo(self._meminfo.read_bytes())
         except COLLECT_ERRORS as exc:
-            self._failed(exc)
+            self.failures(exc)
             return
+        self.failures.ok()
         fill_memory(sample, info)
+        now = time.monotonic()
+        if now - self._limits_at >= REFRESH_SECONDS:
+            self._limits_at = now
+            self._limit = self._cgroup.limits(host_memory=info.get(b"MemTotal", 0)).memory
+        if self._limit:
+            usage = self._cgroup.memory_usage()
+            if usage is not None:
+                fill_memory_limit(sample.memory, self._limit, usage)

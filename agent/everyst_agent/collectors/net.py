@@ -16,7 +16,7 @@ _SKIP = frozenset({"lo"})
 
 class NetCollector:
     def __init__(self) -> None:
-        self._failed = FailureLog("net")
+        self.failures = FailureLog("net")
         self._prev: Mapping[str, Any] = {}
         self._prev_at = 0.0
         self._read()
@@ -28,8 +28,10 @@ class NetCollector:
             # so psutil's wrap-around bookkeeping is not worth its per-tick cost.
             counters = psutil.net_io_counters(pernic=True, nowrap=False) or {}
         except COLLECT_ERRORS as exc:
-            self._failed(exc)
+            self.failures(exc)
             counters = {}
+        else:
+            self.failures.ok()
         cur = {name: c for name, c in counters.items() if name not in _SKIP}
         prev, prev_at = self._prev, self._prev_at
         self._prev, self._prev_at = cur, now

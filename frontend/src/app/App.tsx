@@ -10,6 +10,7 @@ import { AgentsPage } from '@/features/admin-agents/components/AgentsPage';
 import { AccountPage } from '@/features/account/components/AccountPage';
 import { AuditPage } from '@/features/audit/components/AuditPage';
 import { UsersPage } from '@/features/users/components/UsersPage';
+import { GroupsPage } from '@/features/groups/components/GroupsPage';
 import { FleetPage } from '@/features/fleet/components/FleetPage';
 import { AppLayout } from './AppLayout';
 import { NotFoundPage } from './NotFoundPage';
@@ -38,6 +39,7 @@ const router = createBrowserRouter([
       { path: 'agents', element: <AgentsPage /> },
       { path: 'account', element: <AccountPage /> },
       { path: 'users', element: <UsersPage /> },
+      { path: 'groups', element: <GroupsPage /> },
       { path: 'audit', element: <AuditPage /> },
       { path: '*', element: <NotFoundPage /> },
     ],

@@ -51,6 +51,9 @@ export function AppLayout() {
                 <NavLink to="/users" className={navClass} data-testid="nav-users">
                   Users
                 </NavLink>
+                <NavLink to="/groups" className={navClass} data-testid="nav-groups">
+                  Groups
+                </NavLink>
                 <NavLink to="/audit" className={navClass} data-testid="nav-audit">
                   Audit
                 </NavLink>

@@ -193,6 +193,13 @@ GRPC_MAX_MESSAGE_BYTES = env_int(
 )
 PUBLIC_GRPC_ADDRESS = env_str("EVERYST_PUBLIC_GRPC_ADDRESS", "")
 INGEST_FLUSH_MS = env_int("EVERYST_INGEST_FLUSH_MS", 100, minimum=5, maximum=5000)
+# History tiers (see metrics/tiers.py): 1 Hz recent samples, then rollups with avg and max.
+METRICS_RECENT_HOURS = env_int("EVERYST_METRICS_RECENT_HOURS", 2, minimum=1, maximum=168)
+METRICS_RAW_STEP_SECONDS = env_int("EVERYST_METRICS_RAW_STEP_SECONDS", 15, minimum=2, maximum=60)
+METRICS_RAW_DAYS = env_int("EVERYST_METRICS_RAW_DAYS", 7, minimum=1, maximum=365)
+METRICS_MINUTE_DAYS = env_int("EVERYST_METRICS_MINUTE_DAYS", 30, minimum=1, maximum=3650)
+METRICS_HOUR_DAYS = env_int("EVERYST_METRICS_HOUR_DAYS", 365, minimum=1, maximum=3650)
+METRICS_COMPACT_SECONDS = env_int("EVERYST_METRICS_COMPACT_SECONDS", 5, minimum=1, maximum=3600)
 # A host counts as online while its stream is open and its last sample is this fresh.
 STALE_AFTER_INTERVALS = env_int("EVERYST_STALE_AFTER_INTERVALS", 3, minimum=2, maximum=100)
 

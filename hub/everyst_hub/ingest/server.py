@@ -9,6 +9,9 @@ import grpc
 from django.conf import settings
 from everyst.agent.v1 import agent_pb2_grpc
 
+from everyst_hub.metrics.compactor import Compactor
+from everyst_hub.metrics.services import IncomingBatch
+
 from .pki import ServerTls, load_server_tls
 from .servicer import AgentServicer
 from .writer import IngestWriter
@@ -27,15 +30,24 @@ class IngestServer:
     server: grpc.aio.Server
     servicer: AgentServicer
     writer: IngestWriter
+    compactor: Compactor
     port: int
 
     async def stop(self, grace: float = 2.0) -> None:
         await self.server.stop(grace)
         await self.writer.close()
+        await self.compactor.stop()
 
 
 async def start_ingest_server(host: str, port: int) -> IngestServer:
-    writer = IngestWriter(flush_interval=settings.INGEST_FLUSH_MS / 1000)
+    compactor = Compactor()
+    compactor.start()
+
+    def stored(batches: list[IncomingBatch]) -> None:
+        for item in batches:
+            compactor.mark(item.host_id, (s.ts_ms for s in item.batch.samples))
+
+    writer = IngestWriter(flush_interval=settings.INGEST_FLUSH_MS / 1000, on_stored=stored)
     writer.start()
     limit = settings.GRPC_MAX_MESSAGE_BYTES
     server = grpc.aio.server(
@@ -63,4 +75,4 @@ async def start_ingest_server(host: str, port: int) -> IngestServer:
     logger.info(
         "gRPC ingest listening on %s:%s (%s)", host, bound, "TLS" if settings.GRPC_TLS else "plaintext"
     )
-    return IngestServer(server=server, servicer=servicer, writer=writer, port=bound)
+    return IngestServer(server=server, servicer=servicer, writer=writer, compactor=compactor, port=bound)

@@ -16,7 +16,7 @@ from everyst.agent.v1 import agent_pb2, agent_pb2_grpc
 
 from everyst_hub.core.errors import EverystError
 from everyst_hub.inventory import services as inventory
-from everyst_hub.realtime.publish import agent_group
+from everyst_hub.realtime.publish import agent_group, publish_host
 
 from .writer import IngestWriter
 
@@ -66,6 +66,7 @@ class AgentServicer(agent_pb2_grpc.AgentServiceServicer):
         except EverystError as exc:
             await context.abort(_status(exc), exc.message)
         logger.info("agent %s enrolled for host %s", enrolled.agent.id, enrolled.agent.host_id)
+        await publish_host(enrolled.host)
         return agent_pb2.EnrollResponse(
             agent_id=str(enrolled.agent.id), secret=enrolled.secret, host_id=str(enrolled.agent.host_id)
         )
@@ -96,6 +97,7 @@ class AgentServicer(agent_pb2_grpc.AgentServiceServicer):
         except EverystError as exc:
             logger.warning("refused agent %s from %s: %s", agent.id, context.peer(), exc.message)
             await context.abort(_status(exc), exc.message)
+        await publish_host(await sync_to_async(inventory.host_summary)(host))
         me = asyncio.current_task()
         assert me is not None
         self.registry.claim(host.id, me)
@@ -124,7 +126,9 @@ class AgentServicer(agent_pb2_grpc.AgentServiceServicer):
             await asyncio.gather(*tasks, return_exceptions=True)
             if self.registry.release(host.id, me):
                 with contextlib.suppress(Exception):
-                    await sync_to_async(inventory.agent_disconnected)(host.id)
+                    summary = await sync_to_async(inventory.agent_disconnected)(host.id)
+                    if summary is not None:
+                        await publish_host(summary)
             logger.info("agent stream closed: host %s (%s)", host.hostname, host.id)
         if isinstance(failure, _Revoked):
             await context.abort(grpc.StatusCode.UNAUTHENTICATED, "This agent has been revoked.")

@@ -10,6 +10,7 @@ import contextlib
 import logging
 import time
 import uuid
+from collections.abc import Callable
 
 from asgiref.sync import sync_to_async
 from django.db import close_old_connections
@@ -27,8 +28,14 @@ def _store(batches: list[IncomingBatch]) -> dict[str, dict]:
 
 
 class IngestWriter:
-    def __init__(self, flush_interval: float = 0.1, max_batches: int = 5000) -> None:
+    def __init__(
+        self,
+        flush_interval: float = 0.1,
+        max_batches: int = 5000,
+        on_stored: Callable[[list[IncomingBatch]], None] | None = None,
+    ) -> None:
         self.flush_interval = flush_interval
+        self.on_stored = on_stored
         self.max_batches = max_batches
         self._pending: list[tuple[IncomingBatch, asyncio.Future[None]]] = []
         self._wakeup = asyncio.Event()
@@ -71,6 +78,8 @@ class IngestWriter:
             return
         self.last_flush_seconds = time.perf_counter() - started
         self.stored_batches += len(items)
+        if self.on_stored is not None:
+            self.on_stored([item for item, _ in items])
         for _, future in items:
             if not future.done():
                 future.set_result(None)

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import admin_api, api
+from . import admin_api, api, groups_api
 
 urlpatterns = [
     path("hosts", api.HostListView.as_view()),
@@ -10,4 +10,7 @@ urlpatterns = [
     path("agents/<str:agent_id>/revoke", admin_api.AgentRevokeView.as_view()),
     path("enrollment-tokens", admin_api.EnrollmentTokenListView.as_view()),
     path("enrollment-tokens/<int:token_id>", admin_api.EnrollmentTokenDetailView.as_view()),
+    path("host-groups", groups_api.HostGroupListView.as_view()),
+    path("host-groups/<int:group_id>", groups_api.HostGroupDetailView.as_view()),
+    path("host-groups/<int:group_id>/hosts", groups_api.HostGroupHostsView.as_view()),
 ]

@@ -10,6 +10,7 @@ from rest_framework.views import APIView
 from everyst_hub.core.errors import NotFound
 from everyst_hub.inventory.access import get_visible_host
 
+from .history import MAX_POINTS, history
 from .services import MAX_RANGE_SAMPLES, latest_sample, sample_range
 
 
@@ -40,3 +41,34 @@ class SampleRangeView(APIView):
         params = query.validated_data
         samples = sample_range(host, params.get("since"), params.get("until"), params["limit"])
         return Response({"samples": samples})
+
+
+class HistoryQuery(serializers.Serializer):
+    start = serializers.IntegerField(min_value=0, help_text="unix ms")
+    end = serializers.IntegerField(min_value=0, help_text="unix ms")
+    points = serializers.IntegerField(required=False, min_value=10, max_value=MAX_POINTS, default=MAX_POINTS)
+    series = serializers.CharField(
+        required=False, max_length=500, help_text="comma-separated series prefixes, e.g. cpu,mem,net.eth0"
+    )
+
+    def validate(self, attrs: dict) -> dict:
+        if attrs["end"] <= attrs["start"]:
+            raise serializers.ValidationError({"end": "end must be after start."})
+        if attrs["end"] - attrs["start"] > 400 * 24 * 3_600_000:
+            raise serializers.ValidationError({"start": "ranges are limited to 400 days."})
+        return attrs
+
+
+class HistoryView(APIView):
+    @extend_schema(parameters=[HistoryQuery], responses=OpenApiTypes.OBJECT)
+    def get(self, request: Request, host_id: str) -> Response:
+        host = get_visible_host(request.user, host_id)
+        query = HistoryQuery(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        params = query.validated_data
+        prefixes = (
+            {p.strip() for p in params["series"].split(",") if p.strip()} if params.get("series") else None
+        )
+        return Response(
+            history(host, params["start"], params["end"], points=params["points"], series=prefixes)
+        )

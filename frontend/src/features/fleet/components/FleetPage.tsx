@@ -1,10 +1,11 @@
 import { useId, useState, useSyncExternalStore } from 'react';
 import { Alert } from '@/components/ui/Alert';
 import { Spinner } from '@/components/ui/Spinner';
+import { useFleetHostGroups } from '../api/get-host-groups';
 import { useHosts } from '../api/get-hosts';
 import { useFleetLive } from '../hooks/use-fleet-live';
 import { fleetStore } from '../store/fleet-store';
-import { SORT_OPTIONS, isSortKey, type SortKey } from '../store/fleet-view';
+import { SORT_OPTIONS, isSortKey, parseGroupFilter, type GroupFilter, type SortKey } from '../store/fleet-view';
 import { HostGrid } from './HostGrid';
 
 function FleetSummaryLine() {
@@ -29,8 +30,14 @@ export function FleetPage() {
   useFleetLive(hosts.data);
   const [search, setSearch] = useState('');
   const [sort, setSort] = useState<SortKey>('name');
+  const [chosenGroup, setChosenGroup] = useState<GroupFilter>('all');
+  const groups = useFleetHostGroups();
   const searchId = useId();
   const sortId = useId();
+  const groupId = useId();
+  // A group that disappeared (deleted, or access to it lost) falls back to every host.
+  const selectedGroup = chosenGroup === 'all' ? null : (groups.data?.find((g) => g.id === chosenGroup) ?? null);
+  const group: GroupFilter = selectedGroup ? selectedGroup.id : 'all';
 
   return (
     <div className="space-y-4">
@@ -53,6 +60,27 @@ export function FleetPage() {
               placeholder="Name, OS or address"
               className="w-64 rounded-md border border-border bg-surface px-3 py-1.5 text-sm text-fg placeholder:text-muted focus:border-accent"
             />
+          </div>
+          <div className="flex flex-col gap-1">
+            <label htmlFor={groupId} className="text-xs font-medium text-muted">
+              Group
+            </label>
+            <select
+              id={groupId}
+              data-testid="fleet-group"
+              value={group === 'all' ? 'all' : String(group)}
+              onChange={(e) => setChosenGroup(parseGroupFilter(e.target.value))}
+              disabled={!groups.data}
+              title={groups.isError ? 'The host groups could not be loaded.' : undefined}
+              className="max-w-56 rounded-md border border-border bg-surface px-3 py-1.5 text-sm text-fg focus:border-accent disabled:opacity-60"
+            >
+              <option value="all">All groups</option>
+              {(groups.data ?? []).map((g) => (
+                <option key={g.id} value={g.id}>
+                  {g.name}
+                </option>
+              ))}
+            </select>
           </div>
           <div className="flex flex-col gap-1">
             <label htmlFor={sortId} className="text-xs font-medium text-muted">
@@ -86,7 +114,15 @@ export function FleetPage() {
           </button>
         </Alert>
       )}
-      {hosts.data && <HostGrid search={search} sort={sort} listedCount={hosts.data.length} />}
+      {hosts.data && (
+        <HostGrid
+          search={search}
+          sort={sort}
+          group={group}
+          groupName={selectedGroup?.name ?? null}
+          listedCount={hosts.data.length}
+        />
+      )}
     </div>
   );
 }

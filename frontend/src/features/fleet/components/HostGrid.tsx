@@ -1,6 +1,6 @@
 import { useEffect, useMemo, useState, useSyncExternalStore } from 'react';
 import { fleetStore } from '../store/fleet-store';
-import { visibleHostIds, type SortKey } from '../store/fleet-view';
+import { visibleHostIds, type GroupFilter, type SortKey } from '../store/fleet-view';
 import { HostTile } from './HostTile';
 
 /** Sorting by a live metric re-orders every few seconds, not on every sample, so tiles hold still. */
@@ -19,20 +19,24 @@ function useResortTick(enabled: boolean): number {
 interface HostGridProps {
   search: string;
   sort: SortKey;
+  group: GroupFilter;
+  /** The selected group's name, for the "nothing matches" message. */
+  groupName: string | null;
   /** How many hosts the hub listed: the empty state is shown only when it listed none. */
   listedCount: number;
 }
 
-export function HostGrid({ search, sort, listedCount }: HostGridProps) {
+export function HostGrid({ search, sort, group, groupName, listedCount }: HostGridProps) {
   const listVersion = useSyncExternalStore(fleetStore.subscribeList, fleetStore.getListVersion);
   const resortTick = useResortTick(sort !== 'name');
   const ids = useMemo(
-    () => visibleHostIds(fleetStore.getAll(), search, sort),
+    () => visibleHostIds(fleetStore.getAll(), search, sort, group),
     // listVersion and resortTick are the store's change signals; the data is read from it.
-    [listVersion, resortTick, search, sort],
+    [listVersion, resortTick, search, sort, group],
   );
+  const needle = search.trim();
 
-  if (listedCount === 0 && ids.length === 0 && !search.trim()) {
+  if (listedCount === 0 && ids.length === 0 && !needle && group === 'all') {
     return (
       <div className="rounded-lg border border-dashed border-border p-10 text-center text-sm text-muted">
         <p className="font-medium text-fg">No hosts to show.</p>
@@ -42,10 +46,11 @@ export function HostGrid({ search, sort, listedCount }: HostGridProps) {
       </div>
     );
   }
-  if (ids.length === 0 && search.trim()) {
+  if (ids.length === 0) {
+    const inGroup = group === 'all' ? '' : ` in ${groupName ?? 'this group'}`;
     return (
       <p role="status" className="rounded-lg border border-dashed border-border p-10 text-center text-sm text-muted">
-        No host matches “{search.trim()}”.
+        {needle ? `No host${inGroup} matches “${needle}”.` : `No host${inGroup}.`}
       </p>
     );
   }

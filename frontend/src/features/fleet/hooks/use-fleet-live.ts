@@ -2,6 +2,7 @@ import { useQueryClient } from '@tanstack/react-query';
 import { useEffect, useLayoutEffect } from 'react';
 import { subscribeFleet } from '@/lib/live';
 import type { Host } from '@/types/api';
+import { fleetHostGroupsQueryOptions } from '../api/get-host-groups';
 import { hostsQueryOptions } from '../api/get-hosts';
 import { fleetStore } from '../store/fleet-store';
 
@@ -35,6 +36,7 @@ export function useFleetLive(hosts: Host[] | undefined): void {
           break;
         case 'resync':
           refetchHosts(true);
+          void queryClient.invalidateQueries({ queryKey: fleetHostGroupsQueryOptions.queryKey });
           break;
       }
     });

@@ -25,7 +25,9 @@ const FLUSH_MS = 100;
 const STATUS_TICK_MS = 1000;
 
 function factsKey(host: HostInfo): string {
-  return [host.hostname, host.os, host.addresses.join(' '), host.online ? 1 : 0].join('\u0000');
+  // Groups are part of it: the fleet's group filter must re-run when a host changes groups.
+  const groups = host.groups.map((g) => g.id).join(' ');
+  return [host.hostname, host.os, host.addresses.join(' '), host.online ? 1 : 0, groups].join('\u0000');
 }
 
 function stripLatest(host: Host): HostInfo {

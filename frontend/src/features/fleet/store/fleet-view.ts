@@ -33,10 +33,20 @@ function matches(tile: TileState, needle: string): boolean {
   );
 }
 
-/** Host ids to show, filtered by name, OS or address, in the chosen order. */
-export function visibleHostIds(tiles: TileState[], search: string, sort: SortKey): string[] {
+/** The fleet's group filter: every host, or the hosts of one group (by id). */
+export type GroupFilter = 'all' | number;
+
+export function parseGroupFilter(value: string): GroupFilter {
+  const id = Number(value);
+  return value !== 'all' && Number.isInteger(id) && id > 0 ? id : 'all';
+}
+
+/** Host ids to show, filtered by group and by name, OS or address, in the chosen order. */
+export function visibleHostIds(tiles: TileState[], search: string, sort: SortKey, group: GroupFilter = 'all'): string[] {
   const needle = search.trim().toLowerCase();
-  const shown = needle ? tiles.filter((t) => matches(t, needle)) : [...tiles];
+  const shown = tiles.filter(
+    (t) => (group === 'all' || t.host.groups.some((g) => g.id === group)) && (!needle || matches(t, needle)),
+  );
   const byName = (a: TileState, b: TileState) =>
     collator.compare(a.host.hostname, b.host.hostname) || a.host.id.localeCompare(b.host.id);
   if (sort === 'name') shown.sort(byName);

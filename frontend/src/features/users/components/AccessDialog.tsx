@@ -41,7 +41,7 @@ function AccessEditor({ user, onClose, onDone }: Omit<AccessDialogProps, 'open'>
   );
   const baseId = useId();
 
-  // Groups already granted stay choosable even when no host is in them any more.
+  // Granted groups stay listed even if the group list failed to load, so saving keeps them.
   const groups = new Map<number, HostGroup>();
   for (const a of user.access ?? []) groups.set(a.group_id, { id: a.group_id, name: a.group });
   for (const g of hostGroups.data ?? []) groups.set(g.id, g);
@@ -151,7 +151,7 @@ function AccessEditor({ user, onClose, onDone }: Omit<AccessDialogProps, 'open'>
           Add a host group
         </button>
         {!hostGroups.isPending && known.length === 0 && (
-          <p className="mt-1 text-xs text-muted">No host group is known yet: groups appear here once a host belongs to one.</p>
+          <p className="mt-1 text-xs text-muted">No host group exists yet: create one on the Groups page.</p>
         )}
       </div>
       {save.isError && (

@@ -1,0 +1,24 @@
+import { useMutation, useQueryClient } from '@tanstack/react-query';
+import { apiFetch } from '@/lib/api';
+import type { HostGroupDetail } from '../types';
+import { hostGroupsQueryOptions } from './get-host-groups';
+import { invalidateGroupViews } from './invalidate';
+
+/** Replaces the group's hosts; a host may stay in other groups as well. */
+export function setGroupHosts({ id, hostIds }: { id: number; hostIds: string[] }): Promise<HostGroupDetail> {
+  return apiFetch<HostGroupDetail>(`/host-groups/${encodeURIComponent(String(id))}/hosts`, {
+    method: 'PUT',
+    body: { host_ids: hostIds },
+  });
+}
+
+export function useSetGroupHosts() {
+  const queryClient = useQueryClient();
+  return useMutation({
+    mutationFn: setGroupHosts,
+    onSuccess: (group) => {
+      queryClient.setQueryData(hostGroupsQueryOptions.queryKey, (groups) => groups?.map((g) => (g.id === group.id ? group : g)));
+      return invalidateGroupViews(queryClient);
+    },
+  });
+}

@@ -1,0 +1,21 @@
+import { useMutation, useQueryClient } from '@tanstack/react-query';
+import { apiFetch } from '@/lib/api';
+import type { HostGroupDetail } from '../types';
+import { invalidateGroupViews } from './invalidate';
+
+export interface HostGroupChanges {
+  name?: string;
+  description?: string;
+}
+
+export function updateHostGroup({ id, changes }: { id: number; changes: HostGroupChanges }): Promise<HostGroupDetail> {
+  return apiFetch<HostGroupDetail>(`/host-groups/${encodeURIComponent(String(id))}`, { method: 'PATCH', body: changes });
+}
+
+export function useUpdateHostGroup() {
+  const queryClient = useQueryClient();
+  return useMutation({
+    mutationFn: updateHostGroup,
+    onSuccess: () => invalidateGroupViews(queryClient),
+  });
+}

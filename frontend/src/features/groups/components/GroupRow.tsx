@@ -1,0 +1,98 @@
+import { useState } from 'react';
+import { dangerButton, smallButton, tdClass } from '@/components/ui/styles';
+import { describeError } from '@/lib/api';
+import { useDeleteHostGroup } from '../api/delete-host-group';
+import type { HostGroupDetail } from '../types';
+import { DeleteGroupDialog } from './DeleteGroupDialog';
+import { GroupHostsDialog } from './GroupHostsDialog';
+import { RenameGroupDialog } from './RenameGroupDialog';
+
+type OpenDialog = 'rename' | 'hosts' | 'delete' | null;
+
+export function GroupRow({ group }: { group: HostGroupDetail }) {
+  const remove = useDeleteHostGroup();
+  const [dialog, setDialog] = useState<OpenDialog>(null);
+  const [notice, setNotice] = useState<string | null>(null);
+  const access = group.access ?? [];
+
+  const open = (which: OpenDialog) => {
+    setNotice(null);
+    setDialog(which);
+  };
+
+  const closeDelete = () => {
+    remove.reset();
+    setDialog(null);
+  };
+
+  return (
+    <tr data-testid="group-row" data-name={group.name}>
+      <td className={tdClass}>
+        <div className="font-medium" data-testid="group-name">
+          {group.name}
+        </div>
+        {group.description && <div className="text-xs text-muted">{group.description}</div>}
+      </td>
+      <td className={`${tdClass} tabular-nums`} data-testid="group-host-count">
+        {group.host_count} {group.host_count === 1 ? 'host' : 'hosts'}
+      </td>
+      <td className={tdClass}>
+        {access.length === 0 ? (
+          <span className="text-muted">owners and admins only</span>
+        ) : (
+          <ul className="space-y-0.5" data-testid="group-access">
+            {access.map((a) => (
+              <li key={a.user_id}>
+                {a.username} <span className="text-xs text-muted">{a.role}</span>
+              </li>
+            ))}
+          </ul>
+        )}
+      </td>
+      <td className={tdClass}>
+        <div className="flex flex-wrap gap-1.5">
+          <button type="button" data-testid="group-edit-hosts" className={smallButton} onClick={() => open('hosts')}>
+            Hosts
+          </button>
+          <button type="button" data-testid="group-rename" className={smallButton} onClick={() => open('rename')}>
+            Rename
+          </button>
+          <button type="button" data-testid="group-delete" className={dangerButton} onClick={() => open('delete')}>
+            Delete
+          </button>
+        </div>
+        {notice && (
+          <p role="status" data-testid="group-message" className="mt-1.5 text-xs text-muted">
+            {notice}
+          </p>
+        )}
+        <GroupHostsDialog
+          group={group}
+          open={dialog === 'hosts'}
+          onClose={() => setDialog(null)}
+          onDone={(count) => {
+            setDialog(null);
+            setNotice(`Hosts saved: ${count} ${count === 1 ? 'host' : 'hosts'} in ${group.name}.`);
+          }}
+        />
+        <RenameGroupDialog
+          group={group}
+          open={dialog === 'rename'}
+          onClose={() => setDialog(null)}
+          onDone={() => {
+            setDialog(null);
+            setNotice('Group saved.');
+          }}
+        />
+        <DeleteGroupDialog
+          group={group}
+          open={dialog === 'delete'}
+          pending={remove.isPending}
+          error={remove.isError ? describeError(remove.error, 'The host group could not be deleted.') : null}
+          onCancel={closeDelete}
+          onConfirm={() => remove.mutate(group.id, { onSuccess: () => setDialog(null) })}
+        />
+      </td>
+    </tr>
+  );
+}

@@ -1,0 +1,82 @@
+import { useId, useState, type FormEvent } from 'react';
+import { Dialog } from '@/components/ui/Dialog';
+import { inputClass, labelClass, primaryButton, secondaryButton } from '@/components/ui/styles';
+import { describeError } from '@/lib/api';
+import { useUpdateHostGroup } from '../api/update-host-group';
+import type { HostGroupDetail } from '../types';
+
+interface RenameGroupDialogProps {
+  group: HostGroupDetail;
+  open: boolean;
+  onClose: () => void;
+  onDone: () => void;
+}
+
+export function RenameGroupDialog({ group, open, onClose, onDone }: RenameGroupDialogProps) {
+  return (
+    <Dialog open={open} title={`Rename ${group.name}`} onClose={onClose} testId="group-rename-dialog">
+      <RenameForm group={group} onClose={onClose} onDone={onDone} />
+    </Dialog>
+  );
+}
+
+/** Mounted each time the dialog opens, so it starts from the saved name. */
+function RenameForm({ group, onClose, onDone }: Omit<RenameGroupDialogProps, 'open'>) {
+  const update = useUpdateHostGroup();
+  const [name, setName] = useState(group.name);
+  const [description, setDescription] = useState(group.description);
+  const ids = { name: useId(), description: useId() };
+
+  const onSubmit = (event: FormEvent<HTMLFormElement>) => {
+    event.preventDefault();
+    if (update.isPending) return;
+    update.mutate({ id: group.id, changes: { name: name.trim(), description: description.trim() } }, { onSuccess: onDone });
+  };
+
+  return (
+    <form onSubmit={onSubmit} className="space-y-3">
+      <div className="space-y-1">
+        <label htmlFor={ids.name} className={labelClass}>
+          Name
+        </label>
+        <input
+          id={ids.name}
+          data-testid="group-rename-name"
+          autoComplete="off"
+          required
+          maxLength={100}
+          value={name}
+          onChange={(e) => setName(e.target.value)}
+          className={inputClass}
+        />
+      </div>
+      <div className="space-y-1">
+        <label htmlFor={ids.description} className={labelClass}>
+          Description
+        </label>
+        <input
+          id={ids.description}
+          data-testid="group-rename-description"
+          autoComplete="off"
+          maxLength={1000}
+          value={description}
+          onChange={(e) => setDescription(e.target.value)}
+          className={inputClass}
+        />
+      </div>
+      {update.isError && (
+        <p role="alert" data-testid="group-rename-error" className="text-sm text-crit">
+          {describeError(update.error, 'The group could not be saved.')}
+        </p>
+      )}
+      <div className="flex justify-end gap-2">
+        <button type="button" className={secondaryButton} onClick={onClose} disabled={update.isPending}>
+          Cancel
+        </button>
+        <button type="submit" data-testid="group-rename-save" className={primaryButton} disabled={update.isPending || !name.trim()}>
+          {update.isPending ? 'Saving…' : 'Save'}
+        </button>
+      </div>
+    </form>
+  );
+}

@@ -1,0 +1,108 @@
+"""Host groups REST adapter: every user lists the groups they may see; owners and admins create,
+rename, delete them and set their hosts. Access changes reach open sockets through the services."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema
+from rest_framework import serializers
+from rest_framework.permissions import IsAuthenticated
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from everyst_hub.audit.services import client_ip
+from everyst_hub.core.permissions import IsAdmin
+
+from . import services
+from .models import HostGroup
+
+
+def group_dict(entry: services.VisibleHostGroup) -> dict[str, Any]:
+    data: dict[str, Any] = {
+        "id": entry.group.id,
+        "name": entry.group.name,
+        "description": entry.group.description,
+        "host_count": entry.host_count,
+        "host_ids": entry.host_ids,
+        "my_role": entry.my_role,
+    }
+    if entry.access is not None:
+        data["access"] = [
+            {"user_id": a.user_id, "username": a.username, "role": a.role} for a in entry.access
+        ]
+    return data
+
+
+def _answer(request: Request, group: HostGroup, status: int = 200) -> Response:
+    """The group as the acting admin sees it in the list."""
+    (entry,) = services.visible_host_groups(request.user, only=group.id)
+    return Response(group_dict(entry), status=status)
+
+
+class HostGroupCreateSerializer(serializers.Serializer):
+    name = serializers.CharField(min_length=1, max_length=100)
+    description = serializers.CharField(required=False, allow_blank=True, max_length=1000, default="")
+
+
+class HostGroupUpdateSerializer(serializers.Serializer):
+    name = serializers.CharField(required=False, min_length=1, max_length=100)
+    description = serializers.CharField(required=False, allow_blank=True, max_length=1000)
+
+
+class HostGroupHostsSerializer(serializers.Serializer):
+    host_ids = serializers.ListField(child=serializers.CharField(max_length=64), max_length=100_000)
+
+
+class HostGroupListView(APIView):
+    def get_permissions(self) -> list[Any]:
+        return [IsAdmin()] if self.request.method == "POST" else [IsAuthenticated()]
+
+    @extend_schema(operation_id="v1_host_groups_list", responses=OpenApiTypes.OBJECT)
+    def get(self, request: Request) -> Response:
+        return Response([group_dict(e) for e in services.visible_host_groups(request.user)])
+
+    @extend_schema(request=HostGroupCreateSerializer, responses={201: OpenApiTypes.OBJECT})
+    def post(self, request: Request) -> Response:
+        body = HostGroupCreateSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        group = services.create_host_group(
+            request.user,
+            name=body.validated_data["name"],
+            description=body.validated_data["description"],
+            ip=client_ip(request),
+        )
+        return _answer(request, group, status=201)
+
+
+class HostGroupDetailView(APIView):
+    permission_classes = [IsAdmin]
+
+    @extend_schema(request=HostGroupUpdateSerializer, responses=OpenApiTypes.OBJECT)
+    def patch(self, request: Request, group_id: int) -> Response:
+        body = HostGroupUpdateSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        group = services.update_host_group(
+            request.user, group_id, dict(body.validated_data), client_ip(request)
+        )
+        return _answer(request, group)
+
+    @extend_schema(responses={204: None})
+    def delete(self, request: Request, group_id: int) -> Response:
+        services.delete_host_group(request.user, group_id, client_ip(request))
+        return Response(status=204)
+
+
+class HostGroupHostsView(APIView):
+    permission_classes = [IsAdmin]
+
+    @extend_schema(request=HostGroupHostsSerializer, responses=OpenApiTypes.OBJECT)
+    def put(self, request: Request, group_id: int) -> Response:
+        body = HostGroupHostsSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        group = services.set_group_hosts(
+            request.user, group_id, body.validated_data["host_ids"], client_ip(request)
+        )
+        return _answer(request, group)

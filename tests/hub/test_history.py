@@ -1,0 +1,135 @@
+"""History tiers: rollups from 1 Hz samples, late data, expiry and the history API."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from everyst.agent.v1 import agent_pb2
+from everyst_hub.metrics.compactor import Compactor
+from everyst_hub.metrics.history import choose_tier, history
+from everyst_hub.metrics.models import Rollup, Sample
+from everyst_hub.metrics.rollup import decode
+from everyst_hub.metrics.services import IncomingBatch, store_batches
+from tests.conftest import access_token_for
+
+pytestmark = pytest.mark.django_db
+
+HOUR = 3_600_000
+DAY = 24 * HOUR
+
+
+def sample(ts_ms: int, cpu: float) -> agent_pb2.Sample:
+    s = agent_pb2.Sample(ts_ms=ts_ms)
+    s.cpu.percent = cpu
+    s.cpu.per_core.extend([cpu, cpu / 2])
+    s.memory.used = 1000
+    s.net.add(iface="eth0", rx_bps=cpu * 10, tx_bps=1)
+    return s
+
+
+def ingest(compactor: Compactor, host, samples: list[agent_pb2.Sample]) -> None:
+    store_batches([IncomingBatch(host.id, agent_pb2.MetricBatch(seq=1, samples=samples))])
+    compactor.mark(host.id, [s.ts_ms for s in samples])
+
+
+def aligned_now() -> int:
+    now = int(time.time() * 1000)
+    return now - now % HOUR
+
+
+def test_raw_buckets_keep_the_average_and_maximum_of_their_samples(world):
+    compactor = Compactor()
+    start = aligned_now() - HOUR
+    ingest(compactor, world.host_a, [sample(start + i * 1000, float(i)) for i in range(15)])
+    assert compactor.compact_once(now_ms=start + HOUR) >= 1
+    raw = Rollup.objects.get(host=world.host_a, tier=1, ts=start)
+    assert raw.n == 15
+    series = decode(raw.data)
+    assert series["cpu"] == [7, 14]  # average of 0..14 and maximum
+    assert series["core.1"] == [3.5, 7]
+    assert series["net.eth0.rx"] == [70, 140]
+
+
+def test_minute_and_hour_rollups_are_built_from_the_tier_below(world):
+    compactor = Compactor()
+    start = aligned_now() - 2 * HOUR
+    ingest(compactor, world.host_a, [sample(start + i * 1000, 50.0) for i in range(120)])
+    for _ in range(3):  # each round closes one more tier
+        compactor.compact_once(now_ms=start + 2 * HOUR)
+    minute = Rollup.objects.get(host=world.host_a, tier=2, ts=start)
+    hour = Rollup.objects.get(host=world.host_a, tier=3, ts=start)
+    assert minute.n == 60 and hour.n == 120
+    assert decode(hour.data)["cpu"] == [50, 50]
+
+
+def test_late_samples_recompute_their_bucket_without_counting_twice(world):
+    compactor = Compactor()
+    start = aligned_now() - HOUR
+    ingest(compactor, world.host_a, [sample(start + i * 1000, 10.0) for i in range(10)])
+    compactor.compact_once(now_ms=start + HOUR)
+    # The agent's backlog arrives after an outage, re-sending two samples it had already sent.
+    ingest(compactor, world.host_a, [sample(start + i * 1000, 10.0) for i in range(8, 15)])
+    compactor.compact_once(now_ms=start + HOUR)
+    assert Rollup.objects.get(host=world.host_a, tier=1, ts=start).n == 15
+
+
+def test_open_buckets_wait_until_they_close(world):
+    compactor = Compactor()
+    start = aligned_now()
+    ingest(compactor, world.host_a, [sample(start + 1000, 1.0)])
+    assert compactor.compact_once(now_ms=start + 5_000) == 0
+    assert compactor.compact_once(now_ms=start + 20_000) == 1
+
+
+def test_expiry_removes_what_is_past_each_tiers_retention(world, settings):
+    compactor = Compactor()
+    now = aligned_now()
+    old = now - 3 * HOUR
+    ingest(compactor, world.host_a, [sample(old + i * 1000, 1.0) for i in range(15)])
+    ingest(compactor, world.host_a, [sample(now - 60_000, 1.0)])
+    compactor.compact_once(now_ms=now)
+    compactor.expire(now)
+    assert list(Sample.objects.values_list("ts", flat=True)) == [now - 60_000]
+    assert Rollup.objects.filter(tier=1, ts=old).exists()  # the raw tier keeps 7 days
+    compactor.expire(now + 8 * DAY)
+    assert not Rollup.objects.filter(tier=1).exists()
+
+
+@pytest.mark.parametrize(
+    ("span", "tier"),
+    [(5 * 60_000, "1s"), (HOUR, "1s"), (6 * HOUR, "15s"), (DAY, "15s"), (7 * DAY, "1h"), (30 * DAY, "1h")],
+)
+def test_ranges_are_served_from_a_tier_that_keeps_them_and_gives_at_most_1000_points(span, tier):
+    now = int(time.time() * 1000)
+    assert choose_tier(now - span, now, 1000, now).name == tier
+
+
+def test_history_shows_gaps_as_gaps(world):
+    compactor = Compactor()
+    start = aligned_now() - HOUR
+    ingest(compactor, world.host_a, [sample(start + i * 1000, 5.0) for i in range(60)])
+    ingest(compactor, world.host_a, [sample(start + 600_000 + i * 1000, 9.0) for i in range(60)])
+    compactor.compact_once(now_ms=start + HOUR)
+    result = history(world.host_a, start, start + 900_000, points=15)
+    assert result["step_ms"] == 60_000
+    cpu = result["series"]["cpu"]["avg"]
+    assert len(cpu) == len(result["ts"]) == 15
+    assert cpu[0] == 5 and cpu[10] == 9
+    assert cpu[1:10] == [None] * 9
+    assert result["count"][0] == 60 and result["count"][5] == 0
+
+
+def test_history_api_filters_series_and_checks_access(world, api):
+    compactor = Compactor()
+    start = aligned_now() - HOUR
+    ingest(compactor, world.host_a, [sample(start + i * 1000, 5.0) for i in range(30)])
+    api.credentials(HTTP_AUTHORIZATION=f"Bearer {access_token_for(world.viewer_a)}")
+    url = f"/api/v1/hosts/{world.host_a.id}/history?start={start}&end={start + 60_000}&series=cpu,net"
+    body = api.get(url).json()
+    assert set(body["series"]) == {"cpu", "cpu.user", "cpu.system", "cpu.iowait", "cpu.steal", "net.eth0.rx",
+                                   "net.eth0.tx"}
+    assert api.get(f"/api/v1/hosts/{world.host_b.id}/history?start=1&end=2").status_code == 404
+    bad = api.get(f"/api/v1/hosts/{world.host_a.id}/history?start=10&end=5")
+    assert bad.status_code == 400 and "end" in bad.json()["error"]["fields"]
