@@ -8,7 +8,7 @@ PROTO := protos/everyst/agent/v1/agent.proto
 STAMP := $(VENV)/.installed
 FRONT := frontend/dist/index.html
 
-.PHONY: run test gen install frontend lint typecheck dist clean system-deps
+.PHONY: run test gen install frontend lint typecheck dist clean system-deps bench
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
@@ -50,6 +50,12 @@ system-deps:
 test: install frontend system-deps
 	$(BIN)/ruff check hub agent tests
 	$(BIN)/pytest $(PYTEST_ARGS)
+
+# Benchmarks against peers in the same run (~20 min; BENCH_ARGS="--quick" for a smoke run).
+# py-spy profiles the hub when an ingest level fails.
+bench: install frontend system-deps
+	$(BIN)/pip install -q py-spy || echo "py-spy unavailable: ingest failures will not be profiled"
+	$(BIN)/python -m tests.bench.run $(BENCH_ARGS)
 
 lint: install
 	$(BIN)/ruff check hub agent tests

@@ -36,6 +36,7 @@ from everyst_agent.credentials import (
 from everyst_agent.errors import EnrollError, NotEnrolledError, TrustError
 from everyst_agent.pki import load_root_certificates, pinned_certificate
 from everyst_agent.spool import Spool
+from everyst_agent.tools.runner import ToolRunner
 
 log = logging.getLogger(__name__)
 
@@ -56,6 +57,9 @@ STABLE_STREAM = 30.0
 READ_CHUNK = 64
 CA_PATH = "/api/v1/agents/ca.pem"
 CA_MAX_BYTES = 1 << 20
+# Tool events waiting for a stream; a full queue slows the tools down rather than dropping events.
+TOOL_EVENT_BACKLOG = 1024
+TOOL_CLOSE_TIMEOUT = 5.0
 _REJECTED = frozenset({grpc.StatusCode.UNAUTHENTICATED, grpc.StatusCode.PERMISSION_DENIED})
 _RETRYABLE_ENROLL = frozenset({grpc.StatusCode.UNAVAILABLE, grpc.StatusCode.DEADLINE_EXCEEDED})
 
@@ -106,7 +110,7 @@ def _root_certificates(config: AgentConfig) -> bytes | None:
 
 async def enroll(config: AgentConfig, token: str) -> Credentials:
     """Trade `token` for this agent's identity and store it in `<state_dir>/credentials.json` (0600)."""
-    request = agent_pb2.EnrollRequest(token=token, facts=collect_facts())
+    request = agent_pb2.EnrollRequest(token=token, facts=collect_facts(machine_id=config.machine_id))
     async with make_channel(config, _root_certificates(config)) as channel:
         stub = agent_pb2_grpc.AgentServiceStub(channel)
         try:
@@ -213,6 +217,10 @@ class Agent:
         self._listeners: set[asyncio.Event] = set()
         # The newest spooled sample: a stream that is caught up sends it without reading it back.
         self.latest: tuple[int, agent_pb2.Sample] | None = None
+        # Tool jobs outlive any one stream: their events queue here until a stream sends them.
+        self.tool_events: asyncio.Queue[agent_pb2.ToolEvent] = asyncio.Queue(TOOL_EVENT_BACKLOG)
+        self.unsent_tool_event: agent_pb2.ToolEvent | None = None
+        self.tools = ToolRunner.from_config(config, self.tool_events.put)
 
     async def run_until(self, stop: asyncio.Event) -> None:
         tasks = [
@@ -224,6 +232,8 @@ class Agent:
         for task in (*tasks, stopper):
             task.cancel()
         await asyncio.gather(*tasks, stopper, return_exceptions=True)
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self.tools.close(), TOOL_CLOSE_TIMEOUT)
         for task in tasks:
             if task in done and not task.cancelled() and task.exception() is not None:
                 raise task.exception()  # type: ignore[misc]
@@ -311,7 +321,10 @@ class Agent:
 
     async def _stream_once(self) -> None:
         hello = agent_pb2.AgentMessage(
-            hello=agent_pb2.Hello(facts=collect_facts(), collect_interval_ms=round(self.interval * 1000))
+            hello=agent_pb2.Hello(
+                facts=collect_facts(machine_id=self.config.machine_id),
+                collect_interval_ms=round(self.interval * 1000),
+            )
         )
         async with make_channel(self.config, self._root_certificates) as channel:
             stub = agent_pb2_grpc.AgentServiceStub(channel)
@@ -355,13 +368,15 @@ class _Session:
         self.agent._listeners.add(self.wake)
         reader = asyncio.create_task(self._read_loop())
         sender = asyncio.create_task(self._send_loop())
+        tool_sender = asyncio.create_task(self._send_tool_events())
+        tasks = (reader, sender, tool_sender)
         try:
-            done, _ = await asyncio.wait([reader, sender], return_when=asyncio.FIRST_COMPLETED)
+            done, _ = await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
         finally:
             self.agent._listeners.discard(self.wake)
-            for task in (reader, sender):
+            for task in tasks:
                 task.cancel()
-            await asyncio.gather(reader, sender, return_exceptions=True)
+            await asyncio.gather(*tasks, return_exceptions=True)
         for task in done:
             task.result()
 
@@ -408,7 +423,7 @@ class _Session:
                 if message.config.collect_interval_ms:
                     self.agent.set_interval_ms(message.config.collect_interval_ms)
             elif kind == "tool_command":
-                await self._refuse_tool(message.tool_command)
+                self.agent.tools.handle(message.tool_command)
             else:
                 log.debug("ignoring hub message %s", kind)
 
@@ -423,11 +438,15 @@ class _Session:
         if window_was_full:
             self.wake.set()
 
-    async def _refuse_tool(self, command: agent_pb2.ToolCommand) -> None:
-        message = f"tool '{command.tool}' is not available in agent {__version__}"
-        log.info("refusing tool command %s (job %s): %s", command.tool, command.job_id, message)
-        event = agent_pb2.ToolEvent(job_id=command.job_id, kind=agent_pb2.ToolEvent.FAILED, message=message)
-        await self._write(agent_pb2.AgentMessage(tool_event=event))
+    async def _send_tool_events(self) -> None:
+        agent = self.agent
+        while True:
+            # An event taken from the queue stays in `unsent_tool_event` until written, so a stream
+            # that breaks mid-write does not lose it.
+            if agent.unsent_tool_event is None:
+                agent.unsent_tool_event = await agent.tool_events.get()
+            await self._write(agent_pb2.AgentMessage(tool_event=agent.unsent_tool_event))
+            agent.unsent_tool_event = None
 
 
 async def run(config: AgentConfig, stop_event: asyncio.Event, credentials: Credentials | None = None) -> None:

@@ -42,6 +42,8 @@ class AgentConfig:
     state_dir: Path = DEFAULT_STATE_DIR
     enroll_token: str | None = None
     interval: float = 1.0
+    # Identity of this machine, when /etc/machine-id is shared (cloned VMs, containers).
+    machine_id: str | None = None
     # Seconds between top-process rounds, and between listening sockets / users / failed units; 0 = off.
     process_interval: float = 5.0
     slow_interval: float = 30.0
@@ -134,6 +136,7 @@ _PARSERS: dict[str, Callable[[Any], Any]] = {
     "state_dir": _path,
     "enroll_token": _optional_text,
     "interval": _number(float),
+    "machine_id": _optional_text,
     "process_interval": _number(float),
     "slow_interval": _number(float),
     "spool_max_samples": _number(int),

@@ -137,21 +137,6 @@ async def test_agent_keeps_at_most_max_in_flight_batches_unacked(fake_hub, start
     assert hub.last.seqs == [1, 2, 3, 4, 5]
 
 
-async def test_agent_refuses_tool_commands_it_does_not_have(fake_hub, start_agent):
-    hub, port = fake_hub
-    start_agent(port)
-    await wait_for(lambda: hub.streams, what="a stream")
-    command = agent_pb2.ToolCommand(job_id="job-7", action=agent_pb2.ToolCommand.RUN, tool="port_scan")
-    hub.last.send(agent_pb2.HubMessage(tool_command=command))
-    events = await wait_for(
-        lambda: [m.tool_event for m in hub.last.messages if m.WhichOneof("body") == "tool_event"],
-        what="a tool event",
-    )
-    assert events[0].job_id == "job-7"
-    assert events[0].kind == agent_pb2.ToolEvent.FAILED
-    assert events[0].message == "tool 'port_scan' is not available in agent 0.1.0"
-
-
 async def test_agent_changes_its_interval_on_config_update(fake_hub, start_agent):
     hub, port = fake_hub
     running = start_agent(port)

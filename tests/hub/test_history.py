@@ -5,13 +5,13 @@ from __future__ import annotations
 import time
 
 import pytest
-
 from everyst.agent.v1 import agent_pb2
 from everyst_hub.metrics.compactor import Compactor
 from everyst_hub.metrics.history import choose_tier, history
 from everyst_hub.metrics.models import Rollup, Sample
 from everyst_hub.metrics.rollup import decode
 from everyst_hub.metrics.services import IncomingBatch, store_batches
+
 from tests.conftest import access_token_for
 
 pytestmark = pytest.mark.django_db

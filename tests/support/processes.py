@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import signal
@@ -160,6 +161,8 @@ class AgentProcess:
             "ca_file": str(self.hub.ca_file),
             "state_dir": str(self.state_dir),
             "interval": self.interval,
+            # Several test agents share this machine: each gets an identity of its own.
+            "machine_id": hashlib.sha256(str(self.state_dir).encode()).hexdigest()[:32],
             **self.extra,
         }
         if self.token:
@@ -188,6 +191,16 @@ class AgentProcess:
     def log(self) -> str:
         path = self.state_dir / "agent.log"
         return path.read_text(errors="replace") if path.exists() else ""
+
+    def status(self) -> dict[str, Any]:
+        """`everyst-agent status --json`: enrollment and spool depth, read from the agent's files."""
+        result = subprocess.run(
+            [sys.executable, "-m", "everyst_agent", "status", "--json", "--config", str(self.config_path)],
+            capture_output=True,
+            text=True,
+            timeout=30,
+        )
+        return dict(json.loads(result.stdout)) if result.returncode == 0 else {}
 
     def credentials(self) -> dict[str, str]:
         return dict(json.loads((self.state_dir / "credentials.json").read_text()))

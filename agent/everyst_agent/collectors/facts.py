@@ -136,11 +136,12 @@ def detect_virtualization(cpuinfo: str, root: Path = Path("/"), kernel: str = ""
     return "none" if cpuinfo else ""
 
 
-def collect_facts(root: Path = Path("/")) -> agent_pb2.HostFacts:
+def collect_facts(root: Path = Path("/"), machine_id: str | None = None) -> agent_pb2.HostFacts:
+    """`machine_id` overrides /etc/machine-id: cloned VMs and containers often share one."""
     uname = os.uname()
     cpuinfo = _read(root / "proc/cpuinfo")
-    machine_id = ""
-    for rel in ("etc/machine-id", "var/lib/dbus/machine-id"):
+    machine_id = machine_id or ""
+    for rel in () if machine_id else ("etc/machine-id", "var/lib/dbus/machine-id"):
         machine_id = _read(root / rel).strip()
         if machine_id:
             break

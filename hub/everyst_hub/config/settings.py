@@ -97,7 +97,7 @@ if REDIS_URL:
 else:
     CHANNEL_LAYERS = {
         "default": {
-            "BACKEND": "channels.layers.InMemoryChannelLayer",
+            "BACKEND": "everyst_hub.realtime.layers.EmbeddedChannelLayer",
             "CONFIG": {"capacity": 5000, "expiry": 30},
         }
     }

@@ -24,6 +24,7 @@ logger = logging.getLogger(__name__)
 
 HELLO_TIMEOUT = 30.0
 MAX_UNACKED = 1024
+GROUP_REFRESH_SECONDS = 3600.0
 
 
 def _status(exc: EverystError) -> grpc.StatusCode:
@@ -147,7 +148,12 @@ class AgentServicer(agent_pb2_grpc.AgentServiceServicer):
         await layer.group_add(group, channel)
         try:
             while True:
-                message = await layer.receive(channel)
+                try:
+                    message = await asyncio.wait_for(layer.receive(channel), GROUP_REFRESH_SECONDS)
+                except TimeoutError:
+                    # Group memberships expire (after a day by default): renew ours.
+                    await layer.group_add(group, channel)
+                    continue
                 if message.get("type") == "agent.revoked" and message.get("agent_id") == agent_id:
                     raise _Revoked()
         finally:

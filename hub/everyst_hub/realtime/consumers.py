@@ -26,6 +26,7 @@ AUTH_TIMEOUT = 10.0
 MAX_FRAME_CHARS = 16 * 1024
 CLOSE_UNAUTHENTICATED = 4401
 CLOSE_FORBIDDEN = 4403
+GROUP_REFRESH_SECONDS = 3600.0
 
 
 def _user_for_token(token: str) -> Any:
@@ -89,6 +90,12 @@ class LiveConsumer(AsyncWebsocketConsumer):
             await self._error("unauthenticated", "No auth frame within 10 s.")
             await self.close(code=CLOSE_UNAUTHENTICATED)
 
+    async def _refresh_groups(self) -> None:
+        """Group memberships expire (after a day by default); a long-lived socket renews them."""
+        for group in self.joined:
+            await self.channel_layer.group_add(group, self.channel_name)
+        self._later(GROUP_REFRESH_SECONDS, self._refresh_groups)
+
     async def _token_expired(self) -> None:
         await self._error("unauthenticated", "The access token expired; reconnect with a fresh one.")
         await self.close(code=CLOSE_UNAUTHENTICATED)
@@ -143,6 +150,7 @@ class LiveConsumer(AsyncWebsocketConsumer):
             await self.close(code=CLOSE_UNAUTHENTICATED)
             return
         self._later(max(0.0, expires - time.time()), self._token_expired)
+        self._later(GROUP_REFRESH_SECONDS, self._refresh_groups)
         self.base_groups = {HOSTS_GROUP, user_group(self.user.id)}
         await self._sync_groups()
         await self.send(

@@ -1,0 +1,178 @@
+"""Packet capture with scapy's AsyncSniffer: a BPF filter, hard caps on packets, seconds and bytes;
+summary rows streamed as RESULT events, the pcap in the FINISHED event's blob.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import io
+import time
+from dataclasses import dataclass
+from typing import Any
+
+from scapy.arch.common import compile_filter
+from scapy.config import conf
+from scapy.error import Scapy_Exception
+from scapy.layers.inet import IP, TCP, UDP
+from scapy.layers.inet6 import IPv6
+from scapy.layers.l2 import ARP
+from scapy.sendrecv import AsyncSniffer
+from scapy.utils import wrpcap
+
+from everyst_agent.tools.base import JobContext, ParamsError, Tool, in_range, require_net_raw
+
+MAX_PACKETS = 10_000
+MAX_SECONDS = 300
+# The pcap travels in one gRPC message, whose default limit is 4 MiB.
+MAX_PCAP_BYTES = 3 * 1024 * 1024
+PCAP_RECORD_OVERHEAD = 16
+
+
+@dataclass
+class Params:
+    interface: str | None = None
+    filter: str = ""
+    count: int = 100
+    seconds: float = 10.0
+
+    def validate(self) -> None:
+        in_range("count", self.count, 1, MAX_PACKETS)
+        in_range("seconds", self.seconds, 0.1, MAX_SECONDS)
+        if len(self.filter) > 1024:
+            raise ParamsError("filter is longer than 1024 characters")
+
+
+def row(packet: Any) -> dict[str, Any]:
+    src = dst = proto = None
+    if IP in packet:
+        src, dst, proto = (
+            packet[IP].src,
+            packet[IP].dst,
+            {1: "icmp", 6: "tcp", 17: "udp"}.get(packet[IP].proto, str(packet[IP].proto)),
+        )
+    elif IPv6 in packet:
+        src, dst, proto = (
+            packet[IPv6].src,
+            packet[IPv6].dst,
+            {58: "icmp6", 6: "tcp", 17: "udp"}.get(packet[IPv6].nh, str(packet[IPv6].nh)),
+        )
+    elif ARP in packet:
+        src, dst, proto = packet[ARP].psrc, packet[ARP].pdst, "arp"
+    if TCP in packet or UDP in packet:
+        layer = packet[TCP] if TCP in packet else packet[UDP]
+        src, dst = f"{src}:{layer.sport}", f"{dst}:{layer.dport}"
+    return {
+        "time": round(float(packet.time), 6),
+        "src": src,
+        "dst": dst,
+        "proto": proto,
+        "length": len(packet),
+        "info": packet.summary(),
+    }
+
+
+def check_filter(expression: str, interface: str | None) -> None:
+    try:
+        compile_filter(expression, iface=interface)
+    except Scapy_Exception as exc:
+        raise ParamsError(f"filter {expression!r} is not a valid BPF expression: {exc}") from None
+
+
+async def run(params: Params, ctx: JobContext) -> dict[str, Any]:
+    require_net_raw("packet capture")
+    interface = params.interface or str(conf.iface)
+    if params.filter:
+        await asyncio.to_thread(check_filter, params.filter, interface)
+    loop = asyncio.get_running_loop()
+    queue: asyncio.Queue[Any] = asyncio.Queue()
+
+    def on_packet(packet: Any) -> None:
+        # Returns None on purpose: scapy prints whatever `prn` returns.
+        loop.call_soon_threadsafe(queue.put_nowait, packet)
+
+    sniffer = AsyncSniffer(
+        iface=interface,
+        filter=params.filter or None,
+        prn=on_packet,
+        store=False,
+    )
+    packets: list[Any] = []
+    size = 24
+    reason = "count"
+    try:
+        sniffer.start()
+    except (OSError, Scapy_Exception) as exc:
+        raise ParamsError(f"cannot capture on {interface}: {exc}") from None
+    started = time.monotonic()
+    try:
+        await ctx.progress(0, f"capturing on {interface}", interface=interface)
+        pending: list[dict[str, Any]] = []
+        last_flush = time.monotonic()
+        deadline = started + params.seconds
+        while len(packets) < params.count:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                reason = "time"
+                break
+            try:
+                async with asyncio.timeout(min(left, 0.25)):
+                    packet = await queue.get()
+            except TimeoutError:
+                packet = None
+            if packet is not None:
+                wire = len(packet) + PCAP_RECORD_OVERHEAD
+                if size + wire > MAX_PCAP_BYTES:
+                    reason = "size"
+                    break
+                size += wire
+                packets.append(packet)
+                pending.append(row(packet))
+            if pending and (time.monotonic() - last_flush > 0.25 or len(packets) >= params.count):
+                await ctx.rows(pending)
+                pending = []
+                last_flush = time.monotonic()
+                await ctx.progress(
+                    max(
+                        100.0 * len(packets) / params.count,
+                        100.0 * (time.monotonic() - started) / params.seconds,
+                    )
+                )
+        await ctx.rows(pending)
+    finally:
+        await asyncio.to_thread(_stop, sniffer)
+    buffer = _Buffer()
+    if packets:
+        wrpcap(buffer, packets)
+    else:
+        wrpcap(buffer, [], linktype=1)
+    ctx.blob = buffer.getvalue()
+    stopped = {
+        "count": "packet count reached",
+        "time": "time limit reached",
+        "size": f"pcap size limit ({MAX_PCAP_BYTES} bytes) reached",
+    }[reason]
+    return {
+        "message": f"{len(packets)} packets on {interface} ({stopped})",
+        "interface": interface,
+        "filter": params.filter,
+        "packets": len(packets),
+        "pcap_bytes": len(ctx.blob),
+        "stopped": reason,
+        "elapsed": round(time.monotonic() - started, 3),
+    }
+
+
+class _Buffer(io.BytesIO):
+    """wrpcap closes the file it is given; this one stays readable."""
+
+    def close(self) -> None:
+        pass
+
+
+def _stop(sniffer: Any) -> None:
+    with contextlib.suppress(Scapy_Exception):  # already stopped
+        sniffer.stop(join=True)
+
+
+TOOL = Tool("capture", Params, run, needs_targets=False)

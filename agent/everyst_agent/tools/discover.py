@@ -1,0 +1,261 @@
+"""Host discovery on connected subnets: an ARP sweep when privileged, else TCP probes + the ARP table.
+
+The sweep writes ARP requests built with scapy on an AF_PACKET socket bound to the subnet's interface
+and reads the replies on the event loop (answers within `timeout`, one retry for the silent). Without
+CAP_NET_RAW it connects to a few common ports (any answer, even a refusal, means the host is up) and
+then reads /proc/net/arp, where the kernel recorded every neighbour that answered its own ARP.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import errno
+import ipaddress
+import socket
+import struct
+import time
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from scapy.layers.l2 import ARP, Ether
+
+from everyst_agent.tools.base import JobContext, Tool, ToolError, has_net_raw, in_range
+from everyst_agent.tools.net import Address, randomized_mac, reverse_dns, socket_budget, vendor
+from everyst_agent.tools.scope import Interface, connected_interfaces, interface_for
+
+ETH_P_ARP = 0x0806
+PROBE_PORTS = [80, 443, 22, 445, 139, 3389, 8080, 53]
+
+
+@dataclass
+class Params:
+    # CIDRs or addresses; by default every connected IPv4 subnet.
+    target: list[str] = field(default_factory=list)
+    method: Literal["auto", "arp", "tcp"] = "auto"
+    timeout: float = 1.0
+    retries: int = 1
+    resolve_names: bool = True
+    ports: list[int] = field(default_factory=lambda: list(PROBE_PORTS))
+
+    def validate(self) -> None:
+        in_range("timeout", self.timeout, 0.1, 10)
+        in_range("retries", self.retries, 0, 3)
+        for port in self.ports:
+            in_range("ports", port, 1, 65535)
+
+    def targets(self) -> list[str]:
+        if self.target:
+            return self.target
+        subnets = [str(i.network) for i in connected_interfaces() if i.network.version == 4]
+        if not subnets:
+            raise ToolError("this host has no IPv4 subnet to discover; give a target")
+        return subnets
+
+
+@dataclass
+class Found:
+    ip: Address
+    mac: str | None
+    method: str
+    self_: bool = False
+
+
+async def run(params: Params, ctx: JobContext) -> dict[str, Any]:
+    started = time.monotonic()
+    privileged = has_net_raw()
+    if params.method == "arp" and not privileged:
+        raise ToolError(
+            'an ARP sweep needs raw sockets and this agent has no CAP_NET_RAW; use method "tcp" or grant '
+            "the capability (systemd: AmbientCapabilities=CAP_NET_RAW)"
+        )
+    use_arp = privileged and params.method != "tcp"
+    addresses: list[Address] = ctx.addresses
+    found: dict[Address, Found] = {}
+    own = {i.address: i for i in connected_interfaces()}
+    for address in addresses:
+        if address in own:
+            found[address] = Found(address, own[address].mac, "self", True)
+
+    by_iface: dict[str, tuple[Interface, list[Address]]] = {}
+    rest: list[Address] = []
+    for address in addresses:
+        if address in found or address.is_loopback:
+            continue
+        iface = interface_for(address) if address.version == 4 else None
+        if use_arp and iface is not None:
+            by_iface.setdefault(iface.name, (iface, []))[1].append(address)
+        else:
+            rest.append(address)
+    await ctx.progress(0, f"probing {len(addresses)} addresses by {'ARP' if use_arp else 'TCP'}")
+    if by_iface:
+        async with asyncio.TaskGroup() as tg:
+            for iface, targets in by_iface.values():
+                tg.create_task(arp_sweep(iface, targets, params, found))
+    if rest:
+        await tcp_sweep(rest, params, found)
+    await ctx.progress(90, "resolving names" if params.resolve_names else "")
+
+    hosts = sorted(found.values(), key=lambda f: (f.ip.version, f.ip))
+    names = await asyncio.gather(*(reverse_dns(str(h.ip)) for h in hosts)) if params.resolve_names else []
+    rows = []
+    for i, host in enumerate(hosts):
+        rows.append(
+            {
+                "ip": str(host.ip),
+                "mac": host.mac,
+                "vendor": vendor(host.mac) if host.mac else None,
+                "randomized_mac": randomized_mac(host.mac) if host.mac else None,
+                "hostname": names[i] if names else None,
+                "method": host.method,
+                "self": host.self_,
+            }
+        )
+    await ctx.rows(rows)
+    methods = sorted({"arp" if by_iface else "", "tcp+arp-table" if rest else ""} - {""})
+    notes = (
+        []
+        if privileged or params.method == "tcp"
+        else ["no CAP_NET_RAW: TCP probes and the kernel ARP table"]
+    )
+    return {
+        "message": f"{len(rows)} hosts up of {len(addresses)} addresses ({', '.join(methods) or 'self'})",
+        "method": "+".join(methods) or "self",
+        "privileged": privileged,
+        "up": len(rows),
+        "addresses": len(addresses),
+        "elapsed": round(time.monotonic() - started, 3),
+        "notes": notes,
+    }
+
+
+# ---------------------------------------------------------------------------- ARP
+
+
+async def arp_sweep(
+    iface: Interface, targets: list[Address], params: Params, found: dict[Address, Found]
+) -> None:
+    if iface.mac is None:
+        raise ToolError(f"interface {iface.name} has no MAC address; ARP is not possible there")
+    loop = asyncio.get_running_loop()
+    wanted = {a.packed: a for a in targets}
+    pending = set(wanted)
+    answered = asyncio.Event()
+    sock = socket.socket(socket.AF_PACKET, socket.SOCK_RAW, socket.htons(ETH_P_ARP))
+    try:
+        sock.setblocking(False)
+        sock.bind((iface.name, ETH_P_ARP))
+
+        def on_readable() -> None:
+            while True:
+                try:
+                    frame = sock.recv(128)
+                except OSError:
+                    return
+                if len(frame) < 42 or frame[12:14] != b"\x08\x06" or frame[20:22] != b"\x00\x02":
+                    continue
+                sender_ip = frame[28:32]
+                if sender_ip in pending:
+                    pending.discard(sender_ip)
+                    mac = ":".join(f"{b:02x}" for b in frame[22:28])
+                    found[wanted[sender_ip]] = Found(wanted[sender_ip], mac, "arp")
+                    if not pending:
+                        answered.set()
+
+        loop.add_reader(sock.fileno(), on_readable)
+        try:
+            for attempt in range(params.retries + 1):
+                for i, packed in enumerate(sorted(pending)):
+                    frame = bytes(
+                        Ether(dst="ff:ff:ff:ff:ff:ff", src=iface.mac)
+                        / ARP(op=1, hwsrc=iface.mac, psrc=str(iface.address), pdst=str(wanted[packed]))
+                    )
+                    await _send(sock, frame)
+                    if i % 32 == 31:
+                        await asyncio.sleep(0.002)  # stay gentle on the segment and the switch
+                wait = params.timeout if attempt == 0 else params.timeout * 0.6
+                try:
+                    async with asyncio.timeout(wait):
+                        await answered.wait()
+                except TimeoutError:
+                    pass
+                if not pending:
+                    break
+        finally:
+            loop.remove_reader(sock.fileno())
+    finally:
+        sock.close()
+
+
+async def _send(sock: socket.socket, frame: bytes) -> None:
+    for _ in range(100):
+        try:
+            sock.send(frame)
+            return
+        except (BlockingIOError, InterruptedError):
+            await asyncio.sleep(0.001)
+        except OSError as exc:
+            if exc.errno != errno.ENOBUFS:
+                raise ToolError(f"cannot send ARP requests: {exc.strerror or exc}") from None
+            await asyncio.sleep(0.005)
+
+
+# ---------------------------------------------------------------------------- unprivileged
+
+
+async def tcp_sweep(targets: list[Address], params: Params, found: dict[Address, Found]) -> None:
+    loop = asyncio.get_running_loop()
+    up: set[Address] = set()
+
+    async def probe(address: Address, port: int) -> None:
+        if address in up:
+            return
+        family = socket.AF_INET if address.version == 4 else socket.AF_INET6
+        sock = socket.socket(family, socket.SOCK_STREAM)
+        try:
+            sock.setblocking(False)
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+            async with asyncio.timeout(params.timeout):
+                await loop.sock_connect(sock, (str(address), port))
+            up.add(address)
+        except ConnectionRefusedError:
+            up.add(address)  # a refusal is an answer: something is there
+        except (OSError, TimeoutError):
+            pass
+        finally:
+            sock.close()
+
+    probes = [(a, p) for a in targets for p in params.ports]
+    it = iter(probes)
+
+    async def worker() -> None:
+        for address, port in it:
+            await probe(address, port)
+
+    async with asyncio.TaskGroup() as tg:
+        for _ in range(socket_budget(min(512, len(probes)))):
+            tg.create_task(worker())
+    table = read_arp_table()
+    wanted = set(targets)
+    for address in table:
+        if address in wanted:
+            up.add(address)
+    for address in up:
+        found[address] = Found(address, table.get(address), "tcp" if address not in table else "arp-table")
+
+
+def read_arp_table() -> dict[Address, str]:
+    """Complete entries of the kernel's IPv4 neighbour table (flag 0x2), address -> MAC."""
+    table: dict[Address, str] = {}
+    try:
+        with open("/proc/net/arp") as fh:
+            next(fh, None)
+            for line in fh:
+                parts = line.split()
+                if len(parts) >= 4 and int(parts[2], 16) & 0x2 and parts[3] != "00:00:00:00:00:00":
+                    table[ipaddress.ip_address(parts[0])] = parts[3].lower()
+    except OSError:
+        pass
+    return table
+
+
+TOOL = Tool("discover", Params, run)

@@ -1,0 +1,155 @@
+"""TLS certificate check: handshake (accepting any certificate, self-signed included), then report
+the leaf (and the chain when the ssl module exposes it), its validity and whether the system trusts it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import hashlib
+import ssl
+from dataclasses import dataclass
+from typing import Any
+
+from everyst_agent.tools.base import JobContext, Tool, ToolError, in_range
+from everyst_agent.tools.net import Address
+
+
+@dataclass
+class Params:
+    host: str
+    port: int = 443
+    server_name: str | None = None
+    timeout: float = 5.0
+
+    def validate(self) -> None:
+        in_range("port", self.port, 1, 65535)
+        in_range("timeout", self.timeout, 0.1, 60)
+
+    def targets(self) -> list[str]:
+        return [self.host]
+
+
+async def handshake(
+    address: Address, port: int, server_name: str | None, context: ssl.SSLContext, timeout: float
+) -> tuple[ssl.SSLObject, Any]:
+    try:
+        async with asyncio.timeout(timeout):
+            reader, writer = await asyncio.open_connection(
+                str(address), port, ssl=context, server_hostname=server_name
+            )
+    except TimeoutError:
+        raise ToolError(f"no TLS handshake with {address}:{port} within {timeout:g} s") from None
+    except ssl.SSLCertVerificationError:
+        raise
+    except ssl.SSLError as exc:
+        raise ToolError(f"{address}:{port} does not speak TLS ({exc.reason or exc})") from None
+    except OSError as exc:
+        raise ToolError(f"cannot connect to {address}:{port}: {exc.strerror or exc}") from None
+    sslobj = writer.get_extra_info("ssl_object")
+    return sslobj, writer
+
+
+def describe(der: bytes) -> dict[str, Any]:
+    from cryptography import x509
+    from cryptography.hazmat.primitives.asymmetric import ec, rsa
+
+    cert = x509.load_der_x509_certificate(der)
+    try:
+        sans_ext = cert.extensions.get_extension_for_class(x509.SubjectAlternativeName).value
+        sans = [str(v) for v in sans_ext.get_values_for_type(x509.DNSName)]
+        sans += [str(v) for v in sans_ext.get_values_for_type(x509.IPAddress)]
+    except x509.ExtensionNotFound:
+        sans = []
+    not_after = cert.not_valid_after_utc
+    key = cert.public_key()
+    key_text = type(key).__name__
+    if isinstance(key, rsa.RSAPublicKey):
+        key_text = f"RSA {key.key_size}"
+    elif isinstance(key, ec.EllipticCurvePublicKey):
+        key_text = f"EC {key.curve.name}"
+    return {
+        "subject": cert.subject.rfc4514_string(),
+        "issuer": cert.issuer.rfc4514_string(),
+        "self_signed": cert.subject == cert.issuer,
+        "sans": sans,
+        "serial": format(cert.serial_number, "x"),
+        "not_before": cert.not_valid_before_utc.isoformat(),
+        "not_after": not_after.isoformat(),
+        "days_to_expiry": round((not_after - dt.datetime.now(dt.UTC)).total_seconds() / 86400, 1),
+        "signature_algorithm": cert.signature_hash_algorithm.name if cert.signature_hash_algorithm else None,
+        "public_key": key_text,
+        "sha256": hashlib.sha256(der).hexdigest(),
+    }
+
+
+async def run(params: Params, ctx: JobContext) -> dict[str, Any]:
+    address: Address = ctx.addresses[0]
+    sni = params.server_name or (params.host if not _is_ip(params.host) else None)
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+    context.check_hostname = False
+    context.verify_mode = ssl.CERT_NONE  # read what is served, even self-signed; trust is judged below
+    sslobj, writer = await handshake(address, params.port, sni, context, params.timeout)
+    try:
+        der = sslobj.getpeercert(binary_form=True)
+        if not der:
+            raise ToolError(f"{address}:{params.port} sent no certificate")
+        chain_der: list[bytes] = []
+        get_chain = getattr(sslobj, "get_unverified_chain", None)  # Python 3.13+
+        if get_chain is not None:
+            chain_der = [
+                c if isinstance(c, bytes) else ssl.PEM_cert_to_DER_cert(c.public_bytes())
+                for c in get_chain() or []
+            ]
+        cipher = sslobj.cipher()
+        protocol = sslobj.version()
+    finally:
+        writer.close()
+    leaf = describe(der)
+    trusted, verify_error = await verify(address, params, sni)
+    result = {
+        "host": params.host,
+        "address": str(address),
+        "port": params.port,
+        "server_name": sni,
+        "protocol": protocol,
+        "cipher": cipher[0] if cipher else None,
+        "cipher_bits": cipher[2] if cipher else None,
+        "trusted": trusted,
+        "verify_error": verify_error,
+        "certificate": leaf,
+        "chain": [describe(c) for c in chain_der[1:]] if chain_der else None,
+    }
+    await ctx.rows([result])
+    days = leaf["days_to_expiry"]
+    return {
+        "message": f"{leaf['subject']} expires in {days:g} days" + ("" if trusted else " (not trusted)"),
+        **result,
+    }
+
+
+async def verify(address: Address, params: Params, sni: str | None) -> tuple[bool, str | None]:
+    context = ssl.create_default_context()
+    if sni is None:
+        context.check_hostname = False
+    try:
+        _, writer = await handshake(address, params.port, sni, context, params.timeout)
+    except ssl.SSLCertVerificationError as exc:
+        return False, exc.verify_message or str(exc)
+    except ToolError as exc:
+        return False, str(exc)
+    writer.close()
+    return True, None
+
+
+def _is_ip(text: str) -> bool:
+    import ipaddress
+
+    try:
+        ipaddress.ip_address(text)
+    except ValueError:
+        return False
+    return True
+
+
+TOOL = Tool("tls_cert", Params, run)

@@ -1,0 +1,1 @@
+"""Benchmarks (`make bench`): real hub, agent and peer processes measured side by side."""

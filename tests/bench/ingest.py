@@ -1,0 +1,267 @@
+"""Hub ingest capacity: how many agents at 1 Hz one hub process (SQLite) takes without losing a
+sample. Real hub process, simulated agents over TLS in worker processes, ramped level by level."""
+
+from __future__ import annotations
+
+import math
+import time
+from pathlib import Path
+from typing import Any
+
+from tests.support.processes import Hub
+
+from .common import (
+    CpuWindow,
+    Profile,
+    Row,
+    RssSampler,
+    count_stored,
+    latest_check,
+    render_profile,
+    sleep_until,
+    summary,
+    table,
+    temp_dir,
+    verdict,
+)
+from .sim import Fleet
+
+FULL_LEVELS = [250, 500, 1000, 2000, 3000]
+QUICK_LEVELS = [100]
+MAX_ACK_P99 = 5.0
+TARGET_AGENTS = 2000
+
+
+def run(
+    quick: bool = False,
+    levels: list[int] | None = None,
+    hold: float | None = None,
+    final_hold: float | None = None,
+    drain: float = 10.0,
+    workers: int = 3,
+    spread: float = 0.05,
+    profile: bool = True,
+) -> dict[str, Any]:
+    levels = levels or (QUICK_LEVELS if quick else FULL_LEVELS)
+    hold = hold or (20 if quick else 60)
+    final_hold = (0 if quick else 300) if final_hold is None else final_hold
+    results: list[dict[str, Any]] = []
+    final: dict[str, Any] | None = None
+    with temp_dir("everyst-bench-ingest-") as tmp:
+        hub = Hub(tmp / "hub")
+        fleet: Fleet | None = None
+        try:
+            hub.start()
+            fleet = Fleet(hub, workers)
+            best = 0
+            for agents in levels:
+                level = _level(hub, fleet, agents, hold, drain, spread, tmp, profile)
+                results.append(level)
+                if not level["holds"]:
+                    break
+                best = agents
+            if final_hold and best:
+                final = _level(hub, fleet, best, final_hold, drain, spread, tmp, profile)
+        finally:
+            if fleet is not None:
+                fleet.close()
+            hub.stop()
+    passed = [r["agents"] for r in results if r["holds"]]
+    largest = max(passed) if passed else 0
+    if final is not None and not final["holds"]:
+        largest = max(
+            [r["agents"] for r in results if r["holds"] and r["agents"] < final["agents"]], default=0
+        )
+    return {
+        "config": {
+            "levels": levels,
+            "hold_seconds": hold,
+            "final_hold_seconds": final_hold,
+            "drain_seconds": drain,
+            "workers": workers,
+            "spread_seconds": spread,
+            "database": "SQLite (WAL)",
+            "transport": "gRPC over TLS, one connection per agent",
+        },
+        "levels": results,
+        "final": final,
+        "largest_holding": largest,
+        "target_agents": TARGET_AGENTS,
+    }
+
+
+def _level(
+    hub: Hub, fleet: Fleet, agents: int, hold: float, drain: float, spread: float, tmp: Path, profile: bool
+) -> dict[str, Any]:
+    assert hub.process is not None
+    pid = hub.process.pid
+    enroll_seconds = fleet.enroll(agents)
+    # Room to open every stream before the measured window starts.
+    hold_start = math.ceil(time.time() + 5 + agents / 50)
+    hold_end = hold_start + hold
+    futures = fleet.stream(agents, hold_start, hold_end, drain, spread)
+    sleep_until(hold_start)
+    cpu = CpuWindow({"hub": pid})
+    cpu.start()
+    rss = RssSampler({"hub": pid})
+    spy: Profile | None = None
+    spy_at = hold_start + hold * 0.25
+    while time.time() < hold_end:
+        rss.sample()
+        if profile and spy is None and time.time() >= spy_at:
+            spy = Profile(pid, int(max(3, min(20, hold * 0.5))), tmp)
+        time.sleep(min(1.0, max(0.0, hold_end - time.time())))
+    window = cpu.stop()
+    merged = fleet.results(futures, timeout=drain + 120)
+    stored = count_stored(
+        hub.data_dir / "everyst.sqlite3", hold_start * 1000, int((hold_end + drain + 5) * 1000)
+    )
+    cross = latest_check(hub, merged["last_acked_ts"])
+    lags, slips = merged.pop("lags"), merged.pop("slips")
+    last_acked = merged.pop("last_acked_ts")
+    lost = merged["sent"] - merged["acked"]
+    lag = summary(lags)
+    result: dict[str, Any] = {
+        "agents": agents,
+        "hold_seconds": hold,
+        "enroll_seconds": round(enroll_seconds, 1),
+        "connected": merged["connected"],
+        "connect_seconds": merged["connect_seconds"],
+        "expected": agents * int(hold),
+        "sent": merged["sent"],
+        "acked": merged["acked"],
+        "lost": lost,
+        "stored": stored.get("stored"),
+        "stored_table": stored.get("table"),
+        "hosts_check": cross,
+        "ack_lag_s": lag,
+        "client_tick_slip_s": summary(slips),
+        "errors": merged["errors"],
+        "error_examples": merged["error_examples"],
+        "hub_cpu_pct_of_core": window["hub"]["cpu_pct_of_core"],
+        "machine_busy_pct": window["machine_busy_pct"],
+        "clients_cpu_pct_of_core": round(100 * sum(merged["worker_cpu_seconds"]) / hold, 1),
+        "clients_rss_peak_mib": merged["worker_rss_mib"],
+        "hub_rss": rss.result()["hub"],
+        "hosts_with_acks": len(last_acked),
+    }
+    reasons = []
+    if merged["connected"] < agents:
+        reasons.append(f"{agents - merged['connected']} agents could not connect")
+    if lost:
+        reasons.append(f"{lost} samples not acked within the hold + {drain:g} s drain")
+    if merged["errors"]:
+        reasons.append(f"{merged['errors']} stream errors")
+    if lag["p99"] is None or lag["p99"] >= MAX_ACK_P99:
+        reasons.append(f"ack lag p99 {lag['p99']} s >= {MAX_ACK_P99:g} s")
+    if result["stored"] is not None and result["stored"] < merged["acked"]:
+        reasons.append(f"only {result['stored']} of {merged['acked']} acked samples found stored")
+    if cross.get("hosts_behind"):
+        reasons.append(f"{cross['hosts_behind']} hosts' latest sample is older than their last ack")
+    result["holds"] = not reasons
+    result["reasons"] = reasons
+    result["diagnosis"] = _diagnose(result) if reasons else ""
+    result["profile"] = spy.result() if spy is not None else None
+    return result
+
+
+def _diagnose(level: dict[str, Any]) -> str:
+    notes = []
+    if level["hub_cpu_pct_of_core"] >= 85:
+        notes.append(
+            f"hub CPU saturated ({level['hub_cpu_pct_of_core']:.0f}% of a core; its Python work runs "
+            "on one event loop + one DB thread under one GIL)"
+        )
+    if level["machine_busy_pct"] >= 90:
+        notes.append(
+            f"machine saturated ({level['machine_busy_pct']:.0f}% of both cores busy: hub "
+            f"{level['hub_cpu_pct_of_core']:.0f}% + simulated agents "
+            f"{level['clients_cpu_pct_of_core']:.0f}% of a core)"
+        )
+    slip = level["client_tick_slip_s"]["p99"]
+    if slip is not None and slip > 0.5:
+        notes.append(f"simulated agents fell behind their ticks (slip p99 {slip:.2f} s): client side limited")
+    return "; ".join(notes) or "no resource saturated: see the errors"
+
+
+def _level_rows(level: dict[str, Any]) -> list[str]:
+    lag = level["ack_lag_s"]
+    hosts = level["hosts_check"]
+    cross = (
+        f"{hosts['hosts_checked'] - hosts['hosts_behind']}/{hosts['hosts_checked']} hosts' latest ts "
+        f"= last ack (GET /hosts {hosts['hosts_api_seconds']} s)"
+        if "hosts_checked" in hosts
+        else f"GET /hosts failed: {hosts.get('error')}"
+    )
+    rss = level["hub_rss"]
+    lines = [
+        f"  {level['agents']:>5} agents x {level['hold_seconds']:g} s: "
+        f"{'HOLDS' if level['holds'] else 'FAILS'}"
+        f"  sent {level['sent']:,}  acked {level['acked']:,}  lost {level['lost']:,}  stored "
+        f"{'n/a' if level['stored'] is None else format(level['stored'], ',')} ({level['stored_table']})",
+        f"        ack lag p50 {lag['p50']} s  p99 {lag['p99']} s  max {lag['max']} s;  hub CPU "
+        f"{level['hub_cpu_pct_of_core']}% of a core, RSS avg {rss['rss_avg_mib']} MiB peak "
+        f"{rss['rss_peak_mib']} MiB;  machine {level['machine_busy_pct']}% busy, simulated agents "
+        f"{level['clients_cpu_pct_of_core']}% of a core",
+        f"        connect {level['connected']}/{level['agents']} in {level['connect_seconds']} s "
+        f"(enroll {level['enroll_seconds']} s); client tick slip p99 {level['client_tick_slip_s']['p99']} s; "
+        f"{cross}",
+    ]
+    if not level["holds"]:
+        lines.append(f"        why: {'; '.join(level['reasons'])}")
+        lines.append(f"        limit: {level['diagnosis']}")
+        if level["error_examples"]:
+            lines.append(f"        errors: {level['error_examples']}")
+    return lines
+
+
+def render(result: dict[str, Any]) -> str:
+    levels = result["levels"]
+    final = result["final"]
+    largest = result["largest_holding"]
+    top = final or (levels[-1] if levels else None)
+    rows = [
+        Row(
+            "agents at 1 Hz, zero loss, ack p99 < 5 s",
+            largest,
+            "",
+            "",
+            f">= {TARGET_AGENTS}",
+            verdict(largest >= TARGET_AGENTS),
+        ),
+    ]
+    if top is not None:
+        rows += [
+            Row(f"hub CPU % of a core at {top['agents']} agents", top["hub_cpu_pct_of_core"]),
+            Row(f"hub RSS peak MiB at {top['agents']} agents", top["hub_rss"]["rss_peak_mib"]),
+            Row(
+                f"ack lag p99 s at {top['agents']} agents",
+                top["ack_lag_s"]["p99"],
+                "",
+                "",
+                "< 5",
+                verdict(top["ack_lag_s"]["p99"] is not None and top["ack_lag_s"]["p99"] < MAX_ACK_P99),
+            ),
+        ]
+    lines = [
+        table("Hub ingest capacity (one hub process, SQLite, TLS)", rows, "peer (none runnable here)"),
+        "",
+        "levels:",
+    ]
+    for level in levels:
+        lines += _level_rows(level)
+    if final is not None:
+        lines.append(
+            f"final hold at the largest level that passed ({final['agents']} agents, "
+            f"{final['hold_seconds']:g} s):"
+        )
+        lines += _level_rows(final)
+    profiled = [lv for lv in [*levels, *([final] if final else [])] if lv.get("profile")]
+    failed = [lv for lv in profiled if not lv["holds"]]
+    for level in failed or profiled[-1:]:
+        lines.append(
+            f"hub profile at {level['agents']} agents ({'failed' if not level['holds'] else 'largest'} "
+            "level):"
+        )
+        lines += render_profile(level["profile"])
+    return "\n".join(lines)

@@ -1,0 +1,102 @@
+"""`make bench`: run the benchmarks, print a table per benchmark with its peer and the ratio, and
+write every figure to var/bench/latest.json.
+
+    python -m tests.bench.run [--only agent,ingest,latency] [--quick] [--levels 250,500] [--hold 60]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import subprocess
+import sys
+import time
+import traceback
+from pathlib import Path
+from typing import Any
+
+from . import agent, ingest, latency
+
+BENCHMARKS = {"agent": agent, "ingest": ingest, "latency": latency}
+OUTPUT = Path("var/bench/latest.json")
+
+
+def _machine() -> dict[str, Any]:
+    with open("/proc/meminfo") as f:
+        mem_kib = int(f.readline().split()[1])
+    commit = subprocess.run(
+        ["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True
+    ).stdout.strip()
+    return {
+        "cpus": os.cpu_count(),
+        "memory_gib": round(mem_kib / 1024 / 1024, 1),
+        "kernel": platform.release(),
+        "python": platform.python_version(),
+        "commit": commit or None,
+    }
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m tests.bench.run", description=__doc__.split("\n")[0])
+    parser.add_argument("--only", default=",".join(BENCHMARKS), help="comma-separated: agent,ingest,latency")
+    parser.add_argument("--quick", action="store_true", help="a short smoke run of each benchmark")
+    parser.add_argument("--levels", default="", help="ingest: agent counts to try, e.g. 250,500,1000")
+    parser.add_argument("--hold", type=float, default=None, help="ingest: seconds per level")
+    parser.add_argument(
+        "--final-hold",
+        type=float,
+        default=None,
+        help="ingest: seconds at the largest level that held (full: 300, quick: 0)",
+    )
+    parser.add_argument("--workers", type=int, default=3, help="processes driving simulated agents (2-4)")
+    parser.add_argument("--output", type=Path, default=OUTPUT)
+    args = parser.parse_args(argv)
+    selected = [name.strip() for name in args.only.split(",") if name.strip()]
+    unknown = [name for name in selected if name not in BENCHMARKS]
+    if unknown:
+        parser.error(f"unknown benchmark(s) {unknown}: choose from {','.join(BENCHMARKS)}")
+
+    report: dict[str, Any] = {
+        "started": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+        "command": " ".join([Path(sys.executable).name, "-m", "tests.bench.run", *(argv or sys.argv[1:])]),
+        "quick": args.quick,
+        "machine": _machine(),
+        "results": {},
+    }
+    failed = False
+    for name in selected:
+        print(f"\n== {name} {'(quick)' if args.quick else ''} ==", flush=True)
+        started = time.monotonic()
+        try:
+            if name == "ingest":
+                levels = [int(v) for v in args.levels.split(",") if v] or None
+                result = ingest.run(
+                    args.quick,
+                    levels=levels,
+                    hold=args.hold,
+                    final_hold=args.final_hold,
+                    workers=args.workers,
+                )
+            elif name == "latency":
+                result = latency.run(args.quick, workers=args.workers)
+            else:
+                result = agent.run(args.quick)
+        except Exception as exc:
+            failed = True
+            traceback.print_exc()
+            report["results"][name] = {"error": f"{type(exc).__name__}: {exc}"}
+            continue
+        result["elapsed_seconds"] = round(time.monotonic() - started, 1)
+        report["results"][name] = result
+        print(BENCHMARKS[name].render(result), flush=True)
+    report["finished"] = time.strftime("%Y-%m-%dT%H:%M:%S%z")
+    args.output.parent.mkdir(parents=True, exist_ok=True)
+    args.output.write_text(json.dumps(report, indent=2, default=str) + "\n")
+    print(f"\nresults written to {args.output}")
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
