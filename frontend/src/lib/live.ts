@@ -15,7 +15,11 @@ export type FleetEvent =
   /** The socket came back after an outage: fleet views should reload what they show. */
   | { type: 'resync' };
 
-export type HostEvent = { type: 'sample'; sample: Sample } | { type: 'host'; host: HostInfo };
+export type HostEvent =
+  | { type: 'sample'; sample: Sample }
+  | { type: 'host'; host: HostInfo }
+  /** The user may no longer see this host: its live subscription has ended. */
+  | { type: 'lost' };
 
 const HEARTBEAT_MS = 20_000;
 /** No frame at all (not even a pong) for this long means the connection is dead. */
@@ -77,6 +81,7 @@ class LiveClient {
   private lastFrameAt = 0;
   private readonly fleetListeners = new Set<Listener<FleetEvent>>();
   private readonly hosts = new Map<string, HostSubscription>();
+  private readonly accessListeners = new Set<Listener<string[]>>();
 
   constructor() {
     window.addEventListener('online', () => this.reconnectNow());
@@ -262,6 +267,9 @@ class LiveClient {
       case 'host':
         if (isHostInfo(frame.host)) this.onHost(frame.host);
         break;
+      case 'access':
+        if (Array.isArray(frame.lost)) this.onAccessLost(frame.lost.filter((id): id is string => typeof id === 'string'));
+        break;
       case 'error':
         if (import.meta.env.DEV) console.warn('live: hub refused a frame', frame);
         break;
@@ -298,6 +306,18 @@ class LiveClient {
     this.emitFleet({ type: 'host', host });
     const sub = this.hosts.get(host.id);
     if (sub) for (const l of sub.listeners) l.cb({ type: 'host', host });
+  }
+
+  /** The hub has already stopped these hosts' live data; forget them and tell the views. */
+  private onAccessLost(lost: string[]): void {
+    if (lost.length === 0) return;
+    for (const hostId of lost) {
+      const sub = this.hosts.get(hostId);
+      if (!sub) continue;
+      this.hosts.delete(hostId);
+      for (const l of sub.listeners) l.cb({ type: 'lost' });
+    }
+    for (const l of this.accessListeners) l.cb(lost);
   }
 
   private emitFleet(event: FleetEvent): void {
@@ -346,6 +366,14 @@ class LiveClient {
     };
   }
 
+  subscribeAccessLost(cb: (lost: string[]) => void): () => void {
+    const listener: Listener<string[]> = { cb };
+    this.accessListeners.add(listener);
+    return () => {
+      this.accessListeners.delete(listener);
+    };
+  }
+
   subscribeHost(hostId: string, cb: (event: HostEvent) => void): () => void {
     let sub = this.hosts.get(hostId);
     if (!sub) {
@@ -382,6 +410,15 @@ export function subscribeFleet(cb: (event: FleetEvent) => void): () => void {
 
 export function subscribeHost(hostId: string, cb: (event: HostEvent) => void): () => void {
   return client.subscribeHost(hostId, cb);
+}
+
+/**
+ * Called with the ids of hosts the user just lost access to (an `access` frame), so views that
+ * list hosts can drop them and reload their lists; features register here instead of importing
+ * each other.
+ */
+export function subscribeAccessLost(cb: (lost: string[]) => void): () => void {
+  return client.subscribeAccessLost(cb);
 }
 
 export function getLiveState(): LiveState {

@@ -9,6 +9,11 @@ export interface CpuStats {
   iowait: number;
   steal: number;
   idle: number;
+  /** Whole host, per second over the last interval. */
+  ctx_switches_ps: number;
+  interrupts_ps: number;
+  /** The agent container's CPU quota in cores; null without one. */
+  limit_cores: number | null;
 }
 
 export interface LoadStats {
@@ -24,6 +29,8 @@ export interface MemoryStats {
   cached: number;
   buffers: number;
   percent: number;
+  /** The agent container's memory limit in bytes; null without one. */
+  limit: number | null;
 }
 
 export interface SwapStats {
@@ -40,6 +47,10 @@ export interface DiskUsage {
   used: number;
   free: number;
   percent: number;
+  /** Null on file systems without a fixed inode table (btrfs, vfat, …). */
+  inodes_total: number | null;
+  inodes_used: number | null;
+  inodes_percent: number | null;
 }
 
 export interface DiskIo {
@@ -63,6 +74,81 @@ export interface NetIo {
   dropout: number;
 }
 
+export interface Temperature {
+  chip: string;
+  label: string;
+  /** °C */
+  current: number;
+  high: number | null;
+  critical: number | null;
+}
+
+export interface Fan {
+  chip: string;
+  label: string;
+  rpm: number;
+}
+
+export interface Sensors {
+  temperatures: Temperature[];
+  fans: Fan[];
+}
+
+export interface ProcessInfo {
+  pid: number;
+  name: string;
+  username: string;
+  /** Of one core, like `top`: may exceed 100. */
+  cpu_percent: number;
+  memory_rss: number;
+  memory_percent: number;
+  cmdline: string;
+  status: string;
+}
+
+export interface TopProcesses {
+  by_cpu: ProcessInfo[];
+  by_memory: ProcessInfo[];
+}
+
+export interface ListeningSocket {
+  protocol: string;
+  address: string;
+  port: number;
+  pid: number | null;
+  process: string | null;
+}
+
+export interface UserSession {
+  name: string;
+  terminal: string;
+  host: string;
+  /** unix seconds */
+  started: number;
+}
+
+export interface FailedUnit {
+  name: string;
+  load: string;
+  active: string;
+  sub: string;
+  description: string;
+}
+
+/** The metric families a host may report as unavailable (`Sample.unavailable`). */
+export type MetricFamily =
+  | 'cpu'
+  | 'load'
+  | 'memory'
+  | 'disks'
+  | 'disk_io'
+  | 'net'
+  | 'sensors'
+  | 'processes'
+  | 'listening'
+  | 'users'
+  | 'systemd';
+
 export interface Sample {
   ts: number;
   cpu: CpuStats;
@@ -73,6 +159,13 @@ export interface Sample {
   disks: DiskUsage[];
   disk_io: DiskIo[];
   net: NetIo[];
+  sensors: Sensors;
+  // Slower families: null on ticks that did not collect them ("keep the last value").
+  processes: TopProcesses | null;
+  listening: ListeningSocket[] | null;
+  users: UserSession[] | null;
+  failed_units: FailedUnit[] | null;
+  unavailable: string[];
 }
 
 export interface HostGroup {
@@ -136,4 +229,21 @@ export interface User {
 
 export interface SamplesPage {
   samples: Sample[];
+}
+
+/** One series of a history answer: per bucket average and maximum, null where there is no data. */
+export interface HistorySeries {
+  avg: (number | null)[];
+  max: (number | null)[];
+}
+
+/** `GET /hosts/<id>/history`: buckets of `step_ms` from `from`, one entry per `ts`. */
+export interface HostHistory {
+  tier: string;
+  step_ms: number;
+  from: number;
+  to: number;
+  ts: number[];
+  count: number[];
+  series: Record<string, HistorySeries>;
 }

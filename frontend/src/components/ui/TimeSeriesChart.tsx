@@ -8,6 +8,8 @@ export interface ChartSeries {
   color: string;
   fill?: boolean;
   dash?: number[];
+  /** A thin, translucent line behind the others (e.g. a bucket's peak). */
+  faint?: boolean;
 }
 
 interface TimeSeriesChartProps {
@@ -29,8 +31,14 @@ interface TimeSeriesChartProps {
 
 /** Without a hovering cursor the legend shows the newest values instead of dashes. */
 function showLatestInLegend(plot: uPlot): void {
-  const count = plot.data[0]?.length ?? 0;
-  if (count > 0 && (plot.cursor.left ?? -1) < 0) plot.setLegend({ idx: count - 1 });
+  if ((plot.cursor.left ?? -1) >= 0) return;
+  // The newest point with any value: history often ends in a bucket not filled yet.
+  for (let idx = (plot.data[0]?.length ?? 0) - 1; idx >= 0; idx -= 1) {
+    if (plot.data.some((values, i) => i > 0 && values[idx] != null)) {
+      plot.setLegend({ idx });
+      return;
+    }
+  }
 }
 
 function cssVar(name: string, fallback: string): string {
@@ -70,7 +78,9 @@ export function TimeSeriesChart({
   formatAxisRef.current = formatAxis ?? formatValue;
   seriesRef.current = series;
 
-  const seriesKey = series.map((s) => `${s.label}\u0000${s.color}\u0000${s.fill ? 1 : 0}\u0000${s.dash?.join(',') ?? ''}`).join('\u0001');
+  const seriesKey = series
+    .map((s) => `${s.label}\u0000${s.color}\u0000${s.fill ? 1 : 0}\u0000${s.faint ? 1 : 0}\u0000${s.dash?.join(',') ?? ''}`)
+    .join('\u0001');
 
   useEffect(() => {
     const el = containerRef.current;
@@ -107,13 +117,22 @@ export function TimeSeriesChart({
         },
       ],
       series: [
-        { value: (_u, v) => (v == null ? '–' : new Date(v * 1000).toLocaleTimeString()) },
+        {
+          value: (_u, v) => {
+            if (v == null) return '–';
+            const [from, to] = xRangeRef.current;
+            // Past a day the time of day alone is ambiguous.
+            return to - from > 20 * 3600 ? new Date(v * 1000).toLocaleString() : new Date(v * 1000).toLocaleTimeString();
+          },
+        },
         ...seriesRef.current.map<uPlot.Series>((s) => ({
           label: s.label,
-          stroke: s.color,
-          width: 1.5,
+          stroke: s.faint ? `${s.color}66` : s.color,
+          width: s.faint ? 1 : 1.5,
           fill: s.fill ? `${s.color}26` : undefined,
           dash: s.dash,
+          // A null is a gap in the data (the host was silent): never draw across it.
+          spanGaps: false,
           points: { show: false },
           value: (_u, v) => (v == null ? '–' : formatValueRef.current(v)),
         })),

@@ -5,7 +5,16 @@ import { useFleetHostGroups } from '../api/get-host-groups';
 import { useHosts } from '../api/get-hosts';
 import { useFleetLive } from '../hooks/use-fleet-live';
 import { fleetStore } from '../store/fleet-store';
-import { SORT_OPTIONS, isSortKey, parseGroupFilter, type GroupFilter, type SortKey } from '../store/fleet-view';
+import {
+  SORT_OPTIONS,
+  STATE_OPTIONS,
+  isSortKey,
+  isStateFilter,
+  parseGroupFilter,
+  type GroupFilter,
+  type SortKey,
+  type StateFilter,
+} from '../store/fleet-view';
 import { HostGrid } from './HostGrid';
 
 function FleetSummaryLine() {
@@ -31,10 +40,12 @@ export function FleetPage() {
   const [search, setSearch] = useState('');
   const [sort, setSort] = useState<SortKey>('name');
   const [chosenGroup, setChosenGroup] = useState<GroupFilter>('all');
+  const [state, setState] = useState<StateFilter>('all');
   const groups = useFleetHostGroups();
   const searchId = useId();
   const sortId = useId();
   const groupId = useId();
+  const stateId = useId();
   // A group that disappeared (deleted, or access to it lost) falls back to every host.
   const selectedGroup = chosenGroup === 'all' ? null : (groups.data?.find((g) => g.id === chosenGroup) ?? null);
   const group: GroupFilter = selectedGroup ? selectedGroup.id : 'all';
@@ -57,7 +68,7 @@ export function FleetPage() {
               data-testid="fleet-search"
               value={search}
               onChange={(e) => setSearch(e.target.value)}
-              placeholder="Name, OS or address"
+              placeholder="Name, OS, address or group"
               className="w-64 rounded-md border border-border bg-surface px-3 py-1.5 text-sm text-fg placeholder:text-muted focus:border-accent"
             />
           </div>
@@ -78,6 +89,26 @@ export function FleetPage() {
               {(groups.data ?? []).map((g) => (
                 <option key={g.id} value={g.id}>
                   {g.name}
+                </option>
+              ))}
+            </select>
+          </div>
+          <div className="flex flex-col gap-1">
+            <label htmlFor={stateId} className="text-xs font-medium text-muted">
+              State
+            </label>
+            <select
+              id={stateId}
+              data-testid="fleet-state"
+              value={state}
+              onChange={(e) => {
+                if (isStateFilter(e.target.value)) setState(e.target.value);
+              }}
+              className="rounded-md border border-border bg-surface px-3 py-1.5 text-sm text-fg focus:border-accent"
+            >
+              {STATE_OPTIONS.map((o) => (
+                <option key={o.value} value={o.value}>
+                  {o.label}
                 </option>
               ))}
             </select>
@@ -119,6 +150,7 @@ export function FleetPage() {
           search={search}
           sort={sort}
           group={group}
+          state={state}
           groupName={selectedGroup?.name ?? null}
           listedCount={hosts.data.length}
         />

@@ -1,6 +1,6 @@
 import { useEffect, useMemo, useState, useSyncExternalStore } from 'react';
 import { fleetStore } from '../store/fleet-store';
-import { visibleHostIds, type GroupFilter, type SortKey } from '../store/fleet-view';
+import { isLiveSort, visibleHostIds, type GroupFilter, type SortKey, type StateFilter } from '../store/fleet-view';
 import { HostTile } from './HostTile';
 
 /** Sorting by a live metric re-orders every few seconds, not on every sample, so tiles hold still. */
@@ -20,23 +20,24 @@ interface HostGridProps {
   search: string;
   sort: SortKey;
   group: GroupFilter;
+  state: StateFilter;
   /** The selected group's name, for the "nothing matches" message. */
   groupName: string | null;
   /** How many hosts the hub listed: the empty state is shown only when it listed none. */
   listedCount: number;
 }
 
-export function HostGrid({ search, sort, group, groupName, listedCount }: HostGridProps) {
+export function HostGrid({ search, sort, group, state, groupName, listedCount }: HostGridProps) {
   const listVersion = useSyncExternalStore(fleetStore.subscribeList, fleetStore.getListVersion);
-  const resortTick = useResortTick(sort !== 'name');
+  const resortTick = useResortTick(isLiveSort(sort));
   const ids = useMemo(
-    () => visibleHostIds(fleetStore.getAll(), search, sort, group),
+    () => visibleHostIds(fleetStore.getAll(), { search, sort, group, state }),
     // listVersion and resortTick are the store's change signals; the data is read from it.
-    [listVersion, resortTick, search, sort, group],
+    [listVersion, resortTick, search, sort, group, state],
   );
   const needle = search.trim();
 
-  if (listedCount === 0 && ids.length === 0 && !needle && group === 'all') {
+  if (listedCount === 0 && ids.length === 0 && !needle && group === 'all' && state === 'all') {
     return (
       <div className="rounded-lg border border-dashed border-border p-10 text-center text-sm text-muted">
         <p className="font-medium text-fg">No hosts to show.</p>
@@ -48,9 +49,10 @@ export function HostGrid({ search, sort, group, groupName, listedCount }: HostGr
   }
   if (ids.length === 0) {
     const inGroup = group === 'all' ? '' : ` in ${groupName ?? 'this group'}`;
+    const inState = state === 'all' ? '' : ` ${state}`;
     return (
       <p role="status" className="rounded-lg border border-dashed border-border p-10 text-center text-sm text-muted">
-        {needle ? `No host${inGroup} matches “${needle}”.` : `No host${inGroup}.`}
+        {needle ? `No${inState} host${inGroup} matches “${needle}”.` : `No${inState} host${inGroup}.`}
       </p>
     );
   }

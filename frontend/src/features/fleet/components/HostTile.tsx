@@ -2,9 +2,24 @@ import { memo, useCallback, useSyncExternalStore } from 'react';
 import { Link } from 'react-router-dom';
 import { StatusBadge } from '@/components/ui/StatusBadge';
 import { UsageBar, levelTextClass } from '@/components/ui/UsageBar';
-import { formatBytes, formatNumber, formatPercent, formatRate, formatTime } from '@/lib/format';
-import { rootDisk, totalNet } from '@/lib/metrics';
+import { formatBytes, formatDateTime, formatNumber, formatPercent, formatRate, formatTime } from '@/lib/format';
+import { rootDisk, totalNet, type HostStatus } from '@/lib/metrics';
 import { fleetStore } from '../store/fleet-store';
+import { lastSeenAt } from '../store/fleet-view';
+
+// Stale and offline tiles must stand out in a grid of hundreds: a coloured or dashed frame and
+// a dimmed body, on top of the badge.
+const FRAME: Record<HostStatus, string> = {
+  online: 'border-border hover:border-accent/60',
+  stale: 'border-warn ring-1 ring-warn/60',
+  offline: 'border-dashed border-muted/70 bg-surface-2 hover:border-accent/60',
+};
+
+const BODY: Record<HostStatus, string> = {
+  online: '',
+  stale: 'opacity-80',
+  offline: 'opacity-50 grayscale',
+};
 
 interface MetricRowProps {
   name: string;
@@ -39,14 +54,15 @@ export const HostTile = memo(function HostTile({ hostId }: { hostId: string }) {
   const { host, latest, status } = tile;
   const disk = latest ? rootDisk(latest) : null;
   const net = latest ? totalNet(latest) : null;
-  const dim = status === 'online' ? '' : 'opacity-75';
+  const dim = BODY[status];
+  const seen = lastSeenAt(tile);
 
   return (
     <article
       data-testid="host-tile"
       data-host-id={host.id}
       data-status={status}
-      className="relative flex flex-col gap-3 rounded-lg border border-border bg-surface p-4 transition-colors focus-within:border-accent hover:border-accent/60 [contain-intrinsic-size:auto_262px] [content-visibility:auto]"
+      className={`relative flex flex-col gap-3 rounded-lg border bg-surface p-4 transition-colors focus-within:border-accent [contain-intrinsic-size:auto_262px] [content-visibility:auto] ${FRAME[status]}`}
     >
       <header className="flex items-start justify-between gap-2">
         <div className="min-w-0">
@@ -106,19 +122,31 @@ export const HostTile = memo(function HostTile({ hostId }: { hostId: string }) {
         </div>
       </dl>
 
-      <footer className="text-right text-[11px] text-muted">
+      <footer className="flex flex-wrap justify-end gap-x-2 text-right text-[11px] text-muted">
+        {status !== 'online' && (
+          <span data-testid="host-tile-state-note" className={`font-medium ${status === 'stale' ? 'text-warn' : 'text-fg'}`}>
+            {status === 'stale' ? 'No recent data' : 'Offline'}
+            {!latest && seen !== null && (
+              <>
+                {' '}
+                · last seen <span title={formatDateTime(seen)}>{formatTime(seen)}</span>
+              </>
+            )}
+          </span>
+        )}
         {latest ? (
-          <>
+          <span>
             Updated{' '}
             <time
               data-testid="host-tile-updated"
               data-ts={latest.ts}
               dateTime={new Date(latest.ts).toISOString()}
+              title={formatDateTime(latest.ts)}
               className="tabular-nums"
             >
               {formatTime(latest.ts)}
             </time>
-          </>
+          </span>
         ) : (
           <span data-testid="host-tile-updated" data-ts="">
             No data received yet

@@ -5,6 +5,7 @@ import type { Host } from '@/types/api';
 import { fleetHostGroupsQueryOptions } from '../api/get-host-groups';
 import { hostsQueryOptions } from '../api/get-hosts';
 import { fleetStore } from '../store/fleet-store';
+import '../store/access-lost';
 
 const REFETCH_MIN_INTERVAL_MS = 5000;
 

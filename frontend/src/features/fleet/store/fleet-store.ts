@@ -148,6 +148,20 @@ class FleetStore {
     this.scheduleFlush();
   }
 
+  /** Forgets hosts the user may no longer see. */
+  removeHosts(ids: Set<string>): void {
+    let removed = false;
+    for (const id of ids) {
+      if (this.tiles.delete(id)) {
+        removed = true;
+        this.dirty.add(id);
+      }
+    }
+    if (!removed) return;
+    this.listDirty = true;
+    this.scheduleFlush();
+  }
+
   clear(): void {
     this.tiles = new Map();
     this.watchingSince = Date.now();

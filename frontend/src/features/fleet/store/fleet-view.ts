@@ -1,27 +1,71 @@
-import { rootDisk } from '@/lib/metrics';
+import { parseIso } from '@/lib/format';
+import { rootDisk, totalNet, type HostStatus } from '@/lib/metrics';
 import type { TileState } from './fleet-store';
 
-export type SortKey = 'name' | 'cpu' | 'memory' | 'disk';
+export type SortKey = 'name' | 'state' | 'cpu' | 'memory' | 'disk' | 'load' | 'network' | 'last-seen';
 
 export const SORT_OPTIONS: { value: SortKey; label: string }[] = [
   { value: 'name', label: 'Name' },
+  { value: 'state', label: 'State (offline first)' },
   { value: 'cpu', label: 'CPU (highest first)' },
   { value: 'memory', label: 'Memory (highest first)' },
   { value: 'disk', label: 'Disk (highest first)' },
+  { value: 'load', label: 'Load (highest first)' },
+  { value: 'network', label: 'Network (busiest first)' },
+  { value: 'last-seen', label: 'Last seen (oldest first)' },
 ];
 
 export function isSortKey(value: string): value is SortKey {
   return SORT_OPTIONS.some((o) => o.value === value);
 }
 
+/** Sorting by these follows live samples, so the grid re-sorts on a timer rather than per sample. */
+export function isLiveSort(sort: SortKey): boolean {
+  return sort !== 'name' && sort !== 'state';
+}
+
+export type StateFilter = 'all' | HostStatus;
+
+export const STATE_OPTIONS: { value: StateFilter; label: string }[] = [
+  { value: 'all', label: 'All states' },
+  { value: 'online', label: 'Online' },
+  { value: 'stale', label: 'Stale' },
+  { value: 'offline', label: 'Offline' },
+];
+
+export function isStateFilter(value: string): value is StateFilter {
+  return STATE_OPTIONS.some((o) => o.value === value);
+}
+
 const collator = new Intl.Collator(undefined, { numeric: true, sensitivity: 'base' });
 
-function metric(tile: TileState, key: Exclude<SortKey, 'name'>): number {
+const STATE_RANK: Record<HostStatus, number> = { offline: 0, stale: 1, online: 2 };
+
+/** The newest evidence of life: this tab's last sample, or the hub's last_seen. */
+export function lastSeenAt(tile: TileState): number | null {
+  const hub = parseIso(tile.host.last_seen);
+  if (tile.lastSampleAt === null) return hub;
+  return hub === null ? tile.lastSampleAt : Math.max(hub, tile.lastSampleAt);
+}
+
+/** Higher sorts first; hosts without data sort last. */
+function metric(tile: TileState, key: Exclude<SortKey, 'name' | 'state' | 'last-seen'>): number {
   const s = tile.latest;
   if (!s) return -1;
-  if (key === 'cpu') return s.cpu.percent;
-  if (key === 'memory') return s.memory.percent;
-  return rootDisk(s)?.percent ?? -1;
+  switch (key) {
+    case 'cpu':
+      return s.cpu.percent;
+    case 'memory':
+      return s.memory.percent;
+    case 'disk':
+      return rootDisk(s)?.percent ?? -1;
+    case 'load':
+      return s.load.load1;
+    case 'network': {
+      const net = totalNet(s);
+      return net.rx + net.tx;
+    }
+  }
 }
 
 function matches(tile: TileState, needle: string): boolean {
@@ -29,7 +73,8 @@ function matches(tile: TileState, needle: string): boolean {
   return (
     h.hostname.toLowerCase().includes(needle) ||
     h.os.toLowerCase().includes(needle) ||
-    h.addresses.some((a) => a.toLowerCase().includes(needle))
+    h.addresses.some((a) => a.toLowerCase().includes(needle)) ||
+    h.groups.some((g) => g.name.toLowerCase().includes(needle))
   );
 }
 
@@ -41,15 +86,37 @@ export function parseGroupFilter(value: string): GroupFilter {
   return value !== 'all' && Number.isInteger(id) && id > 0 ? id : 'all';
 }
 
-/** Host ids to show, filtered by group and by name, OS or address, in the chosen order. */
-export function visibleHostIds(tiles: TileState[], search: string, sort: SortKey, group: GroupFilter = 'all'): string[] {
+export interface FleetFilter {
+  search: string;
+  sort: SortKey;
+  group?: GroupFilter;
+  state?: StateFilter;
+}
+
+/** Host ids to show, filtered by group, state and name/OS/address/group name, in the chosen order. */
+export function visibleHostIds(tiles: TileState[], { search, sort, group = 'all', state = 'all' }: FleetFilter): string[] {
   const needle = search.trim().toLowerCase();
   const shown = tiles.filter(
-    (t) => (group === 'all' || t.host.groups.some((g) => g.id === group)) && (!needle || matches(t, needle)),
+    (t) =>
+      (group === 'all' || t.host.groups.some((g) => g.id === group)) &&
+      (state === 'all' || t.status === state) &&
+      (!needle || matches(t, needle)),
   );
   const byName = (a: TileState, b: TileState) =>
     collator.compare(a.host.hostname, b.host.hostname) || a.host.id.localeCompare(b.host.id);
-  if (sort === 'name') shown.sort(byName);
-  else shown.sort((a, b) => metric(b, sort) - metric(a, sort) || byName(a, b));
+  switch (sort) {
+    case 'name':
+      shown.sort(byName);
+      break;
+    case 'state':
+      shown.sort((a, b) => STATE_RANK[a.status] - STATE_RANK[b.status] || byName(a, b));
+      break;
+    case 'last-seen':
+      // Never seen first, then the longest silent.
+      shown.sort((a, b) => (lastSeenAt(a) ?? -1) - (lastSeenAt(b) ?? -1) || byName(a, b));
+      break;
+    default:
+      shown.sort((a, b) => metric(b, sort) - metric(a, sort) || byName(a, b));
+  }
   return shown.map((t) => t.host.id);
 }

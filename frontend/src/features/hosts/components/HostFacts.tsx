@@ -57,11 +57,6 @@ export function HostFacts({ host, latest, lastSeen, now }: HostFactsProps) {
       </Fact>
       <Fact term="Groups">{host.groups.length > 0 ? host.groups.map((g) => g.name).join(', ') : '–'}</Fact>
       <Fact term="Collect interval">{`${(host.collect_interval_ms / 1000).toFixed(host.collect_interval_ms % 1000 ? 1 : 0)} s`}</Fact>
-      {host.dropped_samples > 0 && (
-        <Fact term="Dropped samples">
-          <span className="text-warn">{host.dropped_samples.toLocaleString()}</span>
-        </Fact>
-      )}
     </dl>
   );
 }

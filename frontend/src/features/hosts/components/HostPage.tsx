@@ -1,21 +1,37 @@
+import { useQueryClient } from '@tanstack/react-query';
+import { useEffect, useMemo, useState } from 'react';
 import { Link, useParams } from 'react-router-dom';
 import { Alert } from '@/components/ui/Alert';
 import { Spinner } from '@/components/ui/Spinner';
 import { StatusBadge } from '@/components/ui/StatusBadge';
 import { isApiError } from '@/lib/api';
+import { formatDateTime } from '@/lib/format';
 import { hostStatus } from '@/lib/metrics';
 import { useNow } from '@/lib/use-now';
-import type { HostInfo } from '@/types/api';
-import { useHost } from '../api/get-host';
+import type { HostHistory, HostInfo, Sample } from '@/types/api';
+import { hostQueryOptions, useHost } from '../api/get-host';
+import { useHostHistory } from '../api/get-host-history';
 import { useRecentSamples } from '../api/get-host-samples';
 import { useHostLive } from '../hooks/use-host-live';
 import { CoreList } from './CoreList';
 import { CurrentStats } from './CurrentStats';
-import { DiskTable } from './DiskTable';
 import { HostCharts } from './HostCharts';
 import { HostFacts } from './HostFacts';
+import { HostNotices } from './HostNotices';
+import { RangePicker } from './RangePicker';
+import { frameFromHistory, frameFromSamples, type SeriesFrame } from './series-frame';
+import { DiskIoTable } from './tables/DiskIoTable';
+import { FailedUnits } from './tables/FailedUnits';
+import { InterfaceTable } from './tables/InterfaceTable';
+import { ListeningTable } from './tables/ListeningTable';
+import { MountTable } from './tables/MountTable';
+import { ProcessTable } from './tables/ProcessTable';
+import { SensorTable } from './tables/SensorTable';
+import { SessionTable } from './tables/SessionTable';
+import { formatStep, type TimeRange } from './time-range';
 
 const WINDOW_MS = 5 * 60 * 1000;
+const EMPTY_FRAME: SeriesFrame = { x: [], avg: new Map(), max: null };
 
 function BackLink() {
   return (
@@ -32,10 +48,31 @@ export function HostPage() {
 }
 
 function HostView({ hostId }: { hostId: string }) {
+  const queryClient = useQueryClient();
   const host = useHost(hostId);
   const recent = useRecentSamples(hostId, WINDOW_MS);
   const live = useHostLive(hostId, recent.data, WINDOW_MS);
   const now = useNow(1000);
+  const [range, setRange] = useState<TimeRange>({ key: 'live' });
+  const history = useHostHistory(hostId, range.key === 'live' ? null : range.window);
+
+  useEffect(() => {
+    // The hub ended this host's live data: ask again, which answers "not found" now.
+    if (live.accessLost) void queryClient.invalidateQueries({ queryKey: hostQueryOptions(hostId).queryKey, exact: true });
+  }, [live.accessLost, hostId, queryClient]);
+
+  const interval = host.data?.collect_interval_ms ?? 1000;
+  const liveFrame = useMemo(
+    () => (range.key === 'live' ? frameFromSamples(live.samples, interval) : EMPTY_FRAME),
+    [range.key, live.samples, interval],
+  );
+  const historyFrame = useMemo(() => (history.data ? frameFromHistory(history.data) : EMPTY_FRAME), [history.data]);
+  // Stable between renders: a new array would make every chart redraw its 1,000 points each second.
+  const rangeWindow = range.key === 'live' ? null : range.window;
+  const historyRange = useMemo<[number, number]>(() => {
+    if (history.data) return [history.data.from / 1000, history.data.to / 1000];
+    return rangeWindow ? [rangeWindow.start / 1000, rangeWindow.end / 1000] : [0, 1];
+  }, [history.data, rangeWindow]);
 
   if (host.isPending) return <Spinner label="Loading host…" />;
   if (host.isError) {
@@ -49,13 +86,19 @@ function HostView({ hostId }: { hostId: string }) {
   }
 
   const info: HostInfo = live.liveInfo ? { ...host.data, ...live.liveInfo } : host.data;
-  const latest = live.samples[live.samples.length - 1] ?? host.data.latest;
+  const latest: Sample | null = live.samples[live.samples.length - 1] ?? host.data.latest;
   const restLatestAt = host.data.latest ? Math.min(host.data.latest.ts, now) : null;
   const lastSampleAt = live.lastSampleAt ?? restLatestAt;
   const status = hostStatus(info, lastSampleAt, live.watchingSince, now);
   const hasLive = live.lastSampleAt !== null && live.samples.length > 0;
   const windowEnd = hasLive ? now + live.clockOffset : (latest?.ts ?? now);
-  const xRange: [number, number] = [(windowEnd - WINDOW_MS) / 1000, windowEnd / 1000];
+  const liveRange: [number, number] = [(windowEnd - WINDOW_MS) / 1000, windowEnd / 1000];
+  const unavailable = new Set(latest?.unavailable ?? []);
+  const restLatest = host.data.latest;
+
+  const isLive = range.key === 'live';
+  const frame = isLive ? liveFrame : historyFrame;
+  const xRange = isLive ? liveRange : historyRange;
 
   return (
     <div data-testid="host-page" data-host-id={info.id} className="space-y-4">
@@ -64,14 +107,59 @@ function HostView({ hostId }: { hostId: string }) {
         <h1 className="min-w-0 truncate text-2xl font-semibold text-fg">{info.hostname}</h1>
         <StatusBadge status={status} testId="host-online" />
       </header>
+      {live.accessLost && <Alert>Your access to this host was removed; live data has stopped.</Alert>}
       <HostFacts host={info} latest={latest} lastSeen={lastSampleAt} now={now} />
+      <HostNotices host={info} latest={latest} />
       <CurrentStats sample={latest} />
-      {recent.isError && <Alert>Could not load the last 5 minutes: {recent.error.message}. Live data is still shown.</Alert>}
-      <HostCharts samples={live.samples} xRange={xRange} memoryTotal={latest?.memory.total ?? info.memory_total} />
+
+      <div className="flex flex-wrap items-center justify-between gap-3">
+        <RangePicker value={range} onChange={setRange} />
+        <RangeStatus live={isLive} history={history.data} fetching={history.isFetching} />
+      </div>
+      {isLive && recent.isError && (
+        <Alert>Could not load the last 5 minutes: {recent.error.message}. Live data is still shown.</Alert>
+      )}
+      {!isLive && history.isError && <Alert>Could not load the history: {history.error.message}</Alert>}
+      {!isLive && history.isPending && !history.data ? (
+        <Spinner label="Loading history…" />
+      ) : (
+        <div className={!isLive && history.isPlaceholderData ? 'opacity-60 transition-opacity' : ''}>
+          <HostCharts
+            frame={frame}
+            xRange={xRange}
+            live={isLive}
+            memoryTotal={latest?.memory.total ?? info.memory_total}
+            swapTotal={latest?.swap.total ?? 0}
+            unavailable={unavailable}
+          />
+        </div>
+      )}
+
+      <h2 className="pt-2 text-lg font-semibold text-fg">Now</h2>
       <div className="grid grid-cols-1 gap-4 xl:grid-cols-2">
+        <ProcessTable processes={live.slow.processes ?? restLatest?.processes ?? null} unavailable={unavailable.has('processes')} />
+        <ListeningTable sockets={live.slow.listening ?? restLatest?.listening ?? null} unavailable={unavailable.has('listening')} />
+        <FailedUnits units={live.slow.failed_units ?? restLatest?.failed_units ?? null} unavailable={unavailable.has('systemd')} />
+        <MountTable disks={latest?.disks ?? []} unavailable={unavailable.has('disks')} />
+        <DiskIoTable disks={latest?.disk_io ?? []} unavailable={unavailable.has('disk_io')} />
+        <InterfaceTable interfaces={latest?.net ?? []} unavailable={unavailable.has('net')} />
+        <SessionTable sessions={live.slow.users ?? restLatest?.users ?? null} unavailable={unavailable.has('users')} />
+        <SensorTable sensors={latest?.sensors ?? null} unavailable={unavailable.has('sensors')} />
         <CoreList perCore={latest?.cpu.per_core ?? []} />
-        <DiskTable disks={latest?.disks ?? []} />
       </div>
     </div>
+  );
+}
+
+function RangeStatus({ live, history, fetching }: { live: boolean; history: HostHistory | undefined; fetching: boolean }) {
+  if (live) return <p className="text-xs text-muted">Live · 1 sample per collection interval</p>;
+  if (!history) return <p className="text-xs text-muted">{fetching ? 'Loading…' : ''}</p>;
+  return (
+    <p className="text-xs text-muted" title={`${formatDateTime(history.from)} – ${formatDateTime(history.to)}`}>
+      <span data-testid="history-resolution" data-step-ms={history.step_ms} data-tier={history.tier}>
+        {formatStep(history.step_ms)} resolution
+      </span>
+      {fetching && ' · loading…'}
+    </p>
   );
 }

@@ -1,12 +1,12 @@
 import type uPlot from 'uplot';
 import type { ChartSeries } from '@/components/ui/TimeSeriesChart';
 import { isLoopback } from '@/lib/metrics';
-import type { Sample } from '@/types/api';
+import { CTX_SWITCHES, INTERRUPTS, column, names, total, type SeriesFrame } from './series-frame';
 
 export const PALETTE = ['#38bdf8', '#a78bfa', '#f472b6', '#34d399', '#fbbf24', '#fb923c', '#60a5fa', '#e879f9'] as const;
 
-/** More lines than this turn a chart into noise: the busiest devices are drawn. */
-export const MAX_DEVICES = 6;
+/** More lines (or charts) than this turn a panel into noise: the busiest devices are drawn. */
+export const MAX_DEVICES = 8;
 
 export interface ChartModel {
   series: ChartSeries[];
@@ -15,114 +15,143 @@ export interface ChartModel {
   hidden: number;
 }
 
+export interface DeviceChart {
+  name: string;
+  model: ChartModel;
+}
+
+export interface DeviceCharts {
+  charts: DeviceChart[];
+  hidden: number;
+}
+
 function color(i: number): string {
   return PALETTE[i % PALETTE.length] ?? PALETTE[0];
 }
 
-function xs(samples: Sample[]): number[] {
-  return samples.map((s) => s.ts / 1000);
-}
-
-export function cpuChart(samples: Sample[]): ChartModel {
+function model(frame: SeriesFrame, lines: { key: string; series: ChartSeries }[]): ChartModel {
+  const present = lines.filter((l) => frame.avg.has(l.key));
   return {
-    series: [
-      { label: 'Total', color: '#38bdf8', fill: true },
-      { label: 'User', color: '#34d399' },
-      { label: 'System', color: '#f472b6' },
-      { label: 'I/O wait', color: '#fbbf24' },
-    ],
-    data: [
-      xs(samples),
-      samples.map((s) => s.cpu.percent),
-      samples.map((s) => s.cpu.user),
-      samples.map((s) => s.cpu.system),
-      samples.map((s) => s.cpu.iowait),
-    ],
+    series: present.map((l) => l.series),
+    data: [frame.x, ...present.map((l) => column(frame, l.key))],
     hidden: 0,
   };
 }
 
-export function memoryChart(samples: Sample[]): ChartModel {
+export function cpuChart(frame: SeriesFrame): ChartModel {
+  const m = model(frame, [
+    { key: 'cpu', series: { label: 'Total', color: '#38bdf8', fill: true } },
+    { key: 'cpu.user', series: { label: 'User', color: '#34d399' } },
+    { key: 'cpu.system', series: { label: 'System', color: '#f472b6' } },
+    { key: 'cpu.iowait', series: { label: 'I/O wait', color: '#fbbf24' } },
+    { key: 'cpu.steal', series: { label: 'Steal', color: '#fb923c' } },
+  ]);
+  const peak = frame.max?.get('cpu');
+  if (!peak) return m;
   return {
-    series: [
-      { label: 'Used', color: '#a78bfa', fill: true },
-      { label: 'Cached', color: '#60a5fa' },
-      { label: 'Available', color: '#34d399' },
-    ],
-    data: [
-      xs(samples),
-      samples.map((s) => s.memory.used),
-      samples.map((s) => s.memory.cached),
-      samples.map((s) => s.memory.available),
-    ],
+    series: [...m.series, { label: 'Total (peak)', color: '#38bdf8', faint: true }],
+    data: [frame.x, ...m.data.slice(1), peak],
     hidden: 0,
   };
 }
 
-export function loadChart(samples: Sample[]): ChartModel {
-  return {
-    series: [
-      { label: '1 min', color: '#38bdf8' },
-      { label: '5 min', color: '#a78bfa' },
-      { label: '15 min', color: '#fbbf24' },
-    ],
-    data: [
-      xs(samples),
-      samples.map((s) => s.load.load1),
-      samples.map((s) => s.load.load5),
-      samples.map((s) => s.load.load15),
-    ],
-    hidden: 0,
-  };
+export function memoryChart(frame: SeriesFrame): ChartModel {
+  return model(frame, [
+    { key: 'mem.used', series: { label: 'Used', color: '#a78bfa', fill: true } },
+    { key: 'mem.cached', series: { label: 'Cached', color: '#60a5fa' } },
+    { key: 'mem.buffers', series: { label: 'Buffers', color: '#fbbf24' } },
+    { key: 'mem.available', series: { label: 'Available', color: '#34d399' } },
+  ]);
 }
 
-/**
- * One chart with two lines per device (in solid, out dashed), for the busiest devices over
- * the window; `pick` returns a sample's readings by device name.
- */
-function perDeviceChart(
-  samples: Sample[],
-  pick: (s: Sample) => { name: string; a: number; b: number }[],
-  labels: [string, string],
-): ChartModel {
-  const traffic = new Map<string, number>();
-  const bySample = samples.map((s) => {
-    const readings = new Map<string, { a: number; b: number }>();
-    for (const r of pick(s)) {
-      readings.set(r.name, { a: r.a, b: r.b });
-      traffic.set(r.name, (traffic.get(r.name) ?? 0) + r.a + r.b);
-    }
-    return readings;
-  });
-  const busiest = [...traffic.entries()]
-    .sort((x, y) => y[1] - x[1] || x[0].localeCompare(y[0]))
+export function swapChart(frame: SeriesFrame): ChartModel {
+  return model(frame, [{ key: 'swap.used', series: { label: 'Used', color: '#f472b6', fill: true } }]);
+}
+
+export function loadChart(frame: SeriesFrame): ChartModel {
+  return model(frame, [
+    { key: 'load1', series: { label: '1 min', color: '#38bdf8' } },
+    { key: 'load5', series: { label: '5 min', color: '#a78bfa' } },
+    { key: 'load15', series: { label: '15 min', color: '#fbbf24' } },
+  ]);
+}
+
+export function kernelChart(frame: SeriesFrame): ChartModel {
+  return model(frame, [
+    { key: CTX_SWITCHES, series: { label: 'Context switches/s', color: '#38bdf8' } },
+    { key: INTERRUPTS, series: { label: 'Interrupts/s', color: '#fbbf24' } },
+  ]);
+}
+
+/** The busiest devices (by the sum of both series over the window), then sorted by name. */
+function busiest(frame: SeriesFrame, devices: string[], keys: (name: string) => string[]): { shown: string[]; hidden: number } {
+  const ranked = devices
+    .map((name) => ({ name, traffic: keys(name).reduce((sum, k) => sum + total(column(frame, k)), 0) }))
+    .sort((a, b) => b.traffic - a.traffic || a.name.localeCompare(b.name));
+  const shown = ranked
     .slice(0, MAX_DEVICES)
-    .map(([name]) => name)
-    .sort((x, y) => x.localeCompare(y, undefined, { numeric: true }));
-
-  const series: ChartSeries[] = [];
-  const data: (number | null)[][] = [];
-  busiest.forEach((name, i) => {
-    series.push({ label: `${name} ${labels[0]}`, color: color(i) });
-    series.push({ label: `${name} ${labels[1]}`, color: color(i), dash: [4, 3] });
-    data.push(bySample.map((m) => m.get(name)?.a ?? null));
-    data.push(bySample.map((m) => m.get(name)?.b ?? null));
-  });
-  return { series, data: [xs(samples), ...data], hidden: traffic.size - busiest.length };
+    .map((r) => r.name)
+    .sort((a, b) => a.localeCompare(b, undefined, { numeric: true }));
+  return { shown, hidden: devices.length - shown.length };
 }
 
-export function networkChart(samples: Sample[]): ChartModel {
-  return perDeviceChart(
-    samples,
-    (s) => s.net.filter((n) => !isLoopback(n.iface)).map((n) => ({ name: n.iface, a: n.rx_bps, b: n.tx_bps })),
-    ['rx', 'tx'],
-  );
+/** One receive/transmit chart per interface (loopback left out: it is not network I/O). */
+export function networkCharts(frame: SeriesFrame): DeviceCharts {
+  const ifaces = names(frame, 'net.', '.rx').filter((i) => !isLoopback(i));
+  const { shown, hidden } = busiest(frame, ifaces, (i) => [`net.${i}.rx`, `net.${i}.tx`]);
+  return {
+    charts: shown.map((name) => ({
+      name,
+      model: model(frame, [
+        { key: `net.${name}.rx`, series: { label: 'Receive', color: '#34d399', fill: true } },
+        { key: `net.${name}.tx`, series: { label: 'Transmit', color: '#38bdf8' } },
+      ]),
+    })),
+    hidden,
+  };
 }
 
-export function diskIoChart(samples: Sample[]): ChartModel {
-  return perDeviceChart(
-    samples,
-    (s) => s.disk_io.map((d) => ({ name: d.device, a: d.read_bps, b: d.write_bps })),
-    ['read', 'write'],
+/** One read/write chart per disk. */
+export function diskIoCharts(frame: SeriesFrame): DeviceCharts {
+  const devices = names(frame, 'io.', '.read');
+  const { shown, hidden } = busiest(frame, devices, (d) => [`io.${d}.read`, `io.${d}.write`]);
+  return {
+    charts: shown.map((name) => ({
+      name,
+      model: model(frame, [
+        { key: `io.${name}.read`, series: { label: 'Read', color: '#34d399', fill: true } },
+        { key: `io.${name}.write`, series: { label: 'Write', color: '#f472b6' } },
+      ]),
+    })),
+    hidden,
+  };
+}
+
+/** One line per device (`prefix<name>suffix`), the busiest MAX_DEVICES of them. */
+function linePerDevice(frame: SeriesFrame, prefix: string, suffix: string): ChartModel {
+  const devices = names(frame, prefix, suffix);
+  const { shown, hidden } = busiest(frame, devices, (d) => [`${prefix}${d}${suffix}`]);
+  const m = model(
+    frame,
+    shown.map((name, i) => ({ key: `${prefix}${name}${suffix}`, series: { label: name, color: color(i) } })),
   );
+  return { ...m, hidden };
+}
+
+export function diskBusyChart(frame: SeriesFrame): ChartModel {
+  return linePerDevice(frame, 'io.', '.busy');
+}
+
+export function diskUsageChart(frame: SeriesFrame): ChartModel {
+  return linePerDevice(frame, 'disk.', '.percent');
+}
+
+export interface CoreRows {
+  labels: string[];
+  rows: (number | null)[][];
+}
+
+export function coreRows(frame: SeriesFrame): CoreRows {
+  const cores = names(frame, 'core.', '');
+  return { labels: cores.map((c) => `cpu${c}`), rows: cores.map((c) => column(frame, `core.${c}`)) };
 }

@@ -2,6 +2,43 @@ import { useEffect, useState } from 'react';
 import { subscribeHost } from '@/lib/live';
 import type { HostInfo, Sample } from '@/types/api';
 
+/** The families not carried by every sample; a null one means "not collected on this tick". */
+export interface SlowFamilies {
+  processes: Sample['processes'];
+  listening: Sample['listening'];
+  users: Sample['users'];
+  failed_units: Sample['failed_units'];
+}
+
+type SlowKey = keyof SlowFamilies;
+const SLOW_KEYS: SlowKey[] = ['processes', 'listening', 'users', 'failed_units'];
+
+interface SlowState {
+  values: SlowFamilies;
+  /** ts of the sample each value came from: an older sample (backfill) must not replace it. */
+  at: Record<SlowKey, number>;
+}
+
+const EMPTY_SLOW: SlowState = {
+  values: { processes: null, listening: null, users: null, failed_units: null },
+  at: { processes: -1, listening: -1, users: -1, failed_units: -1 },
+};
+
+function keepSlow(current: SlowState, samples: Sample[]): SlowState {
+  let next = current;
+  for (const sample of samples) {
+    for (const key of SLOW_KEYS) {
+      const value = sample[key];
+      if (value === null || value === undefined || sample.ts < next.at[key]) continue;
+      if (next === current) next = { values: { ...current.values }, at: { ...current.at } };
+      // The union of the four families' types: each key receives its own family's value.
+      (next.values as Record<SlowKey, unknown>)[key] = value;
+      next.at[key] = sample.ts;
+    }
+  }
+  return next;
+}
+
 export interface HostLiveState {
   /** Ascending by ts, unique, within the window (plus a little slack). */
   samples: Sample[];
@@ -12,6 +49,11 @@ export interface HostLiveState {
   /** Facts pushed by the hub after the page loaded. */
   liveInfo: HostInfo | null;
   watchingSince: number;
+  /** The newest non-null value of each slower family seen on this page. */
+  slow: SlowFamilies;
+  slowState: SlowState;
+  /** The hub said the user may no longer see this host. */
+  accessLost: boolean;
 }
 
 function insertionIndex(samples: Sample[], ts: number): number {
@@ -58,17 +100,22 @@ export function useHostLive(hostId: string, initial: Sample[] | undefined, windo
     clockOffset: 0,
     liveInfo: null,
     watchingSince: Date.now(),
+    slow: EMPTY_SLOW.values,
+    slowState: EMPTY_SLOW,
+    accessLost: false,
   }));
 
   useEffect(() => {
     if (!initial || initial.length === 0) return;
     setState((s) => {
       const samples = merge(s.samples, initial, windowMs);
-      if (s.lastSampleAt !== null) return { ...s, samples };
+      const slowState = keepSlow(s.slowState, initial);
+      const base = { ...s, samples, slowState, slow: slowState.values };
+      if (s.lastSampleAt !== null) return base;
       // Only REST data so far: treat the newest sample as arriving when it was taken.
       const newest = samples[samples.length - 1];
       const now = Date.now();
-      return newest ? { ...s, samples, lastSampleAt: Math.min(newest.ts, now) } : { ...s, samples };
+      return newest ? { ...base, lastSampleAt: Math.min(newest.ts, now) } : base;
     });
   }, [initial, windowMs]);
 
@@ -78,13 +125,23 @@ export function useHostLive(hostId: string, initial: Sample[] | undefined, windo
         setState((s) => ({ ...s, liveInfo: event.host }));
         return;
       }
+      if (event.type === 'lost') {
+        setState((s) => ({ ...s, accessLost: true }));
+        return;
+      }
       const now = Date.now();
-      setState((s) => ({
-        ...s,
-        samples: merge(s.samples, [event.sample], windowMs),
-        lastSampleAt: now,
-        clockOffset: event.sample.ts - now,
-      }));
+      const sample = event.sample;
+      setState((s) => {
+        const slowState = keepSlow(s.slowState, [sample]);
+        return {
+          ...s,
+          samples: merge(s.samples, [sample], windowMs),
+          lastSampleAt: now,
+          clockOffset: sample.ts - now,
+          slowState,
+          slow: slowState.values,
+        };
+      });
     });
   }, [hostId, windowMs]);
 
