@@ -324,6 +324,7 @@ class Agent:
             hello=agent_pb2.Hello(
                 facts=collect_facts(machine_id=self.config.machine_id),
                 collect_interval_ms=round(self.interval * 1000),
+                running_jobs=sorted(self.tools.jobs),
             )
         )
         async with make_channel(self.config, self._root_certificates) as channel:

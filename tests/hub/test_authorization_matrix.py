@@ -18,7 +18,8 @@ from tests.conftest import access_token_for
 
 # public: anyone; authenticated: any logged-in user; admin: owner and admin only;
 # refresh_cookie: authenticated by the HttpOnly refresh cookie only (a bearer token is not enough);
-# host_view: users who may see the host in the path (others get 404, not 403: existence is not revealed).
+# host_operate: operators of the host's group and admins; viewers get 403, others 404;
+# host_view: users who may see the host in the path (or the host of the job in the path) (others get 404, not 403: existence is not revealed).
 POLICIES: dict[tuple[str, str], str] = {
     ("POST", "auth/login"): "public",
     ("POST", "auth/refresh"): "refresh_cookie",
@@ -52,6 +53,12 @@ POLICIES: dict[tuple[str, str], str] = {
     ("DELETE", "host-groups/<int:group_id>"): "admin",
     ("PUT", "host-groups/<int:group_id>/hosts"): "admin",
     ("GET", "audit"): "admin",
+    ("GET", "hosts/<str:host_id>/jobs"): "host_view",
+    ("POST", "hosts/<str:host_id>/jobs"): "host_operate",
+    ("GET", "jobs"): "authenticated",
+    ("GET", "jobs/<str:job_id>"): "host_view",
+    ("POST", "jobs/<str:job_id>/cancel"): "host_operate",
+    ("GET", "jobs/<str:job_id>/artifact"): "host_view",
 }
 
 USERS = ["anonymous", "outsider", "viewer_a", "operator_a", "admin", "owner"]
@@ -88,6 +95,7 @@ def test_every_endpoint_has_an_authorization_policy() -> None:
 def _fill(route: str, world: Any, host: str) -> str:
     from everyst_hub.inventory.models import Agent
     from everyst_hub.inventory.services import create_enrollment_token
+    from everyst_hub.tools.models import ToolJob
 
     target_host = getattr(world, host)
     values = {
@@ -95,6 +103,9 @@ def _fill(route: str, world: Any, host: str) -> str:
         "<int:user_id>": lambda: str(world.outsider.id),
         "<str:agent_id>": lambda: str(Agent.objects.create(host=target_host, secret_hash="0" * 64).id),
         "<int:token_id>": lambda: str(create_enrollment_token().token.id),
+        "<str:job_id>": lambda: str(
+            ToolJob.objects.create(host=target_host, tool="ping", artifact=b"pcap", status="finished").id
+        ),
         "<int:group_id>": lambda: str(world.group_a.id),
     }
     for name, make in values.items():
@@ -115,6 +126,12 @@ def expected(policy: str, user: str, host: str) -> str:
         return "allowed"
     if policy == "admin":
         return "allowed" if user in {"admin", "owner"} else "403"
+    if policy == "host_operate":
+        if user in {"admin", "owner"}:
+            return "allowed"
+        if host == "host_a" and user == "operator_a":
+            return "allowed"
+        return "403" if host == "host_a" and user == "viewer_a" else "404"
     if policy == "host_view":
         if user in {"admin", "owner"}:
             return "allowed"
@@ -126,7 +143,7 @@ CASES = [
     pytest.param(method, route, user, host, id=f"{method} {route} as {user} on {host}")
     for (method, route), policy in sorted(POLICIES.items())
     for user in USERS
-    for host in (HOSTS if "host_id" in route else HOSTS[:1])
+    for host in (HOSTS if "host_id" in route or "job_id" in route else HOSTS[:1])
 ]
 
 

@@ -238,3 +238,20 @@ async def test_a_secret_copied_to_another_machine_is_refused_and_shown_to_admins
     original = Stream(hub, metadata(creds))
     assert (await original.hello("zeta")).welcome.host_id == creds.host_id
     await original.close()
+
+
+async def test_an_unexpected_hub_error_reaches_the_agent_as_a_generic_internal_status(hub, monkeypatch):
+    from everyst_hub.inventory import services as inventory
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("secret detail of the database")
+
+    creds = await enroll(hub, "eta")
+    monkeypatch.setattr(inventory, "agent_connected", broken)
+    stream = Stream(hub, metadata(creds))
+    with pytest.raises(grpc.aio.AioRpcError) as failed:
+        await stream.hello("eta")
+    assert failed.value.code() == grpc.StatusCode.INTERNAL
+    assert "secret detail" not in (failed.value.details() or "")
+    assert "RuntimeError" not in (failed.value.details() or "")
+    await stream.close()

@@ -54,6 +54,7 @@ INSTALLED_APPS = [
     "everyst_hub.realtime",
     "everyst_hub.ingest",
     "everyst_hub.audit",
+    "everyst_hub.tools",
 ]
 
 MIDDLEWARE = [

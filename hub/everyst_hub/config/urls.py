@@ -10,6 +10,7 @@ api_v1 = [
     path("", include("everyst_hub.inventory.urls")),
     path("", include("everyst_hub.metrics.urls")),
     path("", include("everyst_hub.audit.urls")),
+    path("", include("everyst_hub.tools.urls")),
 ]
 
 

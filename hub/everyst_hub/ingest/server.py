@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from dataclasses import dataclass
 
 import grpc
+from asgiref.sync import sync_to_async
 from django.conf import settings
 from everyst.agent.v1 import agent_pb2_grpc
 
 from everyst_hub.metrics.compactor import Compactor
 from everyst_hub.metrics.services import IncomingBatch
+from everyst_hub.realtime.publish import publish_job
+from everyst_hub.tools import services as tools
 
 from .pki import ServerTls, load_server_tls
 from .servicer import AgentServicer
@@ -33,7 +37,10 @@ class IngestServer:
     compactor: Compactor
     port: int
 
+    maintenance: asyncio.Task[None]
+
     async def stop(self, grace: float = 2.0) -> None:
+        self.maintenance.cancel()
         await self.server.stop(grace)
         await self.writer.close()
         await self.compactor.stop()
@@ -75,4 +82,23 @@ async def start_ingest_server(host: str, port: int) -> IngestServer:
     logger.info(
         "gRPC ingest listening on %s:%s (%s)", host, bound, "TLS" if settings.GRPC_TLS else "plaintext"
     )
-    return IngestServer(server=server, servicer=servicer, writer=writer, compactor=compactor, port=bound)
+    maintenance = asyncio.get_running_loop().create_task(_interrupt_orphaned_jobs())
+    return IngestServer(
+        server=server,
+        servicer=servicer,
+        writer=writer,
+        compactor=compactor,
+        port=bound,
+        maintenance=maintenance,
+    )
+
+
+async def _interrupt_orphaned_jobs() -> None:
+    """Jobs of hosts whose agent is gone end as interrupted instead of staying 'running'."""
+    while True:
+        await asyncio.sleep(30)
+        try:
+            for frame in await sync_to_async(tools.interrupt_orphans, thread_sensitive=False)():
+                await publish_job(frame)
+        except Exception:
+            logger.exception("interrupting orphaned jobs failed")

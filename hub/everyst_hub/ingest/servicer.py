@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import logging
 import uuid
 from collections import deque
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 import grpc
@@ -16,7 +18,8 @@ from everyst.agent.v1 import agent_pb2, agent_pb2_grpc
 
 from everyst_hub.core.errors import EverystError
 from everyst_hub.inventory import services as inventory
-from everyst_hub.realtime.publish import agent_group, publish_host
+from everyst_hub.realtime.publish import agent_group, publish_host, publish_job
+from everyst_hub.tools import services as tools
 
 from .writer import IngestWriter
 
@@ -25,6 +28,25 @@ logger = logging.getLogger(__name__)
 HELLO_TIMEOUT = 30.0
 MAX_UNACKED = 1024
 GROUP_REFRESH_SECONDS = 3600.0
+
+
+def _no_leaks(method: Callable[..., Awaitable[Any]]) -> Callable[..., Awaitable[Any]]:
+    """An unexpected error ends the call with a generic INTERNAL status: the details go to the
+    hub's log, never to the agent."""
+
+    @functools.wraps(method)
+    async def guarded(self: Any, request: Any, context: grpc.aio.ServicerContext) -> Any:
+        try:
+            return await method(self, request, context)
+        except (grpc.aio.AbortError, asyncio.CancelledError):
+            raise
+        except Exception:
+            logger.exception("%s from %s failed", method.__name__, context.peer())
+            await context.abort(
+                grpc.StatusCode.INTERNAL, "The hub hit an internal error; it has been logged."
+            )
+
+    return guarded
 
 
 def _status(exc: EverystError) -> grpc.StatusCode:
@@ -59,6 +81,7 @@ class AgentServicer(agent_pb2_grpc.AgentServiceServicer):
         self.writer = writer
         self.registry = StreamRegistry()
 
+    @_no_leaks
     async def Enroll(  # noqa: N802 (name fixed by the proto)
         self, request: agent_pb2.EnrollRequest, context: grpc.aio.ServicerContext
     ) -> agent_pb2.EnrollResponse:
@@ -72,6 +95,7 @@ class AgentServicer(agent_pb2_grpc.AgentServiceServicer):
             agent_id=str(enrolled.agent.id), secret=enrolled.secret, host_id=str(enrolled.agent.host_id)
         )
 
+    @_no_leaks
     async def Connect(  # noqa: N802
         self, request_iterator: Any, context: grpc.aio.ServicerContext
     ) -> None:
@@ -99,6 +123,8 @@ class AgentServicer(agent_pb2_grpc.AgentServiceServicer):
             logger.warning("refused agent %s from %s: %s", agent.id, context.peer(), exc.message)
             await context.abort(_status(exc), exc.message)
         await publish_host(await sync_to_async(inventory.host_summary)(host))
+        for frame in await sync_to_async(tools.reconcile_jobs)(host.id, list(first.hello.running_jobs)):
+            await publish_job(frame)
         me = asyncio.current_task()
         assert me is not None
         self.registry.claim(host.id, me)
@@ -110,7 +136,7 @@ class AgentServicer(agent_pb2_grpc.AgentServiceServicer):
             agent_pb2.HubMessage(welcome=agent_pb2.Welcome(host_id=str(host.id), server_time_ms=_now_ms()))
         )
         tasks = [
-            asyncio.create_task(self._listen(host.id, str(agent.id))),
+            asyncio.create_task(self._listen(host.id, str(agent.id), outbox)),
             asyncio.create_task(self._read(context, host.id, unacked)),
             asyncio.create_task(self._acks(unacked, outbox)),
             asyncio.create_task(self._write(context, outbox)),
@@ -138,7 +164,9 @@ class AgentServicer(agent_pb2_grpc.AgentServiceServicer):
         if isinstance(failure, _BadMessage):
             await context.abort(grpc.StatusCode.INVALID_ARGUMENT, str(failure))
 
-    async def _listen(self, host_id: uuid.UUID, agent_id: str) -> None:
+    async def _listen(
+        self, host_id: uuid.UUID, agent_id: str, outbox: asyncio.Queue[agent_pb2.HubMessage]
+    ) -> None:
         """Messages for this agent from any hub replica, through the channel layer."""
         layer = get_channel_layer()
         if layer is None:
@@ -154,8 +182,11 @@ class AgentServicer(agent_pb2_grpc.AgentServiceServicer):
                     # Group memberships expire (after a day by default): renew ours.
                     await layer.group_add(group, channel)
                     continue
-                if message.get("type") == "agent.revoked" and message.get("agent_id") == agent_id:
+                kind = message.get("type")
+                if kind == "agent.revoked" and message.get("agent_id") == agent_id:
                     raise _Revoked()
+                if kind == "agent.command":
+                    outbox.put_nowait(_tool_command(message))
         finally:
             await layer.group_discard(group, channel)
 
@@ -177,7 +208,9 @@ class AgentServicer(agent_pb2_grpc.AgentServiceServicer):
                 future = await self.writer.submit(host_id, batch)
                 await unacked.put((batch.seq, future))
             elif kind == "tool_event":
-                logger.info("tool event for unknown job %s from host %s", message.tool_event.job_id, host_id)
+                frame = await sync_to_async(tools.record_event)(host_id, message.tool_event)
+                if frame is not None:
+                    await publish_job(frame)
             elif kind == "hello":
                 raise _BadMessage("Hello is only allowed as the first message")
             else:
@@ -225,6 +258,18 @@ class _Unacked:
             if future.exception() is not None:
                 raise _StorageFailed()
         return seq
+
+
+def _tool_command(message: dict[str, Any]) -> agent_pb2.HubMessage:
+    action = agent_pb2.ToolCommand.CANCEL if message.get("action") == "cancel" else agent_pb2.ToolCommand.RUN
+    return agent_pb2.HubMessage(
+        tool_command=agent_pb2.ToolCommand(
+            job_id=str(message.get("job_id", "")),
+            action=action,
+            tool=str(message.get("tool", "")),
+            params_json=str(message.get("params", "")),
+        )
+    )
 
 
 class _Revoked(Exception):

@@ -17,8 +17,10 @@ from rest_framework_simplejwt.tokens import AccessToken
 
 from everyst_hub.core.errors import EverystError
 from everyst_hub.inventory import access
+from everyst_hub.tools import services as tool_services
+from everyst_hub.tools.services import job_dict
 
-from .publish import HOSTS_GROUP, dumps, host_group, user_group
+from .publish import HOSTS_GROUP, dumps, host_group, jobs_group, user_group
 
 logger = logging.getLogger(__name__)
 
@@ -52,6 +54,14 @@ def _check_host(user: Any, host_id: str) -> str:
     return str(access.get_visible_host(user, host_id).id)
 
 
+def _start_job(user: Any, host_id: str, tool: str, params: Any) -> dict[str, Any]:
+    return job_dict(tool_services.start_job(user, host_id, tool, params))
+
+
+def _cancel_job(user: Any, job_id: str) -> None:
+    tool_services.cancel_job(user, job_id)
+
+
 def _host_visible(user: Any, host_id: str) -> bool:
     return access.visible_hosts(user).filter(id=host_id).exists()
 
@@ -68,6 +78,7 @@ class LiveConsumer(AsyncWebsocketConsumer):
         self.fleet = False
         self.fleet_hosts: set[str] = set()
         self.single_hosts: set[str] = set()
+        self.job_hosts: set[str] = set()
         self.joined: set[str] = set()
         self.base_groups: set[str] = set()
         self._timers: list[asyncio.TimerHandle] = []
@@ -131,6 +142,8 @@ class LiveConsumer(AsyncWebsocketConsumer):
             "subscribe": self._subscribe,
             "unsubscribe": self._unsubscribe,
             "auth": self._reauth,
+            "tool.run": self._tool_run,
+            "tool.cancel": self._tool_cancel,
         }.get(kind)
         if handler is None:
             await self._error("bad_frame", f"Unknown frame type {kind[:40]!r}.")
@@ -188,8 +201,21 @@ class LiveConsumer(AsyncWebsocketConsumer):
             self.single_hosts.add(host_id)
             await self._sync_groups()
             await self.send(text_data=dumps({"type": "subscribed", "topic": "host", "host": host_id}))
+        elif topic == "jobs":
+            host_id = frame.get("host")
+            if not isinstance(host_id, str):
+                await self._error("bad_frame", 'Subscribing to jobs needs "host": "<id>".')
+                return
+            try:
+                host_id = await sync_to_async(_check_host)(self.user, host_id)
+            except EverystError as exc:
+                await self._error(exc.code, exc.message, host=host_id[:64])
+                return
+            self.job_hosts.add(host_id)
+            await self._sync_groups()
+            await self.send(text_data=dumps({"type": "subscribed", "topic": "jobs", "host": host_id}))
         else:
-            await self._error("bad_frame", 'Unknown topic: use "fleet" or "host".')
+            await self._error("bad_frame", 'Unknown topic: use "fleet", "host" or "jobs".')
 
     async def _unsubscribe(self, frame: dict[str, Any]) -> None:
         topic = frame.get("topic")
@@ -198,6 +224,8 @@ class LiveConsumer(AsyncWebsocketConsumer):
             self.fleet_hosts = set()
         elif topic == "host" and isinstance(frame.get("host"), str):
             self.single_hosts.discard(frame["host"])
+        elif topic == "jobs" and isinstance(frame.get("host"), str):
+            self.job_hosts.discard(frame["host"])
         else:
             await self._error("bad_frame", 'Unsubscribe needs "topic": "fleet", or "host" with "host".')
             return
@@ -206,6 +234,7 @@ class LiveConsumer(AsyncWebsocketConsumer):
 
     async def _sync_groups(self) -> None:
         wanted = {host_group(h) for h in self.fleet_hosts | self.single_hosts} | self.base_groups
+        wanted |= {jobs_group(h) for h in self.job_hosts}
         for group in wanted - self.joined:
             await self.channel_layer.group_add(group, self.channel_name)
         for group in self.joined - wanted:
@@ -215,6 +244,31 @@ class LiveConsumer(AsyncWebsocketConsumer):
     # ------------------------------------------------------------------ channel layer events
 
     async def frame_sample(self, event: dict[str, Any]) -> None:
+        await self.send(text_data=event["text"])
+
+    async def _tool_run(self, frame: dict[str, Any]) -> None:
+        host_id, tool, params = frame.get("host"), frame.get("tool"), frame.get("params", {})
+        if not isinstance(host_id, str) or not isinstance(tool, str):
+            await self._error("bad_frame", 'tool.run needs "host", "tool" and optional "params".')
+            return
+        try:
+            job = await sync_to_async(_start_job)(self.user, host_id, tool, params)
+        except EverystError as exc:
+            await self._error(exc.code, exc.message, host=host_id[:64])
+            return
+        await self.send(text_data=dumps({"type": "job", "job": job, "request": frame.get("request")}))
+
+    async def _tool_cancel(self, frame: dict[str, Any]) -> None:
+        job_id = frame.get("job")
+        if not isinstance(job_id, str):
+            await self._error("bad_frame", 'tool.cancel needs "job": "<id>".')
+            return
+        try:
+            await sync_to_async(_cancel_job)(self.user, job_id)
+        except EverystError as exc:
+            await self._error(exc.code, exc.message, job=job_id[:64])
+
+    async def frame_job(self, event: dict[str, Any]) -> None:
         await self.send(text_data=event["text"])
 
     async def frame_user(self, event: dict[str, Any]) -> None:
@@ -231,6 +285,7 @@ class LiveConsumer(AsyncWebsocketConsumer):
         visible = await sync_to_async(_visible)(self.user)
         lost = (self.fleet_hosts | self.single_hosts) - visible
         self.single_hosts &= visible
+        self.job_hosts &= visible
         self.fleet_hosts = visible if self.fleet else set()
         await self._sync_groups()
         await self.send(text_data=dumps({"type": "access", "lost": sorted(lost)}))

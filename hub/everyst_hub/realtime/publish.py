@@ -27,6 +27,10 @@ def agent_group(host_id: object) -> str:
     return f"agent.{host_id}"
 
 
+def jobs_group(host_id: object) -> str:
+    return f"jobs.{host_id}"
+
+
 def user_group(user_id: object) -> str:
     return f"user.{user_id}"
 
@@ -87,3 +91,14 @@ async def send_to_agent(host_id: object, message: dict[str, Any]) -> None:
 
 def send_to_agent_sync(host_id: object, message: dict[str, Any]) -> None:
     async_to_sync(send_to_agent)(host_id, message)
+
+
+async def publish_job(frame: dict[str, Any]) -> None:
+    """A tool job changed (progress, rows, final state): tell those watching the host's jobs."""
+    layer = get_channel_layer()
+    if layer is None:
+        return
+    try:
+        await layer.group_send(jobs_group(frame["job"]["host"]), {"type": "frame.job", "text": dumps(frame)})
+    except Exception:
+        logger.warning("could not publish job %s", frame["job"].get("id"), exc_info=True)

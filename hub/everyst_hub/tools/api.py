@@ -1,0 +1,75 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import HttpResponse
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema
+from rest_framework import serializers
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from everyst_hub.audit.services import client_ip, record
+from everyst_hub.core.errors import NotFound
+from everyst_hub.inventory.access import get_operable_host
+
+from . import services
+from .services import job_dict
+
+
+class StartJobSerializer(serializers.Serializer):
+    tool = serializers.ChoiceField(choices=services.TOOLS)
+    params = serializers.DictField(required=False, default=dict)
+
+
+class HostJobsView(APIView):
+    @extend_schema(responses=OpenApiTypes.OBJECT)
+    def get(self, request: Request, host_id: str) -> Response:
+        return Response([job_dict(j) for j in services.host_jobs(request.user, host_id)])
+
+    @extend_schema(request=StartJobSerializer, responses={201: OpenApiTypes.OBJECT})
+    def post(self, request: Request, host_id: str) -> Response:
+        get_operable_host(request.user, host_id)  # who may ask comes before what is asked
+        body = StartJobSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        job = services.start_job(
+            request.user,
+            host_id,
+            body.validated_data["tool"],
+            body.validated_data["params"],
+            client_ip(request),
+        )
+        return Response(job_dict(job), status=201)
+
+
+class JobListView(APIView):
+    @extend_schema(responses=OpenApiTypes.OBJECT)
+    def get(self, request: Request) -> Response:
+        return Response([job_dict(j) for j in services.recent_jobs(request.user)])
+
+
+class JobDetailView(APIView):
+    @extend_schema(operation_id="v1_job_retrieve", responses=OpenApiTypes.OBJECT)
+    def get(self, request: Request, job_id: str) -> Response:
+        return Response(job_dict(services.get_job(request.user, job_id), with_rows=True))
+
+
+class JobCancelView(APIView):
+    @extend_schema(request=None, responses=OpenApiTypes.OBJECT)
+    def post(self, request: Request, job_id: str) -> Response:
+        return Response(job_dict(services.cancel_job(request.user, job_id, client_ip(request))))
+
+
+class JobArtifactView(APIView):
+    """Download a job's binary output (a packet capture as pcap)."""
+
+    @extend_schema(responses={(200, "application/vnd.tcpdump.pcap"): OpenApiTypes.BINARY})
+    def get(self, request: Request, job_id: str) -> Any:
+        job = services.get_job(request.user, job_id)
+        if not job.artifact:
+            raise NotFound("This job has no file to download.")
+        record("tool.export", actor=request.user, target=job.host, ip=client_ip(request), job=str(job.id))
+        response = HttpResponse(bytes(job.artifact), content_type="application/vnd.tcpdump.pcap")
+        response["Content-Disposition"] = f'attachment; filename="everyst-{job.tool}-{job.id}.pcap"'
+        return response

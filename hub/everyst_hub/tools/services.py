@@ -1,0 +1,214 @@
+"""Tool jobs: request, command the agent, record its events, end every job in a final state."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from datetime import timedelta
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+from everyst.agent.v1 import agent_pb2
+
+from everyst_hub.audit.services import record
+from everyst_hub.core.errors import EverystError, InvalidInput, NotFound
+from everyst_hub.inventory.access import get_operable_host, get_visible_host, visible_hosts
+from everyst_hub.realtime.publish import send_to_agent_sync
+
+from .models import ToolJob
+
+# The tools agents of this version offer (agent/everyst_agent/tools/registry.py).
+TOOLS = ("capture", "discover", "dns", "listening", "ping", "port_scan", "services", "tls_cert", "traceroute")
+MAX_PARAMS_BYTES = 4096
+MAX_ROWS = 5000
+MAX_ARTIFACT_BYTES = 4 * 1024 * 1024
+# A job whose host has had no stream this long is interrupted, not left running.
+ORPHAN_AFTER = timedelta(seconds=90)
+Status = ToolJob.Status
+
+
+class HostOffline(EverystError):
+    code = "host_offline"
+    http_status = 409
+    grpc_status = "FAILED_PRECONDITION"
+
+
+def job_dict(job: ToolJob, *, with_rows: bool = False) -> dict[str, Any]:
+    data: dict[str, Any] = {
+        "id": str(job.id),
+        "host": str(job.host_id),
+        "tool": job.tool,
+        "params": job.params,
+        "status": job.status,
+        "percent": round(job.percent, 1),
+        "message": job.message,
+        "row_count": len(job.rows) + job.rows_dropped,
+        "result": job.result,
+        "has_artifact": bool(job.artifact),
+        "requested_by": job.requested_by.username if job.requested_by else None,
+        "created_at": job.created_at.isoformat().replace("+00:00", "Z"),
+        "started_at": job.started_at.isoformat().replace("+00:00", "Z") if job.started_at else None,
+        "finished_at": job.finished_at.isoformat().replace("+00:00", "Z") if job.finished_at else None,
+    }
+    if with_rows:
+        data["rows"] = job.rows
+    return data
+
+
+def start_job(user: Any, host_id: object, tool: str, params: Any, ip: str | None = None) -> ToolJob:
+    """Operators and above ask a host's agent to run a tool. The agent checks its own scope."""
+    host = get_operable_host(user, host_id)
+    if tool not in TOOLS:
+        raise InvalidInput(f"tool: unknown tool {tool[:40]!r}; use one of {', '.join(TOOLS)}.")
+    if not isinstance(params, dict):
+        raise InvalidInput("params: must be a JSON object.")
+    encoded = json.dumps(params)
+    if len(encoded) > MAX_PARAMS_BYTES:
+        raise InvalidInput(f"params: at most {MAX_PARAMS_BYTES} bytes.")
+    if not host.connected:
+        raise HostOffline(f"{host.hostname} is offline: its agent cannot run tools now.")
+    job = ToolJob.objects.create(host=host, tool=tool, params=params, requested_by=user)
+    record("tool.run", actor=user, target=host, ip=ip, job=str(job.id), tool=tool, params=params)
+    send_to_agent_sync(
+        host.id,
+        {"type": "agent.command", "job_id": str(job.id), "action": "run", "tool": tool, "params": encoded},
+    )
+    return job
+
+
+def cancel_job(user: Any, job_id: object, ip: str | None = None) -> ToolJob:
+    job = get_job(user, job_id)
+    get_operable_host(user, job.host_id)
+    if job.done:
+        return job
+    record("tool.cancel", actor=user, target=job.host, ip=ip, job=str(job.id), tool=job.tool)
+    send_to_agent_sync(job.host_id, {"type": "agent.command", "job_id": str(job.id), "action": "cancel"})
+    return job
+
+
+def get_job(user: Any, job_id: object) -> ToolJob:
+    try:
+        parsed = uuid.UUID(str(job_id))
+    except ValueError as exc:
+        raise NotFound("Job not found.") from exc
+    job = ToolJob.objects.select_related("host", "requested_by").filter(id=parsed).first()
+    if job is None:
+        raise NotFound("Job not found.")
+    get_visible_host(user, job.host_id)
+    return job
+
+
+def host_jobs(user: Any, host_id: object, limit: int = 50) -> list[ToolJob]:
+    host = get_visible_host(user, host_id)
+    return list(ToolJob.objects.filter(host=host).select_related("requested_by")[:limit])
+
+
+def recent_jobs(user: Any, limit: int = 100) -> list[ToolJob]:
+    hosts = visible_hosts(user)
+    return list(ToolJob.objects.filter(host__in=hosts).select_related("requested_by")[:limit])
+
+
+_KIND_STATUS = {
+    agent_pb2.ToolEvent.STARTED: Status.RUNNING,
+    agent_pb2.ToolEvent.PROGRESS: Status.RUNNING,
+    agent_pb2.ToolEvent.RESULT: Status.RUNNING,
+    agent_pb2.ToolEvent.FINISHED: Status.FINISHED,
+    agent_pb2.ToolEvent.FAILED: Status.FAILED,
+    agent_pb2.ToolEvent.CANCELLED: Status.CANCELLED,
+}
+
+
+def record_event(host_id: uuid.UUID, event: agent_pb2.ToolEvent) -> dict[str, Any] | None:
+    """Apply an agent's event to its job; the live frame to publish, or None to ignore it."""
+    try:
+        job_uuid = uuid.UUID(event.job_id)
+    except ValueError:
+        return None
+    with transaction.atomic():
+        job = ToolJob.objects.select_for_update().filter(id=job_uuid, host_id=host_id).first()
+        if job is None or job.done:
+            return None  # unknown, another host's, or already final: the first final event wins
+        status = _KIND_STATUS.get(event.kind)
+        if status is None:
+            return None
+        payload = _payload(event.payload_json)
+        new_rows: list[Any] = []
+        # The agent reports a job waiting for a free slot as PROGRESS "queued".
+        waiting = event.kind == agent_pb2.ToolEvent.PROGRESS and event.message == "queued"
+        if status != Status.RUNNING:
+            job.status = status
+        elif not waiting and job.status == Status.QUEUED:
+            job.status = Status.RUNNING
+            job.started_at = timezone.now()
+        job.percent = max(job.percent, min(100.0, event.percent))
+        job.message = event.message[:1000]
+        if event.kind == agent_pb2.ToolEvent.RESULT:
+            new_rows = payload if isinstance(payload, list) else [payload]
+            room = MAX_ROWS - len(job.rows)
+            job.rows = job.rows + new_rows[: max(0, room)]
+            job.rows_dropped += max(0, len(new_rows) - max(0, room))
+        if status in (Status.FINISHED, Status.FAILED, Status.CANCELLED):
+            job.finished_at = timezone.now()
+            if event.kind == agent_pb2.ToolEvent.FINISHED:
+                job.result = payload
+                job.percent = 100.0
+            if event.blob:
+                job.artifact = bytes(event.blob[:MAX_ARTIFACT_BYTES])
+        job.save()
+    frame = {"type": "job", "job": job_dict(job)}
+    if new_rows:
+        frame["rows"] = new_rows
+    return frame
+
+
+def _payload(text: str) -> Any:
+    if not text:
+        return None
+    try:
+        return json.loads(text)
+    except ValueError:
+        return {"raw": text[:2000]}
+
+
+def reconcile_jobs(host_id: uuid.UUID, running_on_agent: list[str]) -> list[dict[str, Any]]:
+    """On a new stream: the host's unfinished jobs the agent no longer runs were interrupted."""
+    return _interrupt(
+        ToolJob.objects.filter(host_id=host_id, status__in=[Status.QUEUED, Status.RUNNING]).exclude(
+            id__in=[j for j in running_on_agent if _is_uuid(j)]
+        ),
+        "interrupted: the agent restarted or lost the job",
+    )
+
+
+def interrupt_orphans() -> list[dict[str, Any]]:
+    """Unfinished jobs of hosts that have had no stream for a while end as interrupted."""
+    cutoff = timezone.now() - ORPHAN_AFTER
+    stale = ToolJob.objects.filter(status__in=[Status.QUEUED, Status.RUNNING], host__connected=False).filter(
+        host__last_seen__lt=cutoff
+    )
+    return _interrupt(stale, "interrupted: the host's agent went away")
+
+
+def _interrupt(jobs: Any, message: str) -> list[dict[str, Any]]:
+    frames = []
+    with transaction.atomic():
+        for job in jobs.select_for_update():
+            job.status = Status.INTERRUPTED
+            job.message = message
+            job.finished_at = timezone.now()
+            job.save(update_fields=["status", "message", "finished_at"])
+            frames.append({"type": "job", "job": job_dict(job)})
+    return frames
+
+
+def _is_uuid(value: str) -> bool:
+    try:
+        uuid.UUID(value)
+    except ValueError:
+        return False
+    return True
+
+
+def host_of(job_frame: dict[str, Any]) -> str:
+    return str(job_frame["job"]["host"])

@@ -1,0 +1,179 @@
+"""Tool jobs through the hub: request, command down the agent's stream, events back, live frames."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from asgiref.sync import sync_to_async
+from channels.testing import WebsocketCommunicator
+from everyst.agent.v1 import agent_pb2
+from everyst_hub.config.asgi import application
+from everyst_hub.tools.models import ToolJob
+
+from tests.conftest import access_token_for
+from tests.hub.test_ingest_grpc import Stream, enroll, hub, metadata  # noqa: F401  (hub is a fixture)
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+async def connected_host(hub, world, name="tools-host"):  # noqa: F811
+    from everyst_hub.inventory.models import Host
+
+    creds = await enroll(hub, name)
+    host = await sync_to_async(Host.objects.get)(id=creds.host_id)
+    await sync_to_async(host.groups.add)(world.group_a)
+    stream = Stream(hub, metadata(creds))
+    await stream.hello(name)
+    return creds, stream
+
+
+async def call(user, method, path, data=None):
+    """A REST call as `user`, run in a thread like Django runs sync views under ASGI."""
+    from rest_framework.test import APIClient
+
+    def run():
+        client = APIClient()
+        client.credentials(HTTP_AUTHORIZATION=f"Bearer {access_token_for(user)}")
+        return getattr(client, method)(path, data, format="json")
+
+    return await sync_to_async(run)()
+
+
+def event(job_id, kind, **fields):
+    return agent_pb2.AgentMessage(tool_event=agent_pb2.ToolEvent(job_id=job_id, kind=kind, **fields))
+
+
+async def test_an_operator_runs_a_tool_and_the_job_ends_with_its_results(hub, world):  # noqa: F811
+    creds, stream = await connected_host(hub, world)
+    viewer_ws = WebsocketCommunicator(
+        application,
+        "/ws/live/",
+        headers=[(b"origin", b"http://127.0.0.1:8000"), (b"host", b"127.0.0.1:8000")],
+    )
+    await viewer_ws.connect()
+    await viewer_ws.send_json_to(
+        {"type": "auth", "token": await sync_to_async(access_token_for)(world.viewer_a)}
+    )
+    await viewer_ws.receive_json_from()
+    await viewer_ws.send_json_to({"type": "subscribe", "topic": "jobs", "host": creds.host_id})
+    assert (await viewer_ws.receive_json_from())["type"] == "subscribed"
+
+    response = await call(
+        world.operator_a,
+        "post",
+        f"/api/v1/hosts/{creds.host_id}/jobs",
+        {"tool": "port_scan", "params": {"target": "127.0.0.1"}},
+    )
+    assert response.status_code == 201, response.content
+    job_id = response.json()["id"]
+    command = await stream.read()
+    assert command.tool_command.job_id == job_id and command.tool_command.tool == "port_scan"
+    assert json.loads(command.tool_command.params_json) == {"target": "127.0.0.1"}
+
+    await stream.call.write(event(job_id, agent_pb2.ToolEvent.STARTED))
+    await stream.call.write(
+        event(
+            job_id,
+            agent_pb2.ToolEvent.RESULT,
+            percent=50,
+            payload_json=json.dumps([{"host": "127.0.0.1", "port": 22}]),
+        )
+    )
+    await stream.call.write(event(job_id, agent_pb2.ToolEvent.FINISHED, payload_json='{"open": 1}'))
+    frames = [await viewer_ws.receive_json_from(timeout=5) for _ in range(3)]
+    assert [f["job"]["status"] for f in frames] == ["running", "running", "finished"]
+    assert frames[1]["rows"] == [{"host": "127.0.0.1", "port": 22}]
+    detail = await call(world.viewer_a, "get", f"/api/v1/jobs/{job_id}")
+    assert detail.json()["rows"] == [{"host": "127.0.0.1", "port": 22}]
+    assert detail.json()["result"] == {"open": 1} and detail.json()["percent"] == 100
+    await viewer_ws.disconnect()
+    await stream.close()
+
+
+async def test_a_viewer_cannot_start_a_scan(hub, world):  # noqa: F811
+    creds, stream = await connected_host(hub, world)
+    response = await call(
+        world.viewer_a, "post", f"/api/v1/hosts/{creds.host_id}/jobs", {"tool": "ping", "params": {}}
+    )
+    assert response.status_code == 403
+    assert await sync_to_async(ToolJob.objects.count)() == 0
+    await stream.close()
+
+
+async def test_a_viewer_cannot_start_a_scan_over_the_websocket_either(hub, world):  # noqa: F811
+    creds, stream = await connected_host(hub, world)
+    ws = WebsocketCommunicator(
+        application,
+        "/ws/live/",
+        headers=[(b"origin", b"http://127.0.0.1:8000"), (b"host", b"127.0.0.1:8000")],
+    )
+    await ws.connect()
+    await ws.send_json_to({"type": "auth", "token": await sync_to_async(access_token_for)(world.viewer_a)})
+    await ws.receive_json_from()
+    await ws.send_json_to({"type": "tool.run", "host": creds.host_id, "tool": "ping", "params": {}})
+    assert (await ws.receive_json_from())["code"] == "forbidden"
+    await ws.disconnect()
+    await stream.close()
+
+
+async def test_a_tool_on_an_offline_host_is_refused_clearly(hub, world):  # noqa: F811
+    response = await call(
+        world.admin,
+        "post",
+        f"/api/v1/hosts/{world.host_a.id}/jobs",
+        {"tool": "ping", "params": {"target": "127.0.0.1"}},
+    )
+    assert response.status_code == 409 and response.json()["error"]["code"] == "host_offline"
+
+
+async def test_cancel_is_forwarded_to_the_agent(hub, world):  # noqa: F811
+    creds, stream = await connected_host(hub, world)
+    job = (
+        await call(
+            world.admin, "post", f"/api/v1/hosts/{creds.host_id}/jobs", {"tool": "port_scan", "params": {}}
+        )
+    ).json()
+    await stream.read()
+    assert (await call(world.operator_a, "post", f"/api/v1/jobs/{job['id']}/cancel")).status_code == 200
+    cancel = await stream.read()
+    assert (
+        cancel.tool_command.action == agent_pb2.ToolCommand.CANCEL and cancel.tool_command.job_id == job["id"]
+    )
+    await stream.close()
+
+
+async def test_jobs_the_agent_no_longer_runs_end_as_interrupted_when_it_reconnects(hub, world):  # noqa: F811
+    creds, stream = await connected_host(hub, world)
+    job = (
+        await call(
+            world.admin, "post", f"/api/v1/hosts/{creds.host_id}/jobs", {"tool": "discover", "params": {}}
+        )
+    ).json()
+    await stream.read()
+    await stream.call.write(event(job["id"], agent_pb2.ToolEvent.STARTED))
+    await stream.close()
+    again = Stream(hub, metadata(creds))
+    await again.hello("tools-host")  # its Hello lists no running job: the agent restarted
+    stored = await sync_to_async(ToolJob.objects.get)(id=job["id"])
+    assert stored.status == "interrupted"
+    await again.close()
+
+
+async def test_events_for_another_hosts_job_are_ignored(hub, world):  # noqa: F811
+    creds, stream = await connected_host(hub, world, "first")
+    other, other_stream = await connected_host(hub, world, "second")
+    job = (
+        await call(world.admin, "post", f"/api/v1/hosts/{creds.host_id}/jobs", {"tool": "ping", "params": {}})
+    ).json()
+    await other_stream.call.write(
+        event(job["id"], agent_pb2.ToolEvent.FINISHED, payload_json='{"forged": true}')
+    )
+    await other_stream.call.write(
+        agent_pb2.AgentMessage(metrics=agent_pb2.MetricBatch(seq=1, samples=[agent_pb2.Sample(ts_ms=5)]))
+    )
+    assert (await other_stream.read()).ack.seq == 1
+    stored = await sync_to_async(ToolJob.objects.get)(id=job["id"])
+    assert stored.status == "queued" and stored.result is None
+    await stream.close()
+    await other_stream.close()
