@@ -144,7 +144,7 @@ def record_event(host_id: uuid.UUID, event: agent_pb2.ToolEvent) -> dict[str, An
         job.percent = max(job.percent, min(100.0, event.percent))
         job.message = event.message[:1000]
         if event.kind == agent_pb2.ToolEvent.RESULT:
-            new_rows = payload if isinstance(payload, list) else [payload]
+            new_rows = _rows(payload)
             room = MAX_ROWS - len(job.rows)
             job.rows = job.rows + new_rows[: max(0, room)]
             job.rows_dropped += max(0, len(new_rows) - max(0, room))
@@ -160,6 +160,15 @@ def record_event(host_id: uuid.UUID, event: agent_pb2.ToolEvent) -> dict[str, An
     if new_rows:
         frame["rows"] = new_rows
     return frame
+
+
+def _rows(payload: Any) -> list[Any]:
+    """Agents send result rows as {"rows": [...]}; a bare list or object is accepted too."""
+    if isinstance(payload, dict) and isinstance(payload.get("rows"), list):
+        return list(payload["rows"])
+    if isinstance(payload, list):
+        return payload
+    return [] if payload is None else [payload]
 
 
 def _payload(text: str) -> Any:
