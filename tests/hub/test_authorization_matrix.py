@@ -59,10 +59,21 @@ POLICIES: dict[tuple[str, str], str] = {
     ("GET", "jobs/<str:job_id>"): "host_view",
     ("POST", "jobs/<str:job_id>/cancel"): "host_operate",
     ("GET", "jobs/<str:job_id>/artifact"): "host_view",
+    ("GET", "hosts/<str:host_id>/networks"): "host_view",
+    ("GET", "networks/<int:network_id>"): "host_view",
+    ("GET", "networks/<int:network_id>/events"): "host_view",
+    ("GET", "networks/<int:network_id>/scans"): "host_view",
+    ("GET", "networks/<int:network_id>/schedules"): "host_view",
+    ("POST", "networks/<int:network_id>/schedules"): "host_operate",
+    ("PATCH", "schedules/<int:schedule_id>"): "host_operate",
+    ("DELETE", "schedules/<int:schedule_id>"): "host_operate",
+    ("GET", "devices/<int:device_id>"): "host_view",
 }
 
 USERS = ["anonymous", "outsider", "viewer_a", "operator_a", "admin", "owner"]
 HOSTS = ["host_a", "host_b"]
+# Path parameters that name a host, or something that belongs to one.
+HOST_SCOPED = ("host_id", "job_id", "network_id", "schedule_id", "device_id")
 
 
 def _walk(patterns: list[Any], prefix: str = "") -> Iterator[tuple[str, Any]]:
@@ -93,9 +104,16 @@ def test_every_endpoint_has_an_authorization_policy() -> None:
 
 
 def _fill(route: str, world: Any, host: str) -> str:
+    from django.utils import timezone
     from everyst_hub.inventory.models import Agent
     from everyst_hub.inventory.services import create_enrollment_token
+    from everyst_hub.network.models import Device, Network, Schedule
     from everyst_hub.tools.models import ToolJob
+
+    now = timezone.now
+
+    def _network(host: Any) -> Any:
+        return Network.objects.get_or_create(host=host, cidr="10.9.0.0/24")[0]
 
     target_host = getattr(world, host)
     values = {
@@ -107,6 +125,17 @@ def _fill(route: str, world: Any, host: str) -> str:
             ToolJob.objects.create(host=target_host, tool="ping", artifact=b"pcap", status="finished").id
         ),
         "<int:group_id>": lambda: str(world.group_a.id),
+        "<int:network_id>": lambda: str(_network(target_host).id),
+        "<int:schedule_id>": lambda: str(
+            Schedule.objects.create(
+                network=_network(target_host), tool="discover", every_minutes=60, next_run_at=timezone.now()
+            ).id
+        ),
+        "<int:device_id>": lambda: str(
+            Device.objects.create(
+                network=_network(target_host), ip="10.9.0.7", first_seen=now(), last_seen=now()
+            ).id
+        ),
     }
     for name, make in values.items():
         if name in route:
@@ -143,7 +172,7 @@ CASES = [
     pytest.param(method, route, user, host, id=f"{method} {route} as {user} on {host}")
     for (method, route), policy in sorted(POLICIES.items())
     for user in USERS
-    for host in (HOSTS if "host_id" in route or "job_id" in route else HOSTS[:1])
+    for host in (HOSTS if any(p in route for p in HOST_SCOPED) else HOSTS[:1])
 ]
 
 

@@ -12,6 +12,8 @@ import { AuditPage } from '@/features/audit/components/AuditPage';
 import { UsersPage } from '@/features/users/components/UsersPage';
 import { GroupsPage } from '@/features/groups/components/GroupsPage';
 import { FleetPage } from '@/features/fleet/components/FleetPage';
+import { ToolsPage } from '@/features/tools/components/ToolsPage';
+import { NetworkPage } from '@/features/network/components/NetworkPage';
 import { AppLayout } from './AppLayout';
 import { NotFoundPage } from './NotFoundPage';
 
@@ -41,6 +43,8 @@ const router = createBrowserRouter([
       { path: 'users', element: <UsersPage /> },
       { path: 'groups', element: <GroupsPage /> },
       { path: 'audit', element: <AuditPage /> },
+      { path: 'tools', element: <ToolsPage /> },
+      { path: 'network', element: <NetworkPage /> },
       { path: '*', element: <NotFoundPage /> },
     ],
   },

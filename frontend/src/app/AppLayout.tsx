@@ -41,6 +41,12 @@ export function AppLayout() {
             <NavLink to="/" end className={navClass}>
               Fleet
             </NavLink>
+            <NavLink to="/tools" className={navClass} data-testid="nav-tools">
+              Tools
+            </NavLink>
+            <NavLink to="/network" className={navClass} data-testid="nav-network">
+              Network
+            </NavLink>
             {canManageAgents(session.user) && (
               <NavLink to="/agents" className={navClass} data-testid="nav-agents">
                 Agents

@@ -2,6 +2,7 @@ import { useSyncExternalStore } from 'react';
 import { apiFetch, isApiError, refreshAccessToken } from '@/lib/api';
 import { endSession, getAccessToken } from '@/lib/session';
 import type { HostInfo, Sample, SamplesPage } from '@/types/api';
+import type { ToolJob } from '@/types/jobs';
 
 // One WebSocket per tab to /ws/live/, shared by every view through ref-counted subscriptions.
 // Live delivery is best effort: after a reconnect each watched host's gap is backfilled over
@@ -21,7 +22,38 @@ export type HostEvent =
   /** The user may no longer see this host: its live subscription has ended. */
   | { type: 'lost' };
 
+/** What a `subscribeJobs` listener hears about one host's tool jobs. */
+export type JobEvent =
+  /** A job changed; `rows` are the result items that arrived with this change. */
+  | { type: 'job'; job: ToolJob; rows: unknown[] | null }
+  /** The hub refused a frame about this job (a cancel). */
+  | { type: 'error'; job: string; code: string; message: string }
+  /** The socket came back after an outage: frames may have been missed, reload what is shown. */
+  | { type: 'resync' }
+  /** The user may no longer see this host. */
+  | { type: 'lost' };
+
+/** A refusal of a WebSocket request, with the hub's error code (`host_offline`, `forbidden`, …). */
+export class LiveError extends Error {
+  readonly code: string;
+
+  constructor(code: string, message: string) {
+    super(message);
+    this.name = 'LiveError';
+    this.code = code;
+  }
+}
+
+interface PendingRun {
+  host: string;
+  resolve: (job: ToolJob) => void;
+  reject: (error: LiveError) => void;
+  timer: ReturnType<typeof setTimeout>;
+}
+
 const HEARTBEAT_MS = 20_000;
+/** How long a `tool.run` may wait for the hub's answer before the caller is told to check. */
+const RUN_ANSWER_MS = 15_000;
 /** No frame at all (not even a pong) for this long means the connection is dead. */
 const SILENCE_LIMIT_MS = 2 * HEARTBEAT_MS + 5_000;
 const BACKOFF_MIN_MS = 500;
@@ -56,6 +88,16 @@ function isHostInfo(value: unknown): value is HostInfo {
   return isRecord(value) && typeof value.id === 'string' && typeof value.hostname === 'string';
 }
 
+function isToolJob(value: unknown): value is ToolJob {
+  return (
+    isRecord(value) &&
+    typeof value.id === 'string' &&
+    typeof value.host === 'string' &&
+    typeof value.tool === 'string' &&
+    typeof value.status === 'string'
+  );
+}
+
 function liveUrl(): string {
   const scheme = window.location.protocol === 'https:' ? 'wss:' : 'ws:';
   return `${scheme}//${window.location.host}/ws/live/`;
@@ -82,6 +124,9 @@ class LiveClient {
   private readonly fleetListeners = new Set<Listener<FleetEvent>>();
   private readonly hosts = new Map<string, HostSubscription>();
   private readonly accessListeners = new Set<Listener<string[]>>();
+  private readonly jobHosts = new Map<string, Set<Listener<JobEvent>>>();
+  private readonly pendingRuns = new Map<string, PendingRun>();
+  private requestSeq = 0;
 
   constructor() {
     window.addEventListener('online', () => this.reconnectNow());
@@ -213,6 +258,7 @@ class LiveClient {
     const socket = this.socket;
     this.socket = null;
     this.authenticated = false;
+    this.failPendingRuns();
     if (!socket) return;
     socket.onopen = null;
     socket.onmessage = null;
@@ -270,8 +316,15 @@ class LiveClient {
       case 'access':
         if (Array.isArray(frame.lost)) this.onAccessLost(frame.lost.filter((id): id is string => typeof id === 'string'));
         break;
+      case 'job':
+        if (isToolJob(frame.job)) {
+          const rows = Array.isArray(frame.rows) ? (frame.rows as unknown[]) : null;
+          this.onJob(frame.job, rows, typeof frame.request === 'string' ? frame.request : null);
+        }
+        break;
       case 'error':
         if (import.meta.env.DEV) console.warn('live: hub refused a frame', frame);
+        this.onError(frame);
         break;
       default:
         // pong, subscribed: the timestamp update above is all they are for.
@@ -290,8 +343,58 @@ class LiveClient {
       this.send({ type: 'subscribe', topic: 'host', host: hostId });
       if (reconnected) void this.backfill(hostId, sub);
     }
+    for (const hostId of this.jobHosts.keys()) this.send({ type: 'subscribe', topic: 'jobs', host: hostId });
     this.setState('live');
-    if (reconnected) this.emitFleet({ type: 'resync' });
+    if (reconnected) {
+      this.emitFleet({ type: 'resync' });
+      for (const listeners of this.jobHosts.values()) for (const l of listeners) l.cb({ type: 'resync' });
+    }
+  }
+
+  private onJob(job: ToolJob, rows: unknown[] | null, request: string | null): void {
+    if (request !== null) {
+      const pending = this.pendingRuns.get(request);
+      if (pending) {
+        this.pendingRuns.delete(request);
+        clearTimeout(pending.timer);
+        pending.resolve(job);
+      }
+    }
+    const listeners = this.jobHosts.get(job.host);
+    if (listeners) for (const l of listeners) l.cb({ type: 'job', job, rows });
+  }
+
+  /** Error frames name no request: a refused run carries its host, a refused cancel its job. */
+  private onError(frame: Record<string, unknown>): void {
+    const code = typeof frame.code === 'string' ? frame.code : 'error';
+    const message = typeof frame.message === 'string' ? frame.message : 'The hub refused the request.';
+    if (typeof frame.job === 'string') {
+      const event: JobEvent = { type: 'error', job: frame.job, code, message };
+      for (const listeners of this.jobHosts.values()) for (const l of listeners) l.cb(event);
+      return;
+    }
+    if (typeof frame.host !== 'string') return;
+    for (const [request, pending] of this.pendingRuns) {
+      if (pending.host !== frame.host) continue;
+      this.pendingRuns.delete(request);
+      clearTimeout(pending.timer);
+      pending.reject(new LiveError(code, message));
+      return;
+    }
+  }
+
+  private failPendingRuns(): void {
+    const pending = [...this.pendingRuns.values()];
+    this.pendingRuns.clear();
+    for (const run of pending) {
+      clearTimeout(run.timer);
+      run.reject(
+        new LiveError(
+          'connection_lost',
+          'The connection to the hub dropped before it confirmed the run; past runs show whether it started.',
+        ),
+      );
+    }
   }
 
   private onSample(hostId: string, sample: Sample): void {
@@ -313,9 +416,15 @@ class LiveClient {
     if (lost.length === 0) return;
     for (const hostId of lost) {
       const sub = this.hosts.get(hostId);
-      if (!sub) continue;
-      this.hosts.delete(hostId);
-      for (const l of sub.listeners) l.cb({ type: 'lost' });
+      if (sub) {
+        this.hosts.delete(hostId);
+        for (const l of sub.listeners) l.cb({ type: 'lost' });
+      }
+      const jobListeners = this.jobHosts.get(hostId);
+      if (jobListeners) {
+        this.jobHosts.delete(hostId);
+        for (const l of jobListeners) l.cb({ type: 'lost' });
+      }
     }
     for (const l of this.accessListeners) l.cb(lost);
   }
@@ -392,6 +501,56 @@ class LiveClient {
       }
     };
   }
+
+  subscribeJobs(hostId: string, cb: (event: JobEvent) => void): () => void {
+    let listeners = this.jobHosts.get(hostId);
+    if (!listeners) {
+      listeners = new Set();
+      this.jobHosts.set(hostId, listeners);
+      this.send({ type: 'subscribe', topic: 'jobs', host: hostId });
+    }
+    const listener: Listener<JobEvent> = { cb };
+    const owner = listeners;
+    owner.add(listener);
+    return () => {
+      if (!owner.delete(listener)) return;
+      if (owner.size === 0 && this.jobHosts.get(hostId) === owner) {
+        this.jobHosts.delete(hostId);
+        this.send({ type: 'unsubscribe', topic: 'jobs', host: hostId });
+      }
+    };
+  }
+
+  isReady(): boolean {
+    return this.socket !== null && this.authenticated && this.socket.readyState === WebSocket.OPEN;
+  }
+
+  runTool(host: string, tool: string, params: Record<string, unknown>): Promise<ToolJob> {
+    if (!this.isReady()) {
+      return Promise.reject(new LiveError('not_connected', 'The live connection is down.'));
+    }
+    this.requestSeq += 1;
+    const request = `run-${this.requestSeq}`;
+    return new Promise<ToolJob>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        if (!this.pendingRuns.delete(request)) return;
+        reject(
+          new LiveError(
+            'timeout',
+            `The hub did not answer within ${RUN_ANSWER_MS / 1000} s; past runs show whether the job started.`,
+          ),
+        );
+      }, RUN_ANSWER_MS);
+      this.pendingRuns.set(request, { host, resolve, reject, timer });
+      this.send({ type: 'tool.run', host, tool, params, request });
+    });
+  }
+
+  cancelTool(jobId: string): boolean {
+    if (!this.isReady()) return false;
+    this.send({ type: 'tool.cancel', job: jobId });
+    return true;
+  }
 }
 
 const client = new LiveClient();
@@ -419,6 +578,27 @@ export function subscribeHost(hostId: string, cb: (event: HostEvent) => void): (
  */
 export function subscribeAccessLost(cb: (lost: string[]) => void): () => void {
   return client.subscribeAccessLost(cb);
+}
+
+/**
+ * Tool-job frames of one host: every job's changes with the result items that came with them.
+ * Ref-counted like host subscriptions; re-subscribed after a reconnect, then a `resync` event.
+ */
+export function subscribeJobs(hostId: string, cb: (event: JobEvent) => void): () => void {
+  return client.subscribeJobs(hostId, cb);
+}
+
+/**
+ * Asks the hub over the socket to start a tool job; resolves with the queued job, rejects with
+ * a LiveError (the hub's refusal, or `not_connected` when the socket is down: use REST then).
+ */
+export function runTool(hostId: string, tool: string, params: Record<string, unknown>): Promise<ToolJob> {
+  return client.runTool(hostId, tool, params);
+}
+
+/** Asks the hub to cancel a job; false when the socket is down (use REST then). */
+export function cancelTool(jobId: string): boolean {
+  return client.cancelTool(jobId);
 }
 
 export function getLiveState(): LiveState {

@@ -36,6 +36,10 @@ JWT_SIGNING_KEY = _secret("EVERYST_JWT_SIGNING_KEY", "jwt_signing_key")
 DEBUG = env_bool("EVERYST_DEBUG", False)
 ALLOWED_HOSTS = env_list("EVERYST_ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]"])
 CSRF_TRUSTED_ORIGINS = env_list("EVERYST_CSRF_TRUSTED_ORIGINS", [])
+# Cross-origin API access is closed unless origins are listed (django-cors-headers).
+CORS_ALLOWED_ORIGINS = env_list("EVERYST_CORS_ALLOWED_ORIGINS", [])
+CORS_URLS_REGEX = r"^/api/.*$"
+CORS_ALLOW_CREDENTIALS = False
 
 INSTALLED_APPS = [
     "daphne",
@@ -45,6 +49,7 @@ INSTALLED_APPS = [
     "rest_framework",
     "rest_framework_simplejwt.token_blacklist",
     "channels",
+    "corsheaders",
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "everyst_hub.core",
@@ -55,9 +60,11 @@ INSTALLED_APPS = [
     "everyst_hub.ingest",
     "everyst_hub.audit",
     "everyst_hub.tools",
+    "everyst_hub.network",
 ]
 
 MIDDLEWARE = [
+    "corsheaders.middleware.CorsMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -176,6 +183,12 @@ REFRESH_COOKIE_SECURE = env_bool("EVERYST_SECURE_COOKIES", False)
 # Security headers; HTTPS-only ones switch on with EVERYST_SECURE_COOKIES behind TLS.
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
+# The dashboard loads nothing from other origins; its live socket is same-origin too.
+CONTENT_SECURITY_POLICY = (
+    "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data: blob:; "
+    "connect-src 'self' ws: wss:; font-src 'self' data:; object-src 'none'; base-uri 'none'; "
+    "frame-ancestors 'none'; form-action 'self'"
+)
 X_FRAME_OPTIONS = "DENY"
 SESSION_COOKIE_SECURE = REFRESH_COOKIE_SECURE
 CSRF_COOKIE_SECURE = REFRESH_COOKIE_SECURE

@@ -11,6 +11,7 @@ api_v1 = [
     path("", include("everyst_hub.metrics.urls")),
     path("", include("everyst_hub.audit.urls")),
     path("", include("everyst_hub.tools.urls")),
+    path("", include("everyst_hub.network.urls")),
 ]
 
 
@@ -29,6 +30,7 @@ def spa(request: HttpRequest) -> HttpResponse:
         )
     response = FileResponse(index.open("rb"), content_type="text/html")
     response["Cache-Control"] = "no-cache"
+    response["Content-Security-Policy"] = settings.CONTENT_SECURITY_POLICY
     return response
 
 

@@ -13,6 +13,7 @@ from everyst.agent.v1 import agent_pb2_grpc
 
 from everyst_hub.metrics.compactor import Compactor
 from everyst_hub.metrics.services import IncomingBatch
+from everyst_hub.network.schedules import start_schedule_runner
 from everyst_hub.realtime.publish import publish_job
 from everyst_hub.tools import services as tools
 
@@ -83,6 +84,7 @@ async def start_ingest_server(host: str, port: int) -> IngestServer:
         "gRPC ingest listening on %s:%s (%s)", host, bound, "TLS" if settings.GRPC_TLS else "plaintext"
     )
     maintenance = asyncio.get_running_loop().create_task(_interrupt_orphaned_jobs())
+    start_schedule_runner(alongside=maintenance)
     return IngestServer(
         server=server,
         servicer=servicer,

@@ -62,6 +62,12 @@ def _cancel_job(user: Any, job_id: str) -> None:
     tool_services.cancel_job(user, job_id)
 
 
+def _request_id(frame: dict[str, Any]) -> str | None:
+    """The client's own id for a request, echoed so it can match the answer (bounded)."""
+    value = frame.get("request")
+    return str(value)[:64] if isinstance(value, str | int) else None
+
+
 def _host_visible(user: Any, host_id: str) -> bool:
     return access.visible_hosts(user).filter(id=host_id).exists()
 
@@ -254,9 +260,9 @@ class LiveConsumer(AsyncWebsocketConsumer):
         try:
             job = await sync_to_async(_start_job)(self.user, host_id, tool, params)
         except EverystError as exc:
-            await self._error(exc.code, exc.message, host=host_id[:64])
+            await self._error(exc.code, exc.message, host=host_id[:64], request=_request_id(frame))
             return
-        await self.send(text_data=dumps({"type": "job", "job": job, "request": frame.get("request")}))
+        await self.send(text_data=dumps({"type": "job", "job": job, "request": _request_id(frame)}))
 
     async def _tool_cancel(self, frame: dict[str, Any]) -> None:
         job_id = frame.get("job")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import uuid
 from datetime import timedelta
 from typing import Any
@@ -14,9 +15,12 @@ from everyst.agent.v1 import agent_pb2
 from everyst_hub.audit.services import record
 from everyst_hub.core.errors import EverystError, InvalidInput, NotFound
 from everyst_hub.inventory.access import get_operable_host, get_visible_host, visible_hosts
+from everyst_hub.network.services import SCAN_TOOLS, apply_scan
 from everyst_hub.realtime.publish import send_to_agent_sync
 
 from .models import ToolJob
+
+logger = logging.getLogger(__name__)
 
 # The tools agents of this version offer (agent/everyst_agent/tools/registry.py).
 TOOLS = ("capture", "discover", "dns", "listening", "ping", "port_scan", "services", "tls_cert", "traceroute")
@@ -156,6 +160,8 @@ def record_event(host_id: uuid.UUID, event: agent_pb2.ToolEvent) -> dict[str, An
             if event.blob:
                 job.artifact = bytes(event.blob[:MAX_ARTIFACT_BYTES])
         job.save()
+        if job.status == Status.FINISHED and job.tool in SCAN_TOOLS:
+            _apply_to_inventory(job)
     frame = {"type": "job", "job": job_dict(job)}
     if new_rows:
         frame["rows"] = new_rows
@@ -169,6 +175,15 @@ def _rows(payload: Any) -> list[Any]:
     if isinstance(payload, list):
         return payload
     return [] if payload is None else [payload]
+
+
+def _apply_to_inventory(job: ToolJob) -> None:
+    """A finished scan updates the network inventory; a failure there must not lose the job's end."""
+    try:
+        with transaction.atomic():
+            apply_scan(job)
+    except Exception:
+        logger.exception("job %s: updating the network inventory failed", job.id)
 
 
 def _payload(text: str) -> Any:

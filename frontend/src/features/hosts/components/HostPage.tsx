@@ -106,6 +106,13 @@ function HostView({ hostId }: { hostId: string }) {
       <header className="flex flex-wrap items-center gap-3">
         <h1 className="min-w-0 truncate text-2xl font-semibold text-fg">{info.hostname}</h1>
         <StatusBadge status={status} testId="host-online" />
+        <Link
+          to={`/tools?host=${encodeURIComponent(info.id)}`}
+          data-testid="host-tools-link"
+          className="ml-auto rounded-md border border-border px-2.5 py-1 text-sm text-fg hover:bg-surface-2"
+        >
+          Tools
+        </Link>
       </header>
       {live.accessLost && <Alert>Your access to this host was removed; live data has stopped.</Alert>}
       <HostFacts host={info} latest={latest} lastSeen={lastSampleAt} now={now} />

@@ -1,0 +1,15 @@
+import { queryOptions, useQuery } from '@tanstack/react-query';
+import { apiFetch } from '@/lib/api';
+import type { Host } from '@/types/api';
+
+export function getHosts(): Promise<Host[]> {
+  return apiFetch<Host[]>('/hosts');
+}
+
+// Same key and answer as the fleet's list, so both views share one cache entry.
+export const hostsQueryOptions = queryOptions({ queryKey: ['hosts', 'list'], queryFn: getHosts });
+
+/** The hosts the user sees; refreshed now and then so the online state of the picker stays current. */
+export function useHosts() {
+  return useQuery({ ...hostsQueryOptions, refetchInterval: 15_000 });
+}

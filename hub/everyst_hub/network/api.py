@@ -1,0 +1,115 @@
+from __future__ import annotations
+
+from typing import Any
+
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import serializers
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from everyst_hub.audit.services import client_ip
+
+from . import services
+from .services import MAX_EVERY_MINUTES, MIN_EVERY_MINUTES, schedule_dict
+
+
+class ScheduleToolField(serializers.CharField):
+    """discover or port_scan, checked by the service. A plain string in the schema: an enum here
+    would collide with the tools app's enum of the same field name."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(max_length=16, help_text="discover or port_scan", **kwargs)
+
+
+class ScheduleSerializer(serializers.Serializer):
+    tool = ScheduleToolField()
+    params = serializers.DictField(required=False, default=dict)
+    every_minutes = serializers.IntegerField(min_value=MIN_EVERY_MINUTES, max_value=MAX_EVERY_MINUTES)
+    enabled = serializers.BooleanField(required=False, default=True)
+
+
+class ScheduleChangeSerializer(serializers.Serializer):
+    tool = ScheduleToolField(required=False)
+    params = serializers.DictField(required=False)
+    every_minutes = serializers.IntegerField(
+        min_value=MIN_EVERY_MINUTES, max_value=MAX_EVERY_MINUTES, required=False
+    )
+    enabled = serializers.BooleanField(required=False)
+
+
+class HostNetworksView(APIView):
+    @extend_schema(responses=OpenApiTypes.OBJECT)
+    def get(self, request: Request, host_id: str) -> Response:
+        return Response(services.host_networks(request.user, host_id))
+
+
+class NetworkDetailView(APIView):
+    @extend_schema(operation_id="v1_network_retrieve", responses=OpenApiTypes.OBJECT)
+    def get(self, request: Request, network_id: int) -> Response:
+        return Response(services.network_detail(request.user, network_id))
+
+
+class NetworkEventsView(APIView):
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("since", str, description="ISO 8601 time or unix milliseconds"),
+            OpenApiParameter("job", str, description="only the changes one scan job made"),
+        ],
+        responses=OpenApiTypes.OBJECT,
+    )
+    def get(self, request: Request, network_id: int) -> Response:
+        return Response(
+            services.network_events(
+                request.user,
+                network_id,
+                since=request.query_params.get("since"),
+                job=request.query_params.get("job"),
+            )
+        )
+
+
+class NetworkScansView(APIView):
+    @extend_schema(responses=OpenApiTypes.OBJECT)
+    def get(self, request: Request, network_id: int) -> Response:
+        return Response(services.network_scans(request.user, network_id))
+
+
+class DeviceDetailView(APIView):
+    @extend_schema(operation_id="v1_device_retrieve", responses=OpenApiTypes.OBJECT)
+    def get(self, request: Request, device_id: int) -> Response:
+        return Response(services.device_detail(request.user, device_id))
+
+
+class NetworkSchedulesView(APIView):
+    @extend_schema(responses=OpenApiTypes.OBJECT)
+    def get(self, request: Request, network_id: int) -> Response:
+        return Response(services.network_schedules(request.user, network_id))
+
+    @extend_schema(request=ScheduleSerializer, responses={201: OpenApiTypes.OBJECT})
+    def post(self, request: Request, network_id: int) -> Response:
+        services.get_network(request.user, network_id, operate=True)  # who may ask before what is asked
+        body = ScheduleSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        schedule = services.create_schedule(
+            request.user, network_id, ip=client_ip(request), **body.validated_data
+        )
+        return Response(schedule_dict(schedule), status=201)
+
+
+class ScheduleDetailView(APIView):
+    @extend_schema(request=ScheduleChangeSerializer, responses=OpenApiTypes.OBJECT)
+    def patch(self, request: Request, schedule_id: int) -> Response:
+        services.get_schedule(request.user, schedule_id)
+        body = ScheduleChangeSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        schedule = services.update_schedule(
+            request.user, schedule_id, dict(body.validated_data), client_ip(request)
+        )
+        return Response(schedule_dict(schedule))
+
+    @extend_schema(responses={204: None})
+    def delete(self, request: Request, schedule_id: int) -> Response:
+        services.delete_schedule(request.user, schedule_id, client_ip(request))
+        return Response(status=204)
