@@ -19,7 +19,8 @@ from tests.conftest import access_token_for
 # public: anyone; authenticated: any logged-in user; admin: owner and admin only;
 # refresh_cookie: authenticated by the HttpOnly refresh cookie only (a bearer token is not enough);
 # host_operate: operators of the host's group and admins; viewers get 403, others 404;
-# host_view: users who may see the host in the path (or the host of the job in the path) (others get 404, not 403: existence is not revealed).
+# host_view: users who may see the host in the path, or the host of the job, network or device in
+# it (others get 404, not 403: existence is not revealed).
 POLICIES: dict[tuple[str, str], str] = {
     ("POST", "auth/login"): "public",
     ("POST", "auth/refresh"): "refresh_cookie",
