@@ -15,6 +15,8 @@ from everyst_hub.core.errors import Unauthenticated
 from everyst_hub.inventory.services import create_enrollment_token, enroll_agent
 from rest_framework_simplejwt.tokens import AccessToken, RefreshToken
 
+from tests.conftest import PASSWORD
+
 pytestmark = pytest.mark.django_db
 
 
@@ -113,3 +115,12 @@ def test_an_enrollment_token_with_several_uses_is_exhausted_after_them(world):
         enroll_agent(created.raw, agent_pb2.HostFacts(hostname=name, machine_id=name * 16))
     with pytest.raises(Unauthenticated, match="used up"):
         enroll_agent(created.raw, agent_pb2.HostFacts(hostname="three", machine_id="t" * 32))
+
+
+def test_the_refresh_cookie_is_secure_when_served_over_tls(world, api):
+    response = api.post(
+        "/api/v1/auth/login", {"username": "owner", "password": PASSWORD}, format="json", secure=True
+    )
+    assert response.cookies[settings.REFRESH_COOKIE_NAME]["secure"] is True
+    plain = api.post("/api/v1/auth/login", {"username": "owner", "password": PASSWORD}, format="json")
+    assert not plain.cookies[settings.REFRESH_COOKIE_NAME]["secure"]

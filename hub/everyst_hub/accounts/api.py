@@ -53,20 +53,21 @@ class LoginSerializer(serializers.Serializer):
     password = serializers.CharField(max_length=1024, trim_whitespace=False)
 
 
-def _session_response(user: User, status: int = 200) -> Response:
+def _session_response(request: Request, user: User, status: int = 200) -> Response:
     refresh = RefreshToken.for_user(user)
     response = Response({"access": str(refresh.access_token), "user": user_dict(user)}, status=status)
-    return _with_refresh_cookie(response, str(refresh))
+    return _with_refresh_cookie(request, response, str(refresh))
 
 
-def _with_refresh_cookie(response: Response, refresh: str) -> Response:
+def _with_refresh_cookie(request: Request, response: Response, refresh: str) -> Response:
+    # Secure whenever the request came over TLS (or the deployment says it always does).
     response.set_cookie(
         settings.REFRESH_COOKIE_NAME,
         refresh,
         max_age=int(settings.SIMPLE_JWT["REFRESH_TOKEN_LIFETIME"].total_seconds()),
         path=settings.REFRESH_COOKIE_PATH,
         httponly=True,
-        secure=settings.REFRESH_COOKIE_SECURE,
+        secure=settings.REFRESH_COOKIE_SECURE or request.is_secure(),
         samesite="Strict",
     )
     return response
@@ -83,7 +84,7 @@ class LoginView(APIView):
         user = services.log_in(
             body.validated_data["username"], body.validated_data["password"], client_ip(request)
         )
-        return _session_response(user)
+        return _session_response(request, user)
 
 
 class RefreshView(APIView):
@@ -102,7 +103,7 @@ class RefreshView(APIView):
             raise Unauthenticated("The session has expired or was revoked: log in again.") from exc
         data = serializer.validated_data
         response = Response({"access": data["access"]})
-        return _with_refresh_cookie(response, data.get("refresh", raw))
+        return _with_refresh_cookie(request, response, data.get("refresh", raw))
 
 
 class LogoutView(APIView):
@@ -169,7 +170,7 @@ class PasswordChangeView(APIView):
             body.validated_data["new_password"],
             client_ip(request),
         )
-        return _session_response(request.user)
+        return _session_response(request, request.user)
 
 
 class FirstOwnerSerializer(serializers.Serializer):
@@ -198,7 +199,7 @@ class SetupView(APIView):
             body.validated_data["email"],
             client_ip(request),
         )
-        return _session_response(user, status=201)
+        return _session_response(request, user, status=201)
 
 
 # ---------------------------------------------------------------------------------- users (admin)
