@@ -6,6 +6,7 @@ from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 
+from everyst_hub.accounts.models import User
 from everyst_hub.accounts.services import ensure_owner
 from everyst_hub.config.env import env_str
 from everyst_hub.core.errors import EverystError
@@ -37,6 +38,12 @@ class Command(BaseCommand):
                     else ""
                 )
                 + f"{line}"
+            )
+        else:
+            owners = ", ".join(User.objects.filter(role=User.Role.OWNER).values_list("username", flat=True))
+            self.stdout.write(
+                f"Log in with your owner account ({owners}). Lost the password? "
+                f"`.venv/bin/everyst-hub changepassword <username>`."
             )
         if settings.GRPC_TLS:
             tls = server_tls()
