@@ -255,3 +255,13 @@ async def test_an_unexpected_hub_error_reaches_the_agent_as_a_generic_internal_s
     assert "secret detail" not in (failed.value.details() or "")
     assert "RuntimeError" not in (failed.value.details() or "")
     await stream.close()
+
+
+async def test_plaintext_grpc_is_refused_on_anything_but_loopback(settings):
+    from everyst_hub.config.env import ConfigError
+
+    settings.GRPC_TLS = False
+    with pytest.raises(ConfigError, match="only serves loopback"):
+        await start_ingest_server("0.0.0.0", 0)
+    server = await start_ingest_server("127.0.0.1", 0)
+    await server.stop(0.1)

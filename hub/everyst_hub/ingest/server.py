@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import ipaddress
 import logging
 from dataclasses import dataclass
 
@@ -11,17 +12,26 @@ from asgiref.sync import sync_to_async
 from django.conf import settings
 from everyst.agent.v1 import agent_pb2_grpc
 
+from everyst_hub.config.env import ConfigError
 from everyst_hub.metrics.compactor import Compactor
 from everyst_hub.metrics.services import IncomingBatch
 from everyst_hub.network.schedules import start_schedule_runner
 from everyst_hub.realtime.publish import publish_job
 from everyst_hub.tools import services as tools
 
+from .auth import AgentAuthInterceptor
 from .pki import ServerTls, load_server_tls
 from .servicer import AgentServicer
 from .writer import IngestWriter
 
 logger = logging.getLogger(__name__)
+
+
+def _is_loopback(host: str) -> bool:
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return host == "localhost"
 
 
 def server_tls() -> ServerTls:
@@ -48,17 +58,24 @@ class IngestServer:
 
 
 async def start_ingest_server(host: str, port: int) -> IngestServer:
+    if not settings.GRPC_TLS and not _is_loopback(host):
+        raise ConfigError(
+            f"EVERYST_GRPC_TLS=false only serves loopback, but the gRPC address is {host!r}: "
+            "keep TLS on, or bind EVERYST_GRPC_HOST=127.0.0.1 for local development."
+        )
     compactor = Compactor()
     compactor.start()
 
     def stored(batches: list[IncomingBatch]) -> None:
+        # In the writer's thread, after the commit: sum the samples into their raw buckets.
         for item in batches:
-            compactor.mark(item.host_id, (s.ts_ms for s in item.batch.samples))
+            compactor.add(item.host_id, item.batch.samples)
 
     writer = IngestWriter(flush_interval=settings.INGEST_FLUSH_MS / 1000, on_stored=stored)
     writer.start()
     limit = settings.GRPC_MAX_MESSAGE_BYTES
     server = grpc.aio.server(
+        interceptors=[AgentAuthInterceptor()],
         options=[
             ("grpc.max_receive_message_length", limit),
             ("grpc.max_send_message_length", limit),
@@ -67,7 +84,7 @@ async def start_ingest_server(host: str, port: int) -> IngestServer:
             ("grpc.http2.min_recv_ping_interval_without_data_ms", 10_000),
             ("grpc.keepalive_permit_without_calls", 1),
             ("grpc.max_concurrent_streams", 100_000),
-        ]
+        ],
     )
     servicer = AgentServicer(writer)
     agent_pb2_grpc.add_AgentServiceServicer_to_server(servicer, server)

@@ -130,16 +130,17 @@ class AgentServicer(agent_pb2_grpc.AgentServiceServicer):
         self.registry.claim(host.id, me)
         logger.info("agent stream open: host %s (%s) from %s", host.hostname, host.id, context.peer())
 
-        outbox: asyncio.Queue[agent_pb2.HubMessage] = asyncio.Queue()
-        unacked = _Unacked(MAX_UNACKED)
-        outbox.put_nowait(
+        out = _Outbox(MAX_UNACKED)
+        out.put(
             agent_pb2.HubMessage(welcome=agent_pb2.Welcome(host_id=str(host.id), server_time_ms=_now_ms()))
         )
+        # Three tasks per stream: the reader, the sender (acks and commands) and the channel
+        # layer listener. Acks need no task of their own: the writer tells the stream's outbox
+        # after each commit and the sender sends one cumulative ack per flush.
         tasks = [
-            asyncio.create_task(self._listen(host.id, str(agent.id), outbox)),
-            asyncio.create_task(self._read(context, host.id, unacked)),
-            asyncio.create_task(self._acks(unacked, outbox)),
-            asyncio.create_task(self._write(context, outbox)),
+            asyncio.create_task(self._listen(host.id, str(agent.id), out)),
+            asyncio.create_task(self._read(context, host.id, out)),
+            asyncio.create_task(self._send(context, out)),
         ]
         failure: BaseException | None = None
         try:
@@ -164,9 +165,7 @@ class AgentServicer(agent_pb2_grpc.AgentServiceServicer):
         if isinstance(failure, _BadMessage):
             await context.abort(grpc.StatusCode.INVALID_ARGUMENT, str(failure))
 
-    async def _listen(
-        self, host_id: uuid.UUID, agent_id: str, outbox: asyncio.Queue[agent_pb2.HubMessage]
-    ) -> None:
+    async def _listen(self, host_id: uuid.UUID, agent_id: str, out: _Outbox) -> None:
         """Messages for this agent from any hub replica, through the channel layer."""
         layer = get_channel_layer()
         if layer is None:
@@ -186,16 +185,12 @@ class AgentServicer(agent_pb2_grpc.AgentServiceServicer):
                 if kind == "agent.revoked" and message.get("agent_id") == agent_id:
                     raise _Revoked()
                 if kind == "agent.command":
-                    outbox.put_nowait(_tool_command(message))
+                    out.put(_tool_command(message))
         finally:
             await layer.group_discard(group, channel)
 
-    async def _read(
-        self,
-        context: grpc.aio.ServicerContext,
-        host_id: uuid.UUID,
-        unacked: _Unacked,
-    ) -> None:
+    async def _read(self, context: grpc.aio.ServicerContext, host_id: uuid.UUID, out: _Outbox) -> None:
+        submit = self.writer.submit
         while True:
             message = await context.read()
             if message is grpc.aio.EOF:
@@ -205,8 +200,10 @@ class AgentServicer(agent_pb2_grpc.AgentServiceServicer):
                 batch = message.metrics
                 if not batch.samples and batch.seq == 0:
                     raise _BadMessage("a metric batch needs a seq and samples")
-                future = await self.writer.submit(host_id, batch)
-                await unacked.put((batch.seq, future))
+                if out.unstored >= out.limit:
+                    await out.room()
+                out.unstored += 1
+                submit(host_id, batch, out)
             elif kind == "tool_event":
                 frame = await sync_to_async(tools.record_event)(host_id, message.tool_event)
                 if frame is not None:
@@ -216,48 +213,68 @@ class AgentServicer(agent_pb2_grpc.AgentServiceServicer):
             else:
                 raise _BadMessage("empty AgentMessage")
 
-    async def _acks(self, unacked: _Unacked, outbox: asyncio.Queue[agent_pb2.HubMessage]) -> None:
+    async def _send(self, context: grpc.aio.ServicerContext, out: _Outbox) -> None:
         while True:
-            seq = await unacked.next_stored()
-            outbox.put_nowait(agent_pb2.HubMessage(ack=agent_pb2.Ack(seq=seq)))
+            await out.wait()
+            while out.messages:
+                await context.write(out.messages.popleft())
+            if out.stored_seq is not None and out.stored_seq != out.acked_seq:
+                seq = out.acked_seq = out.stored_seq
+                await context.write(agent_pb2.HubMessage(ack=agent_pb2.Ack(seq=seq)))
+            if out.error is not None:
+                raise _StorageFailed() from out.error
 
-    async def _write(
-        self, context: grpc.aio.ServicerContext, outbox: asyncio.Queue[agent_pb2.HubMessage]
-    ) -> None:
-        while True:
-            await context.write(await outbox.get())
 
+class _Outbox:
+    """One stream's messages to the agent, and where its batches are in storage.
 
-class _Unacked:
-    """Batches of one stream waiting for storage, in arrival order (which is storage order)."""
+    The writer reports stored batches in arrival order (which is storage order), so the seq
+    of the last one stored is the cumulative ack. After a storage failure nothing more is
+    acked: the stream ends and the agent resends from its last ack.
+    """
 
     def __init__(self, limit: int) -> None:
-        self._items: deque[tuple[int, asyncio.Future[None]]] = deque()
-        self._room = asyncio.Semaphore(limit)
-        self._added = asyncio.Event()
+        self.limit = limit
+        self.unstored = 0
+        self.stored_seq: int | None = None
+        self.acked_seq: int | None = None
+        self.error: BaseException | None = None
+        self.messages: deque[agent_pb2.HubMessage] = deque()
+        self._wake = asyncio.Event()
+        self._room: asyncio.Event | None = None
 
-    async def put(self, item: tuple[int, asyncio.Future[None]]) -> None:
-        await self._room.acquire()
-        self._items.append(item)
-        self._added.set()
+    def put(self, message: agent_pb2.HubMessage) -> None:
+        self.messages.append(message)
+        self._wake.set()
 
-    async def next_stored(self) -> int:
-        """Wait for the oldest batch to be stored; return the highest seq stored in a row
-        (acks are cumulative, so a backlog stored in one flush needs one ack)."""
-        while not self._items:
-            self._added.clear()
-            await self._added.wait()
-        seq, future = self._items[0]
-        try:
-            await future
-        except Exception as exc:
-            raise _StorageFailed() from exc
-        while self._items and self._items[0][1].done():
-            seq, future = self._items.popleft()
-            self._room.release()
-            if future.exception() is not None:
-                raise _StorageFailed()
-        return seq
+    async def wait(self) -> None:
+        await self._wake.wait()
+        self._wake.clear()
+
+    async def room(self) -> None:
+        """Wait until fewer than `limit` batches of this stream wait for storage."""
+        while self.unstored >= self.limit:
+            self._room = asyncio.Event()
+            await self._room.wait()
+
+    def _released(self) -> None:
+        self.unstored -= 1
+        if self._room is not None and self.unstored < self.limit:
+            self._room.set()
+            self._room = None
+
+    # BatchSink, called by the writer
+    def stored(self, seq: int) -> None:
+        self._released()
+        if self.error is None:
+            self.stored_seq = seq
+            self._wake.set()
+
+    def failed(self, exc: BaseException) -> None:
+        self._released()
+        if self.error is None:
+            self.error = exc
+            self._wake.set()
 
 
 def _tool_command(message: dict[str, Any]) -> agent_pb2.HubMessage:

@@ -6,12 +6,19 @@ from 1 Hz samples), marks the parent buckets dirty, and expires what is past ret
 data — an agent's backlog after an outage — just dirties old buckets again, which are then
 recomputed in full, so rollups never count a sample twice. It runs in its own thread with
 its own database connection and short transactions, so it never blocks ingest.
+
+Raw-tier buckets are also summed as samples are stored (`add`, from the already decoded
+samples), so a closed bucket usually needs no re-reading and re-decoding of its samples: the
+running sum is used when the database holds exactly the samples it counted (one COUNT per
+host), and the bucket is recomputed from the stored samples otherwise (after a restart, with
+another replica storing part of the bucket, or after the bucket was already rolled).
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import threading
 import time
 import uuid
 from collections import defaultdict
@@ -19,19 +26,19 @@ from collections.abc import Iterable
 
 from asgiref.sync import sync_to_async
 from django.conf import settings
-from django.db import close_old_connections, transaction
+from django.db import DEFAULT_DB_ALIAS, close_old_connections, connections, transaction
 from django.db.models import F
 from everyst.agent.v1 import agent_pb2
 
 from .models import Rollup, Sample
-from .rollup import aggregate, as_parts, decode, encode, flatten
+from .rollup import AggSeries, aggregate, as_parts, decode, encode, flatten
 from .tiers import Tier, bucket, recent_tier, rollup_tiers
 
 logger = logging.getLogger(__name__)
 
-# A raw bucket waits this long after it ends before it is rolled, so samples of the same
-# second arriving in the next flush are included the first time.
-CLOSE_GRACE_MS = 2_000
+# A raw bucket waits this long after it ends before it is rolled, so samples of its last
+# seconds still queued for storage (ingest under load) are included the first time.
+CLOSE_GRACE_MS = 5_000
 EXPIRE_EVERY_SECONDS = 60
 RECOVERY_WINDOW_MS = 10 * 60_000
 
@@ -40,16 +47,71 @@ def _now_ms() -> int:
     return int(time.time() * 1000)
 
 
+class _Partial:
+    """Running average and maximum of one raw bucket's samples, and which samples they are."""
+
+    __slots__ = ("maxima", "sums", "counts", "ts")
+
+    def __init__(self) -> None:
+        self.ts: set[int] = set()
+        self.sums: dict[str, float] = {}
+        self.counts: dict[str, int] = {}
+        self.maxima: dict[str, float] = {}
+
+    def add(self, ts: int, series: dict[str, float]) -> None:
+        if ts in self.ts:
+            return  # a re-delivered sample is stored once, so it counts once
+        self.ts.add(ts)
+        sums, counts, maxima = self.sums, self.counts, self.maxima
+        for key, value in series.items():
+            if key in sums:
+                sums[key] += value
+                counts[key] += 1
+                if value > maxima[key]:
+                    maxima[key] = value
+            else:
+                sums[key], counts[key], maxima[key] = value, 1, value
+
+    def result(self) -> tuple[int, AggSeries]:
+        return len(self.ts), {k: [self.sums[k] / self.counts[k], self.maxima[k]] for k in self.sums}
+
+
 class Compactor:
     def __init__(self) -> None:
         self.tiers = rollup_tiers()
         self.dirty: dict[int, set[tuple[uuid.UUID, int]]] = {t.id: set() for t in self.tiers}
+        self.partial: dict[tuple[uuid.UUID, int], _Partial] = {}
+        # mark/add run in ingest's thread, compact_once in the compactor's.
+        self._lock = threading.Lock()
         self._last_expiry = 0.0
         self._task: asyncio.Task[None] | None = None
 
     def mark(self, host_id: uuid.UUID, timestamps: Iterable[int]) -> None:
+        """Samples of these timestamps were stored: their raw buckets are recomputed from the
+        database when they close."""
         first = self.tiers[0]
-        self.dirty[first.id].update((host_id, bucket(ts, first.step_ms)) for ts in timestamps)
+        keys = [(host_id, bucket(ts, first.step_ms)) for ts in timestamps]
+        with self._lock:
+            self.dirty[first.id].update(keys)
+
+    def add(self, host_id: uuid.UUID, samples: Iterable[agent_pb2.Sample], now_ms: int | None = None) -> None:
+        """Like mark, for samples just committed, also summing them into their raw bucket
+        unless it may already be rolled (late data is recomputed from the database)."""
+        step = self.tiers[0].step_ms
+        # Buckets starting at or before this may be rolled already.
+        closed = (now_ms if now_ms is not None else _now_ms()) - step - CLOSE_GRACE_MS
+        flat = [(s.ts_ms, flatten(s) if s.ts_ms - s.ts_ms % step > closed else None) for s in samples]
+        with self._lock:
+            dirty = self.dirty[self.tiers[0].id]
+            for ts, series in flat:
+                key = (host_id, ts - ts % step)
+                dirty.add(key)
+                if series is None:
+                    continue
+                partial = self.partial.get(key)
+                if partial is None:
+                    partial = self.partial[key] = _Partial()
+                partial.add(ts, series)
 
     def start(self) -> None:
         self._task = asyncio.get_running_loop().create_task(self._run(), name="metrics-compactor")
@@ -90,30 +152,50 @@ class Compactor:
         written = 0
         for index, tier in enumerate(self.tiers):
             grace = CLOSE_GRACE_MS if index == 0 else 0
-            ready = {item for item in self.dirty[tier.id] if item[1] + tier.step_ms + grace <= now_ms}
-            if not ready:
-                continue
-            self.dirty[tier.id] -= ready
+            partials: dict[tuple[uuid.UUID, int], _Partial] = {}
+            with self._lock:
+                ready = {item for item in self.dirty[tier.id] if item[1] + tier.step_ms + grace <= now_ms}
+                if not ready:
+                    continue
+                self.dirty[tier.id] -= ready
+                if index == 0:
+                    for key in ready:
+                        partial = self.partial.pop(key, None)
+                        if partial is not None:
+                            partials[key] = partial
             source = None if index == 0 else self.tiers[index - 1]
             try:
-                written += self._roll(tier, source, ready)
+                written += self._roll(tier, source, ready, partials)
             except Exception:
-                self.dirty[tier.id] |= ready
+                with self._lock:
+                    self.dirty[tier.id] |= ready
                 raise
             if index + 1 < len(self.tiers):
                 parent = self.tiers[index + 1]
-                self.dirty[parent.id].update((h, bucket(b, parent.step_ms)) for h, b in ready)
+                with self._lock:
+                    self.dirty[parent.id].update((h, bucket(b, parent.step_ms)) for h, b in ready)
         if time.monotonic() - self._last_expiry >= EXPIRE_EVERY_SECONDS:
             self.expire(now_ms)
             self._last_expiry = time.monotonic()
         return written
 
-    def _roll(self, tier: Tier, source: Tier | None, ready: set[tuple[uuid.UUID, int]]) -> int:
+    def _roll(
+        self,
+        tier: Tier,
+        source: Tier | None,
+        ready: set[tuple[uuid.UUID, int]],
+        partials: dict[tuple[uuid.UUID, int], _Partial] | None = None,
+    ) -> int:
+        partials = partials or {}
         by_host: dict[uuid.UUID, list[int]] = defaultdict(list)
         for host_id, start in ready:
             by_host[host_id].append(start)
         rows: list[Rollup] = []
         for host_id, starts in by_host.items():
+            if source is None and partials:
+                starts = self._from_partials(tier, host_id, starts, partials, rows)
+                if not starts:
+                    continue
             lo, hi = min(starts), max(starts) + tier.step_ms
             parts: dict[int, list[tuple[int, dict[str, list[float]]]]] = defaultdict(list)
             if source is None:
@@ -141,6 +223,46 @@ class Compactor:
                 batch_size=500,
             )
         return len(rows)
+
+    def _from_partials(
+        self,
+        tier: Tier,
+        host_id: uuid.UUID,
+        starts: list[int],
+        partials: dict[tuple[uuid.UUID, int], _Partial],
+        rows: list[Rollup],
+    ) -> list[int]:
+        """Roll the buckets whose running sums cover exactly the stored samples; return the
+        starts that must be recomputed from the database."""
+        summed = [start for start in starts if (host_id, start) in partials]
+        if not summed:
+            return starts
+        step = tier.step_ms
+        lo, hi = min(summed), max(summed) + step
+        connection = connections[DEFAULT_DB_ALIAS]
+        qn = connection.ops.quote_name
+        meta = Sample._meta
+        ts_col = qn(meta.get_field("ts").column)
+        host_col = qn(meta.get_field("host").column)
+        host_key = meta.get_field("host").target_field.get_db_prep_value(host_id, connection)
+        stored: dict[int, int] = defaultdict(int)
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"SELECT {ts_col} FROM {qn(meta.db_table)} WHERE {host_col} = %s AND {ts_col} >= %s "
+                f"AND {ts_col} < %s",
+                [host_key, lo, hi],
+            )
+            for (ts,) in cursor.fetchall():
+                stored[ts - ts % step] += 1
+        rest = [start for start in starts if start not in summed]
+        for start in summed:
+            partial = partials[(host_id, start)]
+            if len(partial.ts) == stored.get(start, 0):
+                n, series = partial.result()
+                rows.append(Rollup(host_id=host_id, tier=tier.id, ts=start, n=n, data=encode(series)))
+            else:
+                rest.append(start)
+        return rest
 
     def expire(self, now_ms: int) -> None:
         recent = recent_tier()

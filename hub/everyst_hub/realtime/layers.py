@@ -8,12 +8,16 @@ to run now and then; sending needs no task per recipient.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import time
+from copy import deepcopy
 from typing import Any
 
 from channels.exceptions import ChannelFull
 from channels.layers import InMemoryChannelLayer
+
+_IMMUTABLE = frozenset({str, int, float, bool, bytes, type(None)})
 
 
 class EmbeddedChannelLayer(InMemoryChannelLayer):
@@ -29,6 +33,26 @@ class EmbeddedChannelLayer(InMemoryChannelLayer):
             return
         self._last_clean = now
         super()._clean_expired()
+
+    def has_members(self, group: str) -> bool:
+        """Whether anyone in this process listens on `group` (publishers skip building frames
+        nobody would receive)."""
+        return bool(self.groups.get(group))
+
+    async def send(self, channel: str, message: dict[str, Any]) -> None:
+        assert isinstance(message, dict), "message is not a dict"
+        self.require_valid_channel_name(channel)
+        assert "__asgi_channel__" not in message
+        queue = self.channels.get(channel)
+        if queue is None:
+            queue = self.channels[channel] = asyncio.Queue(maxsize=self.get_capacity(channel))
+        # The receiver gets its own copy; a flat message of strings needs no deep copy.
+        flat = all(type(v) in _IMMUTABLE for v in message.values())
+        copy = dict(message) if flat else deepcopy(message)
+        try:
+            queue.put_nowait((time.time() + self.expiry, copy))
+        except asyncio.QueueFull:
+            raise ChannelFull(channel) from None
 
     async def group_send(self, group: str, message: dict[str, Any]) -> None:
         assert isinstance(message, dict), "message is not a dict"

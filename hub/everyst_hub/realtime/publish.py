@@ -8,10 +8,14 @@ from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Mapping
 from typing import Any
 
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
+from everyst.agent.v1 import agent_pb2
+
+from everyst_hub.metrics.codec import sample_to_dict
 
 logger = logging.getLogger(__name__)
 
@@ -37,6 +41,38 @@ def user_group(user_id: object) -> str:
 
 def dumps(frame: dict[str, Any]) -> str:
     return json.dumps(frame, separators=(",", ":"))
+
+
+def sample_frames(samples: Mapping[Any, agent_pb2.Sample]) -> list[tuple[str, str]]:
+    """(group, JSON frame) of each host's newest sample, for `publish_frames`.
+
+    With the embedded layer, which knows its groups, frames are only built for hosts someone
+    watches: converting and encoding every sample was a large part of ingest's cost. Safe to
+    call from the storage thread.
+    """
+    layer = get_channel_layer()
+    if layer is None:
+        return []
+    watched = getattr(layer, "has_members", None)
+    frames = []
+    for host_id, sample in samples.items():
+        group = host_group(host_id)
+        if watched is not None and not watched(group):
+            continue
+        frame = {"type": "sample", "host": str(host_id), "sample": sample_to_dict(sample)}
+        frames.append((group, dumps(frame)))
+    return frames
+
+
+async def publish_frames(frames: list[tuple[str, str]]) -> None:
+    layer = get_channel_layer()
+    if layer is None:
+        return
+    for group, text in frames:
+        try:
+            await layer.group_send(group, {"type": "frame.sample", "text": text})
+        except Exception:  # live delivery is best effort; storage already succeeded
+            logger.warning("could not publish sample to %s", group, exc_info=True)
 
 
 async def publish_samples(samples: dict[str, dict[str, Any]]) -> None:
