@@ -128,3 +128,21 @@ async def test_losing_a_group_drops_its_hosts_from_live_subscriptions(world):
     await publish_samples({str(world.host_a.id): {"ts": 9}})
     assert await ws.receive_nothing(timeout=0.2)
     await ws.disconnect()
+
+
+async def test_samples_of_one_flush_reach_a_fleet_socket_as_one_frame(world):
+    from everyst_hub.realtime.publish import host_group, publish_frames
+
+    ws = await connect(world.admin)
+    await ws.send_json_to({"type": "subscribe", "topic": "fleet"})
+    await ws.receive_json_from()
+    frames = [
+        (host_group(h.id), json.dumps({"type": "sample", "host": str(h.id), "sample": {"ts": 7}}))
+        for h in (world.host_a, world.host_b)
+    ]
+    await publish_frames(frames)
+    batch = await ws.receive_json_from()
+    assert batch["type"] == "samples"
+    assert {f["host"] for f in batch["frames"]} == {str(world.host_a.id), str(world.host_b.id)}
+    assert await ws.receive_nothing(timeout=0.2)
+    await ws.disconnect()

@@ -310,6 +310,16 @@ class LiveClient {
       case 'sample':
         if (typeof frame.host === 'string' && isSample(frame.sample)) this.onSample(frame.host, frame.sample);
         break;
+      case 'samples':
+        // Several hosts' samples of one ingest flush, delivered as one WebSocket frame.
+        if (Array.isArray(frame.frames)) {
+          for (const item of frame.frames) {
+            if (isRecord(item) && typeof item.host === 'string' && isSample(item.sample)) {
+              this.onSample(item.host, item.sample);
+            }
+          }
+        }
+        break;
       case 'host':
         if (isHostInfo(frame.host)) this.onHost(frame.host);
         break;

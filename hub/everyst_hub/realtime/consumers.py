@@ -252,6 +252,14 @@ class LiveConsumer(AsyncWebsocketConsumer):
     async def frame_sample(self, event: dict[str, Any]) -> None:
         await self.send(text_data=event["text"])
 
+    async def frame_samples(self, event: dict[str, Any]) -> None:
+        """Many hosts' samples of one flush: one WebSocket frame, texts joined without re-encoding."""
+        texts = event["texts"]
+        if len(texts) == 1:
+            await self.send(text_data=texts[0])
+        else:
+            await self.send(text_data='{"type":"samples","frames":[' + ",".join(texts) + "]}")
+
     async def _tool_run(self, frame: dict[str, Any]) -> None:
         host_id, tool, params = frame.get("host"), frame.get("tool"), frame.get("params", {})
         if not isinstance(host_id, str) or not isinstance(tool, str):

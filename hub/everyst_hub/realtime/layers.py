@@ -47,7 +47,7 @@ class EmbeddedChannelLayer(InMemoryChannelLayer):
         if queue is None:
             queue = self.channels[channel] = asyncio.Queue(maxsize=self.get_capacity(channel))
         # The receiver gets its own copy; a flat message of strings needs no deep copy.
-        flat = all(type(v) in _IMMUTABLE for v in message.values())
+        flat = all(type(v) in _IMMUTABLE or type(v) is tuple for v in message.values())
         copy = dict(message) if flat else deepcopy(message)
         try:
             queue.put_nowait((time.time() + self.expiry, copy))
@@ -62,3 +62,16 @@ class EmbeddedChannelLayer(InMemoryChannelLayer):
             # A slow consumer misses live frames; it backfills over REST.
             with contextlib.suppress(ChannelFull):
                 await self.send(channel, message)
+
+    async def group_send_batched(self, items: list[tuple[str, str]], message_type: str) -> None:
+        """Deliver many (group, text) pairs with ONE message per receiving channel, carrying
+        all its texts: a browser watching a thousand hosts gets one message per ingest flush
+        instead of a thousand, each of which costs the consumer several event-loop turns."""
+        self._clean_expired()
+        per_channel: dict[str, list[str]] = {}
+        for group, text in items:
+            for channel in self.groups.get(group, ()):
+                per_channel.setdefault(channel, []).append(text)
+        for channel, texts in per_channel.items():
+            with contextlib.suppress(ChannelFull):
+                await self.send(channel, {"type": message_type, "texts": tuple(texts)})

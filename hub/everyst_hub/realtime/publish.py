@@ -68,6 +68,10 @@ async def publish_frames(frames: list[tuple[str, str]]) -> None:
     layer = get_channel_layer()
     if layer is None:
         return
+    batched = getattr(layer, "group_send_batched", None)
+    if batched is not None:
+        await batched(frames, "frame.samples")
+        return
     for group, text in frames:
         try:
             await layer.group_send(group, {"type": "frame.sample", "text": text})
