@@ -52,12 +52,15 @@ class Watcher(threading.Thread):
                         continue
                     now_ms = time.time() * 1000
                     frame = json.loads(text)
-                    if frame.get("type") != "sample":
-                        continue
-                    self.frames += 1
-                    ts = frame["sample"]["ts"]
-                    if self.since_ms <= ts < self.until_ms:
-                        self.latencies.append(now_ms - ts)
+                    # One flush's samples may arrive batched in one "samples" frame.
+                    items = frame.get("frames", []) if frame.get("type") == "samples" else [frame]
+                    for item in items:
+                        if item.get("type") != "sample":
+                            continue
+                        self.frames += 1
+                        ts = item["sample"]["ts"]
+                        if self.since_ms <= ts < self.until_ms:
+                            self.latencies.append(now_ms - ts)
         except Exception as exc:  # reported in the result
             self.error = f"{type(exc).__name__}: {exc}"
             self.ready.set()

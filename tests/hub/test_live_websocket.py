@@ -146,3 +146,29 @@ async def test_samples_of_one_flush_reach_a_fleet_socket_as_one_frame(world):
     assert {f["host"] for f in batch["frames"]} == {str(world.host_a.id), str(world.host_b.id)}
     assert await ws.receive_nothing(timeout=0.2)
     await ws.disconnect()
+
+
+async def test_a_large_flush_is_split_into_frames_under_the_size_limit(world):
+    from everyst_hub.realtime.consumers import MAX_OUT_FRAME_CHARS
+    from everyst_hub.realtime.publish import host_group, publish_frames
+
+    ws = await connect(world.admin)
+    await ws.send_json_to({"type": "subscribe", "topic": "fleet"})
+    await ws.receive_json_from()
+    padding = "x" * (MAX_OUT_FRAME_CHARS // 3)
+    frames = [
+        (
+            host_group(world.host_a.id),
+            json.dumps({"type": "sample", "host": str(world.host_a.id), "sample": {"ts": i, "pad": padding}}),
+        )
+        for i in range(5)
+    ]
+    await publish_frames(frames)
+    received = []
+    while len(received) < 5:
+        text = await ws.receive_from()
+        assert len(text) <= MAX_OUT_FRAME_CHARS
+        frame = json.loads(text)
+        received += frame["frames"] if frame["type"] == "samples" else [frame]
+    assert [f["sample"]["ts"] for f in received] == [0, 1, 2, 3, 4]
+    await ws.disconnect()

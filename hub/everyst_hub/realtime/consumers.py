@@ -29,6 +29,8 @@ MAX_FRAME_CHARS = 16 * 1024
 CLOSE_UNAUTHENTICATED = 4401
 CLOSE_FORBIDDEN = 4403
 GROUP_REFRESH_SECONDS = 3600.0
+# Outgoing frames stay under the server's WebSocket message limit (64 KiB, see core/runner.py).
+MAX_OUT_FRAME_CHARS = 60_000
 
 
 def _user_for_token(token: str) -> Any:
@@ -253,8 +255,23 @@ class LiveConsumer(AsyncWebsocketConsumer):
         await self.send(text_data=event["text"])
 
     async def frame_samples(self, event: dict[str, Any]) -> None:
-        """Many hosts' samples of one flush: one WebSocket frame, texts joined without re-encoding."""
-        texts = event["texts"]
+        """Many hosts' samples of one flush, joined without re-encoding into as few WebSocket
+        frames as the server's frame size limit allows."""
+        chunk: list[str] = []
+        size = 0
+        for text in event["texts"]:
+            if len(text) > MAX_OUT_FRAME_CHARS:
+                logger.warning("dropping a live sample of %d characters: over the frame limit", len(text))
+                continue
+            if chunk and size + len(text) > MAX_OUT_FRAME_CHARS:
+                await self._send_samples(chunk)
+                chunk, size = [], 0
+            chunk.append(text)
+            size += len(text) + 1
+        if chunk:
+            await self._send_samples(chunk)
+
+    async def _send_samples(self, texts: list[str]) -> None:
         if len(texts) == 1:
             await self.send(text_data=texts[0])
         else:
