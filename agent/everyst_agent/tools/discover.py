@@ -1,7 +1,8 @@
 """Host discovery on connected subnets: an ARP sweep when privileged, else TCP probes + the ARP table.
 
-The sweep writes ARP requests built with scapy on an AF_PACKET socket bound to the subnet's interface
-and reads the replies on the event loop (answers within `timeout`, one retry for the silent). Without
+The sweep writes ARP requests on an AF_PACKET socket bound to the subnet's interface and reads the
+replies on the event loop; a round ends after a quiet period with no reply (at most `timeout`), and
+the silent are asked once more. Without
 CAP_NET_RAW it connects to a few common ports (any answer, even a refusal, means the host is up) and
 then reads /proc/net/arp, where the kernel recorded every neighbour that answered its own ARP.
 """
@@ -16,8 +17,6 @@ import struct
 import time
 from dataclasses import dataclass, field
 from typing import Any, Literal
-
-from scapy.layers.l2 import ARP, Ether
 
 from everyst_agent.tools.base import JobContext, Tool, ToolError, has_net_raw, in_range
 from everyst_agent.tools.net import Address, randomized_mac, reverse_dns, socket_budget, vendor
@@ -87,12 +86,15 @@ async def run(params: Params, ctx: JobContext) -> dict[str, Any]:
         else:
             rest.append(address)
     await ctx.progress(0, f"probing {len(addresses)} addresses by {'ARP' if use_arp else 'TCP'}")
+    # The first vendor lookup loads netaddr's OUI index (~0.3 s of CPU): do it while the probes wait.
+    warm = asyncio.create_task(asyncio.to_thread(vendor, "00:00:00:00:00:00"))
     if by_iface:
         async with asyncio.TaskGroup() as tg:
             for iface, targets in by_iface.values():
                 tg.create_task(arp_sweep(iface, targets, params, found))
     if rest:
         await tcp_sweep(rest, params, found)
+    await warm
     await ctx.progress(90, "resolving names" if params.resolve_names else "")
 
     hosts = sorted(found.values(), key=lambda f: (f.ip.version, f.ip))
@@ -134,18 +136,30 @@ async def run(params: Params, ctx: JobContext) -> dict[str, Any]:
 async def arp_sweep(
     iface: Interface, targets: list[Address], params: Params, found: dict[Address, Found]
 ) -> None:
+    """Send every request (paced), read replies on one raw socket, stop once the segment is quiet.
+
+    A round ends when every target answered, when `timeout` has passed since its last request, or
+    earlier when nothing has answered for a quiet period: 0.3 × `timeout`, or 3× the slowest reply
+    seen if that is longer. Then the silent targets are asked again, `retries` times.
+    """
     if iface.mac is None:
         raise ToolError(f"interface {iface.name} has no MAC address; ARP is not possible there")
     loop = asyncio.get_running_loop()
+    mac = bytes.fromhex(iface.mac.replace(":", ""))
+    # Ethernet broadcast + ARP request (htype 1, ptype IPv4, hlen 6, plen 4, op 1) from this interface.
+    head = b"\xff" * 6 + mac + b"\x08\x06" + struct.pack("!HHBBH", 1, 0x0800, 6, 4, 1) + mac
+    head += iface.address.packed + b"\x00" * 6
     wanted = {a.packed: a for a in targets}
     pending = set(wanted)
-    answered = asyncio.Event()
+    sent_at: dict[bytes, float] = {}
+    state = {"last": 0.0, "slowest": 0.0}
     sock = socket.socket(socket.AF_PACKET, socket.SOCK_RAW, socket.htons(ETH_P_ARP))
     try:
         sock.setblocking(False)
         sock.bind((iface.name, ETH_P_ARP))
 
         def on_readable() -> None:
+            now = loop.time()
             while True:
                 try:
                     frame = sock.recv(128)
@@ -156,28 +170,28 @@ async def arp_sweep(
                 sender_ip = frame[28:32]
                 if sender_ip in pending:
                     pending.discard(sender_ip)
-                    mac = ":".join(f"{b:02x}" for b in frame[22:28])
-                    found[wanted[sender_ip]] = Found(wanted[sender_ip], mac, "arp")
-                    if not pending:
-                        answered.set()
+                    address = wanted[sender_ip]
+                    found[address] = Found(address, ":".join(f"{b:02x}" for b in frame[22:28]), "arp")
+                    state["last"] = now
+                    state["slowest"] = max(state["slowest"], now - sent_at.get(sender_ip, now))
 
         loop.add_reader(sock.fileno(), on_readable)
         try:
-            for attempt in range(params.retries + 1):
+            for _ in range(params.retries + 1):
                 for i, packed in enumerate(sorted(pending)):
-                    frame = bytes(
-                        Ether(dst="ff:ff:ff:ff:ff:ff", src=iface.mac)
-                        / ARP(op=1, hwsrc=iface.mac, psrc=str(iface.address), pdst=str(wanted[packed]))
-                    )
-                    await _send(sock, frame)
-                    if i % 32 == 31:
-                        await asyncio.sleep(0.002)  # stay gentle on the segment and the switch
-                wait = params.timeout if attempt == 0 else params.timeout * 0.6
-                try:
-                    async with asyncio.timeout(wait):
-                        await answered.wait()
-                except TimeoutError:
-                    pass
+                    sent_at[packed] = loop.time()
+                    await _send(sock, head + packed)
+                    if i % 64 == 63:
+                        await asyncio.sleep(0.001)  # stay gentle on the segment and the switch
+                sent = loop.time()
+                state["last"] = sent
+                while pending:
+                    quiet = min(params.timeout, max(0.3 * params.timeout, 3 * state["slowest"]))
+                    deadline = min(sent + params.timeout, max(sent, state["last"]) + quiet)
+                    delay = deadline - loop.time()
+                    if delay <= 0:
+                        break
+                    await asyncio.sleep(min(delay, 0.05))
                 if not pending:
                     break
         finally:
