@@ -1,7 +1,8 @@
 """`make bench`: run the benchmarks, print a table per benchmark with its peer and the ratio, and
 write every figure to var/bench/latest.json.
 
-    python -m tests.bench.run [--only agent,ingest,latency] [--quick] [--levels 250,500] [--hold 60]
+    python -m tests.bench.run [--only agent,ingest,latency,netscan,history] [--quick]
+        [--levels 250,500] [--hold 60]
 """
 
 from __future__ import annotations
@@ -17,9 +18,9 @@ import traceback
 from pathlib import Path
 from typing import Any
 
-from . import agent, ingest, latency
+from . import agent, history, ingest, latency, netscan
 
-BENCHMARKS = {"agent": agent, "ingest": ingest, "latency": latency}
+BENCHMARKS = {"agent": agent, "ingest": ingest, "latency": latency, "netscan": netscan, "history": history}
 OUTPUT = Path("var/bench/latest.json")
 
 
@@ -40,7 +41,9 @@ def _machine() -> dict[str, Any]:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m tests.bench.run", description=__doc__.split("\n")[0])
-    parser.add_argument("--only", default=",".join(BENCHMARKS), help="comma-separated: agent,ingest,latency")
+    parser.add_argument(
+        "--only", default=",".join(BENCHMARKS), help="comma-separated: agent,ingest,latency,netscan,history"
+    )
     parser.add_argument("--quick", action="store_true", help="a short smoke run of each benchmark")
     parser.add_argument("--levels", default="", help="ingest: agent counts to try, e.g. 250,500,1000")
     parser.add_argument("--hold", type=float, default=None, help="ingest: seconds per level")
@@ -81,6 +84,10 @@ def main(argv: list[str] | None = None) -> int:
                 )
             elif name == "latency":
                 result = latency.run(args.quick, workers=args.workers)
+            elif name == "history":
+                result = history.run(args.quick)
+            elif name == "netscan":
+                result = netscan.run(args.quick)
             else:
                 result = agent.run(args.quick)
         except Exception as exc:

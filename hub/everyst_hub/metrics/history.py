@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import math
 import time
-from collections import defaultdict
 from typing import Any
 
 from everyst.agent.v1 import agent_pb2
@@ -12,7 +11,7 @@ from everyst.agent.v1 import agent_pb2
 from everyst_hub.inventory.models import Host
 
 from .models import Rollup, Sample
-from .rollup import AggSeries, aggregate, as_parts, decode, flatten
+from .rollup import decode, flatten
 from .tiers import Tier, all_tiers, bucket
 
 MAX_POINTS = 1000
@@ -44,34 +43,63 @@ def history(
     step = max(tier.step_ms, math.ceil((to_ms - from_ms) / points / tier.step_ms) * tier.step_ms)
     start = bucket(from_ms, step)
     count = max(1, math.ceil((to_ms - start) / step))
-    parts: dict[int, list[tuple[int, AggSeries]]] = defaultdict(list)
+    wanted = None if series is None else (lambda key: _wanted(key, series))
+    # Per point: [samples, {series: weighted sum}, {series: weight}, {series: maximum}], summed in
+    # place as rows stream in (what rollup.aggregate computes, without a list of parts per point).
+    acc: dict[int, list[Any]] = {}
     if tier.id == 0:
         rows = Sample.objects.filter(host=host, ts__gte=start, ts__lt=to_ms).values_list("ts", "data")
-        for ts, data in rows:
+        for ts, data in rows.iterator(chunk_size=2000):
+            index = (ts - start) // step
+            if not 0 <= index < count:
+                continue
             sample = agent_pb2.Sample()
             sample.ParseFromString(bytes(data))
-            flat = {k: v for k, v in flatten(sample).items() if _wanted(k, series)}
-            parts[(ts - start) // step].extend(as_parts([flat]))
+            slot = acc.get(index)
+            if slot is None:
+                slot = acc[index] = [0, {}, {}, {}]
+            slot[0] += 1
+            sums, weights, maxima = slot[1], slot[2], slot[3]
+            for key, value in flatten(sample).items():
+                if key in sums:
+                    sums[key] += value
+                    weights[key] += 1
+                    if value > maxima[key]:
+                        maxima[key] = value
+                elif wanted is None or wanted(key):
+                    sums[key], weights[key], maxima[key] = value, 1, value
     else:
         rows = Rollup.objects.filter(host=host, tier=tier.id, ts__gte=start, ts__lt=to_ms).values_list(
             "ts", "n", "data"
         )
-        for ts, n, data in rows:
-            decoded = {k: v for k, v in decode(data).items() if _wanted(k, series)}
-            parts[(ts - start) // step].append((n, decoded))
+        for ts, n, data in rows.iterator(chunk_size=2000):
+            index = (ts - start) // step
+            if not 0 <= index < count:
+                continue
+            slot = acc.get(index)
+            if slot is None:
+                slot = acc[index] = [0, {}, {}, {}]
+            slot[0] += n
+            sums, weights, maxima = slot[1], slot[2], slot[3]
+            for key, (avg, peak) in decode(data, wanted).items():
+                if key in sums:
+                    sums[key] += avg * n
+                    weights[key] += n
+                    if peak > maxima[key]:
+                        maxima[key] = peak
+                else:
+                    sums[key], weights[key], maxima[key] = avg * n, n, peak
     counts = [0] * count
     out: dict[str, dict[str, list[float | None]]] = {}
-    for index in sorted(parts):
-        if not 0 <= index < count:
-            continue
-        n, merged = aggregate(parts[index])
-        counts[index] = n
-        for key, (avg, peak) in merged.items():
+    for index in sorted(acc):
+        total, sums, weights, maxima = acc[index]
+        counts[index] = total
+        for key, value in sums.items():
             entry = out.get(key)
             if entry is None:
                 entry = out[key] = {"avg": [None] * count, "max": [None] * count}
-            entry["avg"][index] = round(avg, 3)
-            entry["max"][index] = round(peak, 3)
+            entry["avg"][index] = round(value / weights[key], 3)
+            entry["max"][index] = round(maxima[key], 3)
     return {
         "tier": tier.name,
         "step_ms": step,
