@@ -13,7 +13,8 @@ What is stored, in a temporary data dir set up with `everyst-hub setup`, at the 
   rows, then `Compactor.expire` drops the samples older than 2 h.
 - Everything else (15 s rows for 7 days, 1 min rows for 30 days, 1 h rows for 365 days of every
   host) is synthesized bucket by bucket from the same per-host signal model (mean and maximum of
-  what that bucket's 1 Hz samples would be) and encoded with the real `metrics.rollup.encode`;
+  what that bucket's 1 Hz samples would be) and encoded with the real `metrics.rollup.encode`
+  (a host's rows repeat after POOL buckets of their tier, other hosts' samples after 10 min);
   rows are written oldest first, all hosts interleaved, as compaction would leave them (no
   expiry churn: a long-running database would also carry a freelist of reused pages).
   Equivalence: the synthesized rows of host 0 must have exactly the series of its

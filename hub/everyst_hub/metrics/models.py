@@ -15,6 +15,8 @@ class Sample(models.Model):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["host", "ts"], name="one_sample_per_host_ts")]
+        # Expiry deletes by time across all hosts.
+        indexes = [models.Index(fields=["ts"], name="sample_ts")]
 
 
 class Rollup(models.Model):
@@ -32,3 +34,5 @@ class Rollup(models.Model):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["host", "tier", "ts"], name="one_rollup_per_bucket")]
+        # Expiry deletes by tier and time across all hosts; without it each expiry is a full scan.
+        indexes = [models.Index(fields=["tier", "ts"], name="rollup_tier_ts")]
