@@ -21,6 +21,7 @@ from everyst_hub.inventory import services as inventory
 from everyst_hub.realtime.publish import agent_group, publish_host, publish_job
 from everyst_hub.tools import services as tools
 
+from .auth import credentials
 from .writer import IngestWriter
 
 logger = logging.getLogger(__name__)
@@ -99,12 +100,11 @@ class AgentServicer(agent_pb2_grpc.AgentServiceServicer):
     async def Connect(  # noqa: N802
         self, request_iterator: Any, context: grpc.aio.ServicerContext
     ) -> None:
-        metadata = {
-            key: value for key, value in (context.invocation_metadata() or ()) if isinstance(value, str)
-        }
+        # The interceptor refused bad credentials already; this resolves the agent, and still
+        # refuses one revoked in between.
         try:
             agent = await sync_to_async(inventory.authenticate_agent)(
-                metadata.get("x-everyst-agent-id", ""), metadata.get("x-everyst-agent-secret", "")
+                *credentials(context.invocation_metadata())
             )
         except EverystError as exc:
             logger.warning("refused agent stream from %s: %s", context.peer(), exc.message)
