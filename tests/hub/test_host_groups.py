@@ -235,7 +235,8 @@ async def live_fleet_socket(user) -> WebsocketCommunicator:
 @pytest.mark.django_db(transaction=True)
 async def test_viewer_a_live_socket_loses_host_a_when_it_leaves_group_a(world):
     from everyst_hub.inventory.services import set_group_hosts
-    from everyst_hub.realtime.publish import publish_samples
+
+    from tests.support.publish import publish_samples
 
     ws = await live_fleet_socket(world.viewer_a)
     await sync_to_async(set_group_hosts)(world.admin, world.group_a.id, [], None)
@@ -248,7 +249,8 @@ async def test_viewer_a_live_socket_loses_host_a_when_it_leaves_group_a(world):
 @pytest.mark.django_db(transaction=True)
 async def test_viewer_a_live_socket_gains_host_b_when_it_joins_group_a(world):
     from everyst_hub.inventory.services import set_group_hosts
-    from everyst_hub.realtime.publish import publish_samples
+
+    from tests.support.publish import publish_samples
 
     ws = await live_fleet_socket(world.viewer_a)
     ids = [str(world.host_a.id), str(world.host_b.id)]

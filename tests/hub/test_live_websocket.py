@@ -9,9 +9,10 @@ from asgiref.sync import sync_to_async
 from channels.testing import WebsocketCommunicator
 from everyst_hub.config.asgi import application
 from everyst_hub.inventory.services import host_summary
-from everyst_hub.realtime.publish import publish_host, publish_samples
+from everyst_hub.realtime.publish import publish_host
 
 from tests.conftest import access_token_for
+from tests.support.publish import publish_samples
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

@@ -79,19 +79,6 @@ async def publish_frames(frames: list[tuple[str, str]]) -> None:
             logger.warning("could not publish sample to %s", group, exc_info=True)
 
 
-async def publish_samples(samples: dict[str, dict[str, Any]]) -> None:
-    """Send each host's newest sample to that host's group."""
-    layer = get_channel_layer()
-    if layer is None:
-        return
-    for host_id, sample in samples.items():
-        text = dumps({"type": "sample", "host": host_id, "sample": sample})
-        try:
-            await layer.group_send(host_group(host_id), {"type": "frame.sample", "text": text})
-        except Exception:  # live delivery is best effort; storage already succeeded
-            logger.warning("could not publish sample of host %s", host_id, exc_info=True)
-
-
 async def publish_host(host: dict[str, Any]) -> None:
     layer = get_channel_layer()
     if layer is None:

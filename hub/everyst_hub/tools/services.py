@@ -232,7 +232,3 @@ def _is_uuid(value: str) -> bool:
     except ValueError:
         return False
     return True
-
-
-def host_of(job_frame: dict[str, Any]) -> str:
-    return str(job_frame["job"]["host"])
