@@ -84,7 +84,50 @@ class Dns(asyncio.DatagramProtocol):
         header = struct.pack("!HHHHHH", ident, 0x8400 | (flags & 0x0100) | rcode, 1, len(answers), 0, 0)
         self.transport.sendto(header + question + b"".join(answers), addr)
 
+def read_name(data, i):
+    labels, end = [], None
+    while data[i]:
+        if data[i] & 0xC0 == 0xC0:
+            end = i + 2 if end is None else end
+            i = struct.unpack("!H", data[i:i + 2])[0] & 0x3FFF
+            continue
+        labels.append(data[i + 1:i + 1 + data[i]].decode()); i += 1 + data[i]
+    return ".".join(labels).lower(), (i + 1 if end is None else end)
+
+class Mdns(asyncio.DatagramProtocol):
+    # What Avahi does for its own address: answer `<reverse>.in-addr.arpa PTR` with `<name>.local`,
+    # by unicast to a one-shot querier's port (RFC 6762 6.7), by multicast to port 5353.
+    def connection_made(self, transport):
+        self.transport = transport
+        self.reverse = ".".join(reversed(spec["mdns"]["address"].split("."))) + ".in-addr.arpa"
+    def datagram_received(self, data, addr):
+        ident, flags, qdcount = struct.unpack("!HHH", data[:6])
+        if flags & 0x8000:
+            return
+        i = 12
+        for _ in range(qdcount):
+            name, i = read_name(data, i)
+            qtype = struct.unpack("!H", data[i:i + 2])[0]
+            i += 4
+            if name == self.reverse and qtype in (12, 255):
+                question = encode_name(name) + struct.pack("!HH", 12, 1)
+                rdata = encode_name(spec["mdns"]["name"])
+                answer = encode_name(name) + struct.pack("!HHIH", 12, 1, 10, len(rdata)) + rdata
+                legacy = addr[1] != 5353
+                header = struct.pack("!HHHHHH", ident if legacy else 0, 0x8400, 1 if legacy else 0, 1, 0, 0)
+                target = addr if legacy else ("224.0.0.251", 5353)
+                self.transport.sendto(header + (question if legacy else b"") + answer, target)
+
 async def main():
+    if "mdns" in spec:
+        import socket
+        s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        s.bind(("0.0.0.0", 5353))
+        group = socket.inet_aton("224.0.0.251") + socket.inet_aton(spec["mdns"]["address"])
+        s.setsockopt(socket.IPPROTO_IP, socket.IP_ADD_MEMBERSHIP, group)
+        s.setsockopt(socket.IPPROTO_IP, socket.IP_MULTICAST_IF, socket.inet_aton(spec["mdns"]["address"]))
+        await asyncio.get_running_loop().create_datagram_endpoint(Mdns, sock=s)
     for port in spec.get("tcp", []):
         await asyncio.start_server(plain, "0.0.0.0", port)
     for port in spec.get("ssh", []):
@@ -225,7 +268,8 @@ class Lab:
         )
 
     def serve(self, i: int, **spec: Any) -> None:
-        """Start listeners in host i (tcp=[ports], ssh=[...], http=[...], tls=[{port,cert,key}], dns={...})."""
+        """Start listeners in host i (tcp=[ports], ssh=[...], http=[...], tls=[{port,cert,key}], dns={...},
+        mdns={"name": "x.local", "address": <host i's ip>})."""
         process = self.popen(
             self.host_ns(i),
             [PYTHON, "-c", SERVER, json.dumps(spec)],

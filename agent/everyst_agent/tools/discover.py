@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from everyst_agent.tools.base import JobContext, Tool, ToolError, has_net_raw, in_range
+from everyst_agent.tools.mdns import mdns_names
 from everyst_agent.tools.net import Address, randomized_mac, reverse_dns, socket_budget, vendor
 from everyst_agent.tools.scope import Interface, connected_interfaces, interface_for
 
@@ -34,6 +35,8 @@ class Params:
     timeout: float = 1.0
     retries: int = 1
     resolve_names: bool = True
+    # Ask the local link over multicast DNS for the names reverse DNS does not know.
+    mdns: bool = True
     ports: list[int] = field(default_factory=lambda: list(PROBE_PORTS))
 
     def validate(self) -> None:
@@ -98,16 +101,17 @@ async def run(params: Params, ctx: JobContext) -> dict[str, Any]:
     await ctx.progress(90, "resolving names" if params.resolve_names else "")
 
     hosts = sorted(found.values(), key=lambda f: (f.ip.version, f.ip))
-    names = await asyncio.gather(*(reverse_dns(str(h.ip)) for h in hosts)) if params.resolve_names else []
+    names = await resolve_names(hosts, params) if params.resolve_names else {}
     rows = []
-    for i, host in enumerate(hosts):
+    for host in hosts:
         rows.append(
             {
                 "ip": str(host.ip),
                 "mac": host.mac,
                 "vendor": vendor(host.mac) if host.mac else None,
                 "randomized_mac": randomized_mac(host.mac) if host.mac else None,
-                "hostname": names[i] if names else None,
+                "hostname": names.get(host.ip, (None, None))[0],
+                "hostname_source": names.get(host.ip, (None, None))[1],
                 "method": host.method,
                 "self": host.self_,
             }
@@ -128,6 +132,30 @@ async def run(params: Params, ctx: JobContext) -> dict[str, Any]:
         "elapsed": round(time.monotonic() - started, 3),
         "notes": notes,
     }
+
+
+async def resolve_names(hosts: list[Found], params: Params) -> dict[Address, tuple[str, str]]:
+    """address -> (name, "dns" | "mdns"): reverse DNS first, then mDNS on the link for the rest.
+
+    Both run at once (each waits at most about a second); a reverse DNS name wins when both answer.
+    """
+    local = []
+    if params.mdns:
+        for host in hosts:
+            iface = interface_for(host.ip) if host.ip.version == 4 and not host.self_ else None
+            if iface is not None and isinstance(host.ip, ipaddress.IPv4Address):
+                local.append((iface, host.ip))
+    dns, mdns = await asyncio.gather(
+        asyncio.gather(*(reverse_dns(str(h.ip)) for h in hosts)),
+        mdns_names(local, timeout=max(params.timeout, 0.5)),
+    )
+    names: dict[Address, tuple[str, str]] = {}
+    for host, name in zip(hosts, dns, strict=True):
+        if name:
+            names[host.ip] = (name, "dns")
+        elif host.ip in mdns:
+            names[host.ip] = (mdns[host.ip], "mdns")
+    return names
 
 
 # ---------------------------------------------------------------------------- ARP

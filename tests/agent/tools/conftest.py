@@ -4,7 +4,8 @@ host 1  ssh-like banner on 22, HTTP on 80, HTTPS (self-signed) on 8443
 host 2  plain listeners on 21, 25, 5432
 host 3  plain listeners on 7, 111, 1234, 4321, 9999 and 10001 (outside a 1-10000 scan)
 host 4  a DNS server on UDP 53 for evlab.test
-host 5  nothing listening
+host 5  no TCP listener
+hosts 2 and 5 answer multicast DNS for their own address (MDNS_NAMES), as Avahi would
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ import pytest
 
 from tests.support.netns import Lab, LabUnavailable
 
+MDNS_NAMES = {2: "printer-2.local", 5: "nas-5.local"}
 OPEN_PORTS = {1: [22, 80, 8443], 2: [21, 25, 5432], 3: [7, 111, 1234, 4321, 9999, 10001], 4: [], 5: []}
 
 
@@ -67,7 +69,8 @@ def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Lab]:
     try:
         cert, key = self_signed(tmp_path_factory.mktemp("lab-tls"), "www.evlab.test", lab.host_ip(1))
         lab.serve(1, ssh=[22], http=[80], tls=[{"port": 8443, "cert": str(cert), "key": str(key)}])
-        lab.serve(2, tcp=OPEN_PORTS[2])
+        lab.serve(2, tcp=OPEN_PORTS[2], mdns={"name": MDNS_NAMES[2], "address": lab.host_ip(2)})
+        lab.serve(5, mdns={"name": MDNS_NAMES[5], "address": lab.host_ip(5)})
         lab.serve(3, tcp=OPEN_PORTS[3])
         records: dict[str, Any] = {
             "www.evlab.test": [["A", lab.host_ip(1)], ["A", lab.host_ip(2)]],

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tests.agent.tools.conftest import OPEN_PORTS, final, rows
+from tests.agent.tools.conftest import MDNS_NAMES, OPEN_PORTS, final, rows
 from tests.support.netns import nmap_hosts_and_ports
 
 
@@ -21,6 +21,22 @@ def test_arp_discovery_finds_exactly_the_lab_hosts_as_nmap_does(lab):
     by_ip = {row["ip"]: row for row in rows(events)}
     assert by_ip[lab.scanner_ip]["self"] is True
     assert all(row["mac"] and row["randomized_mac"] for row in by_ip.values())  # veths: locally administered
+
+
+def test_discovery_names_the_hosts_that_answer_multicast_dns(lab):
+    events = lab.tool("discover", {"method": "arp", "timeout": 0.5})
+    by_ip = {row["ip"]: row for row in rows(events)}
+
+    assert set(by_ip) == expected_hosts(lab)
+    named = {ip: (row["hostname"], row["hostname_source"]) for ip, row in by_ip.items() if row["hostname"]}
+    assert named == {lab.host_ip(i): (name, "mdns") for i, name in MDNS_NAMES.items()}
+
+
+def test_multicast_dns_names_need_no_raw_sockets(lab):
+    events = lab.tool("discover", {"method": "tcp", "timeout": 0.5}, unprivileged=True)
+    named = {row["ip"]: row["hostname"] for row in rows(events) if row["hostname"]}
+
+    assert named == {lab.host_ip(i): name for i, name in MDNS_NAMES.items()}
 
 
 def test_discovery_without_cap_net_raw_falls_back_and_says_so(lab):
