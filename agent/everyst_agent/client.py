@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import collections
 import contextlib
+import hashlib
 import logging
 import math
 import random
@@ -197,6 +198,18 @@ def fetch_ca(hub_http_url: str, fingerprint: str, dest: Path) -> str:
     return pem
 
 
+def tick_phase_ms(host_id: str, interval_ms: int) -> int:
+    """Where in each interval this host collects: a stable offset drawn from its host id.
+
+    Agents whose clocks agree (NTP) would otherwise all collect, and send, on the same instant of
+    every second, and the hub would take a fleet's samples in one burst; spread over the interval
+    they arrive evenly (Prometheus spreads its scrapes the same way). Each host's samples stay
+    exactly one interval apart.
+    """
+    digest = hashlib.sha256(host_id.encode()).digest()
+    return int.from_bytes(digest[:4], "big") % max(interval_ms, 1)
+
+
 # ---------------------------------------------------------------------------- the stream
 
 
@@ -258,9 +271,11 @@ class Agent:
         last_ms = time.time() * 1000 + min(self.interval * 500, 500)
         while True:
             interval_ms = round(self.interval * 1000)
-            # The next wall-clock multiple of the interval: regular timestamps across hosts, and
-            # ticks missed while the loop was busy are skipped rather than collected in a burst.
-            tick_ms = (math.floor(max(time.time() * 1000, last_ms) / interval_ms) + 1) * interval_ms
+            phase_ms = tick_phase_ms(self.credentials.host_id, interval_ms)
+            # The next tick of this host's wall-clock grid: regular timestamps, and ticks missed
+            # while the loop was busy are skipped rather than collected in a burst.
+            due_ms = max(time.time() * 1000, last_ms) - phase_ms
+            tick_ms = (math.floor(due_ms / interval_ms) + 1) * interval_ms + phase_ms
             # A bare future and timer rather than wait_for(): this runs every second for months, and
             # wait_for's extra task per tick is a measurable share of the agent's CPU.
             self._next_tick = loop.create_future()

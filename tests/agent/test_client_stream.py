@@ -13,7 +13,7 @@ import grpc
 import pytest
 from everyst.agent.v1 import agent_pb2
 from everyst_agent import client
-from everyst_agent.client import Agent, Backoff
+from everyst_agent.client import Agent, Backoff, tick_phase_ms
 from everyst_agent.spool import Spool
 
 from tests.agent.conftest import CREDENTIALS, FakeHub, make_config, start_server, wait_for
@@ -88,7 +88,8 @@ async def test_agent_sends_spooled_batches_in_seq_order_and_deletes_acked_ones(f
     # The backlog goes first, then samples collected live, each batch holding one sample.
     assert [s.ts_ms for s in hub.last.samples[:5]] == [1, 2, 3, 4, 5]
     live = [s.ts_ms for s in hub.last.samples[5:]]
-    assert all(ts % 100 == 0 for ts in live) and live == sorted(set(live))
+    phase = tick_phase_ms(running.agent.credentials.host_id, 100)
+    assert all(ts % 100 == phase for ts in live) and live == sorted(set(live))
     assert all(len(m.metrics.samples) == 1 for m in hub.last.messages[1:])
     await wait_for(lambda: running.spool.depth() <= 1, what="acked samples to leave the spool")
     # Only the newest sample may still wait for its ack.
@@ -146,8 +147,19 @@ async def test_agent_changes_its_interval_on_config_update(fake_hub, start_agent
     seen = len(hub.last.samples)
     await wait_for(lambda: len(hub.last.samples) >= seen + 3, what="three samples at the new interval")
     ts = [s.ts_ms for s in hub.last.samples[seen:]]
-    assert all(t % 300 == 0 for t in ts)
+    phase = tick_phase_ms(running.agent.credentials.host_id, 300)
+    assert all(t % 300 == phase for t in ts)
     assert all(b - a >= 300 for a, b in zip(ts, ts[1:], strict=False))
+
+
+def test_hosts_collect_at_stable_phases_spread_over_the_interval():
+    hosts = [f"00000000-0000-4000-8000-{i:012x}" for i in range(1000)]
+    phases = [tick_phase_ms(h, 1000) for h in hosts]
+
+    assert phases == [tick_phase_ms(h, 1000) for h in hosts]  # stable: a host keeps its phase
+    assert all(0 <= p < 1000 for p in phases)
+    per_tenth = [sum(1 for p in phases if k * 100 <= p < (k + 1) * 100) for k in range(10)]
+    assert min(per_tenth) > 60 and max(per_tenth) < 140  # about 100 hosts in each tenth of a second
 
 
 async def test_agent_ignores_an_interval_out_of_bounds(fake_hub, start_agent):

@@ -39,7 +39,7 @@ def run(
     final_hold: float | None = None,
     drain: float = 10.0,
     workers: int = 3,
-    spread: float = 0.05,
+    spread: float | None = None,
     profile: bool = True,
 ) -> dict[str, Any]:
     levels = levels or (QUICK_LEVELS if quick else FULL_LEVELS)
@@ -79,7 +79,7 @@ def run(
             "final_hold_seconds": final_hold,
             "drain_seconds": drain,
             "workers": workers,
-            "spread_seconds": spread,
+            "phase": "per-host (as the agent)" if spread is None else f"burst in {spread} s",
             "database": "SQLite (WAL)",
             "transport": "gRPC over TLS, one connection per agent",
         },
@@ -91,7 +91,14 @@ def run(
 
 
 def _level(
-    hub: Hub, fleet: Fleet, agents: int, hold: float, drain: float, spread: float, tmp: Path, profile: bool
+    hub: Hub,
+    fleet: Fleet,
+    agents: int,
+    hold: float,
+    drain: float,
+    spread: float | None,
+    tmp: Path,
+    profile: bool,
 ) -> dict[str, Any]:
     assert hub.process is not None
     pid = hub.process.pid

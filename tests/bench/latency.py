@@ -71,7 +71,7 @@ def run(
     agents: int | None = None,
     seconds: float | None = None,
     workers: int = 3,
-    spread: float = 0.05,
+    spread: float | None = None,
 ) -> dict[str, Any]:
     count = agents or (100 if quick else 1000)
     window = seconds or (10.0 if quick else 60.0)
@@ -119,7 +119,7 @@ def run(
         "machine_busy_pct": usage["machine_busy_pct"],
         "ack_lag_ms": summary(merged["lags"], scale=1000, digits=1),
         "client_tick_slip_s": summary(merged["slips"]),
-        "spread_seconds": spread,
+        "phase": "per-host (as the agent)" if spread is None else f"burst in {spread} s",
         "target_p99_ms": MAX_P99_MS,
         "peer_quoted": QUOTED_PEER,
     }

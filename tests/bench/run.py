@@ -53,6 +53,13 @@ def main(argv: list[str] | None = None) -> int:
         default=None,
         help="ingest: seconds at the largest level that held (full: 300, quick: 0)",
     )
+    parser.add_argument(
+        "--burst",
+        type=float,
+        default=None,
+        help="ingest, latency: every agent sends in the first BURST s of each second instead of at "
+        "its own phase (the real agent's), the worst case for the hub",
+    )
     parser.add_argument("--workers", type=int, default=3, help="processes driving simulated agents (2-4)")
     parser.add_argument("--output", type=Path, default=OUTPUT)
     args = parser.parse_args(argv)
@@ -81,9 +88,10 @@ def main(argv: list[str] | None = None) -> int:
                     hold=args.hold,
                     final_hold=args.final_hold,
                     workers=args.workers,
+                    spread=args.burst,
                 )
             elif name == "latency":
-                result = latency.run(args.quick, workers=args.workers)
+                result = latency.run(args.quick, workers=args.workers, spread=args.burst)
             elif name == "history":
                 result = history.run(args.quick)
             elif name == "netscan":

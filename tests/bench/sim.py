@@ -5,7 +5,7 @@ Each simulated agent is enrolled like a real one (Enroll with its own machine id
 opens its own TLS connection (a local subchannel pool per channel, so streams do not share one
 HTTP/2 connection as they would not across real hosts), says Hello, waits for Welcome, then sends
 one MetricBatch of one Sample per second, aligned on the wall-clock second like the real agent
-(plus a fixed per-agent offset in [0, spread) standing for collection time), and tracks the hub's
+(at the per-host phase the real agent uses, `tick_phase_ms`), and tracks the hub's
 cumulative acks. `ts_ms` is the wall-clock millisecond at which the sample was built.
 """
 
@@ -26,6 +26,7 @@ from typing import Any
 
 import grpc
 from everyst.agent.v1 import agent_pb2, agent_pb2_grpc
+from everyst_agent.client import tick_phase_ms
 
 WELCOME_TIMEOUT = 60.0
 ENROLL_TIMEOUT = 60.0
@@ -283,7 +284,7 @@ def stream_chunk(
     hold_start: float,
     hold_end: float,
     drain: float,
-    spread: float,
+    spread: float | None,
 ) -> dict[str, Any]:
     """Connect `creds`' agents, stream from `hold_start` to `hold_end` (wall clock), wait at most
     `drain` s for the last acks, close. Returns counts, ack lags (s), tick slips (s) and CPU use."""
@@ -298,11 +299,18 @@ async def _stream_chunk(
     hold_start: float,
     hold_end: float,
     drain: float,
-    spread: float,
+    spread: float | None,
 ) -> dict[str, Any]:
     rng = random.Random(hold_start)
     credentials = _credentials(ca_pem)
-    agents = [_SimAgent(c, run_id, rng.random() * spread) for c in creds]
+    # Each agent ticks at the real agent's phase for its host id; a `spread` instead puts every
+    # agent in the first `spread` s of each second (a burst, the worst case for the hub).
+    agents = [
+        _SimAgent(
+            c, run_id, tick_phase_ms(c["host_id"], 1000) / 1000 if spread is None else rng.random() * spread
+        )
+        for c in creds
+    ]
     limit = asyncio.Semaphore(CONNECT_CONCURRENCY)
     connect_started = time.time()
     errors: list[str] = []
@@ -424,7 +432,7 @@ class Fleet:
         return time.monotonic() - started
 
     def stream(
-        self, count: int, hold_start: float, hold_end: float, drain: float, spread: float
+        self, count: int, hold_start: float, hold_end: float, drain: float, spread: float | None
     ) -> list[Future[dict[str, Any]]]:
         return [
             self.pool.submit(
