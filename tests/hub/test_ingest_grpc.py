@@ -2,76 +2,20 @@
 
 from __future__ import annotations
 
-import asyncio
 import time
-from collections.abc import AsyncIterator
-from typing import Any
 
 import grpc
 import pytest
 from asgiref.sync import sync_to_async
 from everyst.agent.v1 import agent_pb2, agent_pb2_grpc
-from everyst_hub.ingest.server import IngestServer, server_tls, start_ingest_server
+from everyst_hub.ingest.server import start_ingest_server
 from everyst_hub.inventory.models import Agent, Host
 from everyst_hub.inventory.services import create_enrollment_token
 from everyst_hub.metrics.models import Sample
 
+from tests.support.ingest import Stream, batch, channel, enroll, facts, metadata
+
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-@pytest.fixture
-async def hub() -> AsyncIterator[IngestServer]:
-    server = await start_ingest_server("127.0.0.1", 0)
-    yield server
-    await server.stop(0.5)
-
-
-def channel(hub: IngestServer) -> grpc.aio.Channel:
-    creds = grpc.ssl_channel_credentials(root_certificates=server_tls().ca_pem)
-    return grpc.aio.secure_channel(f"127.0.0.1:{hub.port}", creds)
-
-
-def facts(name: str) -> agent_pb2.HostFacts:
-    return agent_pb2.HostFacts(hostname=name, machine_id=name * 4, os="TestOS", cpu_logical=2)
-
-
-async def enroll(hub: IngestServer, name: str) -> agent_pb2.EnrollResponse:
-    created = await sync_to_async(create_enrollment_token)()
-    async with channel(hub) as ch:
-        return await agent_pb2_grpc.AgentServiceStub(ch).Enroll(
-            agent_pb2.EnrollRequest(token=created.raw, facts=facts(name))
-        )
-
-
-def metadata(creds: agent_pb2.EnrollResponse, secret: str | None = None) -> tuple[tuple[str, str], ...]:
-    return (("x-everyst-agent-id", creds.agent_id), ("x-everyst-agent-secret", secret or creds.secret))
-
-
-def batch(seq: int, ts_ms: int) -> agent_pb2.AgentMessage:
-    s = agent_pb2.Sample(ts_ms=ts_ms)
-    s.cpu.percent = 5.0
-    return agent_pb2.AgentMessage(metrics=agent_pb2.MetricBatch(seq=seq, samples=[s]))
-
-
-class Stream:
-    """A hand-driven agent stream: send messages, read hub messages."""
-
-    def __init__(self, hub: IngestServer, md: Any) -> None:
-        self.channel = channel(hub)
-        self.call = agent_pb2_grpc.AgentServiceStub(self.channel).Connect(metadata=md)
-
-    async def hello(self, name: str) -> agent_pb2.HubMessage:
-        await self.call.write(
-            agent_pb2.AgentMessage(hello=agent_pb2.Hello(facts=facts(name), collect_interval_ms=1000))
-        )
-        return await asyncio.wait_for(self.call.read(), 5)
-
-    async def read(self) -> agent_pb2.HubMessage:
-        return await asyncio.wait_for(self.call.read(), 5)
-
-    async def close(self) -> None:
-        self.call.cancel()
-        await self.channel.close()
 
 
 async def test_enrolled_agent_streams_batches_and_gets_cumulative_acks(hub):

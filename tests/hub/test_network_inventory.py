@@ -18,8 +18,7 @@ from everyst_hub.tools.models import ToolJob
 from everyst_hub.tools.services import record_event
 
 from tests.conftest import access_token_for
-from tests.hub.test_ingest_grpc import hub  # noqa: F401  (a fixture)
-from tests.hub.test_tool_jobs import connected_host
+from tests.support.ingest import connected_host
 
 CIDR = "192.168.50.0/24"
 
@@ -302,7 +301,7 @@ def test_a_due_schedule_of_an_offline_host_is_skipped_with_a_reason(world: Any) 
 
 
 @pytest.mark.django_db(transaction=True)
-async def test_a_due_schedule_starts_a_job_as_its_creator(hub: Any, world: Any) -> None:  # noqa: F811
+async def test_a_due_schedule_starts_a_job_as_its_creator(hub: Any, world: Any) -> None:
     creds, stream = await connected_host(hub, world)
     network = await sync_to_async(Network.objects.create)(host_id=creds.host_id, cidr=CIDR)
     schedule = await sync_to_async(Schedule.objects.create)(

@@ -12,20 +12,9 @@ from everyst_hub.config.asgi import application
 from everyst_hub.tools.models import ToolJob
 
 from tests.conftest import access_token_for
-from tests.hub.test_ingest_grpc import Stream, enroll, hub, metadata  # noqa: F401  (hub is a fixture)
+from tests.support.ingest import Stream, connected_host, metadata
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-async def connected_host(hub, world, name="tools-host"):  # noqa: F811
-    from everyst_hub.inventory.models import Host
-
-    creds = await enroll(hub, name)
-    host = await sync_to_async(Host.objects.get)(id=creds.host_id)
-    await sync_to_async(host.groups.add)(world.group_a)
-    stream = Stream(hub, metadata(creds))
-    await stream.hello(name)
-    return creds, stream
 
 
 async def call(user, method, path, data=None):
@@ -44,7 +33,7 @@ def event(job_id, kind, **fields):
     return agent_pb2.AgentMessage(tool_event=agent_pb2.ToolEvent(job_id=job_id, kind=kind, **fields))
 
 
-async def test_an_operator_runs_a_tool_and_the_job_ends_with_its_results(hub, world):  # noqa: F811
+async def test_an_operator_runs_a_tool_and_the_job_ends_with_its_results(hub, world):
     creds, stream = await connected_host(hub, world)
     viewer_ws = WebsocketCommunicator(
         application,
@@ -91,7 +80,7 @@ async def test_an_operator_runs_a_tool_and_the_job_ends_with_its_results(hub, wo
     await stream.close()
 
 
-async def test_a_viewer_cannot_start_a_scan(hub, world):  # noqa: F811
+async def test_a_viewer_cannot_start_a_scan(hub, world):
     creds, stream = await connected_host(hub, world)
     response = await call(
         world.viewer_a, "post", f"/api/v1/hosts/{creds.host_id}/jobs", {"tool": "ping", "params": {}}
@@ -101,7 +90,7 @@ async def test_a_viewer_cannot_start_a_scan(hub, world):  # noqa: F811
     await stream.close()
 
 
-async def test_a_viewer_cannot_start_a_scan_over_the_websocket_either(hub, world):  # noqa: F811
+async def test_a_viewer_cannot_start_a_scan_over_the_websocket_either(hub, world):
     creds, stream = await connected_host(hub, world)
     ws = WebsocketCommunicator(
         application,
@@ -117,7 +106,7 @@ async def test_a_viewer_cannot_start_a_scan_over_the_websocket_either(hub, world
     await stream.close()
 
 
-async def test_a_tool_on_an_offline_host_is_refused_clearly(hub, world):  # noqa: F811
+async def test_a_tool_on_an_offline_host_is_refused_clearly(hub, world):
     response = await call(
         world.admin,
         "post",
@@ -127,7 +116,7 @@ async def test_a_tool_on_an_offline_host_is_refused_clearly(hub, world):  # noqa
     assert response.status_code == 409 and response.json()["error"]["code"] == "host_offline"
 
 
-async def test_cancel_is_forwarded_to_the_agent(hub, world):  # noqa: F811
+async def test_cancel_is_forwarded_to_the_agent(hub, world):
     creds, stream = await connected_host(hub, world)
     job = (
         await call(
@@ -143,7 +132,7 @@ async def test_cancel_is_forwarded_to_the_agent(hub, world):  # noqa: F811
     await stream.close()
 
 
-async def test_jobs_the_agent_no_longer_runs_end_as_interrupted_when_it_reconnects(hub, world):  # noqa: F811
+async def test_jobs_the_agent_no_longer_runs_end_as_interrupted_when_it_reconnects(hub, world):
     creds, stream = await connected_host(hub, world)
     job = (
         await call(
@@ -160,7 +149,7 @@ async def test_jobs_the_agent_no_longer_runs_end_as_interrupted_when_it_reconnec
     await again.close()
 
 
-async def test_events_for_another_hosts_job_are_ignored(hub, world):  # noqa: F811
+async def test_events_for_another_hosts_job_are_ignored(hub, world):
     creds, stream = await connected_host(hub, world, "first")
     other, other_stream = await connected_host(hub, world, "second")
     job = (
