@@ -23,9 +23,10 @@ What is stored, in a temporary data dir set up with `everyst-hub setup`, at the 
 Then, in this process (Django configured against that SQLite file): `history()` over 1 h, 24 h,
 7 d and 30 d ending now, 200 runs each over random hosts; then through a running hub
 (`everyst-hub serve`) `GET /api/v1/hosts/<id>/history` for 7 d (and 24 h) with HTTP and JSON.
-Storage: SQLite's `dbstat` (table + index pages) for each tier, each tier copied in its original
-row order into a database of its own so its pages are its alone; per host-day = bytes per row x
-rows a host writes per day into that tier. The sample tier's 2 h window is reported per host.
+Storage: SQLite's `dbstat` (table + index pages) for each tier, each tier copied in time order,
+hosts interleaved (the order ingest and the compactor write in), into a database of its own so
+its pages are its alone; per host-day = bytes per row x rows a host writes per day into that
+tier. The sample tier's 2 h window is reported per host.
 
     python -m tests.bench.run --only history [--quick]   # quick: 10 hosts, 1 day
 """
@@ -435,8 +436,8 @@ def _equivalence(host: Any, real_from: int) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for tier in (1, 2, 3):
         rows = Rollup.objects.filter(host=host, tier=tier)
-        real = rows.filter(ts__gte=real_from).aggregate(n=Count("id"), size=Avg(Length("data")))
-        synth = rows.filter(ts__lt=real_from).aggregate(n=Count("id"), size=Avg(Length("data")))
+        real = rows.filter(ts__gte=real_from).aggregate(n=Count("ts"), size=Avg(Length("data")))
+        synth = rows.filter(ts__lt=real_from).aggregate(n=Count("ts"), size=Avg(Length("data")))
         real_row = rows.filter(ts__gte=real_from + HOUR).order_by("ts").first()
         synth_row = rows.filter(ts__lt=real_from).order_by("-ts").first()
         same_series = (
@@ -516,7 +517,7 @@ def _storage(db_path: Path, hosts: int, tmp: Path) -> dict[str, Any]:
             t.execute(sql)
         t.execute("ATTACH DATABASE ? AS src", (str(db_path),))
         t.execute(
-            "INSERT INTO metrics_rollup SELECT * FROM src.metrics_rollup WHERE tier = ? ORDER BY id",
+            "INSERT INTO metrics_rollup SELECT * FROM src.metrics_rollup WHERE tier = ? ORDER BY ts, host_id",
             (tier.id,),
         )
         t.commit()

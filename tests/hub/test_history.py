@@ -5,7 +5,10 @@ from __future__ import annotations
 import time
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from everyst.agent.v1 import agent_pb2
+from everyst_hub.inventory.models import Host
 from everyst_hub.metrics.compactor import Compactor
 from everyst_hub.metrics.history import choose_tier, history
 from everyst_hub.metrics.models import Rollup, Sample
@@ -177,3 +180,91 @@ def test_a_bucket_summed_from_part_of_its_samples_is_recomputed_from_the_databas
     assert not compactor.partial
     compactor.compact_once(now_ms=start + HOUR)
     assert Rollup.objects.get(host=world.host_a, tier=1, ts=start).n == 16
+
+
+# ---------------------------------------------------------------------------- storage layout
+
+
+def _metric_tables_plan(sql: str) -> list[str]:
+    with connection.cursor() as cursor:
+        cursor.execute(f"EXPLAIN QUERY PLAN {sql}")
+        return [row[-1] for row in cursor.fetchall() if "metrics_" in row[-1]]
+
+
+@pytest.mark.skipif(connection.vendor != "sqlite", reason="SQLite storage layout")
+def test_metric_tables_are_keyed_by_their_natural_key_stored_once():
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT tbl_name, type, name, sql FROM sqlite_master WHERE tbl_name IN "
+            "('metrics_sample', 'metrics_rollup') ORDER BY tbl_name, type"
+        )
+        rows = cursor.fetchall()
+    tables = {name: sql for tbl, kind, name, sql in rows if kind == "table"}
+    assert tables["metrics_rollup"].endswith('PRIMARY KEY ("host_id", "tier", "ts")) WITHOUT ROWID')
+    # Samples (~1 KB) keep a rowid: in a WITHOUT ROWID b-tree their large rows would overflow.
+    assert tables["metrics_sample"].endswith('PRIMARY KEY ("host_id", "ts"))')
+    # No second copy of the key (unique index) and no index on time: only the key's b-tree.
+    assert [name for _, kind, name, sql in rows if kind == "index" and sql is not None] == []
+
+
+@pytest.mark.skipif(connection.vendor != "sqlite", reason="EXPLAIN QUERY PLAN is SQLite's")
+def test_expiry_and_recovery_search_the_primary_key_instead_of_scanning(world):
+    compactor = Compactor()
+    now = aligned_now()
+    ingest(compactor, world.host_a, [sample(now - 3 * HOUR + i * 1000, 1.0) for i in range(30)])
+    ingest(compactor, world.host_b, [sample(now - 60_000 + i * 1000, 1.0) for i in range(30)])
+    compactor.compact_once(now_ms=now)
+    with CaptureQueriesContext(connection) as queries:
+        compactor.expire(now + 8 * DAY)
+        compactor.recover()
+    # What the dropped (tier, ts) index used to serve is a full scan now, so it must not be asked.
+    assert _metric_tables_plan('DELETE FROM "metrics_rollup" WHERE "tier" = 1 AND "ts" < 0') == [
+        "SCAN metrics_rollup"
+    ]
+    statements = [q["sql"] for q in queries.captured_queries if "metrics_" in q["sql"]]
+    deletes = [sql for sql in statements if sql.startswith("DELETE")]
+    # Per host with rows: one for its samples (host_a's already went in compact_once's own
+    # expiry) and one per rollup tier.
+    assert sum("metrics_sample" in sql for sql in deletes) == 1
+    assert sum("metrics_rollup" in sql for sql in deletes) == 2 * len(compactor.tiers)
+    for sql in statements:
+        plan = _metric_tables_plan(sql)
+        assert plan, sql
+        for step in plan:
+            # The key: the WITHOUT ROWID table's PRIMARY KEY, or the rowid table's key index.
+            on_key = "USING PRIMARY KEY" in step or "INDEX sqlite_autoindex_metrics_" in step
+            assert step.startswith("SEARCH ") and on_key, (sql, plan)
+    # 8 days on: the samples and the 15 s tier are gone, the minute and hour tiers are kept.
+    assert not Sample.objects.exists()
+    assert sorted(set(Rollup.objects.values_list("tier", flat=True))) == [2, 3]
+
+
+def test_deleting_a_host_deletes_its_samples_and_rollups(world):
+    compactor = Compactor()
+    start = aligned_now() - HOUR
+    for host in (world.host_a, world.host_b):
+        ingest(compactor, host, [sample(start + i * 1000, 2.0) for i in range(30)])
+    compactor.compact_once(now_ms=start + HOUR)
+    assert Rollup.objects.filter(host=world.host_a).exists()
+    world.host_a.delete()
+    assert not Sample.objects.filter(host_id=world.host_a.id).exists()
+    assert not Rollup.objects.filter(host_id=world.host_a.id).exists()
+    assert Sample.objects.filter(host=world.host_b).count() == 30
+    Host.objects.filter(pk=world.host_b.pk).delete()  # queryset delete, as an admin action would
+    assert not Sample.objects.exists() and not Rollup.objects.exists()
+
+
+def test_recovery_after_a_restart_redirties_recent_raw_buckets(world):
+    start = aligned_now() - HOUR
+    store_batches(
+        [
+            IncomingBatch(
+                world.host_a.id,
+                agent_pb2.MetricBatch(seq=1, samples=[sample(int(time.time() * 1000) - 20_000, 3.0)]),
+            )
+        ]
+    )
+    restarted = Compactor()
+    restarted.recover()
+    assert {host for host, _ in restarted.dirty[1]} == {world.host_a.id}
+    assert start < min(b for _, b in restarted.dirty[1])
