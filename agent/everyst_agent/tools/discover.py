@@ -153,7 +153,7 @@ async def resolve_names(hosts: list[Found], params: Params) -> dict[Address, tup
     for host, name in zip(hosts, dns, strict=True):
         if name:
             names[host.ip] = (name, "dns")
-        elif host.ip in mdns:
+        elif isinstance(host.ip, ipaddress.IPv4Address) and host.ip in mdns:
             names[host.ip] = (mdns[host.ip], "mdns")
     return names
 
