@@ -12,12 +12,12 @@ from __future__ import annotations
 import asyncio
 import collections
 import contextlib
-import hashlib
 import logging
 import math
 import random
 import sqlite3
 import time
+import zlib
 from collections.abc import Callable
 from pathlib import Path
 
@@ -206,8 +206,9 @@ def tick_phase_ms(host_id: str, interval_ms: int) -> int:
     they arrive evenly (Prometheus spreads its scrapes the same way). Each host's samples stay
     exactly one interval apart.
     """
-    digest = hashlib.sha256(host_id.encode()).digest()
-    return int.from_bytes(digest[:4], "big") % max(interval_ms, 1)
+    # CRC-32 rather than SHA-256: spread as evenly here, and zlib is loaded anyway (by grpc) while
+    # hashlib would load its OpenSSL bindings, ~0.7 MiB of RSS for the life of the daemon.
+    return zlib.crc32(host_id.encode()) % max(interval_ms, 1)
 
 
 # ---------------------------------------------------------------------------- the stream

@@ -13,6 +13,7 @@ import psutil
 import pytest
 from everyst.agent.v1 import agent_pb2
 from everyst_agent.collectors import Sampler
+from everyst_agent.collectors import listening as listening_module
 from everyst_agent.collectors import processes as processes_module
 from everyst_agent.collectors.listening import ListeningCollector
 from everyst_agent.collectors.processes import ProcessCollector, parse_pid_stat, rank
@@ -228,13 +229,10 @@ def test_families_whose_source_is_denied_are_marked_unavailable_and_recover(monk
     def denied(*args: object, **kwargs: object) -> None:
         raise PermissionError(13, "Permission denied", "/proc")
 
-    def access_denied(*args: object, **kwargs: object) -> None:
-        raise psutil.AccessDenied()
-
     with monkeypatch.context() as patch:
         patch.setattr(processes_module, "scan", denied)
         patch.setattr(psutil, "sensors_temperatures", denied)
-        patch.setattr(psutil, "net_connections", access_denied)
+        patch.setattr(listening_module, "listening_in_tables", denied)
         patch.setattr(psutil, "users", denied)
         s = sampler.sample(ts_ms=1_000)
         assert {"processes", "sensors", "listening", "users"} <= set(s.unavailable)

@@ -1,11 +1,16 @@
 """Agent footprint: the real agent at 1 Hz against a real hub over TLS, side by side in the same
-window with Prometheus node_exporter scraped at 1 Hz by this process."""
+window with Prometheus node_exporter scraped at 1 Hz by this process.
+
+Also measured in the same window, for reference: the floor any Python gRPC agent starts from, a
+bare interpreter that imports grpc and holds one idle TLS channel to the same hub (grpcio's native
+library, asyncio and ssl, which grpcio imports, and nothing of the agent)."""
 
 from __future__ import annotations
 
 import contextlib
 import json
 import subprocess
+import sys
 import threading
 import time
 import urllib.request
@@ -14,12 +19,27 @@ from typing import Any
 
 from tests.support.processes import AgentProcess, Hub, free_port, wait_until
 
-from .common import CpuWindow, Row, RssSampler, table, temp_dir, verdict
+from .common import CpuWindow, Row, RssSampler, fmt, status_kib, table, temp_dir, verdict
 
 NODE_EXPORTER = Path("/usr/bin/prometheus-node-exporter")
 WARMUP = 5.0
 MAX_CPU_RATIO = 0.5
 MAX_RSS_MIB = 40.0
+# The reference process: `python -c GRPC_FLOOR <hub> <ca file>`; prints "ready" once connected.
+GRPC_FLOOR = """
+import asyncio, sys
+import grpc
+
+async def main():
+    with open(sys.argv[2], "rb") as f:
+        credentials = grpc.ssl_channel_credentials(root_certificates=f.read())
+    async with grpc.aio.secure_channel(sys.argv[1], credentials) as channel:
+        await asyncio.wait_for(channel.channel_ready(), 30)
+        print("ready", flush=True)
+        await asyncio.Event().wait()
+
+asyncio.run(main())
+"""
 
 
 class Scraper(threading.Thread):
@@ -61,6 +81,7 @@ def run(quick: bool = False, seconds: float | None = None) -> dict[str, Any]:
         hub = Hub(tmp / "hub")
         agent: AgentProcess | None = None
         exporter: subprocess.Popen[bytes] | None = None
+        floor: subprocess.Popen[str] | None = None
         scraper: Scraper | None = None
         try:
             hub.start()
@@ -82,6 +103,14 @@ def run(quick: bool = False, seconds: float | None = None) -> dict[str, Any]:
             )
             url = f"http://127.0.0.1:{port}/metrics"
             wait_until(lambda: _reachable(url), 30, "node_exporter /metrics")
+            floor = subprocess.Popen(
+                [sys.executable, "-c", GRPC_FLOOR, f"127.0.0.1:{hub.grpc_port}", str(hub.ca_file)],
+                stdout=subprocess.PIPE,
+                text=True,
+            )
+            assert floor.stdout is not None
+            if floor.stdout.readline().strip() != "ready":
+                raise RuntimeError("the bare grpc reference process did not connect to the hub")
             scraper = Scraper(url, limit=int(WARMUP + window) + 10)
             scraper.start()
             time.sleep(WARMUP)
@@ -89,7 +118,7 @@ def run(quick: bool = False, seconds: float | None = None) -> dict[str, Any]:
             assert agent.process is not None
             pids = {"agent": agent.process.pid, "node_exporter": exporter.pid}
             cpu = CpuWindow(pids)
-            rss = RssSampler(pids)
+            rss = RssSampler({**pids, "grpc_floor": floor.pid})
             scrapes_before = scraper.scrapes
             started_ms = int(time.time() * 1000)
             cpu.start()
@@ -99,6 +128,7 @@ def run(quick: bool = False, seconds: float | None = None) -> dict[str, Any]:
                 time.sleep(min(1.0, max(0.0, end - time.monotonic())))
             usage = cpu.stop()
             memory = rss.result()
+            split = {name: _rss_split(pid) for name, pid in {**pids, "grpc_floor": floor.pid}.items()}
             scrapes = scraper.scrapes - scrapes_before
             delivered = len(
                 hub.get(f"/api/v1/hosts/{host_id}/samples?since={started_ms}&limit=3600", token)["samples"]
@@ -107,6 +137,9 @@ def run(quick: bool = False, seconds: float | None = None) -> dict[str, Any]:
             if scraper is not None:
                 scraper.stop.set()
                 scraper.join(10)
+            if floor is not None:
+                floor.kill()
+                floor.wait(10)
             if exporter is not None:
                 exporter.terminate()
                 try:
@@ -122,10 +155,12 @@ def run(quick: bool = False, seconds: float | None = None) -> dict[str, Any]:
     return {
         "window_seconds": usage["seconds"],
         "warmup_seconds": WARMUP,
-        "agent": {**usage["agent"], **memory["agent"], "samples_delivered": delivered},
+        "agent": {**usage["agent"], **memory["agent"], **split["agent"], "samples_delivered": delivered},
+        "grpc_floor": {**memory["grpc_floor"], **split["grpc_floor"]},
         "node_exporter": {
             **usage["node_exporter"],
             **memory["node_exporter"],
+            **split["node_exporter"],
             "scrapes": scrapes,
             "scrape_errors": scraper.errors if scraper else None,
             "scrape_bytes_avg": round(scraper.bytes / max(1, scraper.scrapes)) if scraper else None,
@@ -134,6 +169,18 @@ def run(quick: bool = False, seconds: float | None = None) -> dict[str, Any]:
         "machine_busy_pct": usage["machine_busy_pct"],
         "targets": {"cpu_ratio_max": MAX_CPU_RATIO, "rss_max_mib": MAX_RSS_MIB},
     }
+
+
+def _rss_split(pid: int) -> dict[str, float | None]:
+    """RSS at the end of the window split into anonymous memory (heap, stacks, written data) and
+    file-backed pages (mapped code and read-only data of the interpreter and native libraries)."""
+    try:
+        return {
+            "rss_anon_mib": round(status_kib(pid, "RssAnon") / 1024, 1),
+            "rss_file_mib": round(status_kib(pid, "RssFile") / 1024, 1),
+        }
+    except (OSError, KeyError):
+        return {"rss_anon_mib": None, "rss_file_mib": None}
 
 
 def _latest_ts(hub: Hub, token: str, host_id: str) -> int:
@@ -150,8 +197,13 @@ def _reachable(url: str) -> bool:
         return False
 
 
+def _minus(x: float | None, y: float | None) -> float | None:
+    return round(x - y, 1) if x is not None and y is not None else None
+
+
 def render(result: dict[str, Any]) -> str:
     a, n = result["agent"], result["node_exporter"]
+    floor = result.get("grpc_floor", {})
 
     def ratio(x: float | None, y: float | None) -> float | None:
         return round(x / y, 2) if x and y else None
@@ -180,6 +232,18 @@ def render(result: dict[str, Any]) -> str:
             verdict(a["rss_peak_mib"] is not None and a["rss_peak_mib"] <= MAX_RSS_MIB),
         ),
         Row("average RSS MiB", a["rss_avg_mib"], n["rss_avg_mib"], ratio(a["rss_avg_mib"], n["rss_avg_mib"])),
+        Row(
+            "RSS anon / file-backed MiB (end)",
+            f"{fmt(a.get('rss_anon_mib'))} / {fmt(a.get('rss_file_mib'))}",
+            f"{fmt(n.get('rss_anon_mib'))} / {fmt(n.get('rss_file_mib'))}",
+        ),
+        Row(
+            "ref: python + grpc TLS channel, peak RSS MiB",
+            floor.get("rss_peak_mib"),
+            "",
+            ratio(a["rss_peak_mib"], floor.get("rss_peak_mib")),
+            "agent - ref = " + fmt(_minus(a["rss_peak_mib"], floor.get("rss_peak_mib"))),
+        ),
         Row("samples delivered / scrapes served", a["samples_delivered"], n["scrapes"]),
     ]
     title = (
