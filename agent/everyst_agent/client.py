@@ -18,13 +18,12 @@ import random
 import sqlite3
 import time
 import zlib
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 
-import grpc
-from everyst.agent.v1 import agent_pb2, agent_pb2_grpc
+from everyst.agent.v1 import agent_pb2
 
-from everyst_agent import __version__
+from everyst_agent import __version__, transport
 from everyst_agent.collectors import Sampler, collect_facts
 from everyst_agent.config import MAX_INTERVAL, MIN_INTERVAL, AgentConfig
 from everyst_agent.credentials import (
@@ -38,16 +37,10 @@ from everyst_agent.errors import EnrollError, NotEnrolledError, TrustError
 from everyst_agent.pki import load_root_certificates, pinned_certificate
 from everyst_agent.spool import Spool
 from everyst_agent.tools.runner import ToolRunner
+from everyst_agent.transport import Channel, HubStream, RpcError, Status, make_channel
 
 log = logging.getLogger(__name__)
 
-KEEPALIVE_OPTIONS: tuple[tuple[str, int], ...] = (
-    # Detects a silently dead hub or NAT mapping within ~30 s; the hub must accept pings this often.
-    ("grpc.keepalive_time_ms", 20_000),
-    ("grpc.keepalive_timeout_ms", 10_000),
-    ("grpc.keepalive_permit_without_calls", 1),
-    ("grpc.http2.max_pings_without_data", 0),
-)
 ENROLL_TIMEOUT = 20.0
 WELCOME_TIMEOUT = 15.0
 BACKOFF_BASE = 0.5
@@ -61,8 +54,8 @@ CA_MAX_BYTES = 1 << 20
 # Tool events waiting for a stream; a full queue slows the tools down rather than dropping events.
 TOOL_EVENT_BACKLOG = 1024
 TOOL_CLOSE_TIMEOUT = 5.0
-_REJECTED = frozenset({grpc.StatusCode.UNAUTHENTICATED, grpc.StatusCode.PERMISSION_DENIED})
-_RETRYABLE_ENROLL = frozenset({grpc.StatusCode.UNAVAILABLE, grpc.StatusCode.DEADLINE_EXCEEDED})
+_REJECTED = frozenset({Status.UNAUTHENTICATED, Status.PERMISSION_DENIED})
+_RETRYABLE_ENROLL = frozenset({Status.UNAVAILABLE, Status.DEADLINE_EXCEEDED})
 
 
 class StreamError(Exception):
@@ -92,14 +85,15 @@ class Backoff:
         self.attempt = 0
 
 
-def make_channel(config: AgentConfig, root_certificates: bytes | None) -> grpc.aio.Channel:
-    options: list[tuple[str, int | str]] = list(KEEPALIVE_OPTIONS)
-    if not config.tls:
-        return grpc.aio.insecure_channel(config.hub, options=options)
-    if config.tls_server_name:
-        options.append(("grpc.ssl_target_name_override", config.tls_server_name))
-    credentials = grpc.ssl_channel_credentials(root_certificates=root_certificates)
-    return grpc.aio.secure_channel(config.hub, credentials, options=options)
+@contextlib.asynccontextmanager
+async def hub_channel(config: AgentConfig, root_certificates: bytes | None) -> AsyncIterator[Channel]:
+    channel = make_channel(
+        config.hub, tls=config.tls, root_certificates=root_certificates, server_name=config.tls_server_name
+    )
+    try:
+        yield channel
+    finally:
+        channel.close()
 
 
 def _root_certificates(config: AgentConfig) -> bytes | None:
@@ -112,13 +106,12 @@ def _root_certificates(config: AgentConfig) -> bytes | None:
 async def enroll(config: AgentConfig, token: str) -> Credentials:
     """Trade `token` for this agent's identity and store it in `<state_dir>/credentials.json` (0600)."""
     request = agent_pb2.EnrollRequest(token=token, facts=collect_facts(machine_id=config.machine_id))
-    async with make_channel(config, _root_certificates(config)) as channel:
-        stub = agent_pb2_grpc.AgentServiceStub(channel)
+    async with hub_channel(config, _root_certificates(config)) as channel:
         try:
-            response = await stub.Enroll(request, timeout=ENROLL_TIMEOUT)
-        except grpc.aio.AioRpcError as exc:
+            response = await transport.enroll(channel, request, ENROLL_TIMEOUT)
+        except RpcError as exc:
             raise EnrollError(
-                _describe_enroll_failure(config, exc), retryable=exc.code() in _RETRYABLE_ENROLL
+                _describe_enroll_failure(config, exc), retryable=exc.code in _RETRYABLE_ENROLL
             ) from None
     if not response.agent_id or not response.secret:
         raise EnrollError(f"hub {config.hub} answered the enrollment without an agent id or secret")
@@ -131,9 +124,9 @@ async def enroll(config: AgentConfig, token: str) -> Credentials:
     return creds
 
 
-def _describe_enroll_failure(config: AgentConfig, exc: grpc.aio.AioRpcError) -> str:
-    code, details = exc.code(), exc.details() or ""
-    if code in _REJECTED or code == grpc.StatusCode.INVALID_ARGUMENT:
+def _describe_enroll_failure(config: AgentConfig, exc: RpcError) -> str:
+    code, details = exc.code, exc.details
+    if code in _REJECTED or code == Status.INVALID_ARGUMENT:
         return f"hub {config.hub} refused the enrollment token ({details}); create a new token on the hub"
     if code in _RETRYABLE_ENROLL:
         hint = " (is it a TLS port? set tls = false only for a plaintext hub)" if not config.tls else ""
@@ -304,13 +297,13 @@ class Agent:
         loop = asyncio.get_running_loop()
         while True:
             started = loop.time()
-            code: grpc.StatusCode | None = None
+            code: Status | None = None
             try:
                 await self._stream_once()
                 reason = "the hub closed the stream"
-            except grpc.aio.AioRpcError as exc:
-                code = exc.code()
-                reason = f"{code.name}: {exc.details()}"
+            except RpcError as exc:
+                code = exc.code
+                reason = str(exc)
             except (StreamError, TimeoutError) as exc:
                 reason = str(exc) or type(exc).__name__
             finally:
@@ -343,26 +336,24 @@ class Agent:
                 running_jobs=sorted(self.tools.jobs),
             )
         )
-        async with make_channel(self.config, self._root_certificates) as channel:
-            stub = agent_pb2_grpc.AgentServiceStub(channel)
-            call = stub.Connect(metadata=self.credentials.metadata())
-            try:
-                await call.write(hello)
-                first = await asyncio.wait_for(call.read(), WELCOME_TIMEOUT)
-                if first is grpc.aio.EOF:
-                    raise StreamError("the hub closed the stream before its Welcome")
-                if first.WhichOneof("body") != "welcome":
-                    raise StreamError(f"the hub sent {first.WhichOneof('body')} before its Welcome")
-                self.connected = True
-                log.info(
-                    "connected to hub %s as host %s; %d samples to send",
-                    self.config.hub,
-                    first.welcome.host_id,
-                    self.spool.depth(),
-                )
-                await _Session(self, call).run()
-            finally:
-                call.cancel()
+        async with (
+            hub_channel(self.config, self._root_certificates) as channel,
+            transport.open_stream(channel, self.credentials.metadata()) as call,
+        ):
+            await call.write(hello)
+            first = await asyncio.wait_for(call.read(), WELCOME_TIMEOUT)
+            if first is None:
+                raise StreamError("the hub closed the stream before its Welcome")
+            if first.WhichOneof("body") != "welcome":
+                raise StreamError(f"the hub sent {first.WhichOneof('body')} before its Welcome")
+            self.connected = True
+            log.info(
+                "connected to hub %s as host %s; %d samples to send",
+                self.config.hub,
+                first.welcome.host_id,
+                self.spool.depth(),
+            )
+            await _Session(self, call).run()
 
 
 def _resolve(future: asyncio.Future[bool] | None, value: bool) -> None:
@@ -373,7 +364,7 @@ def _resolve(future: asyncio.Future[bool] | None, value: bool) -> None:
 class _Session:
     """One live stream: sends the spool in order within the in-flight window, handles hub messages."""
 
-    def __init__(self, agent: Agent, call: grpc.aio.StreamStreamCall) -> None:
+    def __init__(self, agent: Agent, call: HubStream) -> None:
         self.agent = agent
         self.call = call
         self.cursor = 0
@@ -398,7 +389,7 @@ class _Session:
             task.result()
 
     async def _write(self, message: agent_pb2.AgentMessage) -> None:
-        # grpc.aio allows one pending write per call; tool replies and batches share the stream.
+        # One write at a time on the stream: tool replies and batches share it.
         async with self.write_lock:
             await self.call.write(message)
 
@@ -431,7 +422,7 @@ class _Session:
     async def _read_loop(self) -> None:
         while True:
             message = await self.call.read()
-            if message is grpc.aio.EOF:
+            if message is None:
                 return
             kind = message.WhichOneof("body")
             if kind == "ack":

@@ -17,9 +17,10 @@ from tests.agent.conftest import wait_for
 from tests.agent.test_cli import agent_env, write_config
 
 # Each of these costs RSS for as long as the daemon runs and none is needed to collect and stream:
-# shutil pulls in bz2 and lzma (~0.7 MiB), hashlib its OpenSSL bindings (~0.7 MiB), scapy tens of
-# MiB; the network tools are imported when the hub first asks for one (tools/registry.py).
+# grpcio's core is ~12 MiB, shutil pulls in bz2 and lzma (~0.7 MiB), hashlib its OpenSSL
+# bindings (~0.7 MiB), scapy tens of MiB; the network tools are imported when the hub first asks for one (tools/registry.py).
 NOT_IN_THE_DAEMON = (
+    "grpc",  # grpcio's native core (~12 MiB resident): the agent speaks gRPC with grpclib
     "shutil",
     "bz2",
     "lzma",
@@ -67,7 +68,7 @@ async def test_a_streaming_daemon_has_not_imported_what_it_does_not_need(fake_hu
     assert proc.returncode == 0, err.decode()
     line = next(line for line in err.decode().splitlines() if line.startswith("MODULES "))
     modules = set(json.loads(line.removeprefix("MODULES ")))
-    assert "grpc" in modules and "everyst_agent.client" in modules
+    assert "grpclib.client" in modules and "everyst_agent.client" in modules
     loaded = sorted(m for m in modules for name in NOT_IN_THE_DAEMON if m == name or m.startswith(name + "."))
     assert loaded == []
 
