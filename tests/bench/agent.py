@@ -1,9 +1,9 @@
 """Agent footprint: the real agent at 1 Hz against a real hub over TLS, side by side in the same
 window with Prometheus node_exporter scraped at 1 Hz by this process.
 
-Also measured in the same window, for reference: the floor any Python gRPC agent starts from, a
-bare interpreter that imports grpc and holds one idle TLS channel to the same hub (grpcio's native
-library, asyncio and ssl, which grpcio imports, and nothing of the agent)."""
+Also measured in the same window, for reference: the floor of the agent's transport, a bare
+interpreter that imports the agent's gRPC client (everyst_agent.transport: grpclib, h2, asyncio,
+ssl, protobuf) and holds one TLS connection to the same hub, and nothing else of the agent."""
 
 from __future__ import annotations
 
@@ -28,15 +28,20 @@ MAX_RSS_MIB = 40.0
 # The reference process: `python -c GRPC_FLOOR <hub> <ca file>`; prints "ready" once connected.
 GRPC_FLOOR = """
 import asyncio, sys
-import grpc
+from everyst.agent.v1 import agent_pb2
+from everyst_agent import transport
 
 async def main():
     with open(sys.argv[2], "rb") as f:
-        credentials = grpc.ssl_channel_credentials(root_certificates=f.read())
-    async with grpc.aio.secure_channel(sys.argv[1], credentials) as channel:
-        await asyncio.wait_for(channel.channel_ready(), 30)
-        print("ready", flush=True)
-        await asyncio.Event().wait()
+        ca = f.read()
+    channel = transport.make_channel(sys.argv[1], tls=True, root_certificates=ca)
+    try:  # a refused enrollment: the TLS connection is up and stays open
+        await transport.enroll(channel, agent_pb2.EnrollRequest(token="reference"), 30)
+    except transport.RpcError as exc:
+        if exc.code == transport.Status.UNAVAILABLE:
+            raise
+    print("ready", flush=True)
+    await asyncio.Event().wait()
 
 asyncio.run(main())
 """
@@ -110,7 +115,7 @@ def run(quick: bool = False, seconds: float | None = None) -> dict[str, Any]:
             )
             assert floor.stdout is not None
             if floor.stdout.readline().strip() != "ready":
-                raise RuntimeError("the bare grpc reference process did not connect to the hub")
+                raise RuntimeError("the gRPC client reference process did not connect to the hub")
             scraper = Scraper(url, limit=int(WARMUP + window) + 10)
             scraper.start()
             time.sleep(WARMUP)
@@ -238,7 +243,7 @@ def render(result: dict[str, Any]) -> str:
             f"{fmt(n.get('rss_anon_mib'))} / {fmt(n.get('rss_file_mib'))}",
         ),
         Row(
-            "ref: python + grpc TLS channel, peak RSS MiB",
+            "ref: python + the agent's gRPC client on TLS, peak RSS MiB",
             floor.get("rss_peak_mib"),
             "",
             ratio(a["rss_peak_mib"], floor.get("rss_peak_mib")),
