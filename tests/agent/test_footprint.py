@@ -18,7 +18,8 @@ from tests.agent.test_cli import agent_env, write_config
 
 # Each of these costs RSS for as long as the daemon runs and none is needed to collect and stream:
 # grpcio's core is ~12 MiB, shutil pulls in bz2 and lzma (~0.7 MiB), hashlib its OpenSSL
-# bindings (~0.7 MiB), scapy tens of MiB; the network tools are imported when the hub first asks for one (tools/registry.py).
+# bindings (~0.7 MiB), scapy tens of MiB; the network tools are imported when the hub first asks
+# for one (tools/registry.py).
 NOT_IN_THE_DAEMON = (
     "grpc",  # grpcio's native core (~12 MiB resident): the agent speaks gRPC with grpclib
     "shutil",
