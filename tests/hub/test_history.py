@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import time
 
 import pytest
@@ -187,7 +188,8 @@ def test_a_bucket_summed_from_part_of_its_samples_is_recomputed_from_the_databas
 
 def _metric_tables_plan(sql: str) -> list[str]:
     with connection.cursor() as cursor:
-        cursor.execute(f"EXPLAIN QUERY PLAN {sql}")
+        # Placeholders (of an executemany) bind NULL: the plan does not depend on the values.
+        cursor.execute(f"EXPLAIN QUERY PLAN {sql}", [None] * sql.count("%s"))
         return [row[-1] for row in cursor.fetchall() if "metrics_" in row[-1]]
 
 
@@ -221,13 +223,19 @@ def test_expiry_and_recovery_search_the_primary_key_instead_of_scanning(world):
     assert _metric_tables_plan('DELETE FROM "metrics_rollup" WHERE "tier" = 1 AND "ts" < 0') == [
         "SCAN metrics_rollup"
     ]
-    statements = [q["sql"] for q in queries.captured_queries if "metrics_" in q["sql"]]
-    deletes = [sql for sql in statements if sql.startswith("DELETE")]
+    # executemany is captured once, as "<n> times: <sql with placeholders>".
+    statements: list[tuple[int, str]] = []
+    for query in queries.captured_queries:
+        many = re.match(r"(\d+) times: (.*)", query["sql"], re.S)
+        times, sql = (int(many[1]), many[2]) if many else (1, query["sql"])
+        if "metrics_" in sql:
+            statements.append((times, sql))
+    deletes = [(times, sql) for times, sql in statements if sql.startswith("DELETE")]
     # Per host with rows: one for its samples (host_a's already went in compact_once's own
     # expiry) and one per rollup tier.
-    assert sum("metrics_sample" in sql for sql in deletes) == 1
-    assert sum("metrics_rollup" in sql for sql in deletes) == 2 * len(compactor.tiers)
-    for sql in statements:
+    assert sum(times for times, sql in deletes if "metrics_sample" in sql) == 1
+    assert sum(times for times, sql in deletes if "metrics_rollup" in sql) == 2 * len(compactor.tiers)
+    for _, sql in statements:
         plan = _metric_tables_plan(sql)
         assert plan, sql
         for step in plan:

@@ -269,26 +269,69 @@ class Compactor:
 
     def expire(self, now_ms: int) -> None:
         """Delete what is past each tier's retention, host by host: every statement is a range
-        on its table's primary key (host, [tier,] ts), so no index on time is needed, and each
-        host is its own short transaction, so ingest never waits long for the write lock."""
+        on its table's primary key (host, [tier,] ts), so no index on time is needed. The
+        statements run as one executemany per table and chunk of hosts (the loop is in the
+        database driver, which releases the GIL while SQLite works: an ORM query per host held
+        ingest's event loop up for a second or more with a thousand hosts), and each chunk is its
+        own short transaction, so ingest never waits long for the write lock."""
+        connection = connections[DEFAULT_DB_ALIAS]
         sample_before = now_ms - recent_tier().retention_ms
-        for host_id in _host_ids(Sample):
-            with transaction.atomic():
-                Sample.objects.filter(host_id=host_id, ts__lt=sample_before).delete()
+        for chunk in _chunks(_host_keys(connection, Sample), EXPIRE_CHUNK):
+            with transaction.atomic(), connection.cursor() as cursor:
+                cursor.executemany(_expire_sql(connection, Sample), [(key, sample_before) for key in chunk])
         rollup_before = [(tier.id, now_ms - tier.retention_ms) for tier in self.tiers]
-        for host_id in _host_ids(Rollup):
-            with transaction.atomic():
-                for tier_id, before in rollup_before:
-                    Rollup.objects.filter(host_id=host_id, tier=tier_id, ts__lt=before).delete()
+        for chunk in _chunks(_host_keys(connection, Rollup), EXPIRE_CHUNK):
+            with transaction.atomic(), connection.cursor() as cursor:
+                cursor.executemany(
+                    _expire_sql(connection, Rollup),
+                    [(key, tier_id, before) for key in chunk for tier_id, before in rollup_before],
+                )
+
+
+EXPIRE_CHUNK = 200
+
+
+def _chunks(items: list[Any], size: int) -> Iterator[list[Any]]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+def _expire_sql(connection: Any, model: type[Sample] | type[Rollup]) -> str:
+    qn = connection.ops.quote_name
+    meta = model._meta
+    tier = f"AND {qn(meta.get_field('tier').column)} = %s " if model is Rollup else ""
+    return (
+        f"DELETE FROM {qn(meta.db_table)} WHERE {qn(meta.get_field('host').column)} = %s "
+        f"{tier}AND {qn(meta.get_field('ts').column)} < %s"
+    )
+
+
+def _host_keys(connection: Any, model: type[Sample] | type[Rollup]) -> list[Any]:
+    """The host keys (as stored) that have rows in the table, in one statement that seeks from
+    one host to the next on the primary key (a recursive CTE: `WHERE host_id > previous ORDER BY
+    host_id LIMIT 1`, repeated; PostgreSQL has no MIN(uuid)): no scan of the table, and no read
+    of the host table (which the compactor's thread would otherwise hold while ingest and the API
+    write hosts)."""
+    qn = connection.ops.quote_name
+    host_field = model._meta.get_field("host")
+    table, host = qn(model._meta.db_table), qn(host_field.column)
+    lowest = host_field.target_field.get_db_prep_value(uuid.UUID(int=0), connection)
+    sql = (
+        f"WITH RECURSIVE seek(id) AS ("
+        f"SELECT (SELECT {host} FROM {table} WHERE {host} >= %s ORDER BY {host} LIMIT 1) "
+        f"UNION ALL "
+        f"SELECT (SELECT {host} FROM {table} WHERE {host} > seek.id ORDER BY {host} LIMIT 1) "
+        f"FROM seek WHERE seek.id IS NOT NULL"
+        f") SELECT id FROM seek WHERE id IS NOT NULL"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [lowest])  # a WHERE makes the first step a seek too, not a scan
+        return [row[0] for row in cursor.fetchall()]
 
 
 def _host_ids(model: type[Sample] | type[Rollup]) -> Iterator[Any]:
-    """The hosts that have rows in the table, one seek on its primary key each (`WHERE host_id >
-    previous ORDER BY host_id LIMIT 1`; PostgreSQL has no MIN(uuid)): no scan of the table, and
-    no read of the host table (which the compactor's thread would otherwise hold while ingest
-    and the API write hosts)."""
-    rows = model.objects.order_by("host_id").values_list("host_id", flat=True)
-    host_id = rows.filter(host_id__gte=uuid.UUID(int=0)).first()  # a seek too, unlike no WHERE
-    while host_id is not None:
-        yield host_id
-        host_id = rows.filter(host_id__gt=host_id).first()
+    """The ids of the hosts that have rows in the table (see `_host_keys`)."""
+    connection = connections[DEFAULT_DB_ALIAS]
+    host_field = model._meta.get_field("host").target_field
+    for key in _host_keys(connection, model):
+        yield host_field.to_python(key)
