@@ -32,6 +32,9 @@ class Watcher(threading.Thread):
         self.ready = threading.Event()
         self.stop = threading.Event()
         self.latencies: list[float] = []
+        # Collection second -> the largest latency of its samples: when the tail happens.
+        self.worst: dict[int, float] = {}
+        self.per_second: dict[int, int] = {}
         self.frames = 0
         self.error = ""
 
@@ -61,6 +64,9 @@ class Watcher(threading.Thread):
                         ts = item["sample"]["ts"]
                         if self.since_ms <= ts < self.until_ms:
                             self.latencies.append(now_ms - ts)
+                            second = int(ts // 1000)
+                            self.worst[second] = max(self.worst.get(second, 0.0), now_ms - ts)
+                            self.per_second[second] = self.per_second.get(second, 0) + 1
         except Exception as exc:  # reported in the result
             self.error = f"{type(exc).__name__}: {exc}"
             self.ready.set()
@@ -97,7 +103,7 @@ def run(
             sleep_until(hold_end)
             usage = cpu.stop()
             merged = fleet.results(futures, timeout=130)
-            time.sleep(1.0)  # the last frames of the window are in flight
+            time.sleep(3.0)  # the last frames of the window are in flight
         finally:
             if watcher is not None:
                 watcher.stop.set()
@@ -115,6 +121,18 @@ def run(
         "frames_in_window": len(latencies),
         "delivered_pct": round(100 * len(latencies) / max(1, merged["sent"]), 2),
         "watcher_error": watcher.error if watcher else "",
+        # The seconds whose samples were slowest, and where they fall in the minute (periodic
+        # hub work shows as a pattern in the seconds).
+        # Seconds of the window whose samples did not all arrive: (offset in the window, received).
+        "short_seconds": [
+            (second - int(hold_start), got)
+            for second, got in sorted((watcher.per_second if watcher else {}).items())
+            if got < count
+        ][:20],
+        "slowest_seconds": [
+            {"second_of_minute": s % 60, "max_ms": round(ms, 1)}
+            for s, ms in sorted((watcher.worst if watcher else {}).items(), key=lambda kv: -kv[1])[:10]
+        ],
         "hub_cpu_pct_of_core": usage["hub"]["cpu_pct_of_core"],
         "machine_busy_pct": usage["machine_busy_pct"],
         "ack_lag_ms": summary(merged["lags"], scale=1000, digits=1),
@@ -156,6 +174,12 @@ def render(result: dict[str, Any]) -> str:
         "peer figures are quoted from DESIGN.md (live views of Netdata and Beszel refresh every 1-2 s); "
         "no peer runs here. Ratio = everyst / 1000 ms (the low end of the quoted range)."
     )
+    slowest = ", ".join(f":{s['second_of_minute']:02d} {s['max_ms']:g} ms" for s in result["slowest_seconds"])
+    short = ", ".join(f"+{offset}s {got}" for offset, got in result["short_seconds"])
+    if short:
+        note += f"\nseconds of the window not fully delivered (offset, samples received): {short}"
+    if slowest:
+        note += f"\nslowest seconds (second of the minute, worst latency): {slowest}"
     if result["watcher_error"]:
         note += f"\nWebSocket client error: {result['watcher_error']}"
     return f"{text}\n{note}"
