@@ -28,40 +28,26 @@ async def welcome_then_fail(requests: Any, context: grpc.aio.ServicerContext) ->
     await context.abort(grpc.StatusCode.INVALID_ARGUMENT, "a metric batch needs a seq")
 
 
-HANDLERS = {"refuse": refuse, "end": welcome_then_end, "fail": welcome_then_fail}
-
-
 @pytest.fixture
-async def server() -> AsyncIterator[tuple[grpc.aio.Server, int, dict[str, Any]]]:
+async def server() -> AsyncIterator[tuple[int, dict[str, Any]]]:
+    """A grpcio server whose Connect behaves as `mode["connect"]` (set by the test)."""
     mode: dict[str, Any] = {"connect": refuse}
-
-    async def connect(requests: Any, context: grpc.aio.ServicerContext) -> Any:
-        async for message in mode["connect"](requests, context):
-            yield message
-
-    async def refusing(requests: Any, context: grpc.aio.ServicerContext) -> None:
-        await mode["connect"](requests, context)
-
-    def handler(kind: str) -> Any:
-        behaviour = refusing if kind == "refuse" else connect
-        return grpc.stream_stream_rpc_method_handler(
-            behaviour,
-            request_deserializer=agent_pb2.AgentMessage.FromString,
-            response_serializer=agent_pb2.HubMessage.SerializeToString,
-        )
-
-    server = grpc.aio.server()
 
     class Generic(grpc.GenericRpcHandler):
         def service(self, details: Any) -> Any:
-            if details.method == transport.SERVICE + "Connect":
-                return handler(mode["kind"])
-            return None
+            if details.method != transport.SERVICE + "Connect":
+                return None
+            return grpc.stream_stream_rpc_method_handler(
+                mode["connect"],
+                request_deserializer=agent_pb2.AgentMessage.FromString,
+                response_serializer=agent_pb2.HubMessage.SerializeToString,
+            )
 
+    server = grpc.aio.server()
     server.add_generic_rpc_handlers((Generic(),))
     port = server.add_insecure_port("127.0.0.1:0")
     await server.start()
-    yield server, port, mode
+    yield port, mode
     await server.stop(0)
 
 
@@ -80,8 +66,8 @@ async def open_and_read(port: int) -> list[Any]:
 
 
 async def test_a_refused_stream_reports_the_hubs_status_not_the_reset(server):
-    _, port, mode = server
-    mode.update(kind="refuse", connect=refuse)
+    port, mode = server
+    mode["connect"] = refuse
     with pytest.raises(RpcError) as refused:
         await open_and_read(port)
     assert refused.value.code == Status.UNAUTHENTICATED
@@ -89,14 +75,14 @@ async def test_a_refused_stream_reports_the_hubs_status_not_the_reset(server):
 
 
 async def test_a_stream_the_hub_ends_with_ok_reads_as_none(server):
-    _, port, mode = server
-    mode.update(kind="end", connect=welcome_then_end)
+    port, mode = server
+    mode["connect"] = welcome_then_end
     assert await open_and_read(port) == ["welcome", None]
 
 
 async def test_a_stream_the_hub_ends_with_an_error_raises_its_status(server):
-    _, port, mode = server
-    mode.update(kind="fail", connect=welcome_then_fail)
+    port, mode = server
+    mode["connect"] = welcome_then_fail
     with pytest.raises(RpcError) as failed:
         await open_and_read(port)
     assert failed.value.code == Status.INVALID_ARGUMENT

@@ -73,7 +73,8 @@ async def run(params: Params, ctx: JobContext) -> dict[str, Any]:
     use_arp = privileged and params.method != "tcp"
     addresses: list[Address] = ctx.addresses
     found: dict[Address, Found] = {}
-    own = {i.address: i for i in connected_interfaces()}
+    interfaces = connected_interfaces()  # once: each read lists every interface's addresses
+    own = {i.address: i for i in interfaces}
     for address in addresses:
         if address in own:
             found[address] = Found(address, own[address].mac, "self", True)
@@ -83,7 +84,7 @@ async def run(params: Params, ctx: JobContext) -> dict[str, Any]:
     for address in addresses:
         if address in found or address.is_loopback:
             continue
-        iface = interface_for(address) if address.version == 4 else None
+        iface = interface_for(address, interfaces) if address.version == 4 else None
         if use_arp and iface is not None:
             by_iface.setdefault(iface.name, (iface, []))[1].append(address)
         else:
@@ -101,17 +102,18 @@ async def run(params: Params, ctx: JobContext) -> dict[str, Any]:
     await ctx.progress(90, "resolving names" if params.resolve_names else "")
 
     hosts = sorted(found.values(), key=lambda f: (f.ip.version, f.ip))
-    names = await resolve_names(hosts, params) if params.resolve_names else {}
+    names = await resolve_names(hosts, params, interfaces) if params.resolve_names else {}
     rows = []
     for host in hosts:
+        hostname, hostname_source = names.get(host.ip, (None, None))
         rows.append(
             {
                 "ip": str(host.ip),
                 "mac": host.mac,
                 "vendor": vendor(host.mac) if host.mac else None,
                 "randomized_mac": randomized_mac(host.mac) if host.mac else None,
-                "hostname": names.get(host.ip, (None, None))[0],
-                "hostname_source": names.get(host.ip, (None, None))[1],
+                "hostname": hostname,
+                "hostname_source": hostname_source,
                 "method": host.method,
                 "self": host.self_,
             }
@@ -134,7 +136,9 @@ async def run(params: Params, ctx: JobContext) -> dict[str, Any]:
     }
 
 
-async def resolve_names(hosts: list[Found], params: Params) -> dict[Address, tuple[str, str]]:
+async def resolve_names(
+    hosts: list[Found], params: Params, interfaces: list[Interface]
+) -> dict[Address, tuple[str, str]]:
     """address -> (name, "dns" | "mdns"): reverse DNS first, then mDNS on the link for the rest.
 
     Both run at once (each waits at most about a second); a reverse DNS name wins when both answer.
@@ -142,9 +146,10 @@ async def resolve_names(hosts: list[Found], params: Params) -> dict[Address, tup
     local = []
     if params.mdns:
         for host in hosts:
-            iface = interface_for(host.ip) if host.ip.version == 4 and not host.self_ else None
-            if iface is not None and isinstance(host.ip, ipaddress.IPv4Address):
-                local.append((iface, host.ip))
+            if isinstance(host.ip, ipaddress.IPv4Address) and not host.self_:
+                iface = interface_for(host.ip, interfaces)
+                if iface is not None:
+                    local.append((iface, host.ip))
     dns, mdns = await asyncio.gather(
         asyncio.gather(*(reverse_dns(str(h.ip)) for h in hosts)),
         mdns_names(local, timeout=max(params.timeout, 0.5)),

@@ -171,10 +171,11 @@ def _inside(address: Address, networks: list[Network]) -> bool:
     return any(address.version == n.version and address in n for n in networks)
 
 
-def interface_for(address: Address) -> Interface | None:
-    """The interface whose subnet holds `address` (the longest prefix wins)."""
+def interface_for(address: Address, interfaces: list[Interface] | None = None) -> Interface | None:
+    """The interface whose subnet holds `address` (the longest prefix wins), among `interfaces`
+    (default: read now; pass them in when asking for many addresses)."""
     best: Interface | None = None
-    for iface in connected_interfaces():
+    for iface in connected_interfaces() if interfaces is None else interfaces:
         same = iface.network.version == address.version and address in iface.network
         if same and (best is None or iface.network.prefixlen > best.network.prefixlen):
             best = iface
