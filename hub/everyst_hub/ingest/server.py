@@ -53,6 +53,7 @@ class IngestServer:
     async def stop(self, grace: float = 2.0) -> None:
         self.maintenance.cancel()
         await self.server.stop(grace)
+        await self.servicer.drain(grace + 5.0)
         await self.writer.close()
         await self.compactor.stop()
 

@@ -81,6 +81,8 @@ class AgentServicer(agent_pb2_grpc.AgentServiceServicer):
     def __init__(self, writer: IngestWriter) -> None:
         self.writer = writer
         self.registry = StreamRegistry()
+        # Every running Connect handler, until its cleanup is done (see drain).
+        self.handlers: set[asyncio.Task[Any]] = set()
 
     @_no_leaks
     async def Enroll(  # noqa: N802 (name fixed by the proto)
@@ -100,6 +102,21 @@ class AgentServicer(agent_pb2_grpc.AgentServiceServicer):
     async def Connect(  # noqa: N802
         self, request_iterator: Any, context: grpc.aio.ServicerContext
     ) -> None:
+        me = asyncio.current_task()
+        assert me is not None
+        self.handlers.add(me)
+        try:
+            await self._connect(context)
+        finally:
+            self.handlers.discard(me)
+
+    async def drain(self, timeout: float) -> None:
+        """Wait, at most `timeout` s, for the stream handlers to finish: a stream the server
+        cancelled still marks its host disconnected on the way out."""
+        if self.handlers:
+            await asyncio.wait(list(self.handlers), timeout=timeout)
+
+    async def _connect(self, context: grpc.aio.ServicerContext) -> None:
         # The interceptor refused bad credentials already; this resolves the agent, and still
         # refuses one revoked in between.
         try:

@@ -23,9 +23,9 @@ import time
 import uuid
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
-from asgiref.sync import sync_to_async
 from django.conf import settings
 from django.db import DEFAULT_DB_ALIAS, close_old_connections, connections, transaction
 from django.db.models import F
@@ -86,6 +86,8 @@ class Compactor:
         self._lock = threading.Lock()
         self._last_expiry = 0.0
         self._task: asyncio.Task[None] | None = None
+        # Its own thread and database connection (see the module docstring).
+        self._executor = ThreadPoolExecutor(1, thread_name_prefix="metrics-compactor")
 
     def mark(self, host_id: uuid.UUID, timestamps: Iterable[int]) -> None:
         """Samples of these timestamps were stored: their raw buckets are recomputed from the
@@ -118,16 +120,21 @@ class Compactor:
         self._task = asyncio.get_running_loop().create_task(self._run(), name="metrics-compactor")
 
     async def stop(self) -> None:
+        """Stop, after the round in progress (if any) is done: its thread cannot be cancelled."""
         if self._task is not None:
             self._task.cancel()
             await asyncio.gather(self._task, return_exceptions=True)
+        # Queued behind that round: the thread's own connection is closed, then the thread ends.
+        await asyncio.get_running_loop().run_in_executor(self._executor, connections.close_all)
+        self._executor.shutdown(wait=True)
 
     async def _run(self) -> None:
-        await sync_to_async(self.recover, thread_sensitive=False)()
+        loop = asyncio.get_running_loop()
+        await loop.run_in_executor(self._executor, self.recover)
         while True:
             await asyncio.sleep(settings.METRICS_COMPACT_SECONDS)
             try:
-                await sync_to_async(self.compact_once, thread_sensitive=False)()
+                await loop.run_in_executor(self._executor, self.compact_once)
             except Exception:  # a failed round is retried on the next one; ingest goes on
                 logger.exception("metrics compaction failed")
 
