@@ -35,12 +35,14 @@ def stored(hub: Hub, host_id: str, since_ms: int) -> list[int]:
         since_ms = page[-1]["ts"]
 
 
-def caught_up(hub: Hub, host_id: str, agent: AgentProcess) -> bool:
+def caught_up(hub: Hub, host_id: str, agent: AgentProcess, through_ms: int = 0) -> bool:
+    """The agent's spool is (nearly) empty and the hub holds samples up to now and past `through_ms`."""
     try:
         latest = hub.get(f"/api/v1/hosts/{host_id}/latest", hub.login())["ts"]
     except Exception:
         return False
-    return latest >= time.time() * 1000 - 3000 and agent.status().get("spool_depth", 99) <= 3
+    fresh = latest >= max(time.time() * 1000 - 3000, through_ms)
+    return fresh and agent.status().get("spool_depth", 99) <= 3
 
 
 def raw_counts(hub: Hub, host_id: str, first: int, last: int) -> dict[int, int]:
@@ -73,7 +75,13 @@ def test_a_60_second_hub_outage_loses_nothing_and_duplicates_nothing(hub: Hub, t
         time.sleep(60)
         outage_end = int(time.time() * 1000)
         hub.start(setup=False)
-        wait_until(lambda: caught_up(hub, host_id, agent), 60, "the agent to deliver its backlog")
+        # Wait for samples past the end of the checked window, or a fast catch-up would leave its
+        # last second unchecked (and the bound check below would fail on a correct store).
+        wait_until(
+            lambda: caught_up(hub, host_id, agent, through_ms=outage_end + 3000),
+            60,
+            "the agent to deliver its backlog",
+        )
         timestamps = stored(hub, host_id, 0)
         assert_every_second_once(timestamps, outage_start - 3000, outage_end + 3000)
         outage = [ts for ts in timestamps if outage_start < ts < outage_end]
