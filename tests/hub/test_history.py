@@ -153,7 +153,7 @@ def test_raw_buckets_summed_at_ingest_match_a_full_recompute(world):
     store_batches([IncomingBatch(world.host_a.id, agent_pb2.MetricBatch(seq=1, samples=samples))])
     compactor.add(world.host_a.id, samples, now_ms=start + 15_000)
     compactor.add(world.host_a.id, samples[:3], now_ms=start + 15_000)  # re-delivered: counted once
-    assert len(compactor.partial[(world.host_a.id, start)].ts) == 15
+    assert len(compactor.partials[1][(world.host_a.id, start)].parts) == 15
     assert compactor.compact_once(now_ms=start + HOUR) >= 1
     summed = Rollup.objects.get(host=world.host_a, tier=1, ts=start)
     assert summed.n == 15
@@ -178,9 +178,79 @@ def test_a_bucket_summed_from_part_of_its_samples_is_recomputed_from_the_databas
     late = [sample(start + 14_500, 1.0)]
     store_batches([IncomingBatch(world.host_a.id, agent_pb2.MetricBatch(seq=3, samples=late))])
     compactor.add(world.host_a.id, late, now_ms=start + HOUR)
-    assert not compactor.partial
+    assert not compactor.partials[1]
     compactor.compact_once(now_ms=start + HOUR)
     assert Rollup.objects.get(host=world.host_a, tier=1, ts=start).n == 16
+
+
+def _stream(compactor: Compactor, host, start: int, seconds: int, cpu=lambda i: float(i % 97)) -> None:
+    """Store and sum samples second by second, compacting every 5 s, as a running hub does."""
+    for i in range(seconds):
+        ts = start + i * 1000
+        samples = [sample(ts, cpu(i))]
+        store_batches([IncomingBatch(host.id, agent_pb2.MetricBatch(seq=i, samples=samples))])
+        compactor.add(host.id, samples, now_ms=ts)
+        if i % 5 == 0:
+            compactor.compact_once(now_ms=ts + 500)
+
+
+def _rollups(host, tier: int) -> dict[int, tuple[int, dict]]:
+    return {r.ts: (r.n, decode(r.data)) for r in Rollup.objects.filter(host=host, tier=tier)}
+
+
+def test_minute_and_hour_rollups_summed_as_children_roll_match_a_full_recompute(world):
+    compactor = Compactor()
+    start = aligned_now() - HOUR - 60_000  # the last minute of one hour, then the next minute
+    _stream(compactor, world.host_a, start, 125)
+    with CaptureQueriesContext(connection) as queries:
+        compactor.compact_once(now_ms=start + HOUR * 2)  # closes everything, hours included
+    # Nothing read the stored 15 s or minute rows back: the parents came from running sums.
+    assert not [q for q in queries if "SELECT" in q["sql"] and '"data"' in q["sql"]]
+    summed = {tier: _rollups(world.host_a, tier) for tier in (2, 3)}
+    assert sorted(summed[2]) == [start, start + 60_000, start + 120_000] and sorted(summed[3]) == [
+        start - HOUR + 60_000,
+        start + 60_000,
+    ]
+    assert summed[2][start][0] == 60 and summed[3][start + 60_000][0] == 65
+
+    Rollup.objects.filter(tier__in=(2, 3)).delete()
+    fresh = Compactor()  # no running sums: every parent is recomputed from the tier below
+    fresh.mark(world.host_a.id, range(start, start + 125_000, 1000))
+    fresh.compact_once(now_ms=start + HOUR * 2)
+    for tier in (2, 3):
+        recomputed = _rollups(world.host_a, tier)
+        assert recomputed.keys() == summed[tier].keys()
+        for ts, (n, series) in recomputed.items():
+            assert summed[tier][ts][0] == n
+            assert summed[tier][ts][1].keys() == series.keys()
+            for key, pair in series.items():  # each path rounds its stored values once more
+                assert summed[tier][ts][1][key] == pytest.approx(pair, rel=2e-3)
+
+
+def test_a_minute_is_rolled_once_after_its_last_raw_bucket(world):
+    compactor = Compactor()
+    start = aligned_now() - HOUR
+    _stream(compactor, world.host_a, start, 61)
+    assert not Rollup.objects.filter(tier=2).exists()  # its last 15 s are not rolled yet
+    _stream(compactor, world.host_a, start + 61_000, 10)  # ...until 5 s after the minute ends
+    minute = Rollup.objects.get(host=world.host_a, tier=2, ts=start)
+    assert minute.n == 60
+    assert decode(minute.data)["cpu"] == [29.5, 59]
+
+
+def test_a_raw_bucket_rolled_again_makes_its_minute_recompute_from_the_database(world):
+    compactor = Compactor()
+    start = aligned_now() - HOUR
+    _stream(compactor, world.host_a, start, 50, cpu=lambda i: 10.0)
+    # A late sample for a 15 s bucket already rolled (the agent's backlog): the bucket is rolled
+    # again, which its minute's running sum cannot take back.
+    late = [sample(start + 7_500, 100.0)]
+    store_batches([IncomingBatch(world.host_a.id, agent_pb2.MetricBatch(seq=99, samples=late))])
+    compactor.add(world.host_a.id, late, now_ms=start + 50_000)
+    _stream(compactor, world.host_a, start + 50_000, 20, cpu=lambda i: 10.0)
+    minute = Rollup.objects.get(host=world.host_a, tier=2, ts=start)
+    assert minute.n == 61
+    assert decode(minute.data)["cpu"] == [pytest.approx((60 * 10 + 100) / 61, rel=1e-3), 100]
 
 
 # ---------------------------------------------------------------------------- storage layout
