@@ -45,6 +45,9 @@ logger = logging.getLogger(__name__)
 CLOSE_GRACE_MS = 5_000
 EXPIRE_EVERY_SECONDS = 60
 RECOVERY_WINDOW_MS = 10 * 60_000
+# A round rolls this many hosts per transaction, and pauses between them (see `_roll`).
+ROLL_CHUNK_HOSTS = 100
+ROLL_PAUSE_SECONDS = 0.02
 
 
 def _now_ms() -> int:
@@ -241,33 +244,58 @@ class Compactor:
         partials: dict[tuple[uuid.UUID, int], _Partial],
     ) -> list[_Result]:
         """Compute and store the ready buckets of a tier (from their running sums where those
-        are complete, else from the tier below); return what was stored."""
+        are complete, else from the tier below); return what was stored.
+
+        Hosts go in chunks, each stored in its own transaction, with a pause between chunks:
+        a round over a thousand hosts otherwise held the GIL and the database's write lock for
+        a quarter of a second at a time, and the live frames of those seconds waited for it."""
         by_host: dict[uuid.UUID, list[int]] = defaultdict(list)
         for host_id, start in ready:
             by_host[host_id].append(start)
+        hosts = list(by_host.items())
         results: list[_Result] = []
-        for host_id, starts in by_host.items():
-            if partials:
-                starts = self._from_partials(tier, source, host_id, starts, partials, results)
-                if not starts:
-                    continue
-            lo, hi = min(starts), max(starts) + tier.step_ms
-            parts: dict[int, list[tuple[int, dict[str, list[float]]]]] = defaultdict(list)
-            if source is None:
-                for ts, data in Sample.objects.filter(host_id=host_id, ts__gte=lo, ts__lt=hi).values_list(
-                    "ts", "data"
-                ):
-                    sample = agent_pb2.Sample()
-                    sample.ParseFromString(bytes(data))
-                    parts[bucket(ts, tier.step_ms)].extend(as_parts([flatten(sample)]))
-            else:
-                for ts, n, data in Rollup.objects.filter(
-                    host_id=host_id, tier=source.id, ts__gte=lo, ts__lt=hi
-                ).values_list("ts", "n", "data"):
-                    parts[bucket(ts, tier.step_ms)].append((n, decode(data)))
-            for start in starts:
-                if parts.get(start):
-                    results.append((host_id, start, *aggregate(parts[start])))
+        for offset in range(0, len(hosts), ROLL_CHUNK_HOSTS):
+            if offset:
+                time.sleep(ROLL_PAUSE_SECONDS)
+            chunk: list[_Result] = []
+            for host_id, starts in hosts[offset : offset + ROLL_CHUNK_HOSTS]:
+                self._compute(tier, source, host_id, starts, partials, chunk)
+            self._store(tier, chunk)
+            results += chunk
+        return results
+
+    def _compute(
+        self,
+        tier: Tier,
+        source: Tier | None,
+        host_id: uuid.UUID,
+        starts: list[int],
+        partials: dict[tuple[uuid.UUID, int], _Partial],
+        results: list[_Result],
+    ) -> None:
+        if partials:
+            starts = self._from_partials(tier, source, host_id, starts, partials, results)
+            if not starts:
+                return
+        lo, hi = min(starts), max(starts) + tier.step_ms
+        parts: dict[int, list[tuple[int, dict[str, list[float]]]]] = defaultdict(list)
+        if source is None:
+            for ts, data in Sample.objects.filter(host_id=host_id, ts__gte=lo, ts__lt=hi).values_list(
+                "ts", "data"
+            ):
+                sample = agent_pb2.Sample()
+                sample.ParseFromString(bytes(data))
+                parts[bucket(ts, tier.step_ms)].extend(as_parts([flatten(sample)]))
+        else:
+            for ts, n, data in Rollup.objects.filter(
+                host_id=host_id, tier=source.id, ts__gte=lo, ts__lt=hi
+            ).values_list("ts", "n", "data"):
+                parts[bucket(ts, tier.step_ms)].append((n, decode(data)))
+        for start in starts:
+            if parts.get(start):
+                results.append((host_id, start, *aggregate(parts[start])))
+
+    def _store(self, tier: Tier, results: list[_Result]) -> None:
         rows = [
             Rollup(host_id=host_id, tier=tier.id, ts=start, n=n, data=encode(series))
             for host_id, start, n, series in results
@@ -280,7 +308,6 @@ class Compactor:
                 update_fields=["n", "data"],
                 batch_size=500,
             )
-        return results
 
     def _from_partials(
         self,
