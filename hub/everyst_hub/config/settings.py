@@ -206,7 +206,7 @@ GRPC_MAX_MESSAGE_BYTES = env_int(
     "EVERYST_GRPC_MAX_MESSAGE_BYTES", 4 * 1024 * 1024, minimum=65536, maximum=64 * 1024 * 1024
 )
 PUBLIC_GRPC_ADDRESS = env_str("EVERYST_PUBLIC_GRPC_ADDRESS", "")
-INGEST_FLUSH_MS = env_int("EVERYST_INGEST_FLUSH_MS", 100, minimum=5, maximum=5000)
+INGEST_FLUSH_MS = env_int("EVERYST_INGEST_FLUSH_MS", 50, minimum=5, maximum=5000)
 # History tiers (see metrics/tiers.py): 1 Hz recent samples, then rollups with avg and max.
 METRICS_RECENT_HOURS = env_int("EVERYST_METRICS_RECENT_HOURS", 2, minimum=1, maximum=168)
 METRICS_RAW_STEP_SECONDS = env_int("EVERYST_METRICS_RAW_STEP_SECONDS", 15, minimum=2, maximum=60)
