@@ -154,7 +154,8 @@ async def ensure_enrolled(config: AgentConfig, stop: asyncio.Event) -> Credentia
             delay = backoff.next()
             log.warning("%s; retrying enrollment in %.1f s", exc, delay)
         with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(stop.wait(), delay)
+            async with asyncio.timeout(delay):
+                await stop.wait()
     return None
 
 
@@ -216,6 +217,7 @@ class Agent:
         self.spool = spool
         self.interval = config.interval
         self.connected = False
+        self._stopping = False  # set by run_until before it cancels its tasks
         self.backoff = Backoff()
         self._root_certificates = _root_certificates(config)
         # Resolved with True when the next tick is due, or False early when the interval changed.
@@ -236,11 +238,13 @@ class Agent:
         ]
         stopper = asyncio.create_task(stop.wait())
         done, _ = await asyncio.wait([*tasks, stopper], return_when=asyncio.FIRST_COMPLETED)
+        self._stopping = True
         for task in (*tasks, stopper):
             task.cancel()
         await asyncio.gather(*tasks, stopper, return_exceptions=True)
         with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(self.tools.close(), TOOL_CLOSE_TIMEOUT)
+            async with asyncio.timeout(TOOL_CLOSE_TIMEOUT):
+                await self.tools.close()
         for task in tasks:
             if task in done and not task.cancelled() and task.exception() is not None:
                 raise task.exception()  # type: ignore[misc]
@@ -308,6 +312,12 @@ class Agent:
                 reason = str(exc) or type(exc).__name__
             finally:
                 self.connected = False
+            if self._stopping:
+                # We are being stopped, and the cancellation came back as an error: grpclib
+                # raises the stream's reset in its place when the hub had just reset the stream
+                # (and cancels the task itself to interrupt it, so `cancelling()` cannot tell).
+                # Looping on would never stop.
+                raise asyncio.CancelledError
             if loop.time() - started > STABLE_STREAM:
                 backoff.reset()
             if code in _REJECTED:
@@ -341,7 +351,10 @@ class Agent:
             transport.open_stream(channel, self.credentials.metadata()) as call,
         ):
             await call.write(hello)
-            first = await asyncio.wait_for(call.read(), WELCOME_TIMEOUT)
+            # asyncio.timeout, not wait_for: on Python 3.11 wait_for swallows a cancellation that
+            # arrives as the read completes, and a stopping agent went on reconnecting for ever.
+            async with asyncio.timeout(WELCOME_TIMEOUT):
+                first = await call.read()
             if first is None:
                 raise StreamError("the hub closed the stream before its Welcome")
             if first.WhichOneof("body") != "welcome":

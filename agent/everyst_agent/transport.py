@@ -161,6 +161,7 @@ async def open_stream(channel: Channel, metadata: tuple[tuple[str, str], ...]) -
         # Tell the hub at once (RST_STREAM) rather than leaving it to notice a closed connection;
         # a stream already ended or broken has nothing to cancel.
         with contextlib.suppress(Exception):
-            await asyncio.wait_for(stream.cancel(), 2)
+            async with asyncio.timeout(2):
+                await stream.cancel()
         with contextlib.suppress(Exception):
             await stream.__aexit__(None, None, None)

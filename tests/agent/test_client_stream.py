@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import random
 import socket
 import time
 from collections.abc import AsyncIterator
@@ -180,7 +181,8 @@ async def test_agent_keeps_running_and_collecting_when_the_hub_rejects_it(fake_h
     # The first sample may come after the first rejections (retries are immediate here).
     await wait_for(lambda: running.spool.depth() >= 1, what="samples spooled while rejected")
     assert not hub.streams and not running.task.done()
-    assert running.agent.backoff.attempt >= 2
+    # The hub counts an attempt when it arrives, the agent once it has read the rejection.
+    await wait_for(lambda: running.agent.backoff.attempt >= 2, what="the agent backing off")
     hub.reject = None
     await wait_for(lambda: hub.streams and hub.last.seqs, what="a stream once the admin fixed it")
 
@@ -236,3 +238,26 @@ def test_backoff_doubles_from_half_a_second_to_thirty_with_full_jitter():
     assert backoff.next() == 0.5
     assert Backoff(rng=lambda: 0.0).next() == 0.0
     assert 15 <= Backoff(rng=lambda: 0.0).at_max() <= 30
+
+
+async def test_the_agent_stops_promptly_whatever_its_stream_is_doing(fake_hub, tmp_path):
+    """Stop lands at random points of a reconnect loop against a hub that refuses at once. A
+    cancellation that arrives as the hub resets the stream came back from grpclib as the reset
+    (its Wrapper raises the stream's error in place of the CancelledError), which the agent took
+    for a failed connection: it reconnected for ever and never stopped (5 of 5 runs failed)."""
+    hub, port = fake_hub
+    hub.reject = grpc.StatusCode.UNAUTHENTICATED
+    rng = random.Random(7)
+    for i in range(40):
+        (tmp_path / f"a{i}").mkdir()
+        config = make_config(tmp_path / f"a{i}", port)
+        with Spool(config.spool_path, config.spool_max_samples) as spool:
+            agent = Agent(config, CREDENTIALS, spool)
+            agent.backoff = Backoff(base=0.0, cap=0.0)  # reconnect at once, again and again
+            stop = asyncio.Event()
+            task = asyncio.create_task(agent.run_until(stop))
+            await asyncio.sleep(rng.uniform(0.02, 0.15))
+            stop.set()
+            done, _ = await asyncio.wait([task], timeout=3)
+            assert done, f"stop {i} did not end the agent within 3 s"
+            task.result()

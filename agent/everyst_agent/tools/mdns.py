@@ -121,7 +121,8 @@ async def _ask(
                 except OSError:
                     return found  # no multicast on this link (no route, interface down): no names
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(done, timeout)
+                async with asyncio.timeout(timeout):
+                    await done
         finally:
             loop.remove_reader(sock.fileno())
     except OSError:
