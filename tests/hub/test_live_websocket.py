@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
+import time
 
 import pytest
 from asgiref.sync import sync_to_async
@@ -172,4 +174,25 @@ async def test_a_large_flush_is_split_into_frames_under_the_size_limit(world):
         frame = json.loads(text)
         received += frame["frames"] if frame["type"] == "samples" else [frame]
     assert [f["sample"]["ts"] for f in received] == [0, 1, 2, 3, 4]
+    await ws.disconnect()
+
+
+async def test_live_frames_do_not_wait_for_the_shared_sync_thread(world):
+    """Sync work elsewhere in the hub (a thousand agents disconnecting, each a database update on
+    the shared sync thread) must not hold live frames: Channels' own dispatch ran a database
+    upkeep call on that thread before every frame, and frames waited up to 1.8 s for it."""
+    ws = await connect(world.viewer_a)
+    await ws.send_json_to({"type": "subscribe", "topic": "fleet"})
+    assert (await ws.receive_json_from())["type"] == "subscribed"
+    busy = asyncio.create_task(sync_to_async(time.sleep)(3))
+    await asyncio.sleep(0.1)  # the sync thread is now asleep
+    started = time.monotonic()
+    await publish_samples({str(world.host_a.id): {"ts": 5}})
+    frame = await ws.receive_json_from(timeout=2)
+    assert frame["sample"] == {"ts": 5}
+    summary = await sync_to_async(host_summary, thread_sensitive=False)(world.host_a)
+    await publish_host(summary)
+    assert (await ws.receive_json_from(timeout=2))["type"] == "host"
+    assert time.monotonic() - started < 1
+    await busy
     await ws.disconnect()

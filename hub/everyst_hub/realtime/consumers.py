@@ -10,6 +10,8 @@ import time
 from typing import Any
 
 from asgiref.sync import sync_to_async
+from channels.consumer import get_handler_name
+from channels.db import aclose_old_connections
 from channels.generic.websocket import AsyncWebsocketConsumer
 from django.contrib.auth import get_user_model
 from rest_framework_simplejwt.exceptions import TokenError
@@ -78,8 +80,22 @@ class _AuthFailed(Exception):
     pass
 
 
+# Channel-layer events whose handlers forward text without touching the database.
+_FORWARDED = frozenset({"frame.sample", "frame.samples", "frame.job", "frame.host"})
+
+
 class LiveConsumer(AsyncWebsocketConsumer):
     user: Any = None
+
+    async def dispatch(self, message: dict[str, Any]) -> None:
+        """Channels runs `close_old_connections` on the shared sync thread before every handler:
+        a thread hop per live frame, queued behind whatever else that thread is doing. When a
+        thousand agents disconnected at once (a database update each on that thread), live
+        frames waited up to 1.8 s for it. Handlers that only forward text skip it."""
+        if message.get("type") in _FORWARDED:
+            await getattr(self, get_handler_name(message))(message)
+        else:
+            await super().dispatch(message)
 
     async def connect(self) -> None:
         self.user = None
@@ -327,7 +343,10 @@ class LiveConsumer(AsyncWebsocketConsumer):
         if host_id in self.fleet_hosts or host_id in self.single_hosts:
             await self.send(text_data=event["text"])
             return
-        if self.fleet and await sync_to_async(_host_visible)(self.user, host_id):
+        if not self.fleet:
+            return
+        await aclose_old_connections()  # dispatch skipped it (see `dispatch`)
+        if await sync_to_async(_host_visible)(self.user, host_id):
             self.fleet_hosts.add(host_id)
             await self._sync_groups()
             await self.send(text_data=event["text"])
