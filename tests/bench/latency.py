@@ -121,14 +121,16 @@ def run(
         "frames_in_window": len(latencies),
         "delivered_pct": round(100 * len(latencies) / max(1, merged["sent"]), 2),
         "watcher_error": watcher.error if watcher else "",
-        # The seconds whose samples were slowest, and where they fall in the minute (periodic
-        # hub work shows as a pattern in the seconds).
-        # Seconds of the window whose samples did not all arrive: (offset in the window, received).
+        # Seconds of the window whose samples did not all arrive: (offset in the window, received);
+        # only when samples are missing (a simulated agent running late stamps a sample in the
+        # next second, which makes one second short and the next one long).
         "short_seconds": [
             (second - int(hold_start), got)
             for second, got in sorted((watcher.per_second if watcher else {}).items())
-            if got < count
+            if got < count and len(latencies) < merged["sent"]
         ][:20],
+        # The seconds whose samples were slowest, and where they fall in the minute (periodic
+        # hub work shows as a pattern in the seconds).
         "slowest_seconds": [
             {"second_of_minute": s % 60, "max_ms": round(ms, 1)}
             for s, ms in sorted((watcher.worst if watcher else {}).items(), key=lambda kv: -kv[1])[:10]
