@@ -35,7 +35,7 @@ from django.db.models import F
 from everyst.agent.v1 import agent_pb2
 
 from .models import Rollup, Sample
-from .rollup import AggSeries, Series, aggregate, as_parts, decode, encode, flatten
+from .rollup import Accumulator, AggSeries, Series, decode, encode, flatten
 from .tiers import Tier, bucket, recent_tier, rollup_tiers
 
 logger = logging.getLogger(__name__)
@@ -58,34 +58,22 @@ def _now_ms() -> int:
 _Result = tuple[uuid.UUID, int, int, AggSeries]
 
 
-class _Partial:
-    """Running count-weighted averages and maxima of one bucket, and which parts (samples, or
-    rolled child buckets) they hold."""
+class _Partial(Accumulator):
+    """The running sums of one open bucket, and which parts (samples, or rolled child buckets)
+    they hold."""
 
-    __slots__ = ("maxima", "n", "parts", "sums", "weights")
+    __slots__ = ("parts",)
 
     def __init__(self) -> None:
+        super().__init__()
         self.parts: set[int] = set()
-        self.n = 0
-        self.sums: dict[str, float] = {}
-        self.weights: dict[str, int] = {}
-        self.maxima: dict[str, float] = {}
 
-    def add(self, ts: int, series: Series) -> None:
-        """Add one sample."""
-        if ts in self.parts:
-            return  # a re-delivered sample is stored once, so it counts once
-        self.parts.add(ts)
-        self.n += 1
-        sums, weights, maxima = self.sums, self.weights, self.maxima
-        for key, value in series.items():
-            if key in sums:
-                sums[key] += value
-                weights[key] += 1
-                if value > maxima[key]:
-                    maxima[key] = value
-            else:
-                sums[key], weights[key], maxima[key] = value, 1, value
+    def add_once(self, ts: int, series: Series) -> None:
+        """Add the sample of this timestamp, unless it was added already (a re-delivered sample
+        is stored once, so it counts once)."""
+        if ts not in self.parts:
+            self.parts.add(ts)
+            self.add_sample(series)
 
     def add_rollup(self, ts: int, n: int, series: AggSeries) -> bool:
         """Add one child bucket's result; False if that child was already added (it was rolled
@@ -93,20 +81,8 @@ class _Partial:
         if ts in self.parts:
             return False
         self.parts.add(ts)
-        self.n += n
-        sums, weights, maxima = self.sums, self.weights, self.maxima
-        for key, (avg, peak) in series.items():
-            if key in sums:
-                sums[key] += avg * n
-                weights[key] += n
-                if peak > maxima[key]:
-                    maxima[key] = peak
-            else:
-                sums[key], weights[key], maxima[key] = avg * n, n, peak
+        self.add(n, series)
         return True
-
-    def result(self) -> tuple[int, AggSeries]:
-        return self.n, {k: [self.sums[k] / self.weights[k], self.maxima[k]] for k in self.sums}
 
 
 class Compactor:
@@ -148,7 +124,7 @@ class Compactor:
                 partial = partials.get(key)
                 if partial is None:
                     partial = partials[key] = _Partial()
-                partial.add(ts, series)
+                partial.add_once(ts, series)
 
     def start(self) -> None:
         self._task = asyncio.get_running_loop().create_task(self._run(), name="metrics-compactor")
@@ -278,22 +254,22 @@ class Compactor:
             if not starts:
                 return
         lo, hi = min(starts), max(starts) + tier.step_ms
-        parts: dict[int, list[tuple[int, dict[str, list[float]]]]] = defaultdict(list)
+        sums: dict[int, Accumulator] = defaultdict(Accumulator)
         if source is None:
             for ts, data in Sample.objects.filter(host_id=host_id, ts__gte=lo, ts__lt=hi).values_list(
                 "ts", "data"
             ):
                 sample = agent_pb2.Sample()
                 sample.ParseFromString(bytes(data))
-                parts[bucket(ts, tier.step_ms)].extend(as_parts([flatten(sample)]))
+                sums[bucket(ts, tier.step_ms)].add_sample(flatten(sample))
         else:
             for ts, n, data in Rollup.objects.filter(
                 host_id=host_id, tier=source.id, ts__gte=lo, ts__lt=hi
             ).values_list("ts", "n", "data"):
-                parts[bucket(ts, tier.step_ms)].append((n, decode(data)))
+                sums[bucket(ts, tier.step_ms)].add(n, decode(data))
         for start in starts:
-            if parts.get(start):
-                results.append((host_id, start, *aggregate(parts[start])))
+            if start in sums:
+                results.append((host_id, start, *sums[start].result()))
 
     def _store(self, tier: Tier, results: list[_Result]) -> None:
         rows = [

@@ -11,7 +11,7 @@ from everyst.agent.v1 import agent_pb2
 from everyst_hub.inventory.models import Host
 
 from .models import Rollup, Sample
-from .rollup import decode, flatten
+from .rollup import Accumulator, decode, flatten
 from .tiers import Tier, all_tiers, bucket
 
 MAX_POINTS = 1000
@@ -44,9 +44,8 @@ def history(
     start = bucket(from_ms, step)
     count = max(1, math.ceil((to_ms - start) / step))
     wanted = None if series is None else (lambda key: _wanted(key, series))
-    # Per point: [samples, {series: weighted sum}, {series: weight}, {series: maximum}], summed in
-    # place as rows stream in (what rollup.aggregate computes, without a list of parts per point).
-    acc: dict[int, list[Any]] = {}
+    # Per point, summed in place as rows stream in (no list of parts per point).
+    acc: dict[int, Accumulator] = {}
     if tier.id == 0:
         rows = Sample.objects.filter(host=host, ts__gte=start, ts__lt=to_ms).values_list("ts", "data")
         for ts, data in rows.iterator(chunk_size=2000):
@@ -57,17 +56,8 @@ def history(
             sample.ParseFromString(bytes(data))
             slot = acc.get(index)
             if slot is None:
-                slot = acc[index] = [0, {}, {}, {}]
-            slot[0] += 1
-            sums, weights, maxima = slot[1], slot[2], slot[3]
-            for key, value in flatten(sample).items():
-                if key in sums:
-                    sums[key] += value
-                    weights[key] += 1
-                    if value > maxima[key]:
-                        maxima[key] = value
-                elif wanted is None or wanted(key):
-                    sums[key], weights[key], maxima[key] = value, 1, value
+                slot = acc[index] = Accumulator()
+            slot.add_sample(flatten(sample), wanted)
     else:
         rows = Rollup.objects.filter(host=host, tier=tier.id, ts__gte=start, ts__lt=to_ms).values_list(
             "ts", "n", "data"
@@ -78,22 +68,14 @@ def history(
                 continue
             slot = acc.get(index)
             if slot is None:
-                slot = acc[index] = [0, {}, {}, {}]
-            slot[0] += n
-            sums, weights, maxima = slot[1], slot[2], slot[3]
-            for key, (avg, peak) in decode(data, wanted).items():
-                if key in sums:
-                    sums[key] += avg * n
-                    weights[key] += n
-                    if peak > maxima[key]:
-                        maxima[key] = peak
-                else:
-                    sums[key], weights[key], maxima[key] = avg * n, n, peak
+                slot = acc[index] = Accumulator()
+            slot.add(n, decode(data, wanted))
     counts = [0] * count
     out: dict[str, dict[str, list[float | None]]] = {}
     for index in sorted(acc):
-        total, sums, weights, maxima = acc[index]
-        counts[index] = total
+        point = acc[index]
+        sums, weights, maxima = point.sums, point.weights, point.maxima
+        counts[index] = point.n
         for key, value in sums.items():
             entry = out.get(key)
             if entry is None:

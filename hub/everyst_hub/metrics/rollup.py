@@ -10,7 +10,7 @@ import json
 import math
 import zlib
 from array import array
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 
 from everyst.agent.v1 import agent_pb2
 
@@ -52,24 +52,47 @@ def flatten(s: agent_pb2.Sample) -> Series:
     return out
 
 
-def aggregate(parts: Iterable[tuple[int, AggSeries]]) -> tuple[int, AggSeries]:
-    """Merge (n, {series: [avg, max]}) parts into one, weighting averages by n."""
-    total = 0
-    sums: dict[str, float] = {}
-    weights: dict[str, int] = {}
-    maxima: dict[str, float] = {}
-    for n, series in parts:
-        total += n
+class Accumulator:
+    """Count-weighted running averages and maxima of series, from samples (weight 1) or from
+    rolled buckets ((n, {series: [average, maximum]}), weight n): how every rollup and every
+    history point is computed."""
+
+    __slots__ = ("maxima", "n", "sums", "weights")
+
+    def __init__(self) -> None:
+        self.n = 0
+        self.sums: dict[str, float] = {}
+        self.weights: dict[str, int] = {}
+        self.maxima: dict[str, float] = {}
+
+    def add_sample(self, series: Series, wanted: Callable[[str], bool] | None = None) -> None:
+        """Add one sample (`wanted`: keep only the series it accepts)."""
+        self.n += 1
+        sums, weights, maxima = self.sums, self.weights, self.maxima
+        for key, value in series.items():
+            if key in sums:
+                sums[key] += value
+                weights[key] += 1
+                if value > maxima[key]:
+                    maxima[key] = value
+            elif wanted is None or wanted(key):
+                sums[key], weights[key], maxima[key] = value, 1, value
+
+    def add(self, n: int, series: AggSeries) -> None:
+        """Add one rolled bucket of n samples."""
+        self.n += n
+        sums, weights, maxima = self.sums, self.weights, self.maxima
         for key, (avg, peak) in series.items():
-            sums[key] = sums.get(key, 0.0) + avg * n
-            weights[key] = weights.get(key, 0) + n
-            maxima[key] = peak if key not in maxima else max(maxima[key], peak)
-    return total, {k: [sums[k] / weights[k], maxima[k]] for k in sums}
+            if key in sums:
+                sums[key] += avg * n
+                weights[key] += n
+                if peak > maxima[key]:
+                    maxima[key] = peak
+            else:
+                sums[key], weights[key], maxima[key] = avg * n, n, peak
 
-
-def as_parts(samples: Iterable[Series]) -> Iterable[tuple[int, AggSeries]]:
-    for series in samples:
-        yield 1, {k: [v, v] for k, v in series.items()}
+    def result(self) -> tuple[int, AggSeries]:
+        return self.n, {k: [self.sums[k] / self.weights[k], self.maxima[k]] for k in self.sums}
 
 
 # ---------------------------------------------------------------------------- storage encoding
