@@ -32,8 +32,12 @@ WELCOME_TIMEOUT = 60.0
 ENROLL_TIMEOUT = 60.0
 CONNECT_CONCURRENCY = 64
 ENROLL_CONCURRENCY = 16
+# Pings as the real agent sends them (grpclib, everyst_agent/transport.py): keepalive only, no
+# BDP probes, which grpcio's clients add and which the hub's ping policy counted against them
+# (GOAWAY "too_many_pings" for 1,647 of 3,000 simulated agents).
 CHANNEL_OPTIONS: list[tuple[str, Any]] = [
     ("grpc.use_local_subchannel_pool", 1),
+    ("grpc.http2.bdp_probe", 0),
     ("grpc.keepalive_time_ms", 20_000),
     ("grpc.keepalive_timeout_ms", 10_000),
     ("grpc.keepalive_permit_without_calls", 1),
