@@ -351,8 +351,8 @@ class Agent:
             transport.open_stream(channel, self.credentials.metadata()) as call,
         ):
             await call.write(hello)
-            # asyncio.timeout, not wait_for: on Python 3.11 wait_for swallows a cancellation that
-            # arrives as the read completes, and a stopping agent went on reconnecting for ever.
+            # asyncio.timeout, not wait_for: on Python 3.11 wait_for can swallow a cancellation
+            # that arrives as the read completes (see also connect_forever's _stopping).
             async with asyncio.timeout(WELCOME_TIMEOUT):
                 first = await call.read()
             if first is None:

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import os
 import signal
 import sys
 import time
+from collections.abc import AsyncIterator
 from pathlib import Path
+from typing import Any
 
 from everyst.agent.v1 import agent_pb2
 from everyst_agent.cli import main
@@ -29,6 +32,24 @@ def write_config(tmp_path: Path, port: int = 1, **extra: object) -> Path:
 def agent_env() -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("EVERYST_AGENT_")}
     return {**env, "PYTHONPATH": os.pathsep.join(sys.path), "PYTHONUNBUFFERED": "1"}
+
+
+@contextlib.asynccontextmanager
+async def streaming_agent(hub: Any, *args: str) -> AsyncIterator[asyncio.subprocess.Process]:
+    """`python *args` (an agent process), once it has streamed two batches to `hub`; killed on
+    the way out if it is still running."""
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable, *args, env=agent_env(), stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE
+    )
+    try:
+        await wait_for(
+            lambda: hub.streams and len(hub.last.seqs) >= 2, timeout=15, what="batches from the process"
+        )
+        yield proc
+    finally:
+        if proc.returncode is None:
+            proc.kill()
+            await proc.wait()
 
 
 def test_status_json_reports_an_unenrolled_agent_with_an_empty_spool(tmp_path, capsys):
@@ -104,21 +125,7 @@ async def test_enroll_command_writes_credentials(fake_hub, tmp_path):
 async def test_run_enrolls_with_its_token_then_streams_and_exits_0_soon_after_sigterm(fake_hub, tmp_path):
     hub, port = fake_hub
     config = write_config(tmp_path, port, enroll_token="good-token")
-    proc = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "everyst_agent",
-        "run",
-        "--config",
-        str(config),
-        env=agent_env(),
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE,
-    )
-    try:
-        await wait_for(
-            lambda: hub.streams and len(hub.last.seqs) >= 2, timeout=15, what="batches from the process"
-        )
+    async with streaming_agent(hub, "-m", "everyst_agent", "run", "--config", str(config)) as proc:
         assert hub.enroll_requests and (tmp_path / "credentials.json").exists()
         assert hub.last.metadata["x-everyst-agent-id"] == "agent-1"
         started = time.monotonic()
@@ -127,7 +134,3 @@ async def test_run_enrolls_with_its_token_then_streams_and_exits_0_soon_after_si
         assert time.monotonic() - started < 2.5
         assert proc.returncode == 0, err.decode()
         assert "received SIGTERM, stopping" in err.decode()
-    finally:
-        if proc.returncode is None:
-            proc.kill()
-            await proc.wait()

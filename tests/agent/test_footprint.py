@@ -7,14 +7,12 @@ import argparse
 import asyncio
 import json
 import signal
-import sys
 
 import pytest
 from everyst_agent import cli
 from everyst_agent.tools.registry import TOOL_NAMES
 
-from tests.agent.conftest import wait_for
-from tests.agent.test_cli import agent_env, write_config
+from tests.agent.test_cli import streaming_agent, write_config
 
 # Each of these costs RSS for as long as the daemon runs and none is needed to collect and stream:
 # grpcio's core is ~12 MiB, shutil pulls in bz2 and lzma (~0.7 MiB), hashlib its OpenSSL
@@ -47,25 +45,9 @@ raise SystemExit(main())
 async def test_a_streaming_daemon_has_not_imported_what_it_does_not_need(fake_hub, tmp_path):
     hub, port = fake_hub
     config = write_config(tmp_path, port, enroll_token="good-token")
-    proc = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-c",
-        DAEMON,
-        str(config),
-        env=agent_env(),
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE,
-    )
-    try:
-        await wait_for(
-            lambda: hub.streams and len(hub.last.seqs) >= 2, timeout=15, what="batches from the process"
-        )
+    async with streaming_agent(hub, "-c", DAEMON, str(config)) as proc:
         proc.send_signal(signal.SIGTERM)
         _, err = await asyncio.wait_for(proc.communicate(), 10)
-    finally:
-        if proc.returncode is None:
-            proc.kill()
-            await proc.wait()
     assert proc.returncode == 0, err.decode()
     line = next(line for line in err.decode().splitlines() if line.startswith("MODULES "))
     modules = set(json.loads(line.removeprefix("MODULES ")))
