@@ -4,14 +4,12 @@ from __future__ import annotations
 
 import json
 import time
-import urllib.request
 from collections.abc import Iterator
-from typing import Any
 
 import pytest
 
 from tests.support.live import live_socket, next_frame
-from tests.support.processes import Hub, wait_until
+from tests.support.processes import Hub
 
 pytestmark = pytest.mark.e2e
 
@@ -23,43 +21,14 @@ def hub(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Hub]:
     hub.stop()
 
 
-def post(hub: Hub, path: str, body: dict[str, Any], token: str) -> Any:
-    request = urllib.request.Request(
-        f"{hub.url}{path}",
-        data=json.dumps(body).encode(),
-        headers={"Content-Type": "application/json", "Authorization": f"Bearer {token}"},
-    )
-    with urllib.request.urlopen(request, timeout=10) as response:
-        return json.load(response)
-
-
-def local_host(hub: Hub, token: str) -> str:
-    hosts = wait_until(
-        lambda: [h for h in hub.get("/api/v1/hosts", token) if h["online"]], 15, "the local agent"
-    )
-    return str(hosts[0]["id"])
-
-
-def finished(hub: Hub, job_id: str, token: str) -> dict[str, Any]:
-    return wait_until(
-        lambda: (
-            (job := hub.get(f"/api/v1/jobs/{job_id}", token))["status"] not in ("queued", "running") and job
-        ),
-        60,
-        f"job {job_id} to end",
-        interval=0.3,
-    )
-
-
 def test_a_port_scan_of_loopback_finds_the_hubs_own_ports(hub: Hub) -> None:
     token = hub.login()
-    host_id = local_host(hub, token)
+    host_id = hub.local_host_id(token)
     ports = f"{hub.http_port},{hub.grpc_port},1"
     with live_socket(hub, token) as ws:
         ws.send(json.dumps({"type": "subscribe", "topic": "jobs", "host": host_id}))
         next_frame(ws, "subscribed")
-        job = post(
-            hub,
+        job = hub.post(
             f"/api/v1/hosts/{host_id}/jobs",
             {"tool": "port_scan", "params": {"target": "127.0.0.1", "ports": ports, "method": "connect"}},
             token,
@@ -72,21 +41,20 @@ def test_a_port_scan_of_loopback_finds_the_hubs_own_ports(hub: Hub) -> None:
                 final = frame
                 break
     assert final is not None and final["job"]["status"] == "finished", final
-    stored = finished(hub, job["id"], token)
+    stored = hub.finished_job(job["id"], token)
     open_ports = {row["port"] for row in stored["rows"]}
     assert open_ports == {hub.http_port, hub.grpc_port}
 
 
 def test_an_out_of_scope_target_fails_clearly_and_metrics_keep_flowing(hub: Hub) -> None:
     token = hub.login()
-    host_id = local_host(hub, token)
-    job = post(
-        hub,
+    host_id = hub.local_host_id(token)
+    job = hub.post(
         f"/api/v1/hosts/{host_id}/jobs",
         {"tool": "ping", "params": {"target": "198.51.100.7", "count": 1}},
         token,
     )
-    stored = finished(hub, job["id"], token)
+    stored = hub.finished_job(job["id"], token)
     assert stored["status"] == "failed"
     assert "outside this agent's scope" in stored["message"]
     with live_socket(hub, token) as ws:

@@ -135,9 +135,34 @@ class Hub:
             return str(json.load(response)["access"])
 
     def get(self, path: str, token: str) -> Any:
-        request = urllib.request.Request(f"{self.url}{path}", headers={"Authorization": f"Bearer {token}"})
+        return self.call("GET", path, token)
+
+    def post(self, path: str, body: dict[str, Any], token: str) -> Any:
+        return self.call("POST", path, token, body)
+
+    def call(self, method: str, path: str, token: str, body: dict[str, Any] | None = None) -> Any:
+        request = urllib.request.Request(
+            f"{self.url}{path}",
+            method=method,
+            data=None if body is None else json.dumps(body).encode(),
+            headers={"Content-Type": "application/json", "Authorization": f"Bearer {token}"},
+        )
         with urllib.request.urlopen(request, timeout=10) as response:
             return json.load(response)
+
+    def local_host_id(self, token: str) -> str:
+        """The id of the first online host: the `--local-agent` one on a hub started with it."""
+        hosts = wait_until(
+            lambda: [h for h in self.get("/api/v1/hosts", token) if h["online"]], 15, "the local agent"
+        )
+        return str(hosts[0]["id"])
+
+    def finished_job(self, job_id: str, token: str, timeout: float = 60) -> dict[str, Any]:
+        def ended() -> dict[str, Any] | None:
+            job: dict[str, Any] = self.get(f"/api/v1/jobs/{job_id}", token)
+            return job if job["status"] not in ("queued", "running") else None
+
+        return wait_until(ended, timeout, f"job {job_id} to end", interval=0.3)  # type: ignore[no-any-return]
 
 
 @dataclass

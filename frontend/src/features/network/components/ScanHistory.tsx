@@ -47,7 +47,7 @@ function ScanCounts({ scan }: { scan: NetworkScan }) {
   return (
     <span className="ml-auto flex flex-wrap gap-2 text-xs">
       <span className="text-muted">
-        {scan.tool === 'discover' ? `${scan.devices_seen} up` : `${scan.open_ports} open ports`}
+        {scan.tool === 'discover' ? `${scan.devices_seen} up` : `${scan.open_ports} open port${scan.open_ports === 1 ? '' : 's'}`}
       </span>
       {changes.length === 0 ? (
         <span className="text-muted">no change</span>
