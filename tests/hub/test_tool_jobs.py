@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
+from datetime import timedelta
 
 import pytest
 from asgiref.sync import sync_to_async
 from channels.testing import WebsocketCommunicator
+from django.utils import timezone
 from everyst.agent.v1 import agent_pb2
 from everyst_hub.config.asgi import application
+from everyst_hub.inventory.models import Host
+from everyst_hub.tools import services as tools
 from everyst_hub.tools.models import ToolJob
 
 from tests.conftest import access_token_for
@@ -141,6 +146,7 @@ async def test_jobs_the_agent_no_longer_runs_end_as_interrupted_when_it_reconnec
     ).json()
     await stream.read()
     await stream.call.write(event(job["id"], agent_pb2.ToolEvent.STARTED))
+    await until(job["id"], lambda j: j.status == "running", "running")
     await stream.close()
     again = Stream(hub, metadata(creds))
     await again.hello("tools-host")  # its Hello lists no running job: the agent restarted
@@ -166,3 +172,122 @@ async def test_events_for_another_hosts_job_are_ignored(hub, world):
     assert stored.status == "queued" and stored.result is None
     await stream.close()
     await other_stream.close()
+
+
+async def start(user, host_id, tool="ping", params=None):
+    response = await call(
+        user, "post", f"/api/v1/hosts/{host_id}/jobs", {"tool": tool, "params": params or {}}
+    )
+    assert response.status_code == 201, response.content
+    return response.json()["id"]
+
+
+async def stored(job_id):
+    return await sync_to_async(ToolJob.objects.get)(id=job_id)
+
+
+async def until(job_id, check, what):
+    """Poll the job without holding the sync thread the hub records events on."""
+    for _ in range(100):
+        job = await stored(job_id)
+        if check(job):
+            return job
+        await asyncio.sleep(0.05)
+    raise AssertionError(f"job {job_id}: {what} not seen within 5 s (status {job.status})")
+
+
+async def test_a_queued_job_whose_command_was_lost_is_sent_again_when_the_agent_reconnects(hub, world):
+    creds, stream = await connected_host(hub, world)
+    job_id = await start(world.admin, creds.host_id, "discover")
+    await stream.close()  # the stream dies before the agent reads the command
+    again = Stream(hub, metadata(creds))
+    await again.hello("tools-host")
+    command = (await again.read()).tool_command
+    assert command.job_id == job_id and command.action == agent_pb2.ToolCommand.RUN
+    assert command.tool == "discover" and json.loads(command.params_json) == {}
+    assert (await stored(job_id)).status == "queued"
+    await again.close()
+
+
+async def test_a_job_the_agent_still_runs_stays_running_when_it_reconnects(hub, world):
+    creds, stream = await connected_host(hub, world)
+    job_id = await start(world.admin, creds.host_id)
+    await stream.read()
+    await stream.call.write(event(job_id, agent_pb2.ToolEvent.STARTED))
+    await stream.call.write(event(job_id, agent_pb2.ToolEvent.PROGRESS, percent=10))
+    await until(job_id, lambda j: j.status == "running", "running")
+    await stream.close()
+    again = Stream(hub, metadata(creds))
+    await again.hello("tools-host", running_jobs=(job_id,))
+    await again.call.write(event(job_id, agent_pb2.ToolEvent.FINISHED, payload_json="{}"))
+    await until(job_id, lambda j: j.status == "finished", "finished")
+    await again.close()
+
+
+async def test_a_queued_job_says_where_it_waits_on_the_agent(hub, world):
+    creds, stream = await connected_host(hub, world)
+    job_id = await start(world.admin, creds.host_id)
+    await stream.read()
+    await stream.call.write(
+        event(job_id, agent_pb2.ToolEvent.PROGRESS, message="queued", payload_json='{"position": 2}')
+    )
+    job = await until(job_id, lambda j: j.last_event_at is not None, "the queued event")
+    assert job.status == "queued" and job.message == "queued on the agent: 2 waiting for a free slot"
+    await stream.close()
+
+
+def _age(job_id, **fields):
+    ToolJob.objects.filter(id=job_id).update(**fields)
+
+
+async def test_lost_jobs_end_as_interrupted_and_live_ones_do_not(hub, world):
+    creds, stream = await connected_host(hub, world, "alive")
+    gone, gone_stream = await connected_host(hub, world, "gone")
+    now = timezone.now()
+    # A host whose hub died: still marked connected, but nothing heard from it for 10 minutes.
+    on_dead_host = await start(world.admin, gone.host_id)
+    await gone_stream.close()
+    await sync_to_async(
+        lambda: Host.objects.filter(id=gone.host_id).update(
+            connected=True, last_seen=now - timedelta(minutes=10)
+        )
+    )()
+    # On the live host: a command never acknowledged, one acknowledged and waiting, one running
+    # but silent past the agent's own job timeout, one running and reporting.
+    unacknowledged = await start(world.admin, creds.host_id)
+    waiting = await start(world.admin, creds.host_id)
+    silent = await start(world.admin, creds.host_id)
+    busy = await start(world.admin, creds.host_id)
+    old = now - timedelta(minutes=5)
+    await sync_to_async(_age)(unacknowledged, created_at=old)
+    await sync_to_async(_age)(waiting, created_at=old, last_event_at=old)
+    await sync_to_async(_age)(
+        silent, created_at=old, status="running", last_event_at=now - timedelta(hours=1)
+    )
+    await sync_to_async(_age)(
+        busy, created_at=old, status="running", last_event_at=now - timedelta(seconds=5)
+    )
+
+    frames = await sync_to_async(tools.interrupt_lost_jobs)()
+
+    ended = {f["job"]["id"]: f["job"]["message"] for f in frames}
+    assert ended == {
+        on_dead_host: "interrupted: the host's agent went away",
+        unacknowledged: "interrupted: the agent never acknowledged the command",
+        silent: "interrupted: the agent stopped reporting on this job",
+    }
+    assert [(await stored(j)).status for j in (on_dead_host, unacknowledged, silent, waiting, busy)] == [
+        "interrupted",
+        "interrupted",
+        "interrupted",
+        "queued",
+        "running",
+    ]
+    assert await sync_to_async(tools.interrupt_lost_jobs)() == []  # nothing ends twice
+
+    # And no new job is accepted for the host whose hub died.
+    response = await call(
+        world.admin, "post", f"/api/v1/hosts/{gone.host_id}/jobs", {"tool": "ping", "params": {}}
+    )
+    assert response.status_code == 409 and response.json()["error"]["code"] == "host_offline"
+    await stream.close()

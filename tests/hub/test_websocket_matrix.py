@@ -52,9 +52,10 @@ async def test_subscriptions_follow_the_users_role(world: Any, user: str, host: 
 @pytest.mark.parametrize("host", ["host_a", "host_b"])
 @pytest.mark.parametrize("user", USERS)
 async def test_tool_commands_follow_the_users_role(world: Any, user: str, host: str) -> None:
+    from django.utils import timezone
     from everyst_hub.inventory.models import Host
 
-    await sync_to_async(Host.objects.update)(connected=True)
+    await sync_to_async(Host.objects.update)(connected=True, last_seen=timezone.now())
     ws = await socket_for(world.users()[user])
     host_id = str(getattr(world, host).id)
     run = {"type": "tool.run", "host": host_id, "tool": "ping", "params": {"target": "127.0.0.1"}}

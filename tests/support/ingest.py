@@ -46,10 +46,9 @@ class Stream:
         self.channel = channel(hub)
         self.call = agent_pb2_grpc.AgentServiceStub(self.channel).Connect(metadata=md)
 
-    async def hello(self, name: str) -> agent_pb2.HubMessage:
-        await self.call.write(
-            agent_pb2.AgentMessage(hello=agent_pb2.Hello(facts=facts(name), collect_interval_ms=1000))
-        )
+    async def hello(self, name: str, running_jobs: tuple[str, ...] = ()) -> agent_pb2.HubMessage:
+        hello = agent_pb2.Hello(facts=facts(name), collect_interval_ms=1000, running_jobs=running_jobs)
+        await self.call.write(agent_pb2.AgentMessage(hello=hello))
         return await asyncio.wait_for(self.call.read(), 5)
 
     async def read(self) -> agent_pb2.HubMessage:

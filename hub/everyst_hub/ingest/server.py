@@ -101,7 +101,7 @@ async def start_ingest_server(host: str, port: int) -> IngestServer:
     logger.info(
         "gRPC ingest listening on %s:%s (%s)", host, bound, "TLS" if settings.GRPC_TLS else "plaintext"
     )
-    maintenance = asyncio.get_running_loop().create_task(_interrupt_orphaned_jobs())
+    maintenance = asyncio.get_running_loop().create_task(_interrupt_lost_jobs())
     start_schedule_runner(alongside=maintenance)
     return IngestServer(
         server=server,
@@ -113,12 +113,12 @@ async def start_ingest_server(host: str, port: int) -> IngestServer:
     )
 
 
-async def _interrupt_orphaned_jobs() -> None:
-    """Jobs of hosts whose agent is gone end as interrupted instead of staying 'running'."""
+async def _interrupt_lost_jobs() -> None:
+    """Jobs nobody will finish end as interrupted instead of staying 'running' (tools.interrupt_lost_jobs)."""
     while True:
         await asyncio.sleep(30)
         try:
-            for frame in await sync_to_async(tools.interrupt_orphans, thread_sensitive=False)():
+            for frame in await sync_to_async(tools.interrupt_lost_jobs, thread_sensitive=False)():
                 await publish_job(frame)
         except Exception:
             logger.exception("interrupting orphaned jobs failed")

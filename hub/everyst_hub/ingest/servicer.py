@@ -140,8 +140,18 @@ class AgentServicer(agent_pb2_grpc.AgentServiceServicer):
             logger.warning("refused agent %s from %s: %s", agent.id, context.peer(), exc.message)
             await context.abort(_status(exc), exc.message)
         await publish_host(await sync_to_async(inventory.host_summary)(host))
-        for frame in await sync_to_async(tools.reconcile_jobs)(host.id, list(first.hello.running_jobs)):
-            await publish_job(frame)
+        # Listen for commands before reconciling: a job started in between is then either seen
+        # here (and sent again) or delivered through the group, never lost.
+        channel = await _join(host.id)
+        try:
+            frames, commands = await sync_to_async(tools.reconcile_jobs)(
+                host.id, list(first.hello.running_jobs)
+            )
+            for frame in frames:
+                await publish_job(frame)
+        except BaseException:
+            await _leave(host.id, channel)
+            raise
         me = asyncio.current_task()
         assert me is not None
         self.registry.claim(host.id, me)
@@ -151,11 +161,13 @@ class AgentServicer(agent_pb2_grpc.AgentServiceServicer):
         out.put(
             agent_pb2.HubMessage(welcome=agent_pb2.Welcome(host_id=str(host.id), server_time_ms=_now_ms()))
         )
+        for command in commands:
+            out.put(_tool_command(command))
         # Three tasks per stream: the reader, the sender (acks and commands) and the channel
         # layer listener. Acks need no task of their own: the writer tells the stream's outbox
         # after each commit and the sender sends one cumulative ack per flush.
         tasks = [
-            asyncio.create_task(self._listen(host.id, str(agent.id), out)),
+            asyncio.create_task(self._listen(host.id, channel, str(agent.id), out)),
             asyncio.create_task(self._read(context, host.id, out)),
             asyncio.create_task(self._send(context, out)),
         ]
@@ -182,14 +194,13 @@ class AgentServicer(agent_pb2_grpc.AgentServiceServicer):
         if isinstance(failure, _BadMessage):
             await context.abort(grpc.StatusCode.INVALID_ARGUMENT, str(failure))
 
-    async def _listen(self, host_id: uuid.UUID, agent_id: str, out: _Outbox) -> None:
+    async def _listen(self, host_id: uuid.UUID, channel: str | None, agent_id: str, out: _Outbox) -> None:
         """Messages for this agent from any hub replica, through the channel layer."""
         layer = get_channel_layer()
-        if layer is None:
+        if layer is None or channel is None:
             await asyncio.Event().wait()
-        channel = await layer.new_channel("agent-stream.")
+            return
         group = agent_group(host_id)
-        await layer.group_add(group, channel)
         try:
             while True:
                 try:
@@ -204,7 +215,7 @@ class AgentServicer(agent_pb2_grpc.AgentServiceServicer):
                 if kind == "agent.command":
                     out.put(_tool_command(message))
         finally:
-            await layer.group_discard(group, channel)
+            await _leave(host_id, channel)
 
     async def _read(self, context: grpc.aio.ServicerContext, host_id: uuid.UUID, out: _Outbox) -> None:
         submit = self.writer.submit
@@ -292,6 +303,22 @@ class _Outbox:
         if self.error is None:
             self.error = exc
             self._wake.set()
+
+
+async def _join(host_id: uuid.UUID) -> str | None:
+    """A channel of this stream's own, in the host's agent group; None without a channel layer."""
+    layer = get_channel_layer()
+    if layer is None:
+        return None
+    channel: str = await layer.new_channel("agent-stream.")
+    await layer.group_add(agent_group(host_id), channel)
+    return channel
+
+
+async def _leave(host_id: uuid.UUID, channel: str | None) -> None:
+    layer = get_channel_layer()
+    if layer is not None and channel is not None:
+        await layer.group_discard(agent_group(host_id), channel)
 
 
 def _tool_command(message: dict[str, Any]) -> agent_pb2.HubMessage:

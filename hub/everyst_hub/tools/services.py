@@ -9,12 +9,14 @@ from datetime import timedelta
 from typing import Any
 
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 from everyst.agent.v1 import agent_pb2
 
 from everyst_hub.audit.services import record
 from everyst_hub.core.errors import EverystError, InvalidInput, NotFound
 from everyst_hub.inventory.access import get_operable_host, get_visible_host, visible_hosts
+from everyst_hub.inventory.services import is_online
 from everyst_hub.network.services import SCAN_TOOLS, apply_scan
 from everyst_hub.realtime.publish import send_to_agent_sync
 
@@ -27,8 +29,15 @@ TOOLS = ("capture", "discover", "dns", "listening", "ping", "port_scan", "servic
 MAX_PARAMS_BYTES = 4096
 MAX_ROWS = 5000
 MAX_ARTIFACT_BYTES = 4 * 1024 * 1024
-# A job whose host has had no stream this long is interrupted, not left running.
+# A job whose host has been offline this long is interrupted, not left running.
 ORPHAN_AFTER = timedelta(seconds=90)
+# A command the agent has not acknowledged this long, with its host online, was lost on the way.
+UNACKNOWLEDGED_AFTER = timedelta(seconds=60)
+# The agent ends every job within its JOB_TIMEOUT (agent/everyst_agent/tools/runner.py, 1800 s); a
+# running job it has said nothing about for longer than that (and a margin) is lost.
+SILENT_AFTER = timedelta(seconds=1800 + 120)
+# On reconnect, a queued job the agent does not know is sent again if it is this recent.
+RESEND_WITHIN = timedelta(minutes=10)
 Status = ToolJob.Status
 
 
@@ -70,15 +79,23 @@ def start_job(user: Any, host_id: object, tool: str, params: Any, ip: str | None
     encoded = json.dumps(params)
     if len(encoded) > MAX_PARAMS_BYTES:
         raise InvalidInput(f"params: at most {MAX_PARAMS_BYTES} bytes.")
-    if not host.connected:
+    if not is_online(host):
         raise HostOffline(f"{host.hostname} is offline: its agent cannot run tools now.")
     job = ToolJob.objects.create(host=host, tool=tool, params=params, requested_by=user)
     record("tool.run", actor=user, target=host, ip=ip, job=str(job.id), tool=tool, params=params)
-    send_to_agent_sync(
-        host.id,
-        {"type": "agent.command", "job_id": str(job.id), "action": "run", "tool": tool, "params": encoded},
-    )
+    send_to_agent_sync(host.id, run_command(job))
     return job
+
+
+def run_command(job: ToolJob) -> dict[str, Any]:
+    """The channel-layer message that asks the host's agent to run `job`."""
+    return {
+        "type": "agent.command",
+        "job_id": str(job.id),
+        "action": "run",
+        "tool": job.tool,
+        "params": json.dumps(job.params),
+    }
 
 
 def cancel_job(user: Any, job_id: object, ip: str | None = None) -> ToolJob:
@@ -138,7 +155,8 @@ def record_event(host_id: uuid.UUID, event: agent_pb2.ToolEvent) -> dict[str, An
             return None
         payload = _payload(event.payload_json)
         new_rows: list[Any] = []
-        # The agent reports a job waiting for a free slot as PROGRESS "queued".
+        job.last_event_at = timezone.now()
+        # The agent reports a job waiting for a free slot as PROGRESS "queued" {"position": n}.
         waiting = event.kind == agent_pb2.ToolEvent.PROGRESS and event.message == "queued"
         if status != Status.RUNNING:
             job.status = status
@@ -147,6 +165,8 @@ def record_event(host_id: uuid.UUID, event: agent_pb2.ToolEvent) -> dict[str, An
             job.started_at = timezone.now()
         job.percent = max(job.percent, min(100.0, event.percent))
         job.message = event.message[:1000]
+        if waiting and isinstance(payload, dict) and isinstance(payload.get("position"), int):
+            job.message = f"queued on the agent: {payload['position']} waiting for a free slot"
         if event.kind == agent_pb2.ToolEvent.RESULT:
             new_rows = _rows(payload)
             room = MAX_ROWS - len(job.rows)
@@ -195,29 +215,72 @@ def _payload(text: str) -> Any:
         return {"raw": text[:2000]}
 
 
-def reconcile_jobs(host_id: uuid.UUID, running_on_agent: list[str]) -> list[dict[str, Any]]:
-    """On a new stream: the host's unfinished jobs the agent no longer runs were interrupted."""
-    return _interrupt(
-        ToolJob.objects.filter(host_id=host_id, status__in=[Status.QUEUED, Status.RUNNING]).exclude(
-            id__in=[j for j in running_on_agent if _is_uuid(j)]
-        ),
+def reconcile_jobs(
+    host_id: uuid.UUID, running_on_agent: list[str]
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """On a new stream, the host's unfinished jobs the agent does not know: (frames, commands).
+
+    A running one was interrupted (the agent restarted). A recent queued one may never have
+    reached the agent (sent while no stream listened): its command is sent again (the agent
+    ignores a RUN it has seen). An older queued one is interrupted.
+    """
+    known = [j for j in running_on_agent if _is_uuid(j)]
+    unknown = ToolJob.objects.filter(host_id=host_id, status__in=[Status.QUEUED, Status.RUNNING]).exclude(
+        id__in=known
+    )
+    resend_after = timezone.now() - RESEND_WITHIN
+    queued = unknown.filter(status=Status.QUEUED, created_at__gte=resend_after)
+    commands = [run_command(job) for job in queued]
+    frames = _interrupt(
+        unknown.exclude(id__in=[c["job_id"] for c in commands]),
         "interrupted: the agent restarted or lost the job",
     )
+    return frames, commands
 
 
-def interrupt_orphans() -> list[dict[str, Any]]:
-    """Unfinished jobs of hosts that have had no stream for a while end as interrupted."""
-    cutoff = timezone.now() - ORPHAN_AFTER
-    stale = ToolJob.objects.filter(status__in=[Status.QUEUED, Status.RUNNING], host__connected=False).filter(
-        host__last_seen__lt=cutoff
+def interrupt_lost_jobs() -> list[dict[str, Any]]:
+    """Unfinished jobs nobody will finish end as interrupted: never 'running' forever.
+
+    - the host has been offline a while, whether its stream closed or its hub died;
+    - the agent never acknowledged the command, though its host is online;
+    - the agent has said nothing about a running job for longer than it lets any job run.
+    """
+    now = timezone.now()
+    unfinished = ToolJob.objects.filter(status__in=[Status.QUEUED, Status.RUNNING]).select_related("host")
+    gone = []
+    for job in unfinished.filter(Q(host__last_seen__lt=now - ORPHAN_AFTER) | Q(host__last_seen__isnull=True)):
+        if not is_online(job.host):
+            gone.append(job.id)
+    unacknowledged = list(
+        unfinished.filter(
+            status=Status.QUEUED, last_event_at__isnull=True, created_at__lt=now - UNACKNOWLEDGED_AFTER
+        )
+        .exclude(id__in=gone)
+        .values_list("id", flat=True)
     )
-    return _interrupt(stale, "interrupted: the host's agent went away")
+    silent = list(
+        unfinished.filter(status=Status.RUNNING, last_event_at__lt=now - SILENT_AFTER)
+        .exclude(id__in=gone)
+        .values_list("id", flat=True)
+    )
+    return [
+        *_interrupt(ToolJob.objects.filter(id__in=gone), "interrupted: the host's agent went away"),
+        *_interrupt(
+            ToolJob.objects.filter(id__in=unacknowledged),
+            "interrupted: the agent never acknowledged the command",
+        ),
+        *_interrupt(
+            ToolJob.objects.filter(id__in=silent),
+            "interrupted: the agent stopped reporting on this job",
+        ),
+    ]
 
 
 def _interrupt(jobs: Any, message: str) -> list[dict[str, Any]]:
     frames = []
     with transaction.atomic():
-        for job in jobs.select_for_update():
+        # Only jobs still unfinished once locked: one may have ended since it was picked.
+        for job in jobs.filter(status__in=[Status.QUEUED, Status.RUNNING]).select_for_update():
             job.status = Status.INTERRUPTED
             job.message = message
             job.finished_at = timezone.now()
