@@ -28,9 +28,10 @@ REPO = Path(__file__).resolve().parents[2]
 PYTHON = sys.executable
 
 # A tiny server run inside a host namespace: plain TCP listeners, an SSH-like banner, an HTTP server,
-# TLS (self-signed), and a UDP DNS server answering A/MX/TXT from a table. stdlib only: starts fast.
+# TLS (self-signed), and a UDP DNS server answering A/AAAA/MX/TXT/NS/CNAME/PTR from a table (CNAMEs
+# followed). stdlib only: starts fast.
 SERVER = r"""
-import asyncio, json, ssl, struct, sys
+import asyncio, json, socket, ssl, struct, sys
 spec = json.loads(sys.argv[1])
 
 async def plain(r, w):
@@ -57,6 +58,21 @@ async def http(r, w):
 def encode_name(name):
     return b"".join(bytes([len(p)]) + p.encode() for p in name.rstrip(".").split(".")) + b"\0"
 
+CODES = {"A": 1, "NS": 2, "CNAME": 5, "PTR": 12, "MX": 15, "TXT": 16, "AAAA": 28}
+
+def record(owner, rtype, value):
+    if rtype == "A":
+        rdata = socket.inet_pton(socket.AF_INET, value)
+    elif rtype == "AAAA":
+        rdata = socket.inet_pton(socket.AF_INET6, value)
+    elif rtype == "MX":
+        rdata = struct.pack("!H", value[0]) + encode_name(value[1])
+    elif rtype == "TXT":
+        rdata = bytes([len(value)]) + value.encode()
+    else:  # NS, CNAME, PTR: a domain name
+        rdata = encode_name(value)
+    return encode_name(owner) + struct.pack("!HHIH", CODES[rtype], 1, 300, len(rdata)) + rdata
+
 class Dns(asyncio.DatagramProtocol):
     def connection_made(self, transport):
         self.transport = transport
@@ -68,18 +84,16 @@ class Dns(asyncio.DatagramProtocol):
         qtype = struct.unpack("!H", data[i + 1:i + 3])[0]
         question = data[12:i + 5]
         name = ".".join(labels).lower()
-        answers = []
-        for rtype, value in spec["dns"]["records"].get(name, []):
-            code = {"A": 1, "MX": 15, "TXT": 16}[rtype]
-            if code != qtype:
-                continue
-            if rtype == "A":
-                rdata = bytes(int(x) for x in value.split("."))
-            elif rtype == "MX":
-                rdata = struct.pack("!H", value[0]) + encode_name(value[1])
-            else:
-                rdata = bytes([len(value)]) + value.encode()
-            answers.append(b"\xc0\x0c" + struct.pack("!HHIH", code, 1, 300, len(rdata)) + rdata)
+        answers, owner = [], name
+        for _ in range(8):  # follow CNAMEs as a resolver would: the alias, then the target's records
+            table = spec["dns"]["records"].get(owner, [])
+            alias = [v for t, v in table if t == "CNAME"]
+            matching = [(t, v) for t, v in table if CODES[t] == qtype]
+            answers += [record(owner, t, v) for t, v in matching]
+            if matching or not alias:
+                break
+            answers.append(record(owner, "CNAME", alias[0]))
+            owner = alias[0].lower()
         rcode = 0 if name in spec["dns"]["records"] else 3
         header = struct.pack("!HHHHHH", ident, 0x8400 | (flags & 0x0100) | rcode, 1, len(answers), 0, 0)
         self.transport.sendto(header + question + b"".join(answers), addr)

@@ -104,9 +104,9 @@ def from_greeting(data: bytes, port: int) -> dict[str, Any] | None:
             else ("smtp" if port in (25, 465, 587) else "ftp")
         )
         return {"service": service, "banner": _text(data.split(b"\n")[0])}
-    if len(data) > 5 and data[4] == 10 and data[3] == 0:
-        version = data[5:].split(b"\0")[0]
-        return {"service": "mysql", "banner": _text(version), "version": _text(version)}
+    mysql = from_mysql(data)
+    if mysql:
+        return mysql
     if data.startswith(b"+OK") or data.startswith(b"* OK"):
         return {
             "service": "pop3" if data.startswith(b"+OK") else "imap",
@@ -114,6 +114,38 @@ def from_greeting(data: bytes, port: int) -> dict[str, Any] | None:
         }
     if data:
         return {"service": "unknown", "banner": _text(data)}
+    return None
+
+
+def from_mysql(data: bytes) -> dict[str, Any] | None:
+    """A MySQL/MariaDB server's first packet: 3-byte little-endian length, sequence 0, then either a
+    v10 handshake (0x0a, NUL-terminated version) or an ERR packet (0xff, 2-byte code, message) when
+    it refuses the client outright ("Host ... is not allowed to connect", "Too many connections")."""
+    if len(data) < 6 or data[3] != 0:
+        return None
+    length = int.from_bytes(data[:3], "little")
+    if not 0 < length <= len(data) - 4:  # one short packet, read whole
+        return None
+    if data[4] == 10:
+        version = data[5:].split(b"\0")[0]
+        return {"service": "mysql", "banner": _text(version), "version": _text(version)}
+    if data[4] == 0xFF and len(data) >= 7:
+        code = int.from_bytes(data[5:7], "little")
+        message = data[7 : 4 + length]
+        if message.startswith(b"#"):  # SQL state marker, in ERR packets sent after the handshake
+            message = message[6:]
+        return {"service": "mysql", "banner": _text(message), "error_code": code}
+    return None
+
+
+def from_redis(reply: bytes | None) -> dict[str, Any] | None:
+    """A Redis answer to PING: +PONG, or a RESP error line such as -NOAUTH (password set), -DENIED
+    (protected mode refusing a non-loopback client), -ERR or -NOPERM; all of them name Redis."""
+    if not reply:
+        return None
+    line = reply.split(b"\r\n")[0]
+    if line.startswith(b"+PONG") or (re.match(rb"-[A-Z]{2,}( |$)", line) and b"\r\n" in reply):
+        return {"service": "redis", "banner": _text(line)}
     return None
 
 
@@ -173,8 +205,8 @@ async def detect(host: str, port: int, timeout: float) -> dict[str, Any]:
         if https:
             return {**row, "service": "https", "tls": tls, "http": https}
         return {**row, "service": "tls", "tls": tls}
-    if redis and redis.startswith((b"+PONG", b"-NOAUTH")):
-        return {**row, "service": "redis", "banner": _text(redis.split(b"\r\n")[0])}
+    if redis_found := from_redis(redis):
+        return {**row, **redis_found}
     if postgres in (b"S", b"N"):
         return {**row, "service": "postgresql", "ssl": postgres == b"S"}
     if http:

@@ -83,6 +83,23 @@ def describe(der: bytes) -> dict[str, Any]:
     }
 
 
+def unverified_chain(sslobj: ssl.SSLObject) -> list[bytes] | None:
+    """The certificates the server sent, leaf first, as DER; None if this Python cannot tell.
+
+    `SSLObject.get_unverified_chain` is public only from Python 3.13, but the C-level `_ssl._SSLSocket`
+    behind it (the `_sslobj` attribute) has had `get_unverified_chain` since 3.10, returning
+    `_ssl.Certificate` objects; without this fallback the chain was always None on 3.11 and 3.12.
+    """
+    get_chain = getattr(sslobj, "get_unverified_chain", None)  # Python 3.13+: DER bytes
+    if get_chain is None:
+        get_chain = getattr(getattr(sslobj, "_sslobj", None), "get_unverified_chain", None)
+    if get_chain is None:
+        return None
+    import _ssl
+
+    return [c if isinstance(c, bytes) else c.public_bytes(_ssl.ENCODING_DER) for c in get_chain() or []]
+
+
 async def run(params: Params, ctx: JobContext) -> dict[str, Any]:
     address: Address = ctx.addresses[0]
     sni = params.server_name or (params.host if not _is_ip(params.host) else None)
@@ -94,13 +111,7 @@ async def run(params: Params, ctx: JobContext) -> dict[str, Any]:
         der = sslobj.getpeercert(binary_form=True)
         if not der:
             raise ToolError(f"{address}:{params.port} sent no certificate")
-        chain_der: list[bytes] = []
-        get_chain = getattr(sslobj, "get_unverified_chain", None)  # Python 3.13+
-        if get_chain is not None:
-            chain_der = [
-                c if isinstance(c, bytes) else ssl.PEM_cert_to_DER_cert(c.public_bytes())
-                for c in get_chain() or []
-            ]
+        chain_der = unverified_chain(sslobj)
         cipher = sslobj.cipher()
         protocol = sslobj.version()
     finally:
@@ -118,7 +129,8 @@ async def run(params: Params, ctx: JobContext) -> dict[str, Any]:
         "trusted": trusted,
         "verify_error": verify_error,
         "certificate": leaf,
-        "chain": [describe(c) for c in chain_der[1:]] if chain_der else None,
+        # What the server sent beyond the leaf (a client's peer chain starts with the leaf itself).
+        "chain": [describe(c) for c in chain_der if c != der] if chain_der is not None else None,
     }
     await ctx.rows([result])
     days = leaf["days_to_expiry"]

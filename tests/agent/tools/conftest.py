@@ -3,7 +3,7 @@
 host 1  ssh-like banner on 22, HTTP on 80, HTTPS (self-signed) on 8443
 host 2  plain listeners on 21, 25, 5432
 host 3  plain listeners on 7, 111, 1234, 4321, 9999 and 10001 (outside a 1-10000 scan)
-host 4  a DNS server on UDP 53 for evlab.test
+host 4  a DNS server on UDP 53 for evlab.test (A, AAAA, MX, TXT, NS, CNAME and PTR records)
 host 5  no TCP listener
 hosts 2 and 5 answer multicast DNS for their own address (MDNS_NAMES), as Avahi would
 """
@@ -21,6 +21,7 @@ import pytest
 from tests.support.netns import Lab, LabUnavailable
 
 MDNS_NAMES = {2: "printer-2.local", 5: "nas-5.local"}
+DNS_AAAA = "fd00:e5:1ab::1"
 OPEN_PORTS = {1: [22, 80, 8443], 2: [21, 25, 5432], 3: [7, 111, 1234, 4321, 9999, 10001], 4: [], 5: []}
 
 
@@ -73,8 +74,15 @@ def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Lab]:
         lab.serve(5, mdns={"name": MDNS_NAMES[5], "address": lab.host_ip(5)})
         lab.serve(3, tcp=OPEN_PORTS[3])
         records: dict[str, Any] = {
-            "www.evlab.test": [["A", lab.host_ip(1)], ["A", lab.host_ip(2)]],
-            "evlab.test": [["MX", [10, "mail.evlab.test"]], ["TXT", "v=spf1 -all"]],
+            "www.evlab.test": [["A", lab.host_ip(1)], ["A", lab.host_ip(2)], ["AAAA", DNS_AAAA]],
+            "evlab.test": [
+                ["MX", [10, "mail.evlab.test"]],
+                ["TXT", "v=spf1 -all"],
+                ["NS", "ns1.evlab.test"],
+                ["NS", "ns2.evlab.test"],
+            ],
+            "alias.evlab.test": [["CNAME", "www.evlab.test"]],
+            ipaddress.ip_address(lab.host_ip(4)).reverse_pointer: [["PTR", "ns1.evlab.test"]],
         }
         lab.serve(4, dns={"port": 53, "records": records})
         yield lab

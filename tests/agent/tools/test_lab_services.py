@@ -5,7 +5,7 @@ from __future__ import annotations
 import base64
 import io
 
-from tests.agent.tools.conftest import final, rows
+from tests.agent.tools.conftest import DNS_AAAA, final, rows
 
 
 def test_banner_detection_identifies_the_ssh_and_http_servers(lab):
@@ -19,16 +19,41 @@ def test_banner_detection_identifies_the_ssh_and_http_servers(lab):
     assert by_port[80]["http"]["title"] == "Everyst Lab"
     assert by_port[8443]["service"] == "https"
     assert by_port[8443]["tls"]["protocol"].startswith("TLSv1.")
+    assert by_port[8443]["tls"]["cipher"]
+    assert by_port[8443]["http"]["status"] == "HTTP/1.1 200 OK"
+    assert by_port[8443]["http"]["server"] == "evlab-httpd/1.0"
+    assert by_port[8443]["http"]["title"] == "Everyst Lab"
 
 
 def test_dns_lookup_against_the_lab_resolver(lab):
-    events = lab.tool("dns", {"name": "evlab.test", "types": ["MX", "TXT"], "server": lab.host_ip(4)})
-    www = lab.tool("dns", {"name": "www.evlab.test", "types": "A", "server": lab.host_ip(4)})
-    missing = lab.tool("dns", {"name": "nope.evlab.test", "server": lab.host_ip(4)})
+    server = lab.host_ip(4)
+    events = lab.tool("dns", {"name": "evlab.test", "types": ["MX", "TXT", "NS"], "server": server})
+    www = lab.tool("dns", {"name": "www.evlab.test", "types": ["A", "AAAA"], "server": server})
+    alias = lab.tool("dns", {"name": "alias.evlab.test", "types": ["CNAME", "A"], "server": server})
+    ptr = lab.tool("dns", {"name": server, "types": ["PTR"], "server": server})
+    missing = lab.tool("dns", {"name": "nope.evlab.test", "server": server})
 
     records = {(r["type"], r["value"]) for r in rows(events)}
-    assert records == {("MX", "mail.evlab.test"), ("TXT", "v=spf1 -all")}
-    assert sorted(r["value"] for r in rows(www)) == sorted([lab.host_ip(1), lab.host_ip(2)])
+    assert records == {
+        ("MX", "mail.evlab.test"),
+        ("TXT", "v=spf1 -all"),
+        ("NS", "ns1.evlab.test"),
+        ("NS", "ns2.evlab.test"),
+    }
+    assert next(r["preference"] for r in rows(events) if r["type"] == "MX") == 10
+    assert sorted((r["type"], r["value"]) for r in rows(www)) == sorted(
+        [("A", lab.host_ip(1)), ("A", lab.host_ip(2)), ("AAAA", DNS_AAAA)]
+    )
+    # The CNAME alone when asked for it; asked for A, the alias and then the target's addresses.
+    assert [(r["query_type"], r["type"], r["name"], r["value"]) for r in rows(alias)] == [
+        ("CNAME", "CNAME", "alias.evlab.test", "www.evlab.test"),
+        ("A", "CNAME", "alias.evlab.test", "www.evlab.test"),
+        ("A", "A", "www.evlab.test", lab.host_ip(1)),
+        ("A", "A", "www.evlab.test", lab.host_ip(2)),
+    ]
+    reverse = ".".join(reversed(server.split("."))) + ".in-addr.arpa"
+    assert [(r["type"], r["name"], r["value"]) for r in rows(ptr)] == [("PTR", reverse, "ns1.evlab.test")]
+    assert final(ptr)["payload"]["results"]["PTR"]["rcode"] == "NOERROR"
     assert final(missing)["payload"]["results"]["A"]["rcode"] == "NXDOMAIN"
 
 
@@ -38,11 +63,17 @@ def test_tls_cert_reads_a_self_signed_certificate(lab):
     cert = result["certificate"]
 
     assert cert["subject"] == "CN=www.evlab.test"
+    assert cert["issuer"] == "CN=www.evlab.test"
     assert cert["self_signed"] is True
     assert set(cert["sans"]) == {"www.evlab.test", lab.host_ip(1)}
+    assert cert["public_key"] == "EC secp256r1"
     assert 28 < cert["days_to_expiry"] <= 30
     assert result["trusted"] is False
-    assert result["protocol"].startswith("TLSv1.")
+    assert "self-signed" in result["verify_error"]
+    assert result["protocol"] in ("TLSv1.2", "TLSv1.3")
+    assert result["cipher"].startswith("TLS_") or "GCM" in result["cipher"] or "CHACHA" in result["cipher"]
+    assert result["cipher_bits"] >= 128
+    assert result["chain"] == []  # a self-signed server sends its leaf alone: nothing beyond it
 
 
 def test_capture_returns_a_valid_pcap_of_the_filtered_packets(lab):
