@@ -108,11 +108,39 @@ def main(argv: list[str] | None = None) -> int:
 # ---------------------------------------------------------------------------- run
 
 
+# Set by a hub that runs this agent as its child (`everyst-hub serve --local-agent`): the hub's pid.
+PARENT_ENV = "EVERYST_AGENT_EXIT_WITH_PARENT"
+PR_SET_PDEATHSIG = 1
+
+
 def cmd_run(args: argparse.Namespace) -> int:
     config = load_config(args.config)
     configure_logging(config.log_level)
+    if not _follow_parent():
+        return 0
     asyncio.run(_run(config))
     return 0
+
+
+def _follow_parent() -> bool:
+    """A hub's local agent stops when its hub dies, even by SIGKILL: the kernel sends it SIGTERM.
+
+    Otherwise an orphan would keep the host's stream and run jobs for a hub that no longer
+    exists, then fight the restarted hub's own local agent over the same credentials.
+    Returns False when the parent is already gone.
+    """
+    parent = os.environ.get(PARENT_ENV)
+    if not parent:
+        return True
+    import ctypes
+
+    libc = ctypes.CDLL(None, use_errno=True)
+    if libc.prctl(PR_SET_PDEATHSIG, signal.SIGTERM, 0, 0, 0) != 0:
+        log.warning("cannot follow the hub's lifetime: prctl errno %d", ctypes.get_errno())
+    if str(os.getppid()) != parent:  # the hub died before the prctl took effect
+        log.info("the hub that started this agent is gone; not starting")
+        return False
+    return True
 
 
 async def _run(config: AgentConfig) -> None:

@@ -1,15 +1,19 @@
-"""Tools end to end: a real hub, the real local agent, a real scan of loopback."""
+"""Tools end to end: a real hub, the real local agent, real tools run against loopback only."""
 
 from __future__ import annotations
 
 import json
+import signal
+import struct
 import time
+import urllib.request
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
 from tests.support.live import live_socket, next_frame
-from tests.support.processes import Hub
+from tests.support.processes import Hub, wait_until
 
 pytestmark = pytest.mark.e2e
 
@@ -60,3 +64,128 @@ def test_an_out_of_scope_target_fails_clearly_and_metrics_keep_flowing(hub: Hub)
     with live_socket(hub, token) as ws:
         ws.send(json.dumps({"type": "subscribe", "topic": "host", "host": host_id}))
         next_frame(ws, "sample", host=host_id)
+
+
+def long_ping(hub: Hub, host_id: str, token: str) -> str:
+    """A ping of loopback that runs for minutes unless it is cancelled."""
+    job = hub.post(
+        f"/api/v1/hosts/{host_id}/jobs",
+        {"tool": "ping", "params": {"target": "127.0.0.1", "count": 600, "interval": 0.5}},
+        token,
+    )
+    return str(job["id"])
+
+
+def job_status(hub: Hub, job_id: str, token: str) -> str:
+    return str(hub.get(f"/api/v1/jobs/{job_id}", token)["status"])
+
+
+def test_running_and_queued_jobs_are_cancelled_over_the_websocket(hub: Hub) -> None:
+    token = hub.login()
+    host_id = hub.local_host_id(token)
+    # The local agent runs two jobs at once: the third waits, and says so.
+    first, second, third = (long_ping(hub, host_id, token) for _ in range(3))
+    wait_until(lambda: job_status(hub, first, token) == "running", 15, "the first ping to run")
+    wait_until(lambda: job_status(hub, second, token) == "running", 15, "the second ping to run")
+    queued = wait_until(
+        lambda: (
+            (job := hub.get(f"/api/v1/jobs/{third}", token))["message"].startswith("queued on the agent")
+            and job
+        ),
+        15,
+        "the third ping to be queued on the agent",
+    )
+    assert queued["status"] == "queued", queued
+    with live_socket(hub, token) as ws:
+        ws.send(json.dumps({"type": "subscribe", "topic": "jobs", "host": host_id}))
+        next_frame(ws, "subscribed")
+        for job_id in (third, first, second):
+            ws.send(json.dumps({"type": "tool.cancel", "job": job_id}))
+            frame = next_frame(
+                ws,
+                "job",
+                timeout=15,
+            )
+            while frame["job"]["id"] != job_id or frame["job"]["status"] != "cancelled":
+                frame = next_frame(ws, "job", timeout=15)
+    ended = {job_id: hub.finished_job(job_id, token) for job_id in (first, second, third)}
+    assert {j["status"] for j in ended.values()} == {"cancelled"}
+    assert ended[third]["message"] == "cancelled while queued" and ended[third]["started_at"] is None
+    assert ended[first]["message"] == "cancelled" and ended[first]["rows"], (
+        "a cancelled ping keeps its replies"
+    )
+
+
+def test_a_capture_of_loopback_downloads_as_pcap(hub: Hub) -> None:
+    token = hub.login()
+    host_id = hub.local_host_id(token)
+    job = hub.post(
+        f"/api/v1/hosts/{host_id}/jobs",
+        {
+            "tool": "capture",
+            "params": {"interface": "lo", "filter": f"tcp port {hub.http_port}", "count": 5, "seconds": 20},
+        },
+        token,
+    )
+    wait_until(lambda: job_status(hub, job["id"], token) == "running", 15, "the capture to start")
+    deadline = time.monotonic() + 20
+    while job_status(hub, job["id"], token) == "running" and time.monotonic() < deadline:
+        time.sleep(0.1)  # each poll is traffic on the captured port
+    done = hub.finished_job(job["id"], token)
+    assert done["status"] == "finished" and done["has_artifact"], done
+    request = urllib.request.Request(
+        f"{hub.url}/api/v1/jobs/{job['id']}/artifact", headers={"Authorization": f"Bearer {token}"}
+    )
+    with urllib.request.urlopen(request, timeout=10) as response:
+        assert response.headers["Content-Type"] == "application/vnd.tcpdump.pcap"
+        pcap = response.read()
+    magic, _major, _minor, _zone, _sigfigs, _snaplen, linktype = struct.unpack("<IHHiIII", pcap[:24])
+    assert magic in (0xA1B2C3D4, 0xA1B23C4D)
+    packets, offset = 0, 24
+    while offset < len(pcap):
+        _sec, _frac, captured, _length = struct.unpack("<IIII", pcap[offset : offset + 16])
+        offset += 16 + captured
+        packets += 1
+    assert offset == len(pcap) and packets == 5, (packets, linktype)
+
+
+def test_a_job_running_when_the_hub_is_killed_ends_as_interrupted(tmp_path: Path) -> None:
+    hub = Hub(tmp_path / "hub").start("--local-agent")
+    try:
+        token = hub.login()
+        host_id = hub.local_host_id(token)
+        job_id = long_ping(hub, host_id, token)
+        wait_until(lambda: job_status(hub, job_id, token) == "running", 15, "the ping to run")
+        agent = local_agent_pid(hub)
+        hub.stop(signal.SIGKILL)  # the hub dies mid-job, leaving it "running"
+        wait_until(lambda: not pid_alive(agent), 15, "the local agent to end with its hub")
+        hub.start("--local-agent", setup=False)
+        token = hub.login()
+        # The restarted agent does not run the job any more: on its Hello the hub ends it.
+        ended = hub.finished_job(job_id, token, timeout=30)
+        assert ended["status"] == "interrupted", ended
+        assert ended["message"] == "interrupted: the agent restarted or lost the job"
+    finally:
+        hub.stop()
+
+
+def local_agent_pid(hub: Hub) -> int:
+    """The hub's local agent: the process running with the config in the hub's data dir."""
+    config = str(hub.data_dir / "local-agent" / "agent.toml").encode()
+    found = []
+    for proc in Path("/proc").glob("[0-9]*"):
+        try:
+            if config in (proc / "cmdline").read_bytes().split(b"\0"):
+                found.append(int(proc.name))
+        except OSError:
+            continue
+    assert len(found) == 1, found
+    return found[0]
+
+
+def pid_alive(pid: int) -> bool:
+    """Alive and not a zombie (an orphan's zombie is reaped by init, not by us)."""
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().split(") ")[1][0] != "Z"
+    except (FileNotFoundError, IndexError):
+        return False

@@ -81,7 +81,8 @@ class HubRunner:
         config_path = prepare_local_agent(self.ingest.port if self.ingest else self.grpc_port)
         return subprocess.Popen(
             [sys.executable, "-m", "everyst_agent", "run", "--config", str(config_path)],
-            env={**os.environ},
+            # The agent ends with this process, however it ends (agent/everyst_agent/cli.py).
+            env={**os.environ, "EVERYST_AGENT_EXIT_WITH_PARENT": str(os.getpid())},
         )
 
 
