@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import socket
 from collections.abc import Iterator
 
@@ -90,6 +91,10 @@ def test_a_running_tool_is_cancelled_from_the_page(hub: Hub, host_id: str, page)
     page.get_by_test_id("tool-run").click()
 
     page.locator('[data-testid="tool-progress"][data-status="running"]').wait_for(timeout=TIMEOUT_MS)
+    # Replies show while the ping runs: the count of what was found so far climbs.
+    page.get_by_test_id("tool-found").filter(has_text=re.compile(r"^· [1-9]\d* found so far$")).wait_for(
+        timeout=TIMEOUT_MS
+    )
     page.get_by_test_id("tool-cancel").click()
     page.locator('[data-testid="tool-progress"][data-status="cancelled"]').wait_for(timeout=TIMEOUT_MS)
     assert page.get_by_test_id("tool-cancel").count() == 0

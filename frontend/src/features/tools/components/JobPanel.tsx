@@ -32,6 +32,11 @@ function Progress({ job }: { job: ToolJob }) {
       <div className="flex flex-wrap items-center gap-2 text-sm">
         <JobStatusBadge status={job.status} testId="tool-status" />
         <span className="tabular-nums text-muted">{percent.toFixed(percent % 1 ? 1 : 0)} %</span>
+        {job.status === 'running' && (
+          <span data-testid="tool-found" className="tabular-nums text-muted">
+            · {job.row_count} found so far
+          </span>
+        )}
         {!final && message && (
           <span data-testid="tool-message" className="min-w-0 break-words text-fg">
             {message}
