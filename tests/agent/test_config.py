@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import ipaddress
 from pathlib import Path
 
 import pytest
@@ -131,3 +132,44 @@ def test_process_and_slow_intervals_default_to_5_and_30_seconds_and_accept_0_for
 def test_a_negative_process_interval_is_refused_with_its_range():
     with pytest.raises(ConfigError, match=r"process_interval must be 0 \(off\) or between"):
         load_config(env={"EVERYST_AGENT_PROCESS_INTERVAL": "-1"})
+
+
+def test_the_tools_scope_comes_from_the_file_and_the_environment(tmp_path):
+    from everyst_agent.tools.runner import ToolRunner
+    from everyst_agent.tools.scope import ScopeError, connected_interfaces
+
+    path = write(
+        tmp_path,
+        'scope_allow = ["10.77.0.0/24", "203.0.113.10"]\n'
+        'scope_deny = ["10.77.0.128/25"]\n'
+        "max_hosts_per_job = 64\n",
+    )
+    config = load_config(path, env={"EVERYST_AGENT_SCOPE_DENY": "10.77.0.128/25,127.0.0.2"})
+    assert config.scope_allow == ("10.77.0.0/24", "203.0.113.10")
+    assert config.scope_deny == ("10.77.0.128/25", "127.0.0.2")
+
+    async def emit(event):  # pragma: no cover - nothing runs: only the scope is checked
+        raise AssertionError(event)
+
+    scope = ToolRunner.from_config(config, emit).scope
+    outside = ("10.77.0.200", "127.0.0.2", "203.0.113.11", "198.51.100.7")
+    connected = [iface.network for iface in connected_interfaces()]
+    if any(ipaddress.ip_address(a) in net for a in outside for net in connected if net.prefixlen > 8):
+        pytest.skip(f"this machine's own subnets {connected} overlap the test's addresses")
+    # Checking a target resolves and compares addresses; it sends nothing.
+    assert [str(a) for a in scope.check(["10.77.0.5", "203.0.113.10", "127.0.0.1"])] == [
+        "10.77.0.5",
+        "203.0.113.10",
+        "127.0.0.1",
+    ]
+    for address in outside:
+        with pytest.raises(ScopeError, match="outside this agent's scope"):
+            scope.check([address])
+    with pytest.raises(ScopeError, match="64"):
+        scope.check(["10.77.0.0/24"])  # 256 addresses, over max_hosts_per_job
+
+
+def test_a_bad_scope_entry_names_the_field(tmp_path):
+    path = write(tmp_path, 'scope_allow = ["10.0.0.0/8", "not a network!"]\n')
+    with pytest.raises(ConfigError, match="scope_allow"):
+        load_config(path, env={})
