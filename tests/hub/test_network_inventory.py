@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 from datetime import timedelta
 from typing import Any
@@ -325,3 +326,29 @@ async def test_a_due_schedule_starts_a_job_as_its_creator(hub: Any, world: Any) 
     assert schedule.last_job_id == job.id and schedule.next_run_at > timezone.now() + timedelta(minutes=4)
     assert await sync_to_async(run_due_schedules)() == []  # not due again until next_run_at
     await stream.close()
+
+
+@pytest.mark.django_db(transaction=True)
+async def test_the_schedule_runner_starts_due_scans_by_itself(hub: Any, world: Any, monkeypatch: Any) -> None:
+    from everyst_hub.network import schedules
+
+    monkeypatch.setattr(schedules, "INTERVAL_SECONDS", 0.1)
+    creds, stream = await connected_host(hub, world)
+    network = await sync_to_async(Network.objects.create)(host_id=creds.host_id, cidr=CIDR)
+    await sync_to_async(Schedule.objects.create)(
+        network=network,
+        tool="discover",
+        every_minutes=60,
+        next_run_at=timezone.now() + timedelta(seconds=0.5),
+        created_by=world.operator_a,
+    )
+    runner = asyncio.get_running_loop().create_task(schedules.run_schedules_forever())
+    try:
+        command = await stream.read()  # due after half a second; the runner looks every 0.1 s
+        assert command.tool_command.tool == "discover"
+        assert json.loads(command.tool_command.params_json) == {"target": CIDR}
+        await asyncio.sleep(0.5)
+        assert await sync_to_async(ToolJob.objects.count)() == 1  # once, not on every pass
+    finally:
+        runner.cancel()
+        await stream.close()
