@@ -50,20 +50,37 @@ def test_a_port_scan_of_loopback_finds_the_hubs_own_ports(hub: Hub) -> None:
     assert open_ports == {hub.http_port, hub.grpc_port}
 
 
-def test_an_out_of_scope_target_fails_clearly_and_metrics_keep_flowing(hub: Hub) -> None:
+def test_failing_tools_disturb_neither_metrics_nor_a_job_beside_them(hub: Hub) -> None:
     token = hub.login()
     host_id = hub.local_host_id(token)
-    job = hub.post(
-        f"/api/v1/hosts/{host_id}/jobs",
-        {"tool": "ping", "params": {"target": "198.51.100.7", "count": 1}},
-        token,
-    )
-    stored = hub.finished_job(job["id"], token)
-    assert stored["status"] == "failed"
-    assert "outside this agent's scope" in stored["message"]
+    beside = long_ping(hub, host_id, token)
+    wait_until(lambda: job_status(hub, beside, token) == "running", 15, "the ping beside to run")
+    failing = {
+        "ping": {"target": "198.51.100.7", "count": 1},  # outside the agent's scope
+        "capture": {"interface": "lo", "filter": "this is not ( bpf", "count": 1, "seconds": 1},
+        "port_scan": {"target": "127.0.0.1", "ports": "70000"},
+    }
     with live_socket(hub, token) as ws:
         ws.send(json.dumps({"type": "subscribe", "topic": "host", "host": host_id}))
-        next_frame(ws, "sample", host=host_id)
+        stamps = [next_frame(ws, "sample", host=host_id)["sample"]["ts"]]
+        jobs = {
+            tool: hub.post(f"/api/v1/hosts/{host_id}/jobs", {"tool": tool, "params": params}, token)["id"]
+            for tool, params in failing.items()
+        }
+        deadline = time.monotonic() + 5
+        while time.monotonic() < deadline:
+            stamps.append(next_frame(ws, "sample", host=host_id)["sample"]["ts"])
+    ended = {tool: hub.finished_job(job_id, token) for tool, job_id in jobs.items()}
+    assert {tool: job["status"] for tool, job in ended.items()} == dict.fromkeys(failing, "failed")
+    assert "outside this agent's scope" in ended["ping"]["message"]
+    assert "filter" in ended["capture"]["message"].lower()
+    assert "70000" in ended["port_scan"]["message"]
+    # One sample a second throughout, and the ping beside still running.
+    gaps = [b - a for a, b in zip(stamps, stamps[1:], strict=False)]
+    assert len(stamps) >= 5 and max(gaps) <= 2000, stamps
+    assert job_status(hub, beside, token) == "running"
+    hub.post(f"/api/v1/jobs/{beside}/cancel", {}, token)
+    assert hub.finished_job(beside, token)["status"] == "cancelled"
 
 
 def long_ping(hub: Hub, host_id: str, token: str) -> str:
