@@ -221,21 +221,28 @@ def test_a_discovery_without_a_target_records_the_agents_own_subnet(world: Any) 
 
 @pytest.mark.django_db
 def test_viewers_read_networks_devices_events_and_scans(world: Any, api: Any) -> None:
-    job = discover(world.host_a, [found("192.168.50.1", hostname="router.lan")])
+    job = discover(
+        world.host_a,
+        [
+            found("192.168.50.1", hostname="router.lan", hostname_source="dns"),
+            found("192.168.50.7", hostname="printer.local", hostname_source="mdns"),
+        ],
+    )
     port_scan(world.host_a, "192.168.50.1", "22,80", {"192.168.50.1": [80]})
     network = Network.objects.get(host=world.host_a)
     device = Device.objects.get(ip="192.168.50.1")
     viewer = client(api, world.viewer_a)
 
     networks = viewer.get(f"/api/v1/hosts/{world.host_a.id}/networks").json()
-    assert [(n["cidr"], n["devices"], n["present"]) for n in networks] == [(CIDR, 1, 1)]
+    assert [(n["cidr"], n["devices"], n["present"]) for n in networks] == [(CIDR, 2, 2)]
     detail = viewer.get(f"/api/v1/networks/{network.id}").json()
-    assert detail["devices"][0]["hostname"] == "router.lan"
+    names = {d["ip"]: (d["hostname"], d["hostname_source"]) for d in detail["devices"]}
+    assert names == {"192.168.50.1": ("router.lan", "dns"), "192.168.50.7": ("printer.local", "mdns")}
     assert [p["port"] for p in detail["devices"][0]["ports"]] == [80]
     events = viewer.get(f"/api/v1/networks/{network.id}/events").json()
-    assert sorted(e["kind"] for e in events) == ["device_new", "port_opened"]
+    assert sorted(e["kind"] for e in events) == ["device_new", "device_new", "port_opened"]
     only_first = viewer.get(f"/api/v1/networks/{network.id}/events", {"job": str(job.id)}).json()
-    assert [e["kind"] for e in only_first] == ["device_new"]
+    assert [e["kind"] for e in only_first] == ["device_new", "device_new"]
     future = (timezone.now() + timedelta(hours=1)).isoformat()
     assert viewer.get(f"/api/v1/networks/{network.id}/events", {"since": future}).json() == []
     assert viewer.get(f"/api/v1/networks/{network.id}/events", {"since": "yesterday"}).status_code == 400

@@ -29,6 +29,8 @@ class Device(models.Model):
     mac = models.CharField(max_length=17, blank=True)
     vendor = models.CharField(max_length=200, blank=True)
     hostname = models.CharField(max_length=255, blank=True)
+    # Where the name came from: "dns" (reverse DNS) or "mdns" (multicast DNS on the link).
+    hostname_source = models.CharField(max_length=8, blank=True)
     randomized_mac = models.BooleanField(default=False)
     # One of the scanning host's own addresses (the discover tool's "self" row).
     is_self = models.BooleanField(default=False)

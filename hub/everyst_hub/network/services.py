@@ -77,6 +77,7 @@ def device_dict(device: Device, *, ports: Iterable[DevicePort] | None = None) ->
         "mac": device.mac,
         "vendor": device.vendor,
         "hostname": device.hostname,
+        "hostname_source": device.hostname_source,
         "randomized_mac": device.randomized_mac,
         "is_self": device.is_self,
         "present": device.present,
@@ -251,6 +252,7 @@ class Seen:
     mac: str = ""
     vendor: str = ""
     hostname: str = ""
+    hostname_source: str = ""
     randomized: bool | None = None
     is_self: bool = False
     ports: dict[tuple[int, str], str] = field(default_factory=dict)
@@ -355,6 +357,10 @@ def _host_networks(host: Host) -> dict[str, Network]:
     return {n.cidr: n for n in Network.objects.select_for_update().filter(host=host)}
 
 
+# What the agent's discover tool reports as a name's origin (agent/everyst_agent/tools/discover.py).
+HOSTNAME_SOURCES = ("dns", "mdns")
+
+
 def _seen(rows: list[dict[str, Any]], tool: str) -> dict[str, Seen]:
     found: dict[str, Seen] = {}
     for row in rows:
@@ -367,7 +373,10 @@ def _seen(rows: list[dict[str, Any]], tool: str) -> dict[str, Seen]:
         if tool == "discover":
             seen.mac = _mac(row.get("mac")) or seen.mac
             seen.vendor = str(row.get("vendor") or "")[:200] or seen.vendor
-            seen.hostname = str(row.get("hostname") or "")[:255] or seen.hostname
+            if row.get("hostname"):
+                seen.hostname = str(row["hostname"])[:255]
+                source = row.get("hostname_source")
+                seen.hostname_source = source if source in HOSTNAME_SOURCES else ""
             if isinstance(row.get("randomized_mac"), bool):
                 seen.randomized = row["randomized_mac"]
             seen.is_self = bool(row.get("self")) or seen.is_self
@@ -471,7 +480,8 @@ def _upsert_device(
     if discovered:
         device.mac = seen.mac or device.mac
         device.vendor = seen.vendor or device.vendor or mac_vendor(device.mac)
-        device.hostname = seen.hostname or device.hostname
+        if seen.hostname:
+            device.hostname, device.hostname_source = seen.hostname, seen.hostname_source
         device.randomized_mac = seen.randomized if seen.randomized is not None else randomized_mac(device.mac)
         device.is_self = seen.is_self or device.is_self
     device.save()

@@ -29,6 +29,8 @@ export interface Device {
   mac: string;
   vendor: string;
   hostname: string;
+  /** Where the name came from: reverse DNS or multicast DNS on the link ('' when unknown). */
+  hostname_source: '' | 'dns' | 'mdns';
   randomized_mac: boolean;
   /** One of the scanning host's own addresses. */
   is_self: boolean;

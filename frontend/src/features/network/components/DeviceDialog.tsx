@@ -34,7 +34,14 @@ export function DeviceDialog({ deviceId, onClose }: DeviceDialogProps) {
             <dt className="text-muted">Vendor</dt>
             <dd>{device.data.vendor || '–'}</dd>
             <dt className="text-muted">Host name</dt>
-            <dd>{device.data.hostname || '–'}</dd>
+            <dd>
+              {device.data.hostname || '–'}
+              {device.data.hostname && device.data.hostname_source && (
+                <span className="ml-1 text-xs text-muted">
+                  ({device.data.hostname_source === 'mdns' ? 'multicast DNS' : 'reverse DNS'})
+                </span>
+              )}
+            </dd>
             <dt className="text-muted">State</dt>
             <dd className={device.data.present ? 'text-ok' : 'text-crit'}>{device.data.present ? 'present' : 'gone'}</dd>
             <dt className="text-muted">First seen</dt>

@@ -143,7 +143,14 @@ export function DeviceTable({ devices, now, onOpen }: DeviceTableProps) {
                     )}
                   </td>
                   <td className={tdClass}>{device.vendor || '–'}</td>
-                  <td className={tdClass}>{device.hostname || '–'}</td>
+                  <td className={tdClass}>
+                    {device.hostname || '–'}
+                    {device.hostname && device.hostname_source === 'mdns' && (
+                      <span className="ml-1 text-xs text-muted" title="Answered by the device itself over multicast DNS">
+                        mDNS
+                      </span>
+                    )}
+                  </td>
                   <td className={`${tdClass} font-mono text-xs`}>
                     {open.length === 0 ? '–' : open.map((p) => (p.proto === 'tcp' ? p.port : `${p.port}/${p.proto}`)).join(', ')}
                   </td>
