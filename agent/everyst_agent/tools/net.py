@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+import collections
+import contextlib
 import ipaddress
 import resource
 import socket
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import dataclass
 from typing import Any
 
 from everyst_agent.tools.base import JobContext
@@ -34,11 +37,157 @@ def checksum(data: bytes) -> int:
 
 
 def socket_budget(wanted: int) -> int:
-    """How many sockets a job may hold at once: well under the RLIMIT_NOFILE soft limit."""
+    """How many sockets a job may hold at once, for a tool not on `SOCKETS` (ARP/TCP discovery)."""
     soft, _ = resource.getrlimit(resource.RLIMIT_NOFILE)
     if soft == resource.RLIM_INFINITY:
         soft = 65536
     return max(1, min(wanted, soft // 4))
+
+
+# File descriptors kept back from the tools for the agent's own: its gRPC channel, the spool's SQLite
+# files, psutil's /proc reads, logs, the event loop's epoll and self-pipe, resolver threads' sockets,
+# and the few sockets of the tools not counted here (DNS, mDNS, capture, traceroute, TLS certificates).
+HEADROOM = 128
+# How much a scan's window grows by at a time when sockets are free again.
+GROW_CHUNK = 64
+
+
+class SocketBudget:
+    """The sockets all tool jobs of this agent may hold at once, together: one count per process.
+
+    Sized from the RLIMIT_NOFILE soft limit, read at each request (a later setrlimit counts), minus
+    `HEADROOM` or a quarter of it, whichever is larger; with several jobs running at once their sum
+    stays under the limit, so none of them meets EMFILE. Two ways to take sockets:
+
+    `hold(n)`: exactly n, waiting in line (first come, first served) until they are free; for tools
+    that hold a few at a time (ping: one per host; service detection: one probe's connections).
+
+    `lease(want)`: a scan's window, taken once, not per socket: as much of `want` as is free, at most
+    half the budget, waiting only for a quarter of it (or `want`, if smaller). The scan calls
+    `Lease.fit(in_use)` between batches (no await): while others wait it gives back the slots it is
+    not using, down to a quarter of the budget, and when nobody waits it grows again, in chunks.
+    """
+
+    def __init__(self, total: int | None = None) -> None:
+        self._total = total
+        self.used = 0
+        self._queue: collections.deque[_Waiter] = collections.deque()
+
+    @property
+    def total(self) -> int:
+        if self._total is not None:
+            return self._total
+        soft, _ = resource.getrlimit(resource.RLIMIT_NOFILE)
+        if soft == resource.RLIM_INFINITY or soft > 1 << 20:
+            soft = 1 << 20
+        return max(8, soft - max(HEADROOM, soft // 4))
+
+    @property
+    def free(self) -> int:
+        return max(0, self.total - self.used)
+
+    def lacking(self) -> int:
+        """How many more free sockets the first in line needs (0: nobody waits)."""
+        while self._queue and self._queue[0].future.done():
+            self._queue.popleft()  # cancelled
+        return max(0, self._queue[0].need - self.free) if self._queue else 0
+
+    async def _take(self, need: int, want: int) -> int:
+        total = self.total
+        need = max(1, min(need, total))
+        want = max(need, min(want, total))
+        if not self._queue and self.free >= need:
+            got = min(want, self.free)
+            self.used += got
+            return got
+        waiter = _Waiter(need, want, asyncio.get_running_loop().create_future())
+        self._queue.append(waiter)
+        try:
+            return await waiter.future
+        except asyncio.CancelledError:
+            if waiter.future.done() and not waiter.future.cancelled():
+                self.release(waiter.future.result())  # granted, but the taker is gone
+            else:
+                with contextlib.suppress(ValueError):
+                    self._queue.remove(waiter)
+                self._wake()
+            raise
+
+    async def acquire(self, n: int) -> int:
+        """Take exactly `n` sockets (at most the whole budget), waiting in line; returns the count."""
+        return await self._take(n, n)
+
+    def release(self, n: int) -> None:
+        self.used = max(0, self.used - n)
+        self._wake()
+
+    @contextlib.asynccontextmanager
+    async def hold(self, n: int) -> AsyncIterator[int]:
+        got = await self.acquire(n)
+        try:
+            yield got
+        finally:
+            self.release(got)
+
+    async def lease(self, want: int) -> Lease:
+        total = self.total
+        cap, floor = max(1, total // 2), max(1, total // 4)
+        want = max(1, want)
+        size = await self._take(min(want, floor), min(want, cap))
+        return Lease(self, min(want, cap), floor, size)
+
+    def _wake(self) -> None:
+        queue = self._queue
+        while queue:
+            waiter = queue[0]
+            if waiter.future.done():
+                queue.popleft()
+                continue
+            free = self.free
+            if free < waiter.need:
+                return
+            got = min(waiter.want, free)
+            self.used += got
+            queue.popleft()
+            waiter.future.set_result(got)
+
+
+@dataclass
+class _Waiter:
+    need: int
+    want: int
+    future: asyncio.Future[int]
+
+
+class Lease:
+    """A scan's share of `SocketBudget`: `size` sockets, adjusted by `fit`; `close` gives them back."""
+
+    def __init__(self, budget: SocketBudget, want: int, floor: int, size: int) -> None:
+        self.budget, self.want, self.floor, self.size = budget, want, floor, size
+
+    def fit(self, in_use: int) -> int:
+        """The window to use now, `in_use` of it being open sockets; cheap, for every loop turn."""
+        budget = self.budget
+        if budget._queue:
+            lacking = budget.lacking()
+            spare = min(self.size - in_use, self.size - self.floor, lacking)
+            if spare > 0:
+                self.size -= spare
+                budget.release(spare)
+        elif self.size < self.want:
+            more = min(self.want - self.size, budget.free, GROW_CHUNK)
+            if more > 0:
+                self.size += more
+                budget.used += more
+        return self.size
+
+    def close(self) -> None:
+        size, self.size = self.size, 0
+        self.budget.release(size)
+
+
+# The one budget of this process: every tool that opens sockets by the hundred takes them from here.
+SOCKETS = SocketBudget()
 
 
 class Pacer:

@@ -18,7 +18,7 @@ from scapy.layers.inet import ICMP
 from scapy.layers.inet6 import ICMPv6EchoRequest
 
 from everyst_agent.tools.base import JobContext, Tool, ToolError, has_net_raw, in_range
-from everyst_agent.tools.net import Address
+from everyst_agent.tools.net import SOCKETS, Address
 
 TCP_PORTS = (80, 443, 22)
 
@@ -84,6 +84,13 @@ async def run(params: Params, ctx: JobContext) -> dict[str, Any]:
 
 
 async def ping_host(host: Address, params: Params, method: str, report: Any) -> dict[str, Any]:
+    # One socket per host (an ICMP socket, or one TCP connect at a time), taken from the agent-wide
+    # budget: with more hosts than it allows, the later hosts wait for the earlier ones to finish.
+    async with SOCKETS.hold(1):
+        return await _ping_host(host, params, method, report)
+
+
+async def _ping_host(host: Address, params: Params, method: str, report: Any) -> dict[str, Any]:
     rtts: list[float] = []
     sent = 0
     prober = TcpProber(host, params) if method == "tcp" else IcmpProber(host, params, method)

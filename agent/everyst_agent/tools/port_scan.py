@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from everyst_agent.tools.base import JobContext, Tool, ToolError, has_net_raw, in_range, parse_ports
-from everyst_agent.tools.net import Address, Pacer, Reporter, checksum, socket_budget, source_address
+from everyst_agent.tools.net import SOCKETS, Address, Lease, Pacer, Reporter, checksum, source_address
 
 SYN, RST, ACK = 0x02, 0x04, 0x10
 MSS_OPTION = b"\x02\x04\x05\xb4"
@@ -143,7 +143,8 @@ async def connect_scan(
     future, handle or timer per port. The epoll fd is watched by the event loop; each wake-up
     handles every finished connect, then starts as many new ones. A connect still pending after
     `timeout` counts as filtered. Open ports are closed with a RST (SO_LINGER 0), not left in
-    TIME_WAIT.
+    TIME_WAIT. The window is leased once from the agent-wide socket budget (`net.SOCKETS`) and
+    fitted between batches, so scans running side by side stay under the open-file limit together.
     """
     scan = ConnectScan(hosts, ports, params, tally, reporter)
     await scan.run()
@@ -159,12 +160,13 @@ class ConnectScan:
         self.params = params
         self.tally = tally
         self.reporter = reporter
-        self.window = socket_budget(min(params.concurrency, len(self.probes)))
+        self.window = 0  # set from the lease in run()
+        self.lease: Lease | None = None
         self.interval = 1.0 / params.rate if params.rate else 0.0
         self.next_start = 0.0
         # fd -> (socket, host, port, deadline); insertion order is deadline order.
         self.flight: dict[int, tuple[_socket.socket, str, int, float]] = {}
-        self.epoll = select.epoll()
+        self.epoll: select.epoll  # created in run(), once the window is leased
         self.loop = asyncio.get_running_loop()
         self.done: asyncio.Future[None] = self.loop.create_future()
         self.wakeup: asyncio.TimerHandle | None = None
@@ -174,22 +176,32 @@ class ConnectScan:
     async def run(self) -> None:
         if not self.probes:
             return
-        self.loop.add_reader(self.epoll.fileno(), self._on_events)
+        want = min(self.params.concurrency, len(self.probes))
+        if self.params.rate:
+            # A paced scan has at most rate x timeout connects pending (plus a catch-up burst).
+            want = min(want, int(self.params.rate * (self.params.timeout + 0.05)) + BURST)
+        lease = self.lease = await SOCKETS.lease(want)
         try:
-            self._fill()
-            await self.done
-            if self.error is not None:
-                raise self.error
+            self.window = lease.size
+            self.epoll = select.epoll()
+            try:
+                self.loop.add_reader(self.epoll.fileno(), self._on_events)
+                self._fill()
+                await self.done
+                if self.error is not None:
+                    raise self.error
+            finally:
+                if not self.done.done():
+                    self.done.cancel()
+                self.loop.remove_reader(self.epoll.fileno())
+                if self.wakeup is not None:
+                    self.wakeup.cancel()
+                for sock, *_ in self.flight.values():
+                    sock.close()
+                self.flight.clear()
+                self.epoll.close()
         finally:
-            if not self.done.done():
-                self.done.cancel()
-            self.loop.remove_reader(self.epoll.fileno())
-            if self.wakeup is not None:
-                self.wakeup.cancel()
-            for sock, *_ in self.flight.values():
-                sock.close()
-            self.flight.clear()
-            self.epoll.close()
+            lease.close()
 
     # Results ------------------------------------------------------------------
 
@@ -269,7 +281,9 @@ class ConnectScan:
 
     def _fill(self) -> None:
         """Start connects until the window is full (or the rate says wait), then arm the timer."""
-        flight, probes, window = self.flight, self.probes, self.window
+        assert self.lease is not None
+        flight, probes = self.flight, self.probes
+        window = self.window = self.lease.fit(len(flight))
         loop_time = self.loop.time
         timeout = self.params.timeout
         register = self.epoll.register
@@ -300,9 +314,12 @@ class ConnectScan:
                 # wrapper's __init__ and close, a fifth of the CPU per port.
                 sock = _socket.socket(family, STREAM_NONBLOCK)
             except OSError as exc:
-                if exc.errno in (errno.EMFILE, errno.ENFILE):
+                if exc.errno not in (errno.EMFILE, errno.ENFILE):
+                    raise
+                if not flight:
                     raise ToolError("out of file descriptors; lower concurrency") from None
-                raise
+                paced_until = loop_time() + 0.01  # something outside the budget holds many: wait
+                break
             err = sock.connect_ex((host, port))
             if err == errno.EINPROGRESS:
                 fd = sock.fileno()

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from everyst_agent.tools.base import JobContext, Tool, in_range, parse_ports
-from everyst_agent.tools.net import Address
+from everyst_agent.tools.net import SOCKETS, Address
 from everyst_agent.tools.port_scan import Params as ScanParams
 from everyst_agent.tools.port_scan import Tally, connect_scan
 
@@ -239,6 +239,11 @@ async def _quiet(coro: Any) -> Any:
         return None
 
 
+# The most connections one detect() has open at once (the four quiet probes run side by side): what
+# each probe takes from the agent-wide socket budget, so jobs running alongside stay under the fd limit.
+DETECT_SOCKETS = 4
+
+
 async def run(params: Params, ctx: JobContext) -> dict[str, Any]:
     ports = parse_ports(params.ports, params.top_ports, ctx.limits.max_ports)
     hosts: list[Address] = ctx.addresses
@@ -263,7 +268,7 @@ async def run(params: Params, ctx: JobContext) -> dict[str, Any]:
     done = [0]
 
     async def one(host: str, port: int) -> dict[str, Any]:
-        async with semaphore:
+        async with semaphore, SOCKETS.hold(DETECT_SOCKETS):
             row = await detect(host, port, params.timeout)
         done[0] += 1
         await ctx.rows([row])
