@@ -31,6 +31,11 @@ class Limits:
 Emit = Callable[[str, float, str, Any], Awaitable[None]]
 
 
+def plural(count: float, noun: str, nouns: str | None = None) -> str:
+    """`1 open port`, `2 open ports`: job messages are read by people."""
+    return f"{count:g} {noun if count == 1 else nouns or noun + 's'}"
+
+
 @dataclass
 class JobContext:
     """Handed to a tool's `run`: where it reports progress and rows, and what it may touch."""

@@ -20,7 +20,7 @@ from scapy.layers.l2 import ARP
 from scapy.sendrecv import AsyncSniffer
 from scapy.utils import wrpcap
 
-from everyst_agent.tools.base import JobContext, ParamsError, Tool, in_range, require_net_raw
+from everyst_agent.tools.base import JobContext, ParamsError, Tool, in_range, plural, require_net_raw
 
 MAX_PACKETS = 10_000
 MAX_SECONDS = 300
@@ -153,7 +153,7 @@ async def run(params: Params, ctx: JobContext) -> dict[str, Any]:
         "size": f"pcap size limit ({MAX_PCAP_BYTES} bytes) reached",
     }[reason]
     return {
-        "message": f"{len(packets)} packets on {interface} ({stopped})",
+        "message": f"{plural(len(packets), 'packet')} on {interface} ({stopped})",
         "interface": interface,
         "filter": params.filter,
         "packets": len(packets),

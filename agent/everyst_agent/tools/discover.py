@@ -18,9 +18,9 @@ import time
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from everyst_agent.tools.base import JobContext, Tool, ToolError, has_net_raw, in_range
+from everyst_agent.tools.base import JobContext, Tool, ToolError, has_net_raw, in_range, plural
 from everyst_agent.tools.mdns import mdns_names
-from everyst_agent.tools.net import Address, randomized_mac, reverse_dns, socket_budget, vendor
+from everyst_agent.tools.net import SOCKETS, Address, randomized_mac, reverse_dns, vendor
 from everyst_agent.tools.scope import Interface, connected_interfaces, interface_for
 
 ETH_P_ARP = 0x0806
@@ -89,7 +89,9 @@ async def run(params: Params, ctx: JobContext) -> dict[str, Any]:
             by_iface.setdefault(iface.name, (iface, []))[1].append(address)
         else:
             rest.append(address)
-    await ctx.progress(0, f"probing {len(addresses)} addresses by {'ARP' if use_arp else 'TCP'}")
+    await ctx.progress(
+        0, f"probing {plural(len(addresses), 'address', 'addresses')} by {'ARP' if use_arp else 'TCP'}"
+    )
     # The first vendor lookup loads netaddr's OUI index (~0.3 s of CPU): do it while the probes wait.
     warm = asyncio.create_task(asyncio.to_thread(vendor, "00:00:00:00:00:00"))
     if by_iface:
@@ -126,7 +128,8 @@ async def run(params: Params, ctx: JobContext) -> dict[str, Any]:
         else ["no CAP_NET_RAW: TCP probes and the kernel ARP table"]
     )
     return {
-        "message": f"{len(rows)} hosts up of {len(addresses)} addresses ({', '.join(methods) or 'self'})",
+        "message": f"{plural(len(rows), 'host')} up of {plural(len(addresses), 'address', 'addresses')} "
+        f"({', '.join(methods) or 'self'})",
         "method": "+".join(methods) or "self",
         "privileged": privileged,
         "up": len(rows),
@@ -278,8 +281,10 @@ async def tcp_sweep(targets: list[Address], params: Params, found: dict[Address,
         for address, port in it:
             await probe(address, port)
 
-    async with asyncio.TaskGroup() as tg:
-        for _ in range(socket_budget(min(512, len(probes)))):
+    # One socket per worker, from the agent-wide budget (a quarter of it at most: scans beside us).
+    workers = min(512, len(probes), max(1, SOCKETS.total // 4))
+    async with SOCKETS.hold(workers), asyncio.TaskGroup() as tg:
+        for _ in range(workers):
             tg.create_task(worker())
     table = read_arp_table()
     wanted = set(targets)

@@ -9,7 +9,7 @@ from typing import Any
 
 import psutil
 
-from everyst_agent.tools.base import JobContext, Tool
+from everyst_agent.tools.base import JobContext, Tool, plural
 
 
 @dataclass
@@ -56,7 +56,7 @@ async def run(params: Params, ctx: JobContext) -> dict[str, Any]:
         if all(r["pid"] is not None for r in rows)
         else ["some sockets show no process: run the agent as root to see every owner"]
     )
-    return {"message": f"{len(rows)} listening sockets", "count": len(rows), "notes": note}
+    return {"message": f"{plural(len(rows), 'listening socket')}", "count": len(rows), "notes": note}
 
 
 TOOL = Tool("listening", Params, run, needs_targets=False)

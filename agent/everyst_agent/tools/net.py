@@ -36,14 +36,6 @@ def checksum(data: bytes) -> int:
     return ~total & 0xFFFF
 
 
-def socket_budget(wanted: int) -> int:
-    """How many sockets a job may hold at once, for a tool not on `SOCKETS` (ARP/TCP discovery)."""
-    soft, _ = resource.getrlimit(resource.RLIMIT_NOFILE)
-    if soft == resource.RLIM_INFINITY:
-        soft = 65536
-    return max(1, min(wanted, soft // 4))
-
-
 # File descriptors kept back from the tools for the agent's own: its gRPC channel, the spool's SQLite
 # files, psutil's /proc reads, logs, the event loop's epoll and self-pipe, resolver threads' sockets,
 # and the few sockets of the tools not counted here (DNS, mDNS, capture, traceroute, TLS certificates).

@@ -21,7 +21,7 @@ import time
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from everyst_agent.tools.base import JobContext, Tool, ToolError, has_net_raw, in_range, parse_ports
+from everyst_agent.tools.base import JobContext, Tool, ToolError, has_net_raw, in_range, parse_ports, plural
 from everyst_agent.tools.net import SOCKETS, Address, Lease, Pacer, Reporter, checksum, source_address
 
 SYN, RST, ACK = 0x02, 0x04, 0x10
@@ -121,7 +121,7 @@ async def run(params: Params, ctx: JobContext) -> dict[str, Any]:
         notes.append("no CAP_NET_RAW: connect scan instead of SYN scan")
     summary = tally.summary()
     return {
-        "message": f"{summary['open']} open ports on {len(hosts)} hosts ({method} scan)",
+        "message": f"{plural(summary['open'], 'open port')} on {plural(len(hosts), 'host')} ({method} scan)",
         "method": method,
         "ports_scanned": len(ports),
         "elapsed": round(time.monotonic() - started, 3),

@@ -15,7 +15,7 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
-from everyst_agent.tools.base import JobContext, Tool, in_range, parse_ports
+from everyst_agent.tools.base import JobContext, Tool, in_range, parse_ports, plural
 from everyst_agent.tools.net import SOCKETS, Address
 from everyst_agent.tools.port_scan import Params as ScanParams
 from everyst_agent.tools.port_scan import Tally, connect_scan
@@ -263,7 +263,7 @@ async def run(params: Params, ctx: JobContext) -> dict[str, Any]:
     await ctx.progress(0, f"finding open ports among {len(ports)}")
     await connect_scan(hosts, ports, scan, tally, Quiet())  # type: ignore[arg-type]
     targets = [(h, p) for h in tally.open for p in sorted(tally.open[h])]
-    await ctx.progress(20, f"probing {len(targets)} open ports")
+    await ctx.progress(20, f"probing {plural(len(targets), 'open port')}")
     semaphore = asyncio.Semaphore(params.concurrency)
     done = [0]
 
@@ -281,7 +281,7 @@ async def run(params: Params, ctx: JobContext) -> dict[str, Any]:
     counts: dict[str, int] = {}
     for row in rows:
         counts[row["service"]] = counts.get(row["service"], 0) + 1
-    return {"message": f"{len(rows)} open ports identified", "services": counts, "open": len(rows)}
+    return {"message": f"{plural(len(rows), 'open port')} identified", "services": counts, "open": len(rows)}
 
 
 TOOL = Tool("services", Params, run)

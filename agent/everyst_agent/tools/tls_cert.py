@@ -11,7 +11,7 @@ import ssl
 from dataclasses import dataclass
 from typing import Any
 
-from everyst_agent.tools.base import JobContext, Tool, ToolError, in_range
+from everyst_agent.tools.base import JobContext, Tool, ToolError, in_range, plural
 from everyst_agent.tools.net import Address
 
 
@@ -135,7 +135,8 @@ async def run(params: Params, ctx: JobContext) -> dict[str, Any]:
     await ctx.rows([result])
     days = leaf["days_to_expiry"]
     return {
-        "message": f"{leaf['subject']} expires in {days:g} days" + ("" if trusted else " (not trusted)"),
+        "message": f"{leaf['subject']} expires in {plural(days, 'day')}"
+        + ("" if trusted else " (not trusted)"),
         **result,
     }
 

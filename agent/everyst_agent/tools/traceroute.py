@@ -13,7 +13,7 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
-from everyst_agent.tools.base import JobContext, Tool, ToolError, in_range, require_net_raw
+from everyst_agent.tools.base import JobContext, Tool, ToolError, in_range, plural, require_net_raw
 from everyst_agent.tools.net import Address, reverse_dns
 
 BASE_PORT = 33434
@@ -113,7 +113,7 @@ async def run(params: Params, ctx: JobContext) -> dict[str, Any]:
         icmp.close()
         udp.close()
     return {
-        "message": f"{'reached' if reached else 'did not reach'} {target} in {len(hops)} hops",
+        "message": f"{'reached' if reached else 'did not reach'} {target} in {plural(len(hops), 'hop')}",
         "target": str(target),
         "reached": reached,
         "hops": len(hops),
