@@ -20,7 +20,15 @@ from scapy.layers.l2 import ARP
 from scapy.sendrecv import AsyncSniffer
 from scapy.utils import wrpcap
 
-from everyst_agent.tools.base import JobContext, ParamsError, Tool, in_range, plural, require_net_raw
+from everyst_agent.tools.base import (
+    JobContext,
+    ParamsError,
+    Tool,
+    ToolError,
+    in_range,
+    plural,
+    require_net_raw,
+)
 
 MAX_PACKETS = 10_000
 MAX_SECONDS = 300
@@ -72,6 +80,19 @@ def row(packet: Any) -> dict[str, Any]:
     }
 
 
+async def _until_listening(sniffer: AsyncSniffer, listening: asyncio.Event, interface: str) -> None:
+    for _ in range(200):  # 10 s at most
+        if listening.is_set():
+            return
+        thread = sniffer.thread
+        if thread is not None and not thread.is_alive():
+            raise ToolError(f"cannot capture on {interface}: the capture could not start")
+        with contextlib.suppress(TimeoutError):
+            async with asyncio.timeout(0.05):
+                await listening.wait()
+    raise ToolError(f"cannot capture on {interface}: the capture did not start within 10 s")
+
+
 def check_filter(expression: str, interface: str | None) -> None:
     try:
         compile_filter(expression, iface=interface)
@@ -91,11 +112,15 @@ async def run(params: Params, ctx: JobContext) -> dict[str, Any]:
         # Returns None on purpose: scapy prints whatever `prn` returns.
         loop.call_soon_threadsafe(queue.put_nowait, packet)
 
+    # The sniffer opens its socket in its own thread: "capturing" is said only once it is open,
+    # so that traffic started on that word is captured from its first packet.
+    listening = asyncio.Event()
     sniffer = AsyncSniffer(
         iface=interface,
         filter=params.filter or None,
         prn=on_packet,
         store=False,
+        started_callback=lambda: loop.call_soon_threadsafe(listening.set),
     )
     packets: list[Any] = []
     size = 24
@@ -104,6 +129,11 @@ async def run(params: Params, ctx: JobContext) -> dict[str, Any]:
         sniffer.start()
     except (OSError, Scapy_Exception) as exc:
         raise ParamsError(f"cannot capture on {interface}: {exc}") from None
+    try:
+        await _until_listening(sniffer, listening, interface)
+    except BaseException:
+        await asyncio.to_thread(_stop, sniffer)
+        raise
     started = time.monotonic()
     try:
         await ctx.progress(0, f"capturing on {interface}", interface=interface)
