@@ -19,6 +19,7 @@ import struct
 import sys
 import time
 from dataclasses import dataclass
+from socket import SO_ERROR, SOL_SOCKET
 from typing import Any, Literal
 
 from everyst_agent.tools.base import JobContext, Tool, ToolError, has_net_raw, in_range, parse_ports, plural
@@ -321,25 +322,27 @@ class ConnectScan:
                 paced_until = loop_time() + 0.01  # something outside the budget holds many: wait
                 break
             err = sock.connect_ex((host, port))
-            if err == errno.EINPROGRESS:
-                fd = sock.fileno()
-                register(fd, mask)
-                flight[fd] = (sock, host, port, deadline)
-            elif err in (errno.EADDRNOTAVAIL, errno.EAGAIN, errno.ENOBUFS):
+            if err in (errno.EADDRNOTAVAIL, errno.EAGAIN, errno.ENOBUFS):
                 sock.close()  # out of local ports or buffers for now: try again shortly
                 paced_until = loop_time() + 0.01
                 break
-            else:
-                self.next += 1
-                started += 1
-                if err == 0:
-                    self._finish(sock, host, port)
-                    continue
-                sock.close()
-                self._record(host, port, "closed" if err == errno.ECONNREFUSED else "filtered")
-                continue
             self.next += 1
             started += 1
+            if err == errno.EINPROGRESS:
+                # On a LAN the refusal is often in before connect() returns (the peer's RST is
+                # handled in the same softirq pass that sent the SYN): take it at once and spare
+                # the epoll set's add and remove, a fifth of the kernel's work per closed port.
+                err = sock.getsockopt(SOL_SOCKET, SO_ERROR)
+                if err == 0:  # still connecting, or connected: the epoll set says which
+                    fd = sock.fileno()
+                    register(fd, mask)
+                    flight[fd] = (sock, host, port, deadline)
+                    continue
+            elif err == 0:
+                self._finish(sock, host, port)
+                continue
+            sock.close()
+            self._record(host, port, "closed" if err == errno.ECONNREFUSED else "filtered")
         if not flight and self.next >= len(probes):
             if not self.done.done():
                 self.done.set_result(None)

@@ -113,3 +113,17 @@ def test_traceroute_without_cap_net_raw_fails_clearly(lab):
 
     assert events[-1]["kind"] == "FAILED"
     assert "CAP_NET_RAW" in events[-1]["message"]
+
+
+def test_ports_of_an_address_nobody_answers_for_are_filtered_not_closed(lab):
+    nobody = str(lab.subnet.network_address + 200)  # inside the lab, no host there
+    events = lab.tool(
+        "port_scan",
+        {"target": [nobody, lab.host_ip(3)], "ports": "1-200", "method": "connect", "timeout": 0.5},
+    )
+    summary = final(events)["payload"]
+
+    assert {row["host"] for row in rows(events)} == {lab.host_ip(3)}
+    assert sorted(row["port"] for row in rows(events)) == [p for p in OPEN_PORTS[3] if p <= 200]
+    assert summary["filtered"] == 200  # every port of the silent address timed out
+    assert summary["closed"] == 200 - len([p for p in OPEN_PORTS[3] if p <= 200])
