@@ -443,24 +443,30 @@ async def syn_scan(
                 dst: _partial_sum(syn_segment(sources[ipaddress.IPv4Address(dst)], dst, sport, 0, seq, 0))
                 for dst in names
             }
-            head = struct.pack("!I", seq) + struct.pack("!IBBH", 0, 6 << 4, SYN, 1024)
+            # One segment, rewritten in place per probe: its port and checksum fields only.
+            segment = bytearray(syn_segment(bytes(4), bytes(4), sport, 0, seq, 0)[12:])
+            pack_into = struct.pack_into
             sendto = sock.sendto
+            addresses = {dst: (name, 0) for dst, name in names.items()}
             for attempt in range(params.retries + 1):
-                batch = sorted(pending, key=lambda item: (item[1], item[0]))
+                if attempt == 0:  # port by port across the hosts, as nmap spreads its probes
+                    batch = [(dst, port) for port in ports for dst in addresses]
+                else:
+                    batch = sorted(pending, key=lambda item: (item[1], item[0]))
                 for i, (dst, port) in enumerate(batch):
-                    if (dst, port) not in pending:
+                    if attempt and (dst, port) not in pending:
                         continue
                     if pacer.interval:
                         await pacer.wait()
                     total = bases[dst] + ((port >> 8) | ((port & 0xFF) << 8) if LITTLE else port)
                     total = (total >> 16) + (total & 0xFFFF)
                     total += total >> 16
-                    segment = struct.pack("!HH", sport, port) + head + struct.pack("H", ~total & 0xFFFF)
-                    segment += b"\0\0" + MSS_OPTION
+                    pack_into("!H", segment, 2, port)
+                    pack_into("H", segment, 16, ~total & 0xFFFF)
                     try:
-                        sendto(segment, (names[dst], 0))
+                        sendto(segment, addresses[dst])
                     except OSError:
-                        await _send(loop, sock, segment, names[dst])
+                        await _send(loop, sock, bytes(segment), names[dst])
                     if i % 256 == 255:
                         await asyncio.sleep(0)  # let answers be read while sending
                 if not pending:
