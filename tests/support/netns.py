@@ -20,6 +20,7 @@ import shutil
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -163,6 +164,22 @@ asyncio.run(main())
 
 class LabUnavailable(Exception):
     """Not root, or `ip netns` does not work here: tests using the lab skip with this reason."""
+
+
+@contextlib.contextmanager
+def running_lab(hosts: int) -> Iterator[Lab]:
+    """A started lab, closed on exit; where labs cannot run here, the test skips and says why."""
+    import pytest
+
+    lab = Lab(hosts=hosts)
+    try:
+        lab.start()
+    except LabUnavailable as exc:
+        pytest.skip(f"namespace lab unavailable: {exc}")
+    try:
+        yield lab
+    finally:
+        lab.close()
 
 
 def _ip(*args: str, check: bool = True) -> subprocess.CompletedProcess[str]:

@@ -18,7 +18,7 @@ from typing import Any
 
 import pytest
 
-from tests.support.netns import Lab, LabUnavailable
+from tests.support.netns import Lab, running_lab
 
 MDNS_NAMES = {2: "printer-2.local", 5: "nas-5.local"}
 DNS_AAAA = "fd00:e5:1ab::1"
@@ -62,12 +62,7 @@ def self_signed(directory: Path, common_name: str, ip: str) -> tuple[Path, Path]
 
 @pytest.fixture(scope="session")
 def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Lab]:
-    lab = Lab(hosts=5)
-    try:
-        lab.start()
-    except LabUnavailable as exc:
-        pytest.skip(f"namespace lab unavailable: {exc}")
-    try:
+    with running_lab(hosts=5) as lab:
         cert, key = self_signed(tmp_path_factory.mktemp("lab-tls"), "www.evlab.test", lab.host_ip(1))
         lab.serve(1, ssh=[22], http=[80], tls=[{"port": 8443, "cert": str(cert), "key": str(key)}])
         lab.serve(2, tcp=OPEN_PORTS[2], mdns={"name": MDNS_NAMES[2], "address": lab.host_ip(2)})
@@ -86,8 +81,6 @@ def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Lab]:
         }
         lab.serve(4, dns={"port": 53, "records": records})
         yield lab
-    finally:
-        lab.close()
 
 
 def rows(events: list[dict[str, Any]]) -> list[dict[str, Any]]:

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from tests.agent.tools.conftest import final, rows
-from tests.support.netns import Lab, LabUnavailable
+from tests.support.netns import Lab, running_lab
 
 COUNT = 3
 PARAMS = {"count": COUNT, "interval": 0.1, "timeout": 0.4}
@@ -19,16 +19,9 @@ PARAMS = {"count": COUNT, "interval": 0.1, "timeout": 0.4}
 
 @pytest.fixture(scope="module")
 def ping_lab() -> Iterator[Lab]:
-    lab = Lab(hosts=1)
-    try:
-        lab.start()
-    except LabUnavailable as exc:
-        pytest.skip(f"namespace lab unavailable: {exc}")
-    try:
+    with running_lab(hosts=1) as lab:
         lab.serve(1, tcp=[22])  # 80 and 443 refuse: the TCP ping times the RST of port 80
         yield lab
-    finally:
-        lab.close()
 
 
 def unprivileged_icmp(lab: Lab, allowed: bool) -> None:

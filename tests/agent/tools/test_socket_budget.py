@@ -15,7 +15,7 @@ import pytest
 from everyst_agent.tools import net
 from everyst_agent.tools.net import SocketBudget
 
-from tests.support.netns import Lab, LabUnavailable, ToolSession
+from tests.support.netns import Lab, ToolSession, running_lab
 
 # ---------------------------------------------------------------------------- in this process
 
@@ -163,17 +163,10 @@ HTTP_PORTS = list(range(8001, 8101))
 
 @pytest.fixture(scope="module")
 def small_lab() -> Iterator[Lab]:
-    lab = Lab(hosts=2)
-    try:
-        lab.start()
-    except LabUnavailable as exc:
-        pytest.skip(f"namespace lab unavailable: {exc}")
-    try:
+    with running_lab(hosts=2) as lab:
         lab.serve(1, tcp=[22, 4444])
         lab.serve(2, http=HTTP_PORTS)
         yield lab
-    finally:
-        lab.close()
 
 
 def rows(events: list[dict[str, Any]], job: str) -> list[dict[str, Any]]:
