@@ -209,3 +209,33 @@ async def test_plaintext_grpc_is_refused_on_anything_but_loopback(settings):
         await start_ingest_server("0.0.0.0", 0)
     server = await start_ingest_server("127.0.0.1", 0)
     await server.stop(0.1)
+
+
+async def test_many_streams_closing_at_once_are_marked_offline_together(hub):
+    import asyncio
+
+    names = [f"drop-{i}" for i in range(30)]
+    creds = [await enroll(hub, name) for name in names]
+    streams = [Stream(hub, metadata(c)) for c in creds]
+    for stream, name in zip(streams, names, strict=True):
+        await stream.hello(name)
+    assert await sync_to_async(Host.objects.filter(connected=True).count)() == 30
+    flushes = hub.servicer.disconnects.flushes
+
+    await asyncio.gather(*(stream.close() for stream in streams[1:]))
+    # The first agent drops too, and is back at once: its new stream must win over the old one's end.
+    await streams[0].close()
+    again = Stream(hub, metadata(creds[0]))
+    await again.hello(names[0])
+
+    async def offline() -> int:
+        return await sync_to_async(Host.objects.filter(connected=False).count)()
+
+    for _ in range(100):
+        if await offline() == 29:
+            break
+        await asyncio.sleep(0.05)
+    assert await offline() == 29
+    assert (await sync_to_async(Host.objects.get)(hostname=names[0])).connected
+    assert hub.servicer.disconnects.flushes - flushes <= 3  # a few batched writes, not 30
+    await again.close()

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import functools
 import logging
 import uuid
@@ -29,6 +28,8 @@ logger = logging.getLogger(__name__)
 HELLO_TIMEOUT = 30.0
 MAX_UNACKED = 1024
 GROUP_REFRESH_SECONDS = 3600.0
+# Closed streams are marked offline in batches gathered over this long.
+DISCONNECT_BATCH_SECONDS = 0.05
 
 
 def _no_leaks(method: Callable[..., Awaitable[Any]]) -> Callable[..., Awaitable[Any]]:
@@ -52,6 +53,58 @@ def _no_leaks(method: Callable[..., Awaitable[Any]]) -> Callable[..., Awaitable[
 
 def _status(exc: EverystError) -> grpc.StatusCode:
     return grpc.StatusCode[exc.grpc_status]
+
+
+class Disconnects:
+    """Hosts whose stream closed, marked offline together: one UPDATE for many, off the way of
+    the shared sync thread's other work (a thousand agents dropping at once were a thousand
+    one-row writes there, and REST waited behind them)."""
+
+    def __init__(self, delay: float = DISCONNECT_BATCH_SECONDS) -> None:
+        self.delay = delay
+        self.pending: set[uuid.UUID] = set()
+        self.batch: asyncio.Future[None] | None = None
+        # Hosts being written now, with the future their batch completes.
+        self.writing: dict[uuid.UUID, asyncio.Future[None]] = {}
+        self.flushes = 0
+
+    async def mark(self, host_id: uuid.UUID) -> None:
+        """Mark the host offline (and tell the dashboards); returns once it is written."""
+        if self.batch is None:
+            loop = asyncio.get_running_loop()
+            self.batch = loop.create_future()
+            loop.call_later(self.delay, self._flush_pending)
+        self.pending.add(host_id)
+        await asyncio.shield(self.batch)
+
+    async def settled(self, host_id: uuid.UUID) -> None:
+        """Wait until no offline mark of this host is still to be written: a reconnecting agent's
+        online mark must come after it, never before."""
+        batch = self.writing.get(host_id) or (self.batch if host_id in self.pending else None)
+        if batch is not None:
+            await asyncio.shield(batch)
+
+    def _flush_pending(self) -> None:
+        ids, batch = self.pending, self.batch
+        self.pending, self.batch = set(), None
+        if batch is None:
+            return
+        for host_id in ids:
+            self.writing[host_id] = batch
+        asyncio.ensure_future(self._write(ids, batch))
+
+    async def _write(self, ids: set[uuid.UUID], batch: asyncio.Future[None]) -> None:
+        try:
+            self.flushes += 1
+            for summary in await sync_to_async(inventory.agents_disconnected)(list(ids)):
+                await publish_host(summary)
+        except Exception:
+            logger.exception("marking %d hosts offline failed", len(ids))
+        finally:
+            for host_id in ids:
+                if self.writing.get(host_id) is batch:
+                    del self.writing[host_id]
+            batch.set_result(None)
 
 
 class StreamRegistry:
@@ -81,6 +134,7 @@ class AgentServicer(agent_pb2_grpc.AgentServiceServicer):
     def __init__(self, writer: IngestWriter) -> None:
         self.writer = writer
         self.registry = StreamRegistry()
+        self.disconnects = Disconnects()
         # Every running Connect handler, until its cleanup is done (see drain).
         self.handlers: set[asyncio.Task[Any]] = set()
 
@@ -134,6 +188,7 @@ class AgentServicer(agent_pb2_grpc.AgentServiceServicer):
         if first is grpc.aio.EOF or first.WhichOneof("body") != "hello":
             await context.abort(grpc.StatusCode.INVALID_ARGUMENT, "the first message must be a Hello")
 
+        await self.disconnects.settled(agent.host_id)
         try:
             host = await sync_to_async(inventory.agent_connected)(agent, first.hello, context.peer())
         except EverystError as exc:
@@ -182,10 +237,7 @@ class AgentServicer(agent_pb2_grpc.AgentServiceServicer):
                 task.cancel()
             await asyncio.gather(*tasks, return_exceptions=True)
             if self.registry.release(host.id, me):
-                with contextlib.suppress(Exception):
-                    summary = await sync_to_async(inventory.agent_disconnected)(host.id)
-                    if summary is not None:
-                        await publish_host(summary)
+                await self.disconnects.mark(host.id)
             logger.info("agent stream closed: host %s (%s)", host.hostname, host.id)
         if isinstance(failure, _Revoked):
             await context.abort(grpc.StatusCode.UNAUTHENTICATED, "This agent has been revoked.")

@@ -231,10 +231,15 @@ def agent_connected(agent: Agent, hello: agent_pb2.Hello, peer: str = "") -> Hos
 
 # The ingest adapter publishes these summaries itself, from its event loop: a blocking
 # publish from a worker thread could wait forever on a loop that is shutting down.
-def agent_disconnected(host_id: uuid.UUID) -> dict[str, Any] | None:
-    Host.objects.filter(id=host_id).update(connected=False)
-    host = Host.objects.filter(id=host_id).first()
-    return host_summary(host) if host is not None else None
+def agents_disconnected(host_ids: list[uuid.UUID]) -> list[dict[str, Any]]:
+    """Mark hosts whose streams closed offline, in one transaction; their summaries."""
+    summaries = []
+    with transaction.atomic():
+        for start in range(0, len(host_ids), 500):  # within any backend's bound-parameter limit
+            chunk = host_ids[start : start + 500]
+            Host.objects.filter(id__in=chunk).update(connected=False)
+            summaries += [host_summary(host) for host in Host.objects.filter(id__in=chunk)]
+    return summaries
 
 
 def is_online(host: Host) -> bool:
