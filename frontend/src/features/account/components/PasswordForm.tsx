@@ -1,7 +1,8 @@
-import { useId, useState, type FormEvent } from 'react';
+import { useState, type FormEvent } from 'react';
 import { Alert } from '@/components/ui/Alert';
+import { TextField } from '@/components/ui/Field';
 import { Panel } from '@/components/ui/Panel';
-import { inputClass, labelClass, primaryButton } from '@/components/ui/styles';
+import { primaryButton } from '@/components/ui/styles';
 import { describeError } from '@/lib/api';
 import { useChangePassword } from '../api/change-password';
 
@@ -13,7 +14,6 @@ export function PasswordForm() {
   const [next, setNext] = useState('');
   const [confirm, setConfirm] = useState('');
   const [message, setMessage] = useState<Message>(null);
-  const ids = { current: useId(), next: useId(), confirm: useId() };
 
   const onSubmit = (event: FormEvent<HTMLFormElement>) => {
     event.preventDefault();
@@ -40,51 +40,33 @@ export function PasswordForm() {
   return (
     <Panel title="Change password">
       <form onSubmit={onSubmit} className="space-y-3" aria-label="Change password">
-        <div className="space-y-1">
-          <label htmlFor={ids.current} className={labelClass}>
-            Current password
-          </label>
-          <input
-            id={ids.current}
-            data-testid="password-current"
-            type="password"
-            autoComplete="current-password"
-            required
-            value={current}
-            onChange={(e) => setCurrent(e.target.value)}
-            className={inputClass}
-          />
-        </div>
-        <div className="space-y-1">
-          <label htmlFor={ids.next} className={labelClass}>
-            New password
-          </label>
-          <input
-            id={ids.next}
-            data-testid="password-new"
-            type="password"
-            autoComplete="new-password"
-            required
-            value={next}
-            onChange={(e) => setNext(e.target.value)}
-            className={inputClass}
-          />
-        </div>
-        <div className="space-y-1">
-          <label htmlFor={ids.confirm} className={labelClass}>
-            Confirm new password
-          </label>
-          <input
-            id={ids.confirm}
-            data-testid="password-confirm"
-            type="password"
-            autoComplete="new-password"
-            required
-            value={confirm}
-            onChange={(e) => setConfirm(e.target.value)}
-            className={inputClass}
-          />
-        </div>
+        <TextField
+          label="Current password"
+          data-testid="password-current"
+          type="password"
+          autoComplete="current-password"
+          required
+          value={current}
+          onChange={(e) => setCurrent(e.target.value)}
+        />
+        <TextField
+          label="New password"
+          data-testid="password-new"
+          type="password"
+          autoComplete="new-password"
+          required
+          value={next}
+          onChange={(e) => setNext(e.target.value)}
+        />
+        <TextField
+          label="Confirm new password"
+          data-testid="password-confirm"
+          type="password"
+          autoComplete="new-password"
+          required
+          value={confirm}
+          onChange={(e) => setConfirm(e.target.value)}
+        />
         {message && (
           <Alert tone={message.tone} testId="password-message">
             {message.text}

@@ -1,7 +1,8 @@
-import { useId, useState, type FormEvent } from 'react';
+import { useState, type FormEvent } from 'react';
 import { Alert } from '@/components/ui/Alert';
+import { TextField } from '@/components/ui/Field';
 import { Panel } from '@/components/ui/Panel';
-import { inputClass, labelClass, primaryButton } from '@/components/ui/styles';
+import { primaryButton } from '@/components/ui/styles';
 import { describeError } from '@/lib/api';
 import type { User } from '@/types/api';
 import { useUpdateProfile } from '../api/update-profile';
@@ -11,7 +12,6 @@ export function ProfileForm({ user }: { user: User }) {
   const [email, setEmail] = useState(user.email);
   const [firstName, setFirstName] = useState(user.first_name);
   const [lastName, setLastName] = useState(user.last_name);
-  const ids = { email: useId(), first: useId(), last: useId() };
 
   const onSubmit = (event: FormEvent<HTMLFormElement>) => {
     event.preventDefault();
@@ -25,49 +25,31 @@ export function ProfileForm({ user }: { user: User }) {
         <p className="text-sm text-muted">
           Signed in as <span className="font-medium text-fg">{user.username}</span>
         </p>
-        <div className="space-y-1">
-          <label htmlFor={ids.email} className={labelClass}>
-            Email
-          </label>
-          <input
-            id={ids.email}
-            data-testid="account-email"
-            type="email"
-            autoComplete="email"
-            value={email}
-            onChange={(e) => setEmail(e.target.value)}
-            className={inputClass}
-          />
-        </div>
+        <TextField
+          label="Email"
+          data-testid="account-email"
+          type="email"
+          autoComplete="email"
+          value={email}
+          onChange={(e) => setEmail(e.target.value)}
+        />
         <div className="grid gap-3 sm:grid-cols-2">
-          <div className="space-y-1">
-            <label htmlFor={ids.first} className={labelClass}>
-              First name
-            </label>
-            <input
-              id={ids.first}
-              data-testid="account-first-name"
-              autoComplete="given-name"
-              maxLength={150}
-              value={firstName}
-              onChange={(e) => setFirstName(e.target.value)}
-              className={inputClass}
-            />
-          </div>
-          <div className="space-y-1">
-            <label htmlFor={ids.last} className={labelClass}>
-              Last name
-            </label>
-            <input
-              id={ids.last}
-              data-testid="account-last-name"
-              autoComplete="family-name"
-              maxLength={150}
-              value={lastName}
-              onChange={(e) => setLastName(e.target.value)}
-              className={inputClass}
-            />
-          </div>
+          <TextField
+            label="First name"
+            data-testid="account-first-name"
+            autoComplete="given-name"
+            maxLength={150}
+            value={firstName}
+            onChange={(e) => setFirstName(e.target.value)}
+          />
+          <TextField
+            label="Last name"
+            data-testid="account-last-name"
+            autoComplete="family-name"
+            maxLength={150}
+            value={lastName}
+            onChange={(e) => setLastName(e.target.value)}
+          />
         </div>
         {update.isError && <Alert testId="account-message">{describeError(update.error, 'The profile could not be saved.')}</Alert>}
         {update.isSuccess && (

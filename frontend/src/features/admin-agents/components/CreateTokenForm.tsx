@@ -1,10 +1,11 @@
-import { useId, useState, type FormEvent } from 'react';
+import { useState, type FormEvent } from 'react';
 import { Alert } from '@/components/ui/Alert';
+import { SelectField, TextField } from '@/components/ui/Field';
 import { Panel } from '@/components/ui/Panel';
 import { isApiError } from '@/lib/api';
 import type { CreatedEnrollmentToken } from '../types';
 import { useCreateEnrollmentToken } from '../api/create-enrollment-token';
-import { input, label, primaryButton } from './styles';
+import { input, primaryButton } from './styles';
 
 const EXPIRY_OPTIONS = [
   { minutes: 15, label: '15 minutes' },
@@ -31,10 +32,6 @@ export function CreateTokenForm({ onCreated }: CreateTokenFormProps) {
   const [expiresMinutes, setExpiresMinutes] = useState(60);
   const [uses, setUses] = useState('1');
   const [groupName, setGroupName] = useState('');
-  const descriptionId = useId();
-  const expiryId = useId();
-  const usesId = useId();
-  const groupId = useId();
 
   const usesNumber = Number(uses);
   const usesValid = Number.isInteger(usesNumber) && usesNumber >= 1 && usesNumber <= MAX_USES;
@@ -65,66 +62,41 @@ export function CreateTokenForm({ onCreated }: CreateTokenFormProps) {
       <form onSubmit={onSubmit} className="space-y-3" aria-label="New enrollment token">
         {create.isError && <Alert>{errorMessage(create.error)}</Alert>}
         <div className="grid gap-3 sm:grid-cols-2 lg:grid-cols-4">
-          <div className="space-y-1">
-            <label htmlFor={descriptionId} className={label}>
-              Description
-            </label>
-            <input
-              id={descriptionId}
-              value={description}
-              maxLength={200}
-              onChange={(e) => setDescription(e.target.value)}
-              placeholder="e.g. web servers"
-              className={input}
-            />
-          </div>
-          <div className="space-y-1">
-            <label htmlFor={expiryId} className={label}>
-              Valid for
-            </label>
-            <select
-              id={expiryId}
-              value={expiresMinutes}
-              onChange={(e) => setExpiresMinutes(Number(e.target.value))}
-              className={input}
-            >
-              {EXPIRY_OPTIONS.map((o) => (
-                <option key={o.minutes} value={o.minutes}>
-                  {o.label}
-                </option>
-              ))}
-            </select>
-          </div>
-          <div className="space-y-1">
-            <label htmlFor={usesId} className={label}>
-              Uses (hosts that may enroll)
-            </label>
-            <input
-              id={usesId}
-              type="number"
-              inputMode="numeric"
-              min={1}
-              max={MAX_USES}
-              step={1}
-              required
-              value={uses}
-              onChange={(e) => setUses(e.target.value)}
-              aria-invalid={!usesValid}
-              className={input}
-            />
-          </div>
-          <div className="space-y-1">
-            <label htmlFor={groupId} className={label}>
-              Host group (optional, created if new)
-            </label>
-            <input
-              id={groupId}
-              value={groupName}
-              maxLength={100}
-              onChange={(e) => setGroupName(e.target.value)}
-              className={input}
-            />
-          </div>
+          <TextField
+            label="Description"
+            value={description}
+            maxLength={200}
+            onChange={(e) => setDescription(e.target.value)}
+            placeholder="e.g. web servers"
+            inputClassName={input}
+          />
+          <SelectField label="Valid for" value={expiresMinutes} onChange={(e) => setExpiresMinutes(Number(e.target.value))}>
+            {EXPIRY_OPTIONS.map((o) => (
+              <option key={o.minutes} value={o.minutes}>
+                {o.label}
+              </option>
+            ))}
+          </SelectField>
+          <TextField
+            label="Uses (hosts that may enroll)"
+            type="number"
+            inputMode="numeric"
+            min={1}
+            max={MAX_USES}
+            step={1}
+            required
+            value={uses}
+            onChange={(e) => setUses(e.target.value)}
+            aria-invalid={!usesValid}
+            inputClassName={input}
+          />
+          <TextField
+            label="Host group (optional, created if new)"
+            value={groupName}
+            maxLength={100}
+            onChange={(e) => setGroupName(e.target.value)}
+            inputClassName={input}
+          />
         </div>
         <div className="flex items-center gap-3">
           <button type="submit" data-testid="enroll-create" disabled={create.isPending || !usesValid} className={primaryButton}>

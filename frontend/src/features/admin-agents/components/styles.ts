@@ -11,5 +11,3 @@ export const dangerButton =
 
 export const input =
   'block w-full rounded-md border border-border bg-bg px-3 py-1.5 text-sm text-fg placeholder:text-muted focus:border-accent';
-
-export const label = 'block text-xs font-medium text-muted';

@@ -1,5 +1,6 @@
-import { useEffect, useId, useState, type FormEvent } from 'react';
-import { inputClass, labelClass, secondaryButton } from '@/components/ui/styles';
+import { useEffect, useState, type FormEvent } from 'react';
+import { SelectField, TextField } from '@/components/ui/Field';
+import { secondaryButton } from '@/components/ui/styles';
 import type { AuditFilters, AuditOutcome } from '../api/get-audit-events';
 
 interface Draft {
@@ -41,7 +42,6 @@ function isOutcome(value: string): value is '' | AuditOutcome {
 /** Filters apply as you type (after a short pause), or at once on Enter. */
 export function AuditFilterForm({ onChange }: { onChange: (filters: AuditFilters) => void }) {
   const [draft, setDraft] = useState<Draft>(EMPTY);
-  const ids = { action: useId(), actor: useId(), outcome: useId(), since: useId(), until: useId() };
 
   useEffect(() => {
     const timer = window.setTimeout(() => onChange(toFilters(draft)), TYPING_DELAY_MS);
@@ -57,76 +57,46 @@ export function AuditFilterForm({ onChange }: { onChange: (filters: AuditFilters
 
   return (
     <form onSubmit={onSubmit} aria-label="Filter the audit log" className="grid gap-3 sm:grid-cols-2 lg:grid-cols-6">
-      <div className="space-y-1">
-        <label htmlFor={ids.action} className={labelClass}>
-          Action starts with
-        </label>
-        <input
-          id={ids.action}
-          data-testid="audit-filter-action"
-          value={draft.action}
-          onChange={(e) => set({ action: e.target.value })}
-          maxLength={64}
-          className={inputClass}
-        />
-      </div>
-      <div className="space-y-1">
-        <label htmlFor={ids.actor} className={labelClass}>
-          Actor (username)
-        </label>
-        <input
-          id={ids.actor}
-          data-testid="audit-filter-actor"
-          value={draft.actor}
-          onChange={(e) => set({ actor: e.target.value })}
-          maxLength={150}
-          className={inputClass}
-        />
-      </div>
-      <div className="space-y-1">
-        <label htmlFor={ids.outcome} className={labelClass}>
-          Outcome
-        </label>
-        <select
-          id={ids.outcome}
-          data-testid="audit-filter-outcome"
-          value={draft.outcome}
-          onChange={(e) => {
-            if (isOutcome(e.target.value)) set({ outcome: e.target.value });
-          }}
-          className={inputClass}
-        >
-          <option value="">Any</option>
-          <option value="success">Success</option>
-          <option value="failure">Failure</option>
-        </select>
-      </div>
-      <div className="space-y-1">
-        <label htmlFor={ids.since} className={labelClass}>
-          From
-        </label>
-        <input
-          id={ids.since}
-          data-testid="audit-filter-since"
-          type="datetime-local"
-          value={draft.since}
-          onChange={(e) => set({ since: e.target.value })}
-          className={inputClass}
-        />
-      </div>
-      <div className="space-y-1">
-        <label htmlFor={ids.until} className={labelClass}>
-          Until
-        </label>
-        <input
-          id={ids.until}
-          data-testid="audit-filter-until"
-          type="datetime-local"
-          value={draft.until}
-          onChange={(e) => set({ until: e.target.value })}
-          className={inputClass}
-        />
-      </div>
+      <TextField
+        label="Action starts with"
+        data-testid="audit-filter-action"
+        value={draft.action}
+        onChange={(e) => set({ action: e.target.value })}
+        maxLength={64}
+      />
+      <TextField
+        label="Actor (username)"
+        data-testid="audit-filter-actor"
+        value={draft.actor}
+        onChange={(e) => set({ actor: e.target.value })}
+        maxLength={150}
+      />
+      <SelectField
+        label="Outcome"
+        data-testid="audit-filter-outcome"
+        value={draft.outcome}
+        onChange={(e) => {
+          if (isOutcome(e.target.value)) set({ outcome: e.target.value });
+        }}
+      >
+        <option value="">Any</option>
+        <option value="success">Success</option>
+        <option value="failure">Failure</option>
+      </SelectField>
+      <TextField
+        label="From"
+        data-testid="audit-filter-since"
+        type="datetime-local"
+        value={draft.since}
+        onChange={(e) => set({ since: e.target.value })}
+      />
+      <TextField
+        label="Until"
+        data-testid="audit-filter-until"
+        type="datetime-local"
+        value={draft.until}
+        onChange={(e) => set({ until: e.target.value })}
+      />
       <div className="flex items-end gap-2">
         <button type="submit" className={secondaryButton}>
           Apply

@@ -1,4 +1,4 @@
-import { useId, useState, type FormEvent, type ReactNode } from 'react';
+import { useState, type FormEvent, type ReactNode } from 'react';
 import { Navigate, useLocation } from 'react-router-dom';
 import { Alert } from '@/components/ui/Alert';
 import { Spinner } from '@/components/ui/Spinner';
@@ -6,7 +6,9 @@ import { isApiError } from '@/lib/api';
 import { useSession } from '@/lib/session';
 import { useSetupStatus } from '../api/get-setup-status';
 import { useLogin } from '../api/login';
+import { AuthTextField } from './AuthTextField';
 import { SetupForm } from './SetupForm';
+import { authSubmitButton } from './styles';
 
 function loginErrorMessage(error: unknown): string {
   if (isApiError(error)) {
@@ -64,8 +66,6 @@ function LoginForm({ expired }: { expired: boolean }) {
   const login = useLogin();
   const [username, setUsername] = useState('');
   const [password, setPassword] = useState('');
-  const usernameId = useId();
-  const passwordId = useId();
 
   const onSubmit = (event: FormEvent<HTMLFormElement>) => {
     event.preventDefault();
@@ -86,43 +86,31 @@ function LoginForm({ expired }: { expired: boolean }) {
         <Alert tone="info">Your session has ended. Please sign in again.</Alert>
       )}
       {login.isError && <Alert testId="login-error">{loginErrorMessage(login.error)}</Alert>}
-      <div className="space-y-1">
-        <label htmlFor={usernameId} className="block text-sm font-medium text-fg">
-          Username
-        </label>
-        <input
-          id={usernameId}
-          data-testid="login-username"
-          name="username"
-          autoComplete="username"
-          autoFocus
-          required
-          value={username}
-          onChange={(e) => setUsername(e.target.value)}
-          className="block w-full rounded-md border border-border bg-bg px-3 py-2 text-sm text-fg placeholder:text-muted focus:border-accent"
-        />
-      </div>
-      <div className="space-y-1">
-        <label htmlFor={passwordId} className="block text-sm font-medium text-fg">
-          Password
-        </label>
-        <input
-          id={passwordId}
-          data-testid="login-password"
-          name="password"
-          type="password"
-          autoComplete="current-password"
-          required
-          value={password}
-          onChange={(e) => setPassword(e.target.value)}
-          className="block w-full rounded-md border border-border bg-bg px-3 py-2 text-sm text-fg focus:border-accent"
-        />
-      </div>
+      <AuthTextField
+        label="Username"
+        data-testid="login-username"
+        name="username"
+        autoComplete="username"
+        autoFocus
+        required
+        value={username}
+        onChange={(e) => setUsername(e.target.value)}
+      />
+      <AuthTextField
+        label="Password"
+        data-testid="login-password"
+        name="password"
+        type="password"
+        autoComplete="current-password"
+        required
+        value={password}
+        onChange={(e) => setPassword(e.target.value)}
+      />
       <button
         type="submit"
         data-testid="login-submit"
         disabled={login.isPending}
-        className="w-full rounded-md bg-accent px-3 py-2 text-sm font-semibold text-accent-fg hover:opacity-90 disabled:cursor-not-allowed disabled:opacity-50"
+        className={authSubmitButton}
       >
         {login.isPending ? 'Signing in…' : 'Sign in'}
       </button>

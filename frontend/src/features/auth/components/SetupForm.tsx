@@ -1,13 +1,11 @@
 import { useQueryClient } from '@tanstack/react-query';
-import { useId, useState, type FormEvent } from 'react';
+import { useState, type FormEvent } from 'react';
 import { Alert } from '@/components/ui/Alert';
 import { describeError, isApiError } from '@/lib/api';
 import { useCreateOwner } from '../api/create-owner';
 import { setupStatusQueryOptions } from '../api/get-setup-status';
-
-const inputClass =
-  'block w-full rounded-md border border-border bg-bg px-3 py-2 text-sm text-fg focus:border-accent';
-const labelClass = 'block text-sm font-medium text-fg';
+import { AuthTextField } from './AuthTextField';
+import { authSubmitButton } from './styles';
 
 /** First run: nobody can sign in yet, so the first visitor creates the owner account. */
 export function SetupForm() {
@@ -18,7 +16,6 @@ export function SetupForm() {
   const [password, setPassword] = useState('');
   const [confirm, setConfirm] = useState('');
   const [mismatch, setMismatch] = useState(false);
-  const ids = { username: useId(), email: useId(), password: useId(), confirm: useId() };
 
   const onSubmit = (event: FormEvent<HTMLFormElement>) => {
     event.preventDefault();
@@ -68,76 +65,53 @@ export function SetupForm() {
           )}
         </Alert>
       )}
-      <div className="space-y-1">
-        <label htmlFor={ids.username} className={labelClass}>
-          Username
-        </label>
-        <input
-          id={ids.username}
-          data-testid="setup-username"
-          name="username"
-          autoComplete="username"
-          autoFocus
-          required
-          maxLength={150}
-          value={username}
-          onChange={(e) => setUsername(e.target.value)}
-          className={inputClass}
-        />
-      </div>
-      <div className="space-y-1">
-        <label htmlFor={ids.email} className={labelClass}>
-          Email <span className="font-normal text-muted">(optional)</span>
-        </label>
-        <input
-          id={ids.email}
-          data-testid="setup-email"
-          name="email"
-          type="email"
-          autoComplete="email"
-          value={email}
-          onChange={(e) => setEmail(e.target.value)}
-          className={inputClass}
-        />
-      </div>
-      <div className="space-y-1">
-        <label htmlFor={ids.password} className={labelClass}>
-          Password
-        </label>
-        <input
-          id={ids.password}
-          data-testid="setup-password"
-          name="new-password"
-          type="password"
-          autoComplete="new-password"
-          required
-          value={password}
-          onChange={(e) => setPassword(e.target.value)}
-          className={inputClass}
-        />
-      </div>
-      <div className="space-y-1">
-        <label htmlFor={ids.confirm} className={labelClass}>
-          Confirm password
-        </label>
-        <input
-          id={ids.confirm}
-          data-testid="setup-password-confirm"
-          name="confirm-password"
-          type="password"
-          autoComplete="new-password"
-          required
-          aria-invalid={mismatch || undefined}
-          value={confirm}
-          onChange={(e) => setConfirm(e.target.value)}
-          className={inputClass}
-        />
-      </div>
+      <AuthTextField
+        label="Username"
+        data-testid="setup-username"
+        name="username"
+        autoComplete="username"
+        autoFocus
+        required
+        maxLength={150}
+        value={username}
+        onChange={(e) => setUsername(e.target.value)}
+      />
+      <AuthTextField
+        label="Email"
+        optional
+        data-testid="setup-email"
+        name="email"
+        type="email"
+        autoComplete="email"
+        value={email}
+        onChange={(e) => setEmail(e.target.value)}
+      />
+      <AuthTextField
+        label="Password"
+        data-testid="setup-password"
+        name="new-password"
+        type="password"
+        autoComplete="new-password"
+        required
+        value={password}
+        onChange={(e) => setPassword(e.target.value)}
+      />
+      <AuthTextField
+        label="Confirm password"
+        data-testid="setup-password-confirm"
+        name="confirm-password"
+        type="password"
+        autoComplete="new-password"
+        required
+        aria-invalid={mismatch || undefined}
+        value={confirm}
+        onChange={(e) => setConfirm(e.target.value)}
+      />
       <button
         type="submit"
         data-testid="setup-submit"
         disabled={createOwner.isPending}
-        className="w-full rounded-md bg-accent px-3 py-2 text-sm font-semibold text-accent-fg hover:opacity-90 disabled:cursor-not-allowed disabled:opacity-50"
+        className={authSubmitButton}
       >
         {createOwner.isPending ? 'Creating…' : 'Create owner account'}
       </button>

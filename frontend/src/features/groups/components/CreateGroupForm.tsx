@@ -1,7 +1,8 @@
-import { useId, useState, type FormEvent } from 'react';
+import { useState, type FormEvent } from 'react';
 import { Alert } from '@/components/ui/Alert';
+import { TextField } from '@/components/ui/Field';
 import { Panel } from '@/components/ui/Panel';
-import { inputClass, labelClass, primaryButton } from '@/components/ui/styles';
+import { primaryButton } from '@/components/ui/styles';
 import { describeError } from '@/lib/api';
 import { useCreateHostGroup } from '../api/create-host-group';
 
@@ -10,7 +11,6 @@ export function CreateGroupForm() {
   const [name, setName] = useState('');
   const [description, setDescription] = useState('');
   const [created, setCreated] = useState<string | null>(null);
-  const ids = { name: useId(), description: useId() };
 
   const onSubmit = (event: FormEvent<HTMLFormElement>) => {
     event.preventDefault();
@@ -32,35 +32,24 @@ export function CreateGroupForm() {
     <Panel title="Create a host group">
       <form onSubmit={onSubmit} aria-label="Create a host group" data-testid="group-create-form" className="space-y-3">
         <div className="grid gap-3 sm:grid-cols-2">
-          <div className="space-y-1">
-            <label htmlFor={ids.name} className={labelClass}>
-              Name
-            </label>
-            <input
-              id={ids.name}
-              data-testid="group-create-name"
-              autoComplete="off"
-              required
-              maxLength={100}
-              value={name}
-              onChange={(e) => setName(e.target.value)}
-              className={inputClass}
-            />
-          </div>
-          <div className="space-y-1">
-            <label htmlFor={ids.description} className={labelClass}>
-              Description <span className="font-normal">(optional)</span>
-            </label>
-            <input
-              id={ids.description}
-              data-testid="group-create-description"
-              autoComplete="off"
-              maxLength={1000}
-              value={description}
-              onChange={(e) => setDescription(e.target.value)}
-              className={inputClass}
-            />
-          </div>
+          <TextField
+            label="Name"
+            data-testid="group-create-name"
+            autoComplete="off"
+            required
+            maxLength={100}
+            value={name}
+            onChange={(e) => setName(e.target.value)}
+          />
+          <TextField
+            label="Description"
+            optional
+            data-testid="group-create-description"
+            autoComplete="off"
+            maxLength={1000}
+            value={description}
+            onChange={(e) => setDescription(e.target.value)}
+          />
         </div>
         {create.isError && (
           <Alert testId="group-create-error">{describeError(create.error, 'The host group could not be created.')}</Alert>

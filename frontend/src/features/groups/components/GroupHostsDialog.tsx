@@ -1,8 +1,9 @@
-import { useId, useMemo, useState, type FormEvent } from 'react';
+import { useMemo, useState, type FormEvent } from 'react';
 import { Dialog } from '@/components/ui/Dialog';
+import { TextField } from '@/components/ui/Field';
 import { Spinner } from '@/components/ui/Spinner';
 import { StatusBadge } from '@/components/ui/StatusBadge';
-import { inputClass, labelClass, primaryButton, secondaryButton, smallButton } from '@/components/ui/styles';
+import { primaryButton, secondaryButton, smallButton } from '@/components/ui/styles';
 import { describeError } from '@/lib/api';
 import type { Host } from '@/types/api';
 import { useAllHosts } from '../api/get-hosts';
@@ -40,7 +41,6 @@ function HostsEditor({ group, onClose, onDone }: Omit<GroupHostsDialogProps, 'op
   const save = useSetGroupHosts();
   const [selected, setSelected] = useState<Set<string>>(() => new Set(group.host_ids));
   const [filter, setFilter] = useState('');
-  const filterId = useId();
 
   const sorted = useMemo(
     () => [...(hosts.data ?? [])].sort((a, b) => collator.compare(a.hostname, b.hostname) || a.id.localeCompare(b.id)),
@@ -90,19 +90,14 @@ function HostsEditor({ group, onClose, onDone }: Omit<GroupHostsDialogProps, 'op
       {hosts.data && hosts.data.length > 0 && (
         <>
           <div className="flex flex-wrap items-end gap-2">
-            <div className="min-w-40 flex-1 space-y-1">
-              <label htmlFor={filterId} className={labelClass}>
-                Filter
-              </label>
-              <input
-                id={filterId}
-                type="search"
-                data-testid="group-hosts-filter"
-                value={filter}
-                onChange={(e) => setFilter(e.target.value)}
-                className={inputClass}
-              />
-            </div>
+            <TextField
+              label="Filter"
+              className="min-w-40 flex-1"
+              type="search"
+              data-testid="group-hosts-filter"
+              value={filter}
+              onChange={(e) => setFilter(e.target.value)}
+            />
             <button type="button" className={smallButton} onClick={() => setShown(true)} disabled={shown.length === 0}>
               Select shown
             </button>

@@ -1,6 +1,7 @@
-import { useId, useState, type FormEvent } from 'react';
+import { useState, type FormEvent } from 'react';
 import { Dialog } from '@/components/ui/Dialog';
-import { inputClass, labelClass, primaryButton, secondaryButton } from '@/components/ui/styles';
+import { TextField } from '@/components/ui/Field';
+import { primaryButton, secondaryButton } from '@/components/ui/styles';
 import { describeError } from '@/lib/api';
 import { useUpdateHostGroup } from '../api/update-host-group';
 import type { HostGroupDetail } from '../types';
@@ -25,7 +26,6 @@ function RenameForm({ group, onClose, onDone }: Omit<RenameGroupDialogProps, 'op
   const update = useUpdateHostGroup();
   const [name, setName] = useState(group.name);
   const [description, setDescription] = useState(group.description);
-  const ids = { name: useId(), description: useId() };
 
   const onSubmit = (event: FormEvent<HTMLFormElement>) => {
     event.preventDefault();
@@ -35,35 +35,23 @@ function RenameForm({ group, onClose, onDone }: Omit<RenameGroupDialogProps, 'op
 
   return (
     <form onSubmit={onSubmit} className="space-y-3">
-      <div className="space-y-1">
-        <label htmlFor={ids.name} className={labelClass}>
-          Name
-        </label>
-        <input
-          id={ids.name}
-          data-testid="group-rename-name"
-          autoComplete="off"
-          required
-          maxLength={100}
-          value={name}
-          onChange={(e) => setName(e.target.value)}
-          className={inputClass}
-        />
-      </div>
-      <div className="space-y-1">
-        <label htmlFor={ids.description} className={labelClass}>
-          Description
-        </label>
-        <input
-          id={ids.description}
-          data-testid="group-rename-description"
-          autoComplete="off"
-          maxLength={1000}
-          value={description}
-          onChange={(e) => setDescription(e.target.value)}
-          className={inputClass}
-        />
-      </div>
+      <TextField
+        label="Name"
+        data-testid="group-rename-name"
+        autoComplete="off"
+        required
+        maxLength={100}
+        value={name}
+        onChange={(e) => setName(e.target.value)}
+      />
+      <TextField
+        label="Description"
+        data-testid="group-rename-description"
+        autoComplete="off"
+        maxLength={1000}
+        value={description}
+        onChange={(e) => setDescription(e.target.value)}
+      />
       {update.isError && (
         <p role="alert" data-testid="group-rename-error" className="text-sm text-crit">
           {describeError(update.error, 'The group could not be saved.')}

@@ -1,6 +1,7 @@
-import { useId, useRef, useState, type FormEvent } from 'react';
+import { useRef, useState, type FormEvent } from 'react';
 import { Dialog } from '@/components/ui/Dialog';
-import { dangerButton, inputClass, labelClass, primaryButton, secondaryButton, smallButton } from '@/components/ui/styles';
+import { SelectField } from '@/components/ui/Field';
+import { dangerButton, primaryButton, secondaryButton, smallButton } from '@/components/ui/styles';
 import { describeError } from '@/lib/api';
 import type { GroupRole, HostGroup, User } from '@/types/api';
 import { useHostGroups } from '../api/get-host-groups';
@@ -39,7 +40,6 @@ function AccessEditor({ user, onClose, onDone }: Omit<AccessDialogProps, 'open'>
   const [rows, setRows] = useState<Row[]>(() =>
     (user.access ?? []).map((a) => ({ key: nextKey.current++, groupId: a.group_id, role: a.role })),
   );
-  const baseId = useId();
 
   // Granted groups stay listed even if the group list failed to load, so saving keeps them.
   const groups = new Map<number, HostGroup>();
@@ -85,47 +85,35 @@ function AccessEditor({ user, onClose, onDone }: Omit<AccessDialogProps, 'open'>
       ) : (
         <ul className="space-y-2">
           {rows.map((row) => {
-            const groupId = `${baseId}-group-${row.key}`;
-            const roleId = `${baseId}-role-${row.key}`;
             const choices = known.filter((g) => g.id === row.groupId || !used.has(g.id));
             const name = groups.get(row.groupId)?.name ?? `group ${row.groupId}`;
             return (
               <li key={row.key} data-testid="access-row" className="flex flex-wrap items-end gap-2">
-                <div className="min-w-40 flex-1 space-y-1">
-                  <label htmlFor={groupId} className={labelClass}>
-                    Host group
-                  </label>
-                  <select
-                    id={groupId}
-                    data-testid="access-group"
-                    value={row.groupId}
-                    onChange={(e) => update(row.key, { groupId: Number(e.target.value) })}
-                    className={inputClass}
-                  >
-                    {choices.map((g) => (
-                      <option key={g.id} value={g.id}>
-                        {g.name}
-                      </option>
-                    ))}
-                  </select>
-                </div>
-                <div className="w-36 space-y-1">
-                  <label htmlFor={roleId} className={labelClass}>
-                    Access
-                  </label>
-                  <select
-                    id={roleId}
-                    data-testid="access-role"
-                    value={row.role}
-                    onChange={(e) => {
-                      if (isGroupRole(e.target.value)) update(row.key, { role: e.target.value });
-                    }}
-                    className={inputClass}
-                  >
-                    <option value="viewer">Viewer</option>
-                    <option value="operator">Operator</option>
-                  </select>
-                </div>
+                <SelectField
+                  label="Host group"
+                  className="min-w-40 flex-1"
+                  data-testid="access-group"
+                  value={row.groupId}
+                  onChange={(e) => update(row.key, { groupId: Number(e.target.value) })}
+                >
+                  {choices.map((g) => (
+                    <option key={g.id} value={g.id}>
+                      {g.name}
+                    </option>
+                  ))}
+                </SelectField>
+                <SelectField
+                  label="Access"
+                  className="w-36"
+                  data-testid="access-role"
+                  value={row.role}
+                  onChange={(e) => {
+                    if (isGroupRole(e.target.value)) update(row.key, { role: e.target.value });
+                  }}
+                >
+                  <option value="viewer">Viewer</option>
+                  <option value="operator">Operator</option>
+                </SelectField>
                 <button
                   type="button"
                   data-testid="access-remove"

@@ -1,7 +1,8 @@
-import { useId, useState, type FormEvent } from 'react';
+import { useState, type FormEvent } from 'react';
 import { Alert } from '@/components/ui/Alert';
+import { SelectField, TextField } from '@/components/ui/Field';
 import { Panel } from '@/components/ui/Panel';
-import { inputClass, labelClass, primaryButton } from '@/components/ui/styles';
+import { primaryButton } from '@/components/ui/styles';
 import { describeError } from '@/lib/api';
 import { ROLE_LABELS } from '@/lib/roles';
 import type { User, UserRole } from '@/types/api';
@@ -16,7 +17,6 @@ export function CreateUserForm({ actor }: { actor: User | null }) {
   const [password, setPassword] = useState('');
   const [role, setRole] = useState<UserRole>('member');
   const [created, setCreated] = useState<string | null>(null);
-  const ids = { username: useId(), email: useId(), password: useId(), role: useId() };
 
   const onSubmit = (event: FormEvent<HTMLFormElement>) => {
     event.preventDefault();
@@ -40,70 +40,47 @@ export function CreateUserForm({ actor }: { actor: User | null }) {
     <Panel title="Create a user">
       <form onSubmit={onSubmit} aria-label="Create a user" data-testid="user-create-form" className="space-y-3">
         <div className="grid gap-3 sm:grid-cols-2 lg:grid-cols-4">
-          <div className="space-y-1">
-            <label htmlFor={ids.username} className={labelClass}>
-              Username
-            </label>
-            <input
-              id={ids.username}
-              data-testid="user-create-username"
-              autoComplete="off"
-              required
-              maxLength={150}
-              value={username}
-              onChange={(e) => setUsername(e.target.value)}
-              className={inputClass}
-            />
-          </div>
-          <div className="space-y-1">
-            <label htmlFor={ids.email} className={labelClass}>
-              Email <span className="font-normal">(optional)</span>
-            </label>
-            <input
-              id={ids.email}
-              data-testid="user-create-email"
-              type="email"
-              autoComplete="off"
-              value={email}
-              onChange={(e) => setEmail(e.target.value)}
-              className={inputClass}
-            />
-          </div>
-          <div className="space-y-1">
-            <label htmlFor={ids.password} className={labelClass}>
-              Password
-            </label>
-            <input
-              id={ids.password}
-              data-testid="user-create-password"
-              type="password"
-              autoComplete="new-password"
-              required
-              value={password}
-              onChange={(e) => setPassword(e.target.value)}
-              className={inputClass}
-            />
-          </div>
-          <div className="space-y-1">
-            <label htmlFor={ids.role} className={labelClass}>
-              Role
-            </label>
-            <select
-              id={ids.role}
-              data-testid="user-create-role"
-              value={role}
-              onChange={(e) => {
-                if (isUserRole(e.target.value)) setRole(e.target.value);
-              }}
-              className={inputClass}
-            >
-              {roles.map((r) => (
-                <option key={r} value={r}>
-                  {ROLE_LABELS[r]}
-                </option>
-              ))}
-            </select>
-          </div>
+          <TextField
+            label="Username"
+            data-testid="user-create-username"
+            autoComplete="off"
+            required
+            maxLength={150}
+            value={username}
+            onChange={(e) => setUsername(e.target.value)}
+          />
+          <TextField
+            label="Email"
+            optional
+            data-testid="user-create-email"
+            type="email"
+            autoComplete="off"
+            value={email}
+            onChange={(e) => setEmail(e.target.value)}
+          />
+          <TextField
+            label="Password"
+            data-testid="user-create-password"
+            type="password"
+            autoComplete="new-password"
+            required
+            value={password}
+            onChange={(e) => setPassword(e.target.value)}
+          />
+          <SelectField
+            label="Role"
+            data-testid="user-create-role"
+            value={role}
+            onChange={(e) => {
+              if (isUserRole(e.target.value)) setRole(e.target.value);
+            }}
+          >
+            {roles.map((r) => (
+              <option key={r} value={r}>
+                {ROLE_LABELS[r]}
+              </option>
+            ))}
+          </SelectField>
         </div>
         {create.isError && <Alert testId="user-create-error">{describeError(create.error, 'The user could not be created.')}</Alert>}
         {created && !create.isError && (

@@ -1,6 +1,7 @@
-import { useId, useState, type FormEvent } from 'react';
+import { useState, type FormEvent } from 'react';
 import { Dialog } from '@/components/ui/Dialog';
-import { inputClass, labelClass, primaryButton, secondaryButton } from '@/components/ui/styles';
+import { TextField } from '@/components/ui/Field';
+import { primaryButton, secondaryButton } from '@/components/ui/styles';
 import { describeError } from '@/lib/api';
 import type { User } from '@/types/api';
 import { useResetUserPassword } from '../api/reset-user-password';
@@ -15,7 +16,6 @@ interface ResetPasswordDialogProps {
 export function ResetPasswordDialog({ user, open, onClose, onDone }: ResetPasswordDialogProps) {
   const reset = useResetUserPassword();
   const [password, setPassword] = useState('');
-  const inputId = useId();
 
   const close = () => {
     setPassword('');
@@ -42,22 +42,16 @@ export function ResetPasswordDialog({ user, open, onClose, onDone }: ResetPasswo
     <Dialog open={open} title={`Reset the password of ${user.username}`} onClose={close} busy={reset.isPending} testId="user-password-dialog">
       <form onSubmit={onSubmit} className="space-y-3">
         <p className="text-sm text-muted">Their current sessions end; tell them the new password another way.</p>
-        <div className="space-y-1">
-          <label htmlFor={inputId} className={labelClass}>
-            New password
-          </label>
-          <input
-            id={inputId}
-            data-testid="user-password-input"
-            type="password"
-            autoComplete="new-password"
-            required
-            autoFocus
-            value={password}
-            onChange={(e) => setPassword(e.target.value)}
-            className={inputClass}
-          />
-        </div>
+        <TextField
+          label="New password"
+          data-testid="user-password-input"
+          type="password"
+          autoComplete="new-password"
+          required
+          autoFocus
+          value={password}
+          onChange={(e) => setPassword(e.target.value)}
+        />
         {reset.isError && (
           <p role="alert" data-testid="user-password-error" className="text-sm text-crit">
             {describeError(reset.error, 'The password could not be reset.')}

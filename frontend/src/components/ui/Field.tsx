@@ -1,0 +1,54 @@
+import { useId, type ComponentProps, type ReactNode } from 'react';
+import { inputClass, labelClass } from './styles';
+
+interface FieldProps {
+  label: ReactNode;
+  /** Adds “(optional)” to the label. */
+  optional?: boolean;
+  /** Extra classes for the wrapper, e.g. its width in a row of fields. */
+  className?: string;
+  labelClassName?: string;
+}
+
+function FieldFrame({ id, label, optional = false, className, labelClassName = labelClass, children }: FieldProps & { id: string; children: ReactNode }) {
+  return (
+    <div className={className ? `${className} space-y-1` : 'space-y-1'}>
+      <label htmlFor={id} className={labelClassName}>
+        {label}
+        {optional && (
+          <>
+            {' '}
+            <span className="font-normal text-muted">(optional)</span>
+          </>
+        )}
+      </label>
+      {children}
+    </div>
+  );
+}
+
+type TextFieldProps = FieldProps & Omit<ComponentProps<'input'>, 'id' | 'className'> & { inputClassName?: string };
+
+/** A labelled <input>; every other prop (value, type, data-testid, …) goes to the input. */
+export function TextField({ label, optional, className, labelClassName, inputClassName = inputClass, ...inputProps }: TextFieldProps) {
+  const id = useId();
+  return (
+    <FieldFrame id={id} label={label} optional={optional} className={className} labelClassName={labelClassName}>
+      <input id={id} {...inputProps} className={inputClassName} />
+    </FieldFrame>
+  );
+}
+
+type SelectFieldProps = FieldProps & Omit<ComponentProps<'select'>, 'id' | 'className'>;
+
+/** A labelled <select>; the options are its children, every other prop goes to the select. */
+export function SelectField({ label, optional, className, labelClassName, children, ...selectProps }: SelectFieldProps) {
+  const id = useId();
+  return (
+    <FieldFrame id={id} label={label} optional={optional} className={className} labelClassName={labelClassName}>
+      <select id={id} {...selectProps} className={inputClass}>
+        {children}
+      </select>
+    </FieldFrame>
+  );
+}
