@@ -1,6 +1,7 @@
 import { useState } from 'react';
 import { Link } from 'react-router-dom';
 import { Alert } from '@/components/ui/Alert';
+import { ConfirmDialog } from '@/components/ui/ConfirmDialog';
 import { Panel } from '@/components/ui/Panel';
 import { Spinner } from '@/components/ui/Spinner';
 import { isApiError } from '@/lib/api';
@@ -9,7 +10,6 @@ import { useNow } from '@/lib/use-now';
 import type { AgentCredential } from '../types';
 import { useAgents } from '../api/get-agents';
 import { useRevokeAgent } from '../api/revoke-agent';
-import { ConfirmDialog } from './ConfirmDialog';
 import { dangerButton } from './styles';
 
 function Connection({ agent, now }: { agent: AgentCredential; now: number }) {
@@ -104,21 +104,19 @@ export function AgentTable() {
           </table>
         </div>
       )}
-      <ConfirmDialog
-        open={pending !== null}
-        title="Revoke this agent?"
-        confirmLabel="Revoke agent"
-        pending={revoke.isPending}
-        onConfirm={confirmRevoke}
-        onCancel={() => setPending(null)}
-      >
-        {pending && (
-          <>
-            The agent on “{pending.host.hostname}” will no longer be able to connect. The host and its data stay; to
-            watch it again, enroll it with a new token.
-          </>
-        )}
-      </ConfirmDialog>
+      {pending && (
+        <ConfirmDialog
+          open
+          title="Revoke this agent?"
+          confirmLabel="Revoke agent"
+          pending={revoke.isPending}
+          onConfirm={confirmRevoke}
+          onCancel={() => setPending(null)}
+        >
+          The agent on “{pending.host.hostname}” will no longer be able to connect. The host and its data stay; to watch it
+          again, enroll it with a new token.
+        </ConfirmDialog>
+      )}
     </Panel>
   );
 }

@@ -1,5 +1,6 @@
 import { useState } from 'react';
 import { Alert } from '@/components/ui/Alert';
+import { ConfirmDialog } from '@/components/ui/ConfirmDialog';
 import { Panel } from '@/components/ui/Panel';
 import { Spinner } from '@/components/ui/Spinner';
 import { isApiError } from '@/lib/api';
@@ -7,7 +8,6 @@ import { formatDateTime, parseIso } from '@/lib/format';
 import type { EnrollmentToken } from '../types';
 import { useDeleteEnrollmentToken } from '../api/delete-enrollment-token';
 import { useEnrollmentTokens } from '../api/get-enrollment-tokens';
-import { ConfirmDialog } from './ConfirmDialog';
 import { dangerButton } from './styles';
 
 function tokenName(token: EnrollmentToken): string {
@@ -92,21 +92,18 @@ export function TokenTable() {
           </table>
         </div>
       )}
-      <ConfirmDialog
-        open={pending !== null}
-        title="Delete this enrollment token?"
-        confirmLabel="Delete token"
-        pending={remove.isPending}
-        onConfirm={confirmDelete}
-        onCancel={() => setPending(null)}
-      >
-        {pending && (
-          <>
-            “{tokenName(pending)}” will stop working at once. Agents already enrolled with it keep their own
-            credentials.
-          </>
-        )}
-      </ConfirmDialog>
+      {pending && (
+        <ConfirmDialog
+          open
+          title="Delete this enrollment token?"
+          confirmLabel="Delete token"
+          pending={remove.isPending}
+          onConfirm={confirmDelete}
+          onCancel={() => setPending(null)}
+        >
+          “{tokenName(pending)}” will stop working at once. Agents already enrolled with it keep their own credentials.
+        </ConfirmDialog>
+      )}
     </Panel>
   );
 }

@@ -1,9 +1,9 @@
 import { useState } from 'react';
+import { ConfirmDialog } from '@/components/ui/ConfirmDialog';
 import { dangerButton, smallButton, tdClass } from '@/components/ui/styles';
 import { describeError } from '@/lib/api';
 import { useDeleteHostGroup } from '../api/delete-host-group';
 import type { HostGroupDetail } from '../types';
-import { DeleteGroupDialog } from './DeleteGroupDialog';
 import { GroupHostsDialog } from './GroupHostsDialog';
 import { RenameGroupDialog } from './RenameGroupDialog';
 
@@ -14,6 +14,7 @@ export function GroupRow({ group }: { group: HostGroupDetail }) {
   const [dialog, setDialog] = useState<OpenDialog>(null);
   const [notice, setNotice] = useState<string | null>(null);
   const access = group.access ?? [];
+  const grantees = access.length;
 
   const open = (which: OpenDialog) => {
     setNotice(null);
@@ -84,14 +85,27 @@ export function GroupRow({ group }: { group: HostGroupDetail }) {
             setNotice('Group saved.');
           }}
         />
-        <DeleteGroupDialog
-          group={group}
+        <ConfirmDialog
           open={dialog === 'delete'}
+          title={`Delete ${group.name}?`}
+          confirmLabel="Delete group"
+          pendingLabel="Deleting…"
           pending={remove.isPending}
           error={remove.isError ? describeError(remove.error, 'The host group could not be deleted.') : null}
           onCancel={closeDelete}
           onConfirm={() => remove.mutate(group.id, { onSuccess: () => setDialog(null) })}
-        />
+        >
+          <p>
+            The group is removed; its {group.host_count} {group.host_count === 1 ? 'host stays' : 'hosts stay'} enrolled and in
+            any other group.
+          </p>
+          {grantees > 0 && (
+            <p>
+              {grantees} {grantees === 1 ? 'user loses' : 'users lose'} access to the hosts they could reach only through this
+              group, at once.
+            </p>
+          )}
+        </ConfirmDialog>
       </td>
     </tr>
   );

@@ -1,4 +1,5 @@
 import { useState } from 'react';
+import { ConfirmDialog } from '@/components/ui/ConfirmDialog';
 import { dangerButton, smallButton, tdClass } from '@/components/ui/styles';
 import { describeError } from '@/lib/api';
 import { formatDateTime, parseIso } from '@/lib/format';
@@ -7,7 +8,6 @@ import type { User } from '@/types/api';
 import { useDeleteUser } from '../api/delete-user';
 import { useUpdateUser } from '../api/update-user';
 import { AccessDialog } from './AccessDialog';
-import { ConfirmDialog } from './ConfirmDialog';
 import { ResetPasswordDialog } from './ResetPasswordDialog';
 import { assignableRoles, isUserRole } from './roles';
 

@@ -1,22 +1,36 @@
 import type { ReactNode } from 'react';
-import { Dialog } from '@/components/ui/Dialog';
-import { dangerButton, secondaryButton } from '@/components/ui/styles';
+import { Dialog } from './Dialog';
+import { dangerButton, secondaryButton } from './styles';
 
 interface ConfirmDialogProps {
   open: boolean;
   title: string;
+  /** The question's details: text, or a few paragraphs. */
   children: ReactNode;
   confirmLabel: string;
-  pending: boolean;
-  error: string | null;
+  /** Shown on the confirm button while `pending`. */
+  pendingLabel?: string;
+  pending?: boolean;
+  error?: string | null;
   onConfirm: () => void;
   onCancel: () => void;
 }
 
-export function ConfirmDialog({ open, title, children, confirmLabel, pending, error, onConfirm, onCancel }: ConfirmDialogProps) {
+/** A yes/no question before a destructive action; the confirm button has the focus. */
+export function ConfirmDialog({
+  open,
+  title,
+  children,
+  confirmLabel,
+  pendingLabel = 'Working…',
+  pending = false,
+  error = null,
+  onConfirm,
+  onCancel,
+}: ConfirmDialogProps) {
   return (
     <Dialog open={open} title={title} onClose={onCancel} busy={pending} testId="confirm-dialog">
-      <div className="text-sm text-muted">{children}</div>
+      <div className="space-y-2 text-sm text-muted">{children}</div>
       {error && (
         <p role="alert" data-testid="confirm-error" className="mt-3 text-sm text-crit">
           {error}
@@ -34,7 +48,7 @@ export function ConfirmDialog({ open, title, children, confirmLabel, pending, er
           disabled={pending}
           autoFocus
         >
-          {pending ? 'Working…' : confirmLabel}
+          {pending ? pendingLabel : confirmLabel}
         </button>
       </div>
     </Dialog>
