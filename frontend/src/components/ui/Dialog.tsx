@@ -1,4 +1,5 @@
 import { useEffect, useId, useRef, type ReactNode } from 'react';
+import { primaryButton, secondaryButton } from './styles';
 
 interface DialogProps {
   open: boolean;
@@ -40,5 +41,29 @@ export function Dialog({ open, title, children, onClose, busy = false, testId, w
       </h2>
       {open && <div className="mt-3">{children}</div>}
     </dialog>
+  );
+}
+
+interface DialogFormButtonsProps {
+  submitLabel: string;
+  submitTestId: string;
+  /** While the form is being saved: both buttons are disabled and the submit button says so. */
+  pending: boolean;
+  /** The submit button is disabled also when this is true. */
+  disabled?: boolean;
+  onCancel: () => void;
+}
+
+/** Cancel and submit at the foot of a form in a dialog. */
+export function DialogFormButtons({ submitLabel, submitTestId, pending, disabled = false, onCancel }: DialogFormButtonsProps) {
+  return (
+    <div className="flex justify-end gap-2">
+      <button type="button" className={secondaryButton} onClick={onCancel} disabled={pending}>
+        Cancel
+      </button>
+      <button type="submit" data-testid={submitTestId} className={primaryButton} disabled={pending || disabled}>
+        {pending ? 'Saving…' : submitLabel}
+      </button>
+    </div>
   );
 }

@@ -1,4 +1,5 @@
-import { tableClass, tdClass, thClass } from '@/components/ui/styles';
+import { tableClass, tdClass } from '@/components/ui/styles';
+import { TableHead } from '@/components/ui/TableHead';
 import { formatDateTime, parseIso } from '@/lib/format';
 import type { AuditEvent } from '../api/get-audit-events';
 import { formatDetails } from './format-details';
@@ -29,31 +30,7 @@ export function AuditTable({ events }: { events: AuditEvent[] }) {
   return (
     <div className="overflow-x-auto">
       <table className={tableClass} data-testid="audit-table">
-        <thead>
-          <tr>
-            <th scope="col" className={thClass}>
-              Time
-            </th>
-            <th scope="col" className={thClass}>
-              Actor
-            </th>
-            <th scope="col" className={thClass}>
-              Action
-            </th>
-            <th scope="col" className={thClass}>
-              Outcome
-            </th>
-            <th scope="col" className={thClass}>
-              Target
-            </th>
-            <th scope="col" className={thClass}>
-              IP
-            </th>
-            <th scope="col" className={thClass}>
-              Details
-            </th>
-          </tr>
-        </thead>
+        <TableHead columns={['Time', 'Actor', 'Action', 'Outcome', 'Target', 'IP', 'Details']} />
         <tbody>
           {events.map((event) => {
             const details = formatDetails(event.details);

@@ -1,9 +1,9 @@
 import { useMemo, useState, type FormEvent } from 'react';
-import { Dialog } from '@/components/ui/Dialog';
+import { Dialog, DialogFormButtons } from '@/components/ui/Dialog';
 import { TextField } from '@/components/ui/Field';
 import { Spinner } from '@/components/ui/Spinner';
 import { StatusBadge } from '@/components/ui/StatusBadge';
-import { primaryButton, secondaryButton, smallButton } from '@/components/ui/styles';
+import { smallButton } from '@/components/ui/styles';
 import { describeError } from '@/lib/api';
 import type { Host } from '@/types/api';
 import { useAllHosts } from '../api/get-hosts';
@@ -143,14 +143,7 @@ function HostsEditor({ group, onClose, onDone }: Omit<GroupHostsDialogProps, 'op
           {describeError(save.error, 'The hosts could not be saved.')}
         </p>
       )}
-      <div className="flex justify-end gap-2">
-        <button type="button" className={secondaryButton} onClick={onClose} disabled={save.isPending}>
-          Cancel
-        </button>
-        <button type="submit" data-testid="group-hosts-save" className={primaryButton} disabled={save.isPending || !hosts.data}>
-          {save.isPending ? 'Saving…' : 'Save'}
-        </button>
-      </div>
+      <DialogFormButtons submitLabel="Save" submitTestId="group-hosts-save" pending={save.isPending} disabled={!hosts.data} onCancel={onClose} />
     </form>
   );
 }

@@ -1,7 +1,8 @@
 import { Alert } from '@/components/ui/Alert';
 import { Panel } from '@/components/ui/Panel';
 import { Spinner } from '@/components/ui/Spinner';
-import { tableClass, thClass } from '@/components/ui/styles';
+import { tableClass } from '@/components/ui/styles';
+import { TableHead } from '@/components/ui/TableHead';
 import { describeError } from '@/lib/api';
 import { isAdministrator } from '@/lib/roles';
 import { useSession } from '@/lib/session';
@@ -40,22 +41,7 @@ function GroupsAdmin() {
         {groups.data && groups.data.length > 0 && (
           <div className="overflow-x-auto">
             <table className={tableClass} data-testid="groups-table">
-              <thead>
-                <tr>
-                  <th scope="col" className={thClass}>
-                    Name
-                  </th>
-                  <th scope="col" className={thClass}>
-                    Hosts
-                  </th>
-                  <th scope="col" className={thClass}>
-                    Access
-                  </th>
-                  <th scope="col" className={thClass}>
-                    Actions
-                  </th>
-                </tr>
-              </thead>
+              <TableHead columns={['Name', 'Hosts', 'Access', 'Actions']} />
               <tbody>
                 {groups.data.map((group) => (
                   <GroupRow key={group.id} group={group} />

@@ -1,7 +1,6 @@
 import { useState, type FormEvent } from 'react';
-import { Dialog } from '@/components/ui/Dialog';
+import { Dialog, DialogFormButtons } from '@/components/ui/Dialog';
 import { TextField } from '@/components/ui/Field';
-import { primaryButton, secondaryButton } from '@/components/ui/styles';
 import { describeError } from '@/lib/api';
 import { useUpdateHostGroup } from '../api/update-host-group';
 import type { HostGroupDetail } from '../types';
@@ -57,14 +56,7 @@ function RenameForm({ group, onClose, onDone }: Omit<RenameGroupDialogProps, 'op
           {describeError(update.error, 'The group could not be saved.')}
         </p>
       )}
-      <div className="flex justify-end gap-2">
-        <button type="button" className={secondaryButton} onClick={onClose} disabled={update.isPending}>
-          Cancel
-        </button>
-        <button type="submit" data-testid="group-rename-save" className={primaryButton} disabled={update.isPending || !name.trim()}>
-          {update.isPending ? 'Saving…' : 'Save'}
-        </button>
-      </div>
+      <DialogFormButtons submitLabel="Save" submitTestId="group-rename-save" pending={update.isPending} disabled={!name.trim()} onCancel={onClose} />
     </form>
   );
 }

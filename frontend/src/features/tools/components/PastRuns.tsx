@@ -1,6 +1,7 @@
 import { Alert } from '@/components/ui/Alert';
 import { Spinner } from '@/components/ui/Spinner';
-import { tdClass, thClass } from '@/components/ui/styles';
+import { tdClass } from '@/components/ui/styles';
+import { TableHead } from '@/components/ui/TableHead';
 import { formatAgo, formatDateTime, parseIso } from '@/lib/format';
 import { useNow } from '@/lib/use-now';
 import type { ToolJob } from '@/types/jobs';
@@ -30,28 +31,7 @@ export function PastRuns({ hostId, selectedId, onOpen }: PastRunsProps) {
   return (
     <div className="overflow-x-auto">
       <table data-testid="job-list" className="w-full min-w-[640px] border-collapse text-left text-sm">
-        <thead>
-          <tr>
-            <th scope="col" className={thClass}>
-              Started
-            </th>
-            <th scope="col" className={thClass}>
-              Tool
-            </th>
-            <th scope="col" className={thClass}>
-              Target
-            </th>
-            <th scope="col" className={thClass}>
-              Status
-            </th>
-            <th scope="col" className={thClass}>
-              Result
-            </th>
-            <th scope="col" className={thClass}>
-              By
-            </th>
-          </tr>
-        </thead>
+        <TableHead columns={['Started', 'Tool', 'Target', 'Status', 'Result', 'By']} />
         <tbody>
           {jobs.data.map((job) => {
             const created = parseIso(job.created_at);

@@ -1,7 +1,7 @@
 import { useRef, useState, type FormEvent } from 'react';
-import { Dialog } from '@/components/ui/Dialog';
+import { Dialog, DialogFormButtons } from '@/components/ui/Dialog';
 import { SelectField } from '@/components/ui/Field';
-import { dangerButton, primaryButton, secondaryButton, smallButton } from '@/components/ui/styles';
+import { dangerButton, smallButton } from '@/components/ui/styles';
 import { describeError } from '@/lib/api';
 import type { GroupRole, HostGroup, User } from '@/types/api';
 import { useHostGroups } from '../api/get-host-groups';
@@ -147,14 +147,7 @@ function AccessEditor({ user, onClose, onDone }: Omit<AccessDialogProps, 'open'>
           {describeError(save.error, 'The access could not be saved.')}
         </p>
       )}
-      <div className="flex justify-end gap-2">
-        <button type="button" className={secondaryButton} onClick={onClose} disabled={save.isPending}>
-          Cancel
-        </button>
-        <button type="submit" data-testid="access-save" className={primaryButton} disabled={save.isPending}>
-          {save.isPending ? 'Saving…' : 'Save'}
-        </button>
-      </div>
+      <DialogFormButtons submitLabel="Save" submitTestId="access-save" pending={save.isPending} onCancel={onClose} />
     </form>
   );
 }

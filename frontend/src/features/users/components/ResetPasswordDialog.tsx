@@ -1,7 +1,6 @@
 import { useState, type FormEvent } from 'react';
-import { Dialog } from '@/components/ui/Dialog';
+import { Dialog, DialogFormButtons } from '@/components/ui/Dialog';
 import { TextField } from '@/components/ui/Field';
-import { primaryButton, secondaryButton } from '@/components/ui/styles';
 import { describeError } from '@/lib/api';
 import type { User } from '@/types/api';
 import { useResetUserPassword } from '../api/reset-user-password';
@@ -57,14 +56,7 @@ export function ResetPasswordDialog({ user, open, onClose, onDone }: ResetPasswo
             {describeError(reset.error, 'The password could not be reset.')}
           </p>
         )}
-        <div className="flex justify-end gap-2">
-          <button type="button" className={secondaryButton} onClick={close} disabled={reset.isPending}>
-            Cancel
-          </button>
-          <button type="submit" data-testid="user-password-submit" className={primaryButton} disabled={reset.isPending}>
-            {reset.isPending ? 'Saving…' : 'Set password'}
-          </button>
-        </div>
+        <DialogFormButtons submitLabel="Set password" submitTestId="user-password-submit" pending={reset.isPending} onCancel={close} />
       </form>
     </Dialog>
   );

@@ -1,7 +1,8 @@
 import { Alert } from '@/components/ui/Alert';
 import { Panel } from '@/components/ui/Panel';
 import { Spinner } from '@/components/ui/Spinner';
-import { tableClass, thClass } from '@/components/ui/styles';
+import { tableClass } from '@/components/ui/styles';
+import { TableHead } from '@/components/ui/TableHead';
 import { describeError } from '@/lib/api';
 import { isAdministrator } from '@/lib/roles';
 import { useSession } from '@/lib/session';
@@ -31,31 +32,7 @@ function UsersAdmin() {
         {users.data && (
           <div className="overflow-x-auto">
             <table className={tableClass} data-testid="users-table">
-              <thead>
-                <tr>
-                  <th scope="col" className={thClass}>
-                    Username
-                  </th>
-                  <th scope="col" className={thClass}>
-                    Email
-                  </th>
-                  <th scope="col" className={thClass}>
-                    Role
-                  </th>
-                  <th scope="col" className={thClass}>
-                    Status
-                  </th>
-                  <th scope="col" className={thClass}>
-                    Last login
-                  </th>
-                  <th scope="col" className={thClass}>
-                    Host groups
-                  </th>
-                  <th scope="col" className={thClass}>
-                    Actions
-                  </th>
-                </tr>
-              </thead>
+              <TableHead columns={['Username', 'Email', 'Role', 'Status', 'Last login', 'Host groups', 'Actions']} />
               <tbody>
                 {users.data.map((user) => (
                   <UserRow key={user.id} user={user} actor={actor} />
