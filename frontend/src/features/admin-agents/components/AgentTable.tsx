@@ -4,13 +4,13 @@ import { Alert } from '@/components/ui/Alert';
 import { ConfirmDialog } from '@/components/ui/ConfirmDialog';
 import { Panel } from '@/components/ui/Panel';
 import { Spinner } from '@/components/ui/Spinner';
+import { dangerButton } from '@/components/ui/styles';
 import { isApiError } from '@/lib/api';
 import { formatAgo, formatDateTime, parseIso } from '@/lib/format';
 import { useNow } from '@/lib/use-now';
 import type { AgentCredential } from '../types';
 import { useAgents } from '../api/get-agents';
 import { useRevokeAgent } from '../api/revoke-agent';
-import { dangerButton } from './styles';
 
 function Connection({ agent, now }: { agent: AgentCredential; now: number }) {
   const lastSeen = parseIso(agent.last_seen);

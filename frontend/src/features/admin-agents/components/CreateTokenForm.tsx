@@ -2,10 +2,10 @@ import { useState, type FormEvent } from 'react';
 import { Alert } from '@/components/ui/Alert';
 import { SelectField, TextField } from '@/components/ui/Field';
 import { Panel } from '@/components/ui/Panel';
+import { primaryButton } from '@/components/ui/styles';
 import { isApiError } from '@/lib/api';
 import type { CreatedEnrollmentToken } from '../types';
 import { useCreateEnrollmentToken } from '../api/create-enrollment-token';
-import { input, primaryButton } from './styles';
 
 const EXPIRY_OPTIONS = [
   { minutes: 15, label: '15 minutes' },
@@ -16,6 +16,10 @@ const EXPIRY_OPTIONS = [
 ] as const;
 
 const MAX_USES = 1000;
+
+/** This form's inputs show their placeholder muted (the shared inputClass does not). */
+const mutedPlaceholderInput =
+  'block w-full rounded-md border border-border bg-bg px-3 py-1.5 text-sm text-fg placeholder:text-muted focus:border-accent';
 
 function errorMessage(error: unknown): string {
   if (isApiError(error)) return error.message;
@@ -68,7 +72,7 @@ export function CreateTokenForm({ onCreated }: CreateTokenFormProps) {
             maxLength={200}
             onChange={(e) => setDescription(e.target.value)}
             placeholder="e.g. web servers"
-            inputClassName={input}
+            inputClassName={mutedPlaceholderInput}
           />
           <SelectField label="Valid for" value={expiresMinutes} onChange={(e) => setExpiresMinutes(Number(e.target.value))}>
             {EXPIRY_OPTIONS.map((o) => (
@@ -88,14 +92,14 @@ export function CreateTokenForm({ onCreated }: CreateTokenFormProps) {
             value={uses}
             onChange={(e) => setUses(e.target.value)}
             aria-invalid={!usesValid}
-            inputClassName={input}
+            inputClassName={mutedPlaceholderInput}
           />
           <TextField
             label="Host group (optional, created if new)"
             value={groupName}
             maxLength={100}
             onChange={(e) => setGroupName(e.target.value)}
-            inputClassName={input}
+            inputClassName={mutedPlaceholderInput}
           />
         </div>
         <div className="flex items-center gap-3">

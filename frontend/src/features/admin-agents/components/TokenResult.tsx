@@ -1,9 +1,9 @@
 import { useEffect, useRef, useState } from 'react';
 import { Alert } from '@/components/ui/Alert';
 import { Panel } from '@/components/ui/Panel';
+import { secondaryButton } from '@/components/ui/styles';
 import { formatDateTime, parseIso } from '@/lib/format';
 import type { CreatedEnrollmentToken } from '../types';
-import { secondaryButton } from './styles';
 
 type CopyState = 'idle' | 'copied' | 'failed';
 

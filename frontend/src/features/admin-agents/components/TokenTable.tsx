@@ -3,12 +3,12 @@ import { Alert } from '@/components/ui/Alert';
 import { ConfirmDialog } from '@/components/ui/ConfirmDialog';
 import { Panel } from '@/components/ui/Panel';
 import { Spinner } from '@/components/ui/Spinner';
+import { dangerButton } from '@/components/ui/styles';
 import { isApiError } from '@/lib/api';
 import { formatDateTime, parseIso } from '@/lib/format';
 import type { EnrollmentToken } from '../types';
 import { useDeleteEnrollmentToken } from '../api/delete-enrollment-token';
 import { useEnrollmentTokens } from '../api/get-enrollment-tokens';
-import { dangerButton } from './styles';
 
 function tokenName(token: EnrollmentToken): string {
   return token.description || `Token #${token.id}`;
