@@ -17,7 +17,7 @@ from typing import Any, Literal
 from scapy.layers.inet import ICMP
 from scapy.layers.inet6 import ICMPv6EchoRequest
 
-from everyst_agent.tools.base import JobContext, Tool, ToolError, has_net_raw, in_range
+from everyst_agent.tools.base import JobContext, Tool, ToolError, has_net_raw, in_range, plural
 from everyst_agent.tools.net import SOCKETS, Address
 
 TCP_PORTS = (80, 443, 22)
@@ -79,8 +79,17 @@ async def run(params: Params, ctx: JobContext) -> dict[str, Any]:
     notes = []
     if method == "tcp" and params.method == "auto":
         notes.append("no CAP_NET_RAW and no unprivileged ICMP: RTT is TCP connect time to port 80/443/22")
-    lossy = ", ".join(f"{r['host']} {r['loss_percent']:g}% loss" for r in results)
-    return {"message": f"{method}: {lossy}", "method": method, "hosts": results, "notes": notes}
+    return {"message": f"{method}: {loss_message(results)}", "method": method, "hosts": results, "notes": notes}
+
+
+def loss_message(results: list[dict[str, Any]]) -> str:
+    """Each host's loss for a few hosts; for a sweep, how many answered and the overall loss."""
+    if len(results) <= 4:
+        return ", ".join(f"{r['host']} {r['loss_percent']:g}% loss" for r in results)
+    answered = sum(1 for r in results if r["received"])
+    sent = sum(r["sent"] for r in results)
+    lost = 100.0 * (sent - sum(r["received"] for r in results)) / sent if sent else 0.0
+    return f"{answered} of {plural(len(results), 'host')} answered, {lost:.3g}% loss overall"
 
 
 async def ping_host(host: Address, params: Params, method: str, report: Any) -> dict[str, Any]:

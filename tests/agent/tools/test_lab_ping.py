@@ -112,3 +112,14 @@ def test_a_method_the_agent_may_not_use_fails_before_sending(ping_lab, method, i
     events = lab.tool("ping", {"target": lab.host_ip(1), "method": method, **PARAMS}, unprivileged=True)
 
     assert [(e["kind"], e["message"]) for e in events] == [("STARTED", ""), ("FAILED", message)]
+
+
+def test_a_sweep_is_summed_up_and_a_few_hosts_are_listed():
+    from everyst_agent.tools.ping import loss_message
+
+    def host(i: int, received: int) -> dict:
+        return {"host": f"10.0.0.{i}", "sent": 4, "received": received, "loss_percent": 100 - 25 * received}
+
+    assert loss_message([host(1, 4), host(2, 0)]) == "10.0.0.1 0% loss, 10.0.0.2 100% loss"
+    sweep = [host(i, 4 if i < 5 else 0) for i in range(1, 11)]
+    assert loss_message(sweep) == "4 of 10 hosts answered, 60% loss overall"
