@@ -79,7 +79,12 @@ async def run(params: Params, ctx: JobContext) -> dict[str, Any]:
     notes = []
     if method == "tcp" and params.method == "auto":
         notes.append("no CAP_NET_RAW and no unprivileged ICMP: RTT is TCP connect time to port 80/443/22")
-    return {"message": f"{method}: {loss_message(results)}", "method": method, "hosts": results, "notes": notes}
+    return {
+        "message": f"{method}: {loss_message(results)}",
+        "method": method,
+        "hosts": results,
+        "notes": notes,
+    }
 
 
 def loss_message(results: list[dict[str, Any]]) -> str:
