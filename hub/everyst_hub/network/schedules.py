@@ -11,7 +11,6 @@ from asgiref.sync import sync_to_async
 from django.utils import timezone
 
 from everyst_hub.core.errors import EverystError
-from everyst_hub.inventory.services import is_online
 from everyst_hub.realtime.publish import publish_job
 from everyst_hub.tools import services as tools
 from everyst_hub.tools.services import job_dict
@@ -54,8 +53,6 @@ def _start(schedule: Schedule, now: datetime) -> Any:
         reason = "skipped: the user who created this schedule no longer exists or is disabled"
     elif schedule.last_job is not None and not schedule.last_job.done:
         reason = "skipped: the previous run has not finished"
-    elif not is_online(network.host):
-        reason = f"skipped: {network.host.hostname} is offline"
     else:
         try:
             job = tools.start_job(

@@ -13,7 +13,7 @@ export const dangerButton =
   'rounded-md border border-crit/50 px-2.5 py-1 text-xs font-medium text-crit hover:bg-crit/10 disabled:cursor-not-allowed disabled:opacity-50';
 
 export const inputClass =
-  'block w-full rounded-md border border-border bg-bg px-3 py-1.5 text-sm text-fg focus:border-accent disabled:opacity-50';
+  'block w-full rounded-md border border-border bg-bg px-3 py-1.5 text-sm text-fg placeholder:text-muted focus:border-accent disabled:opacity-50';
 
 export const labelClass = 'block text-xs font-medium text-muted';
 

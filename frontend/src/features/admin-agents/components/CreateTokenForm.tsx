@@ -17,10 +17,6 @@ const EXPIRY_OPTIONS = [
 
 const MAX_USES = 1000;
 
-/** This form's inputs show their placeholder muted (the shared inputClass does not). */
-const mutedPlaceholderInput =
-  'block w-full rounded-md border border-border bg-bg px-3 py-1.5 text-sm text-fg placeholder:text-muted focus:border-accent';
-
 function errorMessage(error: unknown): string {
   if (isApiError(error)) return error.message;
   return 'Could not create the enrollment token.';
@@ -72,7 +68,6 @@ export function CreateTokenForm({ onCreated }: CreateTokenFormProps) {
             maxLength={200}
             onChange={(e) => setDescription(e.target.value)}
             placeholder="e.g. web servers"
-            inputClassName={mutedPlaceholderInput}
           />
           <SelectField label="Valid for" value={expiresMinutes} onChange={(e) => setExpiresMinutes(Number(e.target.value))}>
             {EXPIRY_OPTIONS.map((o) => (
@@ -92,14 +87,12 @@ export function CreateTokenForm({ onCreated }: CreateTokenFormProps) {
             value={uses}
             onChange={(e) => setUses(e.target.value)}
             aria-invalid={!usesValid}
-            inputClassName={mutedPlaceholderInput}
           />
           <TextField
             label="Host group (optional, created if new)"
             value={groupName}
             maxLength={100}
             onChange={(e) => setGroupName(e.target.value)}
-            inputClassName={mutedPlaceholderInput}
           />
         </div>
         <div className="flex items-center gap-3">
