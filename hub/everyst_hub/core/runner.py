@@ -4,8 +4,10 @@ optionally with a local agent as a child process."""
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -86,26 +88,68 @@ class HubRunner:
         )
 
 
+# The settings of var/local-agent/agent.toml that `serve --local-agent` owns and sets on every start.
+# Every other line (the user's scope_allow or scope_deny, comments) is theirs and kept as it is.
+LOCAL_AGENT_HEADER = """\
+# The local agent of `everyst-hub serve --local-agent`. On every start the hub sets hub, tls,
+# state_dir, ca_file and enroll_token here; your own settings (scope_allow, scope_deny, ...) are
+# kept, wherever you add them.
+"""
+_KEY_LINE = re.compile(r"\s*([A-Za-z0-9_-]+)\s*=")
+
+
 def prepare_local_agent(grpc_port: int) -> Path:
-    """Write the local agent's config; include a fresh one-use enrollment token only when the
-    agent has no credentials yet (a second `make run` reuses the existing enrollment)."""
+    """Set the hub's keys in the local agent's config, keeping the rest of the file; include a fresh
+    one-use enrollment token only when the agent has no credentials yet (a second `make run` reuses
+    the existing enrollment)."""
     from everyst_hub.inventory.services import create_enrollment_token
 
     state_dir = settings.DATA_DIR / "local-agent"
     state_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
-    lines = [
-        f'hub = "127.0.0.1:{grpc_port}"',
-        f"tls = {'true' if settings.GRPC_TLS else 'false'}",
-        f'state_dir = "{state_dir}"',
-        f'ca_file = "{settings.DATA_DIR / "pki" / "ca.pem"}"',
-    ]
+    owned: dict[str, str | None] = {
+        "hub": _toml_string(f"127.0.0.1:{grpc_port}"),
+        "tls": "true" if settings.GRPC_TLS else "false",
+        "state_dir": _toml_string(str(state_dir)),
+        "ca_file": _toml_string(str(settings.DATA_DIR / "pki" / "ca.pem")),
+        # A used token is dropped: the credentials replace it.
+        "enroll_token": None,
+    }
     if not (state_dir / "credentials.json").exists():
         created = create_enrollment_token(ttl=timedelta(minutes=10), description="local agent (make run)")
-        lines.append(f'enroll_token = "{created.raw}"')
+        owned["enroll_token"] = _toml_string(created.raw)
     config_path = state_dir / "agent.toml"
-    config_path.touch(mode=0o600)
-    config_path.write_text("\n".join(lines) + "\n")
+    current = config_path.read_text() if config_path.exists() else LOCAL_AGENT_HEADER
+    # Written aside and renamed: a crash mid-write must not cost the user their settings.
+    scratch = config_path.with_name(config_path.name + ".new")
+    scratch.unlink(missing_ok=True)
+    with os.fdopen(os.open(scratch, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), "w") as fh:
+        fh.write(set_toml_keys(current, owned))
+    scratch.replace(config_path)
     return config_path
+
+
+def set_toml_keys(text: str, values: dict[str, str | None]) -> str:
+    """`text` (a flat TOML file) with each key of `values` set to its rendered TOML value, or
+    removed when None; other lines and comments stay as they are. Keys not in the file go last."""
+    lines: list[str] = []
+    seen: set[str] = set()
+    for line in text.splitlines():
+        match = _KEY_LINE.match(line)
+        if match is None or match.group(1) not in values:
+            lines.append(line)
+            continue
+        key = match.group(1)
+        # A key set twice is invalid TOML: the first line is the one kept.
+        if key not in seen and values[key] is not None:
+            lines.append(f"{key} = {values[key]}")
+        seen.add(key)
+    lines += [f"{key} = {value}" for key, value in values.items() if key not in seen and value is not None]
+    return "\n".join(lines) + "\n"
+
+
+def _toml_string(value: str) -> str:
+    # JSON's string escapes are all valid in a TOML basic string.
+    return json.dumps(value)
 
 
 def _twisted_interface(host: str) -> str:
