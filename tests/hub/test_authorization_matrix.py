@@ -42,6 +42,7 @@ POLICIES: dict[tuple[str, str], str] = {
     ("GET", "hosts/<str:host_id>/latest"): "host_view",
     ("GET", "hosts/<str:host_id>/samples"): "host_view",
     ("GET", "hosts/<str:host_id>/history"): "host_view",
+    ("POST", "hosts/<str:host_id>/replace-agent"): "admin",
     ("GET", "agents"): "admin",
     ("GET", "agents/ca.pem"): "public",
     ("POST", "agents/<str:agent_id>/revoke"): "admin",

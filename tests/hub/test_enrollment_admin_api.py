@@ -192,6 +192,7 @@ def test_tokens_are_listed_newest_first_with_expired_ones_marked(world, api):
         "expires_at",
         "uses_left",
         "group",
+        "host",
         "created_by",
         "created_at",
         "expired",

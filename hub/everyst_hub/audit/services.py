@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import ipaddress
 from typing import Any
+from urllib.parse import unquote
 
 from .models import AuditEvent
 
@@ -40,3 +42,19 @@ def client_ip(request: Any) -> str | None:
     meta = getattr(request, "META", {})
     address = meta.get("REMOTE_ADDR") or None
     return str(address) if address else None
+
+
+def peer_ip(peer: str) -> str | None:
+    """The address of a gRPC peer ("ipv4:127.0.0.1:5000", "ipv6:[::1]:5000"); None for others."""
+    # Recent gRPC versions percent-encode the brackets of IPv6 peers.
+    kind, _, rest = unquote(peer).partition(":")
+    if kind == "ipv4":
+        host = rest.rpartition(":")[0]
+    elif kind == "ipv6":
+        host = rest.rpartition(":")[0].strip("[]")
+    else:
+        return None
+    try:
+        return str(ipaddress.ip_address(host.split("%")[0]))
+    except ValueError:
+        return None

@@ -143,10 +143,15 @@ class AgentServicer(agent_pb2_grpc.AgentServiceServicer):
         self, request: agent_pb2.EnrollRequest, context: grpc.aio.ServicerContext
     ) -> agent_pb2.EnrollResponse:
         try:
-            enrolled = await sync_to_async(inventory.enroll_agent)(request.token, request.facts)
+            enrolled = await sync_to_async(inventory.enroll_agent)(
+                request.token, request.facts, peer=context.peer()
+            )
         except EverystError as exc:
+            logger.warning("refused enrollment from %s: %s", context.peer(), exc.message)
             await context.abort(_status(exc), exc.message)
-        logger.info("agent %s enrolled for host %s", enrolled.agent.id, enrolled.agent.host_id)
+        logger.info(
+            "agent %s enrolled for host %s (%s)", enrolled.agent.id, enrolled.agent.host_id, enrolled.binding
+        )
         await publish_host(enrolled.host)
         return agent_pb2.EnrollResponse(
             agent_id=str(enrolled.agent.id), secret=enrolled.secret, host_id=str(enrolled.agent.host_id)

@@ -1,5 +1,6 @@
-"""Owner/admin API for agent enrollment: enrollment tokens (create, list, delete) and agents
-(list, revoke). Raw tokens are shown once, in the create answer; only their hashes are stored."""
+"""Owner/admin API for agent enrollment: enrollment tokens (create, list, delete), agents
+(list, revoke) and replacing the agent of a host. Raw tokens are shown once, in the create
+answer; only their hashes are stored."""
 
 from __future__ import annotations
 
@@ -23,7 +24,13 @@ from everyst_hub.core.permissions import IsAdmin
 from everyst_hub.ingest.server import server_tls
 
 from .models import Agent, EnrollmentToken, HostGroup
-from .services import delete_enrollment_token, issue_enrollment_token, revoke_agent
+from .services import (
+    EnrollmentTokenCreated,
+    delete_enrollment_token,
+    issue_agent_replacement,
+    issue_enrollment_token,
+    revoke_agent,
+)
 
 
 def _iso(value: datetime | None) -> str | None:
@@ -37,6 +44,8 @@ def enrollment_token_dict(token: EnrollmentToken, now: datetime) -> dict[str, An
         "expires_at": _iso(token.expires_at),
         "uses_left": token.uses_left,
         "group": {"id": token.group.id, "name": token.group.name} if token.group else None,
+        # A replacement token's host: it enrolls onto that host only.
+        "host": {"id": str(token.host.id), "hostname": token.host.hostname} if token.host else None,
         "created_by": token.created_by.username if token.created_by else None,
         "created_at": _iso(token.created_at),
         "expired": token.expires_at <= now,
@@ -101,7 +110,9 @@ class EnrollmentTokenListView(APIView):
     @extend_schema(responses=OpenApiTypes.OBJECT)
     def get(self, request: Request) -> Response:
         now = timezone.now()
-        tokens = EnrollmentToken.objects.select_related("group", "created_by").order_by("-created_at", "-id")
+        tokens = EnrollmentToken.objects.select_related("group", "host", "created_by").order_by(
+            "-created_at", "-id"
+        )
         return Response([enrollment_token_dict(t, now) for t in tokens])
 
     @extend_schema(request=CreateEnrollmentTokenSerializer, responses={201: OpenApiTypes.OBJECT})
@@ -120,21 +131,26 @@ class EnrollmentTokenListView(APIView):
             group_name=data["group_name"].strip(),
             ip=client_ip(request),
         )
-        grpc_address = _grpc_address(request)
-        hub_url = f"{request.scheme}://{request.get_host()}"
-        return Response(
-            {
-                **enrollment_token_dict(created.token, timezone.now()),
-                "token": created.raw,
-                "ca_fingerprint": fingerprint,
-                "grpc_address": grpc_address,
-                "hub_url": hub_url,
-                "install_command": install_command(
-                    grpc_address=grpc_address, hub_url=hub_url, token=created.raw, fingerprint=fingerprint
-                ),
-            },
-            status=201,
-        )
+        return _created(request, created, fingerprint)
+
+
+def _created(request: Request, created: EnrollmentTokenCreated, fingerprint: str) -> Response:
+    """The one answer that carries the raw token, with the command that enrolls with it."""
+    grpc_address = _grpc_address(request)
+    hub_url = f"{request.scheme}://{request.get_host()}"
+    return Response(
+        {
+            **enrollment_token_dict(created.token, timezone.now()),
+            "token": created.raw,
+            "ca_fingerprint": fingerprint,
+            "grpc_address": grpc_address,
+            "hub_url": hub_url,
+            "install_command": install_command(
+                grpc_address=grpc_address, hub_url=hub_url, token=created.raw, fingerprint=fingerprint
+            ),
+        },
+        status=201,
+    )
 
 
 class EnrollmentTokenDetailView(APIView):
@@ -162,3 +178,26 @@ class AgentRevokeView(APIView):
     def post(self, request: Request, agent_id: str) -> Response:
         agent = revoke_agent(agent_id, request.user, ip=client_ip(request))
         return Response(agent_dict(agent))
+
+
+class ReplaceAgentSerializer(serializers.Serializer):
+    expires_minutes = serializers.IntegerField(required=False, min_value=1, max_value=43200, default=60)
+
+
+class HostAgentReplacementView(APIView):
+    """Issue a one-use token that enrolls a new agent onto this host and revokes its current one."""
+
+    permission_classes = [IsAdmin]
+
+    @extend_schema(request=ReplaceAgentSerializer, responses={201: OpenApiTypes.OBJECT})
+    def post(self, request: Request, host_id: str) -> Response:
+        body = ReplaceAgentSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        fingerprint = server_tls().ca_fingerprint
+        created = issue_agent_replacement(
+            host_id,
+            actor=request.user,
+            ttl=timedelta(minutes=body.validated_data["expires_minutes"]),
+            ip=client_ip(request),
+        )
+        return _created(request, created, fingerprint)

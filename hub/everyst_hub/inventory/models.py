@@ -76,5 +76,10 @@ class EnrollmentToken(models.Model):
     expires_at = models.DateTimeField()
     uses_left = models.PositiveIntegerField(default=1)
     group = models.ForeignKey(HostGroup, null=True, blank=True, on_delete=models.SET_NULL)
+    # Set on a "replace the agent of this host" token: it enrolls onto this host only, revoking
+    # the host's previous agents, and never creates a host.
+    host = models.ForeignKey(
+        Host, null=True, blank=True, on_delete=models.CASCADE, related_name="replacement_tokens"
+    )
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
     created_at = models.DateTimeField(auto_now_add=True)

@@ -11,10 +11,11 @@ from datetime import timedelta
 from typing import Any
 
 from django.db import IntegrityError, transaction
+from django.db.models import F
 from django.utils import timezone
 from everyst.agent.v1 import agent_pb2
 
-from everyst_hub.audit.services import record
+from everyst_hub.audit.services import peer_ip, record
 from everyst_hub.core.errors import EverystError, Forbidden, InvalidInput, NotFound, Unauthenticated
 from everyst_hub.realtime.publish import publish_host_sync, publish_user_event_sync, send_to_agent_sync
 
@@ -140,32 +141,201 @@ class Enrolled:
     agent: Agent
     secret: str
     host: dict[str, Any]
+    # How the agent was bound: "new_host", "rebound" (every earlier agent was revoked) or
+    # "replaced" (a replacement token revoked them now).
+    binding: str
 
 
-def enroll_agent(raw_token: str, facts: agent_pb2.HostFacts) -> Enrolled:
-    """Trade an enrollment token for a new agent credential on a (new or known) host."""
+class MachineAlreadyEnrolled(EverystError):
+    """The enrolling machine's id belongs to a host whose agent is still active."""
+
+    code = "already_enrolled"
+    http_status = 409
+    grpc_status = "ALREADY_EXISTS"
+
+
+class _Refused(Exception):
+    """An enrollment refusal on its way out of the transaction, to be audited after the rollback."""
+
+    def __init__(self, error: EverystError, reason: str, *, host: Host | None = None, **details: Any) -> None:
+        super().__init__(error.message)
+        self.error = error
+        self.reason = reason
+        self.host = host
+        self.details = details
+
+
+def enroll_agent(raw_token: str, facts: agent_pb2.HostFacts, *, peer: str = "") -> Enrolled:
+    """Trade an enrollment token for a new agent credential on a new or known host.
+
+    Never takes over a host whose agent is still active: the machine id is the enrolling party's
+    word only (any local user can read /etc/machine-id). A refused attempt leaves no trace but
+    its audit entry: the token keeps its use, since nothing was enrolled with it.
+    """
+    seen = {
+        "machine_id": facts.machine_id[:64],
+        "hostname": facts.hostname[:255],
+        "peer": peer[:100],
+    }
+    try:
+        with transaction.atomic():
+            enrolled, token = _enroll(raw_token, facts)
+            record(
+                "agent.enrolled",
+                actor_name=f"enrollment token {token.id}",
+                target=enrolled.agent,
+                target_name=f"agent of {enrolled.host['hostname']}",
+                ip=peer_ip(peer),
+                binding=enrolled.binding,
+                host=enrolled.host["id"],
+                token=token.id,
+                token_created_by=token.created_by.username if token.created_by else None,
+                group=token.group.name if token.group and enrolled.binding == "new_host" else None,
+                replaced_agents=enrolled.replaced,
+                **seen,
+            )
+    except _Refused as refused:
+        # Outside the rolled-back transaction, so the refusal is kept.
+        record(
+            "agent.enrollment_refused",
+            outcome="failure",
+            actor_name="enrollment",
+            target=refused.host,
+            ip=peer_ip(peer),
+            reason=refused.reason,
+            **({"host": str(refused.host.id)} if refused.host else {}),
+            **refused.details,
+            **seen,
+        )
+        raise refused.error from None
+    for agent_id in enrolled.replaced:
+        # Whichever hub replica holds the displaced agent's stream closes it now.
+        send_to_agent_sync(enrolled.agent.host_id, {"type": "agent.revoked", "agent_id": agent_id})
+    return Enrolled(
+        agent=enrolled.agent, secret=enrolled.secret, host=enrolled.host, binding=enrolled.binding
+    )
+
+
+@dataclass(frozen=True)
+class _Enrollment:
+    agent: Agent
+    secret: str
+    host: dict[str, Any]
+    binding: str
+    replaced: list[str]
+
+
+def _enroll(raw_token: str, facts: agent_pb2.HostFacts) -> tuple[_Enrollment, EnrollmentToken]:
     if not raw_token:
-        raise Unauthenticated("An enrollment token is required.")
+        raise _Refused(Unauthenticated("An enrollment token is required."), "missing_token")
+    token = (
+        EnrollmentToken.objects.select_for_update()
+        .select_related("group", "host", "created_by")
+        .filter(token_hash=hash_secret(raw_token))
+        .first()
+    )
+    if token is None:
+        raise _Refused(Unauthenticated("Unknown enrollment token."), "unknown_token")
+    about_token: dict[str, Any] = {"token": token.id, "group": token.group.name if token.group else None}
+    if token.expires_at <= timezone.now():
+        raise _Refused(Unauthenticated("This enrollment token has expired."), "expired_token", **about_token)
+    if token.uses_left < 1:
+        raise _Refused(
+            Unauthenticated("This enrollment token has been used up."), "used_up_token", **about_token
+        )
+
+    machine_id = facts.machine_id[:64]
+    known = list(
+        Host.objects.select_for_update()
+        .filter(machine_id=machine_id)
+        .order_by(F("last_seen").desc(nulls_last=True), "-created_at")
+        if machine_id
+        else []
+    )
+    active = set(
+        Agent.objects.filter(host__in=known, revoked_at__isnull=True).values_list("host_id", flat=True)
+    )
+    # A replacement token may re-bind its own host even while that host's agent is active.
+    taken = next((h for h in known if h.id in active and h.id != token.host_id), None)
+    if taken is not None:
+        raise _Refused(
+            MachineAlreadyEnrolled(
+                f"This machine is already enrolled as host {taken.hostname}; an admin must revoke its "
+                'agent or use "Replace agent" on the Agents page.'
+            ),
+            "machine_enrolled",
+            host=taken,
+            **about_token,
+        )
+
+    token.uses_left -= 1
+    token.save(update_fields=["uses_left"])
+    replaced: list[str] = []
+    if token.host is not None:
+        host = token.host
+        binding = "replaced"
+        for old in Agent.objects.select_for_update().filter(host=host, revoked_at__isnull=True):
+            old.revoked_at = timezone.now()
+            old.save(update_fields=["revoked_at"])
+            replaced.append(str(old.id))
+            record(
+                "agent.revoked",
+                actor_name=f"replacement token {token.id}",
+                target=old,
+                target_name=f"agent of {host.hostname}",
+                host=str(host.id),
+                hostname=host.hostname,
+                reason="replaced",
+                issued_by=token.created_by.username if token.created_by else None,
+            )
+    elif known:
+        host, binding = known[0], "rebound"
+    else:
+        host, binding = Host(hostname=facts.hostname or "unnamed"), "new_host"
+    _apply_facts(host, facts)
+    host.save()
+    # A token's group is where new hosts start; it never moves a host that already exists.
+    if token.group_id and binding == "new_host":
+        host.groups.add(token.group_id)
+    secret = secrets.token_urlsafe(32)
+    agent = Agent.objects.create(host=host, secret_hash=hash_secret(secret))
+    return _Enrollment(agent, secret, host_summary(host), binding, replaced), token
+
+
+def issue_agent_replacement(
+    host_id: object, *, actor: Any, ttl: timedelta = timedelta(hours=1), ip: str | None = None
+) -> EnrollmentTokenCreated:
+    """A one-use token that enrolls a new agent onto this host (whatever its machine id), revoking
+    the host's current agents at that moment: the explicit way to re-bind a host."""
+    try:
+        parsed = uuid.UUID(str(host_id))
+    except ValueError as exc:
+        raise NotFound("Host not found.") from exc
     with transaction.atomic():
-        token = EnrollmentToken.objects.select_for_update().filter(token_hash=hash_secret(raw_token)).first()
-        if token is None:
-            raise Unauthenticated("Unknown enrollment token.")
-        if token.expires_at <= timezone.now():
-            raise Unauthenticated("This enrollment token has expired.")
-        if token.uses_left < 1:
-            raise Unauthenticated("This enrollment token has been used up.")
-        token.uses_left -= 1
-        token.save(update_fields=["uses_left"])
-        host = Host.objects.filter(machine_id=facts.machine_id).first() if facts.machine_id else None
+        host = Host.objects.filter(id=parsed).first()
         if host is None:
-            host = Host(hostname=facts.hostname or "unnamed")
-        _apply_facts(host, facts)
-        host.save()
-        if token.group_id:
-            host.groups.add(token.group_id)
-        secret = secrets.token_urlsafe(32)
-        agent = Agent.objects.create(host=host, secret_hash=hash_secret(secret))
-    return Enrolled(agent=agent, secret=secret, host=host_summary(host))
+            raise NotFound("Host not found.")
+        raw = "evt_" + secrets.token_urlsafe(32)
+        token = EnrollmentToken.objects.create(
+            token_hash=hash_secret(raw),
+            expires_at=timezone.now() + ttl,
+            uses_left=1,
+            host=host,
+            created_by=actor,
+            description=f"replace the agent of {host.hostname}"[:200],
+        )
+        record(
+            "agent.replacement_issued",
+            actor=actor,
+            target=host,
+            ip=ip,
+            token=token.id,
+            expires_at=token.expires_at.isoformat(),
+            active_agents=[
+                str(a) for a in host.agents.filter(revoked_at__isnull=True).values_list("id", flat=True)
+            ],
+        )
+    return EnrollmentTokenCreated(token=token, raw=raw)
 
 
 def authenticate_agent(agent_id: str, secret: str) -> Agent:

@@ -5,6 +5,7 @@ from . import admin_api, api, groups_api
 urlpatterns = [
     path("hosts", api.HostListView.as_view()),
     path("hosts/<str:host_id>", api.HostDetailView.as_view()),
+    path("hosts/<str:host_id>/replace-agent", admin_api.HostAgentReplacementView.as_view()),
     path("agents", admin_api.AgentListView.as_view()),
     path("agents/ca.pem", api.CaCertificateView.as_view()),
     path("agents/<str:agent_id>/revoke", admin_api.AgentRevokeView.as_view()),
