@@ -7,6 +7,7 @@ POLICIES fails this suite until someone decides who may call it.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -20,7 +21,8 @@ from tests.conftest import access_token_for
 # refresh_cookie: authenticated by the HttpOnly refresh cookie only (a bearer token is not enough);
 # host_operate: operators of the host's group and admins; viewers get 403, others 404;
 # host_view: users who may see the host in the path, or the host of the job, network or device in
-# it (others get 404, not 403: existence is not revealed).
+# it (others get 404, not 403: existence is not revealed);
+# alert_manager: admins and users who operate some group (rules, silences); others get 403.
 POLICIES: dict[tuple[str, str], str] = {
     ("POST", "auth/login"): "public",
     ("POST", "auth/refresh"): "refresh_cookie",
@@ -37,6 +39,7 @@ POLICIES: dict[tuple[str, str], str] = {
     ("DELETE", "users/<int:user_id>"): "admin",
     ("POST", "users/<int:user_id>/password"): "admin",
     ("PUT", "users/<int:user_id>/access"): "admin",
+    ("POST", "users/<int:user_id>/unlock"): "admin",
     ("GET", "hosts"): "authenticated",
     ("GET", "hosts/<str:host_id>"): "host_view",
     ("GET", "hosts/<str:host_id>/latest"): "host_view",
@@ -70,12 +73,36 @@ POLICIES: dict[tuple[str, str], str] = {
     ("PATCH", "schedules/<int:schedule_id>"): "host_operate",
     ("DELETE", "schedules/<int:schedule_id>"): "host_operate",
     ("GET", "devices/<int:device_id>"): "host_view",
+    ("GET", "alerts"): "authenticated",
+    ("GET", "alerts/metrics"): "authenticated",
+    ("GET", "alerts/<int:alert_id>"): "host_view",
+    ("POST", "alerts/<int:alert_id>/ack"): "host_operate",
+    ("GET", "alert-rules"): "authenticated",
+    ("POST", "alert-rules"): "alert_manager",
+    ("GET", "alert-rules/<int:rule_id>"): "host_view",
+    ("PATCH", "alert-rules/<int:rule_id>"): "host_operate",
+    ("DELETE", "alert-rules/<int:rule_id>"): "host_operate",
+    ("GET", "silences"): "authenticated",
+    ("POST", "silences"): "alert_manager",
+    ("GET", "silences/<int:silence_id>"): "host_view",
+    ("PATCH", "silences/<int:silence_id>"): "host_operate",
+    ("DELETE", "silences/<int:silence_id>"): "host_operate",
+    ("GET", "notification-channels"): "admin",
+    ("POST", "notification-channels"): "admin",
+    ("PATCH", "notification-channels/<int:channel_id>"): "admin",
+    ("DELETE", "notification-channels/<int:channel_id>"): "admin",
+    ("POST", "notification-channels/<int:channel_id>/test"): "admin",
+    ("GET", "notifications"): "authenticated",
+    ("GET", "notifications/unread"): "authenticated",
+    ("POST", "notifications/read"): "authenticated",
 }
 
 USERS = ["anonymous", "outsider", "viewer_a", "operator_a", "admin", "owner"]
 HOSTS = ["host_a", "host_b"]
 # Path parameters that name a host, or something that belongs to one.
-HOST_SCOPED = ("host_id", "job_id", "network_id", "schedule_id", "device_id")
+HOST_SCOPED = (
+    "host_id", "job_id", "network_id", "schedule_id", "device_id", "alert_id", "rule_id", "silence_id"
+)
 
 
 def _walk(patterns: list[Any], prefix: str = "") -> Iterator[tuple[str, Any]]:
@@ -107,6 +134,7 @@ def test_every_endpoint_has_an_authorization_policy() -> None:
 
 def _fill(route: str, world: Any, host: str) -> str:
     from django.utils import timezone
+    from everyst_hub.alerts.models import AlertRule, Incident, NotificationChannel, Silence
     from everyst_hub.inventory.models import Agent
     from everyst_hub.inventory.services import create_enrollment_token
     from everyst_hub.network.models import Device, Network, Schedule
@@ -118,6 +146,9 @@ def _fill(route: str, world: Any, host: str) -> str:
         return Network.objects.get_or_create(host=host, cidr="10.9.0.0/24")[0]
 
     target_host = getattr(world, host)
+
+    def _rule() -> Any:
+        return AlertRule.objects.create(name="matrix", metric="cpu.percent", threshold=90, host=target_host)
     values = {
         "<str:host_id>": lambda: str(target_host.id),
         "<int:user_id>": lambda: str(world.outsider.id),
@@ -136,6 +167,22 @@ def _fill(route: str, world: Any, host: str) -> str:
         "<int:device_id>": lambda: str(
             Device.objects.create(
                 network=_network(target_host), ip="10.9.0.7", first_seen=now(), last_seen=now()
+            ).id
+        ),
+        "<int:alert_id>": lambda: str(
+            Incident.objects.create(
+                rule=_rule(), host=target_host, severity="warning", started_at=now(), peak_value=1,
+                last_value=1,
+            ).id
+        ),
+        "<int:rule_id>": lambda: str(_rule().id),
+        "<int:silence_id>": lambda: str(
+            Silence.objects.create(host=target_host, starts_at=now(), ends_at=now() + timedelta(hours=1)).id
+        ),
+        "<int:channel_id>": lambda: str(
+            NotificationChannel.objects.create(
+                name=f"matrix-{NotificationChannel.objects.count()}", kind="webhook",
+                config={"url": "http://127.0.0.1:9/"}, secret="s" * 16,
             ).id
         ),
     }
@@ -163,6 +210,8 @@ def expected(policy: str, user: str, host: str) -> str:
         if host == "host_a" and user == "operator_a":
             return "allowed"
         return "403" if host == "host_a" and user == "viewer_a" else "404"
+    if policy == "alert_manager":
+        return "allowed" if user in {"admin", "owner", "operator_a"} else "403"
     if policy == "host_view":
         if user in {"admin", "owner"}:
             return "allowed"

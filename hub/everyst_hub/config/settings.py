@@ -9,7 +9,7 @@ from pathlib import Path
 import dj_database_url
 from dotenv import load_dotenv
 
-from .env import ConfigError, env_bool, env_int, env_list, env_str
+from .env import ConfigError, env_bool, env_float, env_int, env_list, env_str
 
 load_dotenv(env_str("EVERYST_ENV_FILE", ".env"), override=False)
 
@@ -61,6 +61,7 @@ INSTALLED_APPS = [
     "everyst_hub.audit",
     "everyst_hub.tools",
     "everyst_hub.network",
+    "everyst_hub.alerts",
 ]
 
 MIDDLEWARE = [
@@ -216,6 +217,28 @@ METRICS_HOUR_DAYS = env_int("EVERYST_METRICS_HOUR_DAYS", 365, minimum=1, maximum
 METRICS_COMPACT_SECONDS = env_int("EVERYST_METRICS_COMPACT_SECONDS", 5, minimum=1, maximum=3600)
 # A host counts as online while its stream is open and its last sample is this fresh.
 STALE_AFTER_INTERVALS = env_int("EVERYST_STALE_AFTER_INTERVALS", 3, minimum=2, maximum=100)
+
+# Alerts: the host-offline check and rule reload run every ALERTS_TICK_SECONDS; notifications of
+# one channel within ALERTS_GROUP_SECONDS of its last message go out together as one; failed
+# deliveries are retried after 2^n × the base delay, capped.
+ALERTS_TICK_SECONDS = env_float("EVERYST_ALERTS_TICK_SECONDS", 5.0, minimum=0.05, maximum=300.0)
+ALERTS_GROUP_SECONDS = env_float("EVERYST_ALERTS_GROUP_SECONDS", 10.0, minimum=0.0, maximum=3600.0)
+ALERTS_RETRY_BASE_SECONDS = env_float("EVERYST_ALERTS_RETRY_BASE_SECONDS", 5.0, minimum=0.01, maximum=3600.0)
+ALERTS_RETRY_MAX_SECONDS = env_float("EVERYST_ALERTS_RETRY_MAX_SECONDS", 600.0, minimum=0.01, maximum=86400.0)
+ALERTS_DELIVERY_TIMEOUT_SECONDS = env_float(
+    "EVERYST_ALERTS_DELIVERY_TIMEOUT_SECONDS", 10.0, minimum=0.5, maximum=120.0
+)
+# Outgoing e-mail (alert notifications), through Django's SMTP backend.
+EMAIL_HOST = env_str("EVERYST_EMAIL_HOST", "localhost")
+EMAIL_PORT = env_int("EVERYST_EMAIL_PORT", 25, minimum=1, maximum=65535)
+EMAIL_HOST_USER = env_str("EVERYST_EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = env_str("EVERYST_EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("EVERYST_EMAIL_USE_TLS", False)
+EMAIL_USE_SSL = env_bool("EVERYST_EMAIL_USE_SSL", False)
+if EMAIL_USE_TLS and EMAIL_USE_SSL:
+    raise ConfigError("EVERYST_EMAIL_USE_TLS and EVERYST_EMAIL_USE_SSL are both true: keep only one.")
+EMAIL_TIMEOUT = env_int("EVERYST_EMAIL_TIMEOUT_SECONDS", 10, minimum=1, maximum=300)
+DEFAULT_FROM_EMAIL = env_str("EVERYST_EMAIL_FROM", "everyst@localhost")
 
 LOGGING = {
     "version": 1,

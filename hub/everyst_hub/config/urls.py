@@ -12,6 +12,7 @@ api_v1 = [
     path("", include("everyst_hub.audit.urls")),
     path("", include("everyst_hub.tools.urls")),
     path("", include("everyst_hub.network.urls")),
+    path("", include("everyst_hub.alerts.urls")),
 ]
 
 

@@ -12,6 +12,7 @@ from asgiref.sync import sync_to_async
 from django.conf import settings
 from everyst.agent.v1 import agent_pb2_grpc
 
+from everyst_hub.alerts.runtime import AlertRuntime, start_alerts
 from everyst_hub.config.env import ConfigError
 from everyst_hub.metrics.compactor import Compactor
 from everyst_hub.metrics.services import IncomingBatch
@@ -47,6 +48,7 @@ class IngestServer:
     writer: IngestWriter
     compactor: Compactor
     port: int
+    alerts: AlertRuntime
 
     maintenance: asyncio.Task[None]
 
@@ -55,6 +57,7 @@ class IngestServer:
         await self.server.stop(grace)
         await self.servicer.drain(grace + 5.0)
         await self.writer.close()
+        await self.alerts.stop()
         await self.compactor.stop()
 
 
@@ -66,11 +69,14 @@ async def start_ingest_server(host: str, port: int) -> IngestServer:
         )
     compactor = Compactor()
     compactor.start()
+    alerts = await start_alerts()
 
     def stored(batches: list[IncomingBatch]) -> None:
-        # In the writer's thread, after the commit: sum the samples into their raw buckets.
+        # In the writer's thread, after the commit: sum the samples into their raw buckets,
+        # then evaluate the alert rules on them.
         for item in batches:
             compactor.add(item.host_id, item.batch.samples)
+        alerts.engine.observe(batches)
 
     writer = IngestWriter(flush_interval=settings.INGEST_FLUSH_MS / 1000, on_stored=stored)
     writer.start()
@@ -109,6 +115,7 @@ async def start_ingest_server(host: str, port: int) -> IngestServer:
         writer=writer,
         compactor=compactor,
         port=bound,
+        alerts=alerts,
         maintenance=maintenance,
     )
 

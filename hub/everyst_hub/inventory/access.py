@@ -51,3 +51,37 @@ def get_operable_host(user: Any, host_id: object) -> Host:
     if not operator:
         raise Forbidden("You need the operator role on this host.")
     return host
+
+
+def users_who_see_host(host_id: object) -> list[Any]:
+    """Active users who may see the host: owners and admins, and members of its groups' access."""
+    from django.contrib.auth import get_user_model
+    from django.db.models import Q
+
+    user_model = get_user_model()
+    return list(
+        user_model.objects.filter(is_active=True)
+        .filter(
+            Q(role__in=[user_model.Role.OWNER, user_model.Role.ADMIN])  # type: ignore[attr-defined]
+            | Q(group_access__group__hosts__id=host_id)
+        )
+        .distinct()
+    )
+
+
+def visible_group_ids(user: Any) -> set[int] | None:
+    """Groups whose hosts the user may see; None means every group (owner, admin)."""
+    if user.sees_everything:
+        return None
+    return set(HostGroupAccess.objects.filter(user=user).values_list("group_id", flat=True))
+
+
+def operated_group_ids(user: Any) -> set[int] | None:
+    """Groups the user operates (runs tools, manages alerts); None means every group."""
+    if user.sees_everything:
+        return None
+    return set(
+        HostGroupAccess.objects.filter(user=user, role=HostGroupAccess.Role.OPERATOR).values_list(
+            "group_id", flat=True
+        )
+    )

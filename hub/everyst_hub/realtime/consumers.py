@@ -81,7 +81,7 @@ class _AuthFailed(Exception):
 
 
 # Channel-layer events whose handlers forward text without touching the database.
-_FORWARDED = frozenset({"frame.sample", "frame.samples", "frame.job", "frame.host"})
+_FORWARDED = frozenset({"frame.sample", "frame.samples", "frame.job", "frame.host", "frame.text"})
 
 
 class LiveConsumer(AsyncWebsocketConsumer):
@@ -316,6 +316,10 @@ class LiveConsumer(AsyncWebsocketConsumer):
             await self._error(exc.code, exc.message, job=job_id[:64])
 
     async def frame_job(self, event: dict[str, Any]) -> None:
+        await self.send(text_data=event["text"])
+
+    async def frame_text(self, event: dict[str, Any]) -> None:
+        """A frame addressed to this user's group (alerts, notifications): forwarded as is."""
         await self.send(text_data=event["text"])
 
     async def frame_user(self, event: dict[str, Any]) -> None:

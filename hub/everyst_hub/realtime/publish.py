@@ -129,3 +129,20 @@ async def publish_job(frame: dict[str, Any]) -> None:
         await layer.group_send(jobs_group(frame["job"]["host"]), {"type": "frame.job", "text": dumps(frame)})
     except Exception:
         logger.warning("could not publish job %s", frame["job"].get("id"), exc_info=True)
+
+
+async def publish_texts(frames: list[tuple[str, str]]) -> None:
+    """Ready-made frames to groups (alert and notification frames to users' groups)."""
+    layer = get_channel_layer()
+    if layer is None:
+        return
+    for group, text in frames:
+        try:
+            await layer.group_send(group, {"type": "frame.text", "text": text})
+        except Exception:
+            logger.warning("could not publish a frame to %s", group, exc_info=True)
+
+
+def publish_texts_sync(frames: list[tuple[str, str]]) -> None:
+    if frames:
+        async_to_sync(publish_texts)(frames)

@@ -1,0 +1,387 @@
+"""REST adapters of alerts: rules, alerts (incidents), silences, channels, notifications."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import serializers
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from everyst_hub.audit.services import client_ip, record
+from everyst_hub.realtime.publish import publish_texts_sync
+
+from . import delivery, services
+from .metrics import METRICS
+from .models import AlertRule, Incident, NotificationChannel, Severity
+
+# ------------------------------------------------------------------------------- response shapes
+
+
+class RuleSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+    source = serializers.ChoiceField(choices=AlertRule.Source.choices)
+    metric = serializers.CharField()
+    match = serializers.CharField()
+    exclude = serializers.ListField(child=serializers.CharField())
+    comparison = serializers.ChoiceField(choices=AlertRule.Comparison.choices)
+    threshold = serializers.FloatField()
+    for_seconds = serializers.IntegerField()
+    clear_threshold = serializers.FloatField(allow_null=True)
+    clear_seconds = serializers.IntegerField()
+    severity = serializers.ChoiceField(choices=Severity.choices)
+    repeat_minutes = serializers.IntegerField()
+    host = serializers.UUIDField(allow_null=True)
+    group = serializers.IntegerField(allow_null=True)
+    enabled = serializers.BooleanField()
+    builtin = serializers.BooleanField()
+    created_at = serializers.DateTimeField()
+    updated_at = serializers.DateTimeField()
+
+
+class AlertRuleRefSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+    metric = serializers.CharField()
+    source = serializers.CharField()
+
+
+class AlertHostRefSerializer(serializers.Serializer):
+    id = serializers.UUIDField()
+    hostname = serializers.CharField()
+
+
+class AlertSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    rule = AlertRuleRefSerializer()
+    host = AlertHostRefSerializer()
+    series = serializers.CharField()
+    state = serializers.ChoiceField(choices=Incident.State.choices)
+    severity = serializers.ChoiceField(choices=Severity.choices)
+    comparison = serializers.CharField()
+    threshold = serializers.FloatField()
+    started_at = serializers.DateTimeField()
+    ended_at = serializers.DateTimeField(allow_null=True)
+    peak_value = serializers.FloatField()
+    last_value = serializers.FloatField()
+    silenced = serializers.BooleanField()
+    acknowledged_by = serializers.CharField(allow_null=True)
+    acknowledged_at = serializers.DateTimeField(allow_null=True)
+
+
+class SilenceSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    host = serializers.UUIDField(allow_null=True)
+    group = serializers.IntegerField(allow_null=True)
+    rule = serializers.IntegerField(allow_null=True)
+    label = serializers.CharField()
+    starts_at = serializers.DateTimeField()
+    ends_at = serializers.DateTimeField()
+    comment = serializers.CharField()
+    created_by = serializers.CharField(allow_null=True)
+    created_at = serializers.DateTimeField()
+
+
+class ChannelSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+    kind = serializers.ChoiceField(choices=NotificationChannel.Kind.choices)
+    config = serializers.DictField(help_text='email: {"to": [...]}; webhook: {"url": ...}; apprise: {}')
+    has_secret = serializers.BooleanField(help_text="the secret itself is never returned")
+    min_severity = serializers.ChoiceField(choices=Severity.choices)
+    groups = serializers.ListField(child=serializers.IntegerField())
+    enabled = serializers.BooleanField()
+    last_sent_at = serializers.DateTimeField(allow_null=True)
+    created_at = serializers.DateTimeField()
+
+
+class ChannelTestResultSerializer(serializers.Serializer):
+    delivered = serializers.BooleanField()
+    error = serializers.CharField(allow_null=True)
+
+
+class NotificationSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    alert = serializers.IntegerField(allow_null=True)
+    event = serializers.CharField(help_text="firing, resolved or repeat")
+    severity = serializers.ChoiceField(choices=Severity.choices)
+    title = serializers.CharField()
+    body = serializers.CharField()
+    created_at = serializers.DateTimeField()
+    read = serializers.BooleanField()
+
+
+class UnreadCountSerializer(serializers.Serializer):
+    unread = serializers.IntegerField()
+
+
+class MarkedReadSerializer(serializers.Serializer):
+    marked = serializers.IntegerField()
+    unread = serializers.IntegerField()
+
+
+class MetricSerializer(serializers.Serializer):
+    name = serializers.CharField()
+    description = serializers.CharField()
+    unit = serializers.CharField()
+    key = serializers.CharField(help_text='what a series key is ("mount", "interface"); empty: one series')
+
+
+# ---------------------------------------------------------------------------------- request bodies
+
+
+class RuleChangeSerializer(serializers.Serializer):
+    name = serializers.CharField(max_length=200, required=False)
+    source = serializers.ChoiceField(choices=AlertRule.Source.choices, required=False)
+    metric = serializers.CharField(max_length=64, required=False, allow_blank=True)
+    match = serializers.CharField(max_length=200, required=False, allow_blank=True)
+    exclude = serializers.ListField(
+        child=serializers.CharField(max_length=200), max_length=50, required=False
+    )
+    comparison = serializers.ChoiceField(choices=AlertRule.Comparison.choices, required=False)
+    threshold = serializers.FloatField(required=False)
+    for_seconds = serializers.IntegerField(min_value=0, max_value=7 * 86400, required=False)
+    clear_threshold = serializers.FloatField(required=False, allow_null=True)
+    clear_seconds = serializers.IntegerField(min_value=0, max_value=7 * 86400, required=False)
+    severity = serializers.ChoiceField(choices=Severity.choices, required=False)
+    repeat_minutes = serializers.IntegerField(min_value=0, max_value=7 * 1440, required=False)
+    host = serializers.UUIDField(required=False, allow_null=True)
+    group = serializers.IntegerField(required=False, allow_null=True)
+    enabled = serializers.BooleanField(required=False)
+
+
+class RuleCreateSerializer(RuleChangeSerializer):
+    name = serializers.CharField(max_length=200)
+    threshold = serializers.FloatField()
+
+
+class SilenceChangeSerializer(serializers.Serializer):
+    host = serializers.UUIDField(required=False, allow_null=True)
+    group = serializers.IntegerField(required=False, allow_null=True)
+    rule = serializers.IntegerField(required=False, allow_null=True)
+    label = serializers.CharField(max_length=200, required=False, allow_blank=True)
+    starts_at = serializers.DateTimeField(required=False)
+    ends_at = serializers.DateTimeField(required=False)
+    comment = serializers.CharField(max_length=500, required=False, allow_blank=True)
+
+
+class SilenceCreateSerializer(SilenceChangeSerializer):
+    ends_at = serializers.DateTimeField()
+
+
+class ChannelChangeSerializer(serializers.Serializer):
+    name = serializers.CharField(max_length=100, required=False)
+    kind = serializers.ChoiceField(choices=NotificationChannel.Kind.choices, required=False)
+    config = serializers.DictField(required=False)
+    secret = serializers.CharField(max_length=2000, required=False, allow_blank=True, write_only=True)
+    min_severity = serializers.ChoiceField(choices=Severity.choices, required=False)
+    groups = serializers.ListField(child=serializers.IntegerField(), max_length=1000, required=False)
+    enabled = serializers.BooleanField(required=False)
+
+
+class ChannelCreateSerializer(ChannelChangeSerializer):
+    name = serializers.CharField(max_length=100)
+    kind = serializers.ChoiceField(choices=NotificationChannel.Kind.choices)
+
+
+class MarkReadSerializer(serializers.Serializer):
+    ids = serializers.ListField(child=serializers.IntegerField(), max_length=1000, required=False)
+    all = serializers.BooleanField(required=False, default=False)
+
+
+def _body(serializer_class: type[serializers.Serializer], request: Request) -> dict[str, Any]:
+    body = serializer_class(data=request.data)
+    body.is_valid(raise_exception=True)
+    return dict(body.validated_data)
+
+
+def _limit(request: Request) -> int:
+    try:
+        return int(request.query_params.get("limit", "100"))
+    except ValueError:
+        return 100
+
+
+# ------------------------------------------------------------------------------------------ views
+
+
+class AlertListView(APIView):
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("state", str, enum=["firing", "resolved"]),
+            OpenApiParameter("host", str, description="only this host's alerts"),
+            OpenApiParameter("limit", int),
+        ],
+        responses=AlertSerializer(many=True),
+    )
+    def get(self, request: Request) -> Response:
+        return Response(
+            services.list_incidents(
+                request.user,
+                state=request.query_params.get("state"),
+                host=request.query_params.get("host"),
+                limit=_limit(request),
+            )
+        )
+
+
+class AlertDetailView(APIView):
+    @extend_schema(operation_id="v1_alert_retrieve", responses=AlertSerializer)
+    def get(self, request: Request, alert_id: int) -> Response:
+        return Response(services.incident_dict(services.get_incident(request.user, alert_id)))
+
+
+class AlertAckView(APIView):
+    @extend_schema(request=None, responses=AlertSerializer)
+    def post(self, request: Request, alert_id: int) -> Response:
+        incident, frames = services.acknowledge(request.user, alert_id, client_ip(request))
+        publish_texts_sync(frames)
+        return Response(services.incident_dict(incident))
+
+
+class AlertMetricsView(APIView):
+    @extend_schema(responses=MetricSerializer(many=True))
+    def get(self, request: Request) -> Response:
+        return Response(
+            [
+                {"name": name, "description": m.description, "unit": m.unit, "key": m.key}
+                for name, m in sorted(METRICS.items())
+            ]
+        )
+
+
+class RuleListView(APIView):
+    @extend_schema(responses=RuleSerializer(many=True))
+    def get(self, request: Request) -> Response:
+        return Response([services.rule_dict(r) for r in services.visible_rules(request.user)])
+
+    @extend_schema(request=RuleCreateSerializer, responses={201: RuleSerializer})
+    def post(self, request: Request) -> Response:
+        services.check_may_manage_alerts(request.user)
+        rule = services.create_rule(request.user, _body(RuleCreateSerializer, request), client_ip(request))
+        return Response(services.rule_dict(rule), status=201)
+
+
+class RuleDetailView(APIView):
+    @extend_schema(operation_id="v1_alert_rule_retrieve", responses=RuleSerializer)
+    def get(self, request: Request, rule_id: int) -> Response:
+        return Response(services.rule_dict(services.get_rule(request.user, rule_id)))
+
+    @extend_schema(request=RuleChangeSerializer, responses=RuleSerializer)
+    def patch(self, request: Request, rule_id: int) -> Response:
+        services.get_rule(request.user, rule_id)  # who may ask before what is asked
+        fields = _body(RuleChangeSerializer, request)
+        return Response(
+            services.rule_dict(services.update_rule(request.user, rule_id, fields, client_ip(request)))
+        )
+
+    @extend_schema(responses={204: None})
+    def delete(self, request: Request, rule_id: int) -> Response:
+        services.delete_rule(request.user, rule_id, client_ip(request))
+        return Response(status=204)
+
+
+class SilenceListView(APIView):
+    @extend_schema(
+        parameters=[OpenApiParameter("active", bool, description="only silences not yet ended")],
+        responses=SilenceSerializer(many=True),
+    )
+    def get(self, request: Request) -> Response:
+        active = request.query_params.get("active", "").lower() in {"1", "true", "yes"}
+        return Response(services.list_silences(request.user, active=active))
+
+    @extend_schema(request=SilenceCreateSerializer, responses={201: SilenceSerializer})
+    def post(self, request: Request) -> Response:
+        services.check_may_manage_alerts(request.user)
+        fields = _body(SilenceCreateSerializer, request)
+        silence = services.create_silence(request.user, fields, client_ip(request))
+        return Response(services.silence_dict(silence), status=201)
+
+
+class SilenceDetailView(APIView):
+    @extend_schema(operation_id="v1_silence_retrieve", responses=SilenceSerializer)
+    def get(self, request: Request, silence_id: int) -> Response:
+        return Response(services.silence_dict(services.get_silence(request.user, silence_id)))
+
+    @extend_schema(request=SilenceChangeSerializer, responses=SilenceSerializer)
+    def patch(self, request: Request, silence_id: int) -> Response:
+        services.get_silence(request.user, silence_id)
+        fields = _body(SilenceChangeSerializer, request)
+        silence = services.update_silence(request.user, silence_id, fields, client_ip(request))
+        return Response(services.silence_dict(silence))
+
+    @extend_schema(responses={204: None})
+    def delete(self, request: Request, silence_id: int) -> Response:
+        services.delete_silence(request.user, silence_id, client_ip(request))
+        return Response(status=204)
+
+
+class ChannelListView(APIView):
+    @extend_schema(responses=ChannelSerializer(many=True))
+    def get(self, request: Request) -> Response:
+        return Response(services.list_channels(request.user))
+
+    @extend_schema(request=ChannelCreateSerializer, responses={201: ChannelSerializer})
+    def post(self, request: Request) -> Response:
+        services.require_admin(request.user)
+        channel = services.create_channel(
+            request.user, _body(ChannelCreateSerializer, request), client_ip(request)
+        )
+        return Response(services.channel_dict(channel), status=201)
+
+
+class ChannelDetailView(APIView):
+    @extend_schema(request=ChannelChangeSerializer, responses=ChannelSerializer)
+    def patch(self, request: Request, channel_id: int) -> Response:
+        services.get_channel(request.user, channel_id)
+        fields = _body(ChannelChangeSerializer, request)
+        channel = services.update_channel(request.user, channel_id, fields, client_ip(request))
+        return Response(services.channel_dict(channel))
+
+    @extend_schema(responses={204: None})
+    def delete(self, request: Request, channel_id: int) -> Response:
+        services.delete_channel(request.user, channel_id, client_ip(request))
+        return Response(status=204)
+
+
+class ChannelTestView(APIView):
+    @extend_schema(request=None, responses=ChannelTestResultSerializer)
+    def post(self, request: Request, channel_id: int) -> Response:
+        channel = services.get_channel(request.user, channel_id)
+        error = delivery.send_test(channel)
+        record(
+            "alert.channel.test",
+            actor=request.user,
+            target=channel,
+            outcome="success" if error is None else "failure",
+            ip=client_ip(request),
+        )
+        return Response({"delivered": error is None, "error": error})
+
+
+class NotificationListView(APIView):
+    @extend_schema(
+        parameters=[OpenApiParameter("unread", bool), OpenApiParameter("limit", int)],
+        responses=NotificationSerializer(many=True),
+    )
+    def get(self, request: Request) -> Response:
+        unread = request.query_params.get("unread", "").lower() in {"1", "true", "yes"}
+        return Response(services.list_notifications(request.user, unread=unread, limit=_limit(request)))
+
+
+class NotificationUnreadView(APIView):
+    @extend_schema(responses=UnreadCountSerializer)
+    def get(self, request: Request) -> Response:
+        return Response({"unread": services.unread_count(request.user)})
+
+
+class NotificationReadView(APIView):
+    @extend_schema(request=MarkReadSerializer, responses=MarkedReadSerializer)
+    def post(self, request: Request) -> Response:
+        body = _body(MarkReadSerializer, request)
+        ids = None if body.get("all") else body.get("ids", [])
+        marked = services.mark_read(request.user, ids)
+        return Response({"marked": marked, "unread": services.unread_count(request.user)})

@@ -1,0 +1,183 @@
+"""Alert rules, the incidents they raise, silences, and the notifications that leave the hub."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+
+
+class Severity(models.TextChoices):
+    WARNING = "warning"
+    CRITICAL = "critical"
+
+
+class AlertRule(models.Model):
+    class Source(models.TextChoices):
+        METRIC = "metric"
+        HOST_OFFLINE = "host_offline"
+
+    class Comparison(models.TextChoices):
+        GT = ">"
+        GTE = ">="
+        LT = "<"
+        LTE = "<="
+
+    name = models.CharField(max_length=200)
+    source = models.CharField(max_length=16, choices=Source.choices, default=Source.METRIC)
+    # A name from alerts/metrics.py (e.g. "disk.percent"); empty for host_offline.
+    metric = models.CharField(max_length=64, blank=True)
+    # Which series of the metric: a shell pattern on its key ("/", "eth*"); empty is any.
+    match = models.CharField(max_length=200, blank=True)
+    exclude = models.JSONField(default=list, blank=True, help_text="patterns of series keys to skip")
+    comparison = models.CharField(max_length=2, choices=Comparison.choices, default=Comparison.GT)
+    # For host_offline: missed collection intervals.
+    threshold = models.FloatField()
+    for_seconds = models.PositiveIntegerField(default=0)
+    # Hysteresis: resolves only once on the other side of this bound (default: the threshold) …
+    clear_threshold = models.FloatField(null=True, blank=True)
+    # … for this long.
+    clear_seconds = models.PositiveIntegerField(default=0)
+    severity = models.CharField(max_length=16, choices=Severity.choices, default=Severity.WARNING)
+    # Notify again while firing and unacknowledged; 0 never repeats.
+    repeat_minutes = models.PositiveIntegerField(default=0)
+    # Scope: one host, else one group, else every host.
+    host = models.ForeignKey(
+        "inventory.Host", null=True, blank=True, on_delete=models.CASCADE, related_name="alert_rules"
+    )
+    group = models.ForeignKey(
+        "inventory.HostGroup", null=True, blank=True, on_delete=models.CASCADE, related_name="alert_rules"
+    )
+    enabled = models.BooleanField(default=True)
+    builtin = models.BooleanField(default=False)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Incident(models.Model):
+    """One firing of one rule on one series of one host, from start to resolution."""
+
+    class State(models.TextChoices):
+        FIRING = "firing"
+        RESOLVED = "resolved"
+
+    rule = models.ForeignKey(AlertRule, on_delete=models.CASCADE, related_name="incidents")
+    host = models.ForeignKey("inventory.Host", on_delete=models.CASCADE, related_name="incidents")
+    series = models.CharField(max_length=200, blank=True)
+    state = models.CharField(max_length=16, choices=State.choices, default=State.FIRING)
+    severity = models.CharField(max_length=16, choices=Severity.choices)
+    started_at = models.DateTimeField(db_index=True)
+    ended_at = models.DateTimeField(null=True, blank=True)
+    peak_value = models.FloatField()
+    last_value = models.FloatField()
+    last_notified_at = models.DateTimeField(null=True, blank=True)
+    silenced = models.BooleanField(default=False)
+    acknowledged_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    acknowledged_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-started_at", "-id"]
+        constraints = [
+            # Two replicas (or a restarted hub) racing on the same breach: the second insert fails.
+            models.UniqueConstraint(
+                fields=["rule", "host", "series"],
+                condition=Q(ended_at__isnull=True),
+                name="one_open_incident_per_rule_host_series",
+            )
+        ]
+
+
+class Silence(models.Model):
+    """Matches incidents by every matcher given (host, group, rule, series label) between two times."""
+
+    host = models.ForeignKey(
+        "inventory.Host", null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    group = models.ForeignKey(
+        "inventory.HostGroup", null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    rule = models.ForeignKey(AlertRule, null=True, blank=True, on_delete=models.CASCADE, related_name="+")
+    label = models.CharField(max_length=200, blank=True, help_text="shell pattern on the series key")
+    starts_at = models.DateTimeField()
+    ends_at = models.DateTimeField(db_index=True)
+    comment = models.CharField(max_length=500, blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-starts_at", "-id"]
+
+
+class Notification(models.Model):
+    """An in-app notification of one user (the bell)."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications")
+    incident = models.ForeignKey(Incident, null=True, blank=True, on_delete=models.CASCADE, related_name="+")
+    event = models.CharField(max_length=16)
+    severity = models.CharField(max_length=16, choices=Severity.choices)
+    title = models.CharField(max_length=300)
+    body = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    read_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["user", "read_at"], name="notification_user_unread")]
+
+
+class NotificationChannel(models.Model):
+    """Where notifications leave the hub. `secret` (webhook HMAC key, SMTP-free Apprise URL with
+    its tokens) is write-only through the API."""
+
+    class Kind(models.TextChoices):
+        EMAIL = "email"
+        WEBHOOK = "webhook"
+        APPRISE = "apprise"
+
+    name = models.CharField(max_length=100, unique=True)
+    kind = models.CharField(max_length=16, choices=Kind.choices)
+    # email: {"to": [...]}; webhook: {"url": ...}; apprise: {} (its URL is the secret)
+    config = models.JSONField(default=dict, blank=True)
+    secret = models.TextField(blank=True)
+    min_severity = models.CharField(max_length=16, choices=Severity.choices, default=Severity.WARNING)
+    groups = models.ManyToManyField("inventory.HostGroup", blank=True, related_name="+")
+    enabled = models.BooleanField(default=True)
+    # Grouping: nothing goes out within the window after the last message.
+    last_sent_at = models.DateTimeField(null=True, blank=True)
+    # One replica sends a channel's queue at a time (claimed with a conditional UPDATE).
+    lease_until = models.DateTimeField(null=True, blank=True)
+    lease_token = models.CharField(max_length=32, blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class OutboxItem(models.Model):
+    """One notification waiting to leave through one channel; kept after delivery as its record."""
+
+    channel = models.ForeignKey(NotificationChannel, on_delete=models.CASCADE, related_name="outbox")
+    payload = models.JSONField()
+    created_at = models.DateTimeField(auto_now_add=True)
+    attempts = models.PositiveIntegerField(default=0)
+    next_attempt_at = models.DateTimeField()
+    delivered_at = models.DateTimeField(null=True, blank=True)
+    last_error = models.CharField(max_length=500, blank=True)
+    claim_token = models.CharField(max_length=32, blank=True)
+
+    class Meta:
+        ordering = ["id"]
+        indexes = [models.Index(fields=["channel", "delivered_at", "id"], name="outbox_pending")]

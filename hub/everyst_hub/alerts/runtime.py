@@ -1,0 +1,82 @@
+"""The alert engine and the outbox's delivery worker, run inside the hub's event loop.
+
+The engine is called from the ingest writer's thread and its tick runs in a worker thread; both
+hand their WebSocket frames back to the loop, which owns the channel layer.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from dataclasses import dataclass, field
+
+from asgiref.sync import sync_to_async
+from django.conf import settings
+
+from everyst_hub.realtime.publish import publish_texts
+
+from .delivery import deliver_due
+from .engine import AlertEngine
+
+logger = logging.getLogger(__name__)
+
+# The outbox is also polled this often, for retries and for rows other replicas queued.
+DELIVERY_POLL_SECONDS = 1.0
+
+
+@dataclass
+class AlertRuntime:
+    engine: AlertEngine
+    loop: asyncio.AbstractEventLoop
+    wake: asyncio.Event = field(default_factory=asyncio.Event)
+    tasks: list[asyncio.Task[None]] = field(default_factory=list)
+
+    def publish(self, frames: list[tuple[str, str]]) -> None:
+        """From any thread: send frames through the channel layer on the hub's loop."""
+        asyncio.run_coroutine_threadsafe(publish_texts(frames), self.loop)
+
+    def wake_delivery(self) -> None:
+        self.loop.call_soon_threadsafe(self.wake.set)
+
+    async def _ticks(self) -> None:
+        tick = sync_to_async(self.engine.tick, thread_sensitive=False)
+        while True:
+            await asyncio.sleep(settings.ALERTS_TICK_SECONDS)
+            try:
+                await tick()
+            except Exception:
+                logger.exception("alert tick failed")
+
+    async def _deliveries(self) -> None:
+        deliver = sync_to_async(deliver_due, thread_sensitive=False)
+        while True:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self.wake.wait(), DELIVERY_POLL_SECONDS)
+            self.wake.clear()
+            try:
+                while await deliver():
+                    pass
+            except Exception:
+                logger.exception("delivering notifications failed")
+
+    async def stop(self) -> None:
+        for task in self.tasks:
+            task.cancel()
+        for task in self.tasks:
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        await sync_to_async(self.engine.save_values, thread_sensitive=False)()
+
+
+async def start_alerts() -> AlertRuntime:
+    loop = asyncio.get_running_loop()
+    runtime = AlertRuntime(engine=AlertEngine(), loop=loop)
+    runtime.engine.publish = runtime.publish
+    runtime.engine.wake_delivery = runtime.wake_delivery
+    await sync_to_async(runtime.engine.load, thread_sensitive=False)()
+    runtime.tasks = [
+        loop.create_task(runtime._ticks(), name="alert-ticks"),
+        loop.create_task(runtime._deliveries(), name="alert-deliveries"),
+    ]
+    return runtime

@@ -1,0 +1,735 @@
+"""Alerts: incidents opened and closed by the engine, who hears of them, and the rules, silences,
+channels and notifications users manage. Every write that matters across replicas is a
+conditional one (a unique constraint, an UPDATE … WHERE), so two hubs never both act."""
+
+from __future__ import annotations
+
+import fnmatch
+import logging
+import uuid
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+from urllib.parse import urlsplit
+
+from django.core.validators import validate_email
+from django.db import IntegrityError, transaction
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+
+from everyst_hub.audit.services import record
+from everyst_hub.core.errors import Forbidden, InvalidInput, NotFound
+from everyst_hub.inventory import access
+from everyst_hub.inventory.models import Host, HostGroup
+from everyst_hub.realtime.publish import dumps, user_group
+
+from .metrics import METRICS
+from .models import AlertRule, Incident, Notification, NotificationChannel, OutboxItem, Severity, Silence
+
+logger = logging.getLogger(__name__)
+
+SEVERITY_RANK = {Severity.WARNING: 0, Severity.CRITICAL: 1}
+MAX_LIST = 500
+# Bumped on every rule change in this process; the engine reloads when it sees a new value
+# (other replicas notice the change through rules_version() on their next tick).
+_rules_generation = 0
+
+
+def rules_generation() -> int:
+    return _rules_generation
+
+
+def rules_changed() -> None:
+    global _rules_generation
+    _rules_generation += 1
+
+
+def rules_version() -> tuple[int, Any]:
+    """Changes whenever a rule is added, edited or deleted, on any replica."""
+    rules = AlertRule.objects.all()
+    newest = rules.order_by("-updated_at").values_list("updated_at", flat=True).first()
+    return rules.count(), newest
+
+
+def _iso(value: datetime | None) -> str | None:
+    return value.isoformat().replace("+00:00", "Z") if value else None
+
+
+# ------------------------------------------------------------------------------------ JSON forms
+
+
+def rule_dict(rule: AlertRule) -> dict[str, Any]:
+    return {
+        "id": rule.id,
+        "name": rule.name,
+        "source": rule.source,
+        "metric": rule.metric,
+        "match": rule.match,
+        "exclude": rule.exclude,
+        "comparison": rule.comparison,
+        "threshold": rule.threshold,
+        "for_seconds": rule.for_seconds,
+        "clear_threshold": rule.clear_threshold,
+        "clear_seconds": rule.clear_seconds,
+        "severity": rule.severity,
+        "repeat_minutes": rule.repeat_minutes,
+        "host": str(rule.host_id) if rule.host_id else None,
+        "group": rule.group_id,
+        "enabled": rule.enabled,
+        "builtin": rule.builtin,
+        "created_at": _iso(rule.created_at),
+        "updated_at": _iso(rule.updated_at),
+    }
+
+
+def incident_dict(incident: Incident) -> dict[str, Any]:
+    rule, host = incident.rule, incident.host
+    return {
+        "id": incident.id,
+        "rule": {"id": rule.id, "name": rule.name, "metric": rule.metric, "source": rule.source},
+        "host": {"id": str(host.id), "hostname": host.hostname},
+        "series": incident.series,
+        "state": incident.state,
+        "severity": incident.severity,
+        "comparison": rule.comparison,
+        "threshold": rule.threshold,
+        "started_at": _iso(incident.started_at),
+        "ended_at": _iso(incident.ended_at),
+        "peak_value": incident.peak_value,
+        "last_value": incident.last_value,
+        "silenced": incident.silenced,
+        "acknowledged_by": incident.acknowledged_by.username if incident.acknowledged_by else None,
+        "acknowledged_at": _iso(incident.acknowledged_at),
+    }
+
+
+def silence_dict(silence: Silence) -> dict[str, Any]:
+    return {
+        "id": silence.id,
+        "host": str(silence.host_id) if silence.host_id else None,
+        "group": silence.group_id,
+        "rule": silence.rule_id,
+        "label": silence.label,
+        "starts_at": _iso(silence.starts_at),
+        "ends_at": _iso(silence.ends_at),
+        "comment": silence.comment,
+        "created_by": silence.created_by.username if silence.created_by else None,
+        "created_at": _iso(silence.created_at),
+    }
+
+
+def channel_dict(channel: NotificationChannel) -> dict[str, Any]:
+    return {
+        "id": channel.id,
+        "name": channel.name,
+        "kind": channel.kind,
+        "config": channel.config,
+        "has_secret": bool(channel.secret),
+        "min_severity": channel.min_severity,
+        "groups": sorted(g.id for g in channel.groups.all()),
+        "enabled": channel.enabled,
+        "last_sent_at": _iso(channel.last_sent_at),
+        "created_at": _iso(channel.created_at),
+    }
+
+
+def notification_dict(notification: Notification) -> dict[str, Any]:
+    return {
+        "id": notification.id,
+        "alert": notification.incident_id,
+        "event": notification.event,
+        "severity": notification.severity,
+        "title": notification.title,
+        "body": notification.body,
+        "created_at": _iso(notification.created_at),
+        "read": notification.read_at is not None,
+    }
+
+
+# ------------------------------------------------------------------- incidents (engine's writes)
+
+
+def open_incident(
+    rule_id: int, host_id: uuid.UUID, series: str, value: float, peak: float, started_at: datetime
+) -> tuple[Incident, bool] | None:
+    """Open the incident, or find the one already open (another replica, a restart): (incident,
+    created). None if the rule or host is gone."""
+    rule = AlertRule.objects.filter(id=rule_id).first()
+    if rule is None or not Host.objects.filter(id=host_id).exists():
+        return None
+    try:
+        with transaction.atomic():
+            incident = Incident.objects.create(
+                rule=rule,
+                host_id=host_id,
+                series=series,
+                severity=rule.severity,
+                started_at=started_at,
+                peak_value=peak,
+                last_value=value,
+                last_notified_at=timezone.now(),
+            )
+        return incident, True
+    except IntegrityError:
+        existing = Incident.objects.filter(
+            rule_id=rule_id, host_id=host_id, series=series, ended_at__isnull=True
+        ).first()
+        return (existing, False) if existing is not None else None
+
+
+def resolve_incident(incident_id: int, ended_at: datetime, peak: float, last: float) -> Incident | None:
+    """Close the incident; only the caller whose UPDATE closed it gets it back (and notifies)."""
+    closed = Incident.objects.filter(id=incident_id, ended_at__isnull=True).update(
+        ended_at=ended_at, state=Incident.State.RESOLVED, peak_value=peak, last_value=last
+    )
+    if not closed:
+        return None
+    return Incident.objects.select_related("rule", "host", "acknowledged_by").get(id=incident_id)
+
+
+def claim_repeat(incident_id: int, last_notified_at: datetime | None, now: datetime) -> Incident | None:
+    """The incident if this caller won the right to send its repeat notification now."""
+    claimed = Incident.objects.filter(
+        id=incident_id, ended_at__isnull=True, acknowledged_at__isnull=True, last_notified_at=last_notified_at
+    ).update(last_notified_at=now)
+    if not claimed:
+        return None
+    return Incident.objects.select_related("rule", "host", "acknowledged_by").get(id=incident_id)
+
+
+def save_values(values: Iterable[tuple[int, float, float]]) -> None:
+    """Peak and last value of firing incidents, written now and then rather than per sample."""
+    for incident_id, peak, last in values:
+        Incident.objects.filter(id=incident_id, ended_at__isnull=True).update(
+            peak_value=peak, last_value=last
+        )
+
+
+# ------------------------------------------------------------------------------ notifications
+
+
+@dataclass(frozen=True)
+class AlertEvent:
+    event: str  # firing, resolved, repeat
+    incident: Incident
+
+
+def _title(event: str, incident: Incident) -> str:
+    series = f" ({incident.series})" if incident.series else ""
+    verb = {"firing": "firing", "resolved": "resolved", "repeat": "still firing"}.get(event, event)
+    return f"{incident.severity.upper()} {verb}: {incident.rule.name} on {incident.host.hostname}{series}"
+
+
+def _body(event: str, incident: Incident) -> str:
+    rule = incident.rule
+    if rule.source == AlertRule.Source.HOST_OFFLINE:
+        condition = f"no sample for more than {rule.threshold:g} collection intervals"
+    else:
+        condition = f"{rule.metric} {rule.comparison} {rule.threshold:g}"
+    lines = [
+        f"Condition: {condition}",
+        f"Value: {incident.last_value:g} (peak {incident.peak_value:g})",
+        f"Started: {_iso(incident.started_at)}",
+    ]
+    if incident.ended_at:
+        lines.append(f"Resolved: {_iso(incident.ended_at)}")
+    return "\n".join(lines)
+
+
+def silence_matches(silence: Silence, incident: Incident, host_groups: set[int]) -> bool:
+    return (
+        (silence.host_id is None or silence.host_id == incident.host_id)
+        and (silence.group_id is None or silence.group_id in host_groups)
+        and (silence.rule_id is None or silence.rule_id == incident.rule_id)
+        and (not silence.label or fnmatch.fnmatchcase(incident.series, silence.label))
+    )
+
+
+def active_silences(now: datetime) -> list[Silence]:
+    return list(Silence.objects.filter(starts_at__lte=now, ends_at__gt=now))
+
+
+def _host_groups(host_ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, set[int]]:
+    groups: dict[uuid.UUID, set[int]] = {h: set() for h in host_ids}
+    through = Host.groups.through.objects.filter(host_id__in=list(groups))
+    for host_id, group_id in through.values_list("host_id", "hostgroup_id"):
+        groups[host_id].add(group_id)
+    return groups
+
+
+def notify(events: Sequence[AlertEvent]) -> list[tuple[str, str]]:
+    """Tell everyone concerned: an `alert` frame to each user who may see the host, and unless a
+    silence matches, an in-app notification to each of them and an outbox item to each channel
+    that wants it. Returns the (group, frame) pairs to publish once this has committed."""
+    if not events:
+        return []
+    now = timezone.now()
+    silences = active_silences(now)
+    groups = _host_groups({e.incident.host_id for e in events})
+    recipients: dict[uuid.UUID, list[Any]] = {}
+    channels = [c for c in NotificationChannel.objects.filter(enabled=True).prefetch_related("groups")]
+    channel_groups = {c.id: {g.id for g in c.groups.all()} for c in channels}
+    frames: list[tuple[str, str]] = []
+    notifications: list[Notification] = []
+    outbox: list[OutboxItem] = []
+    silenced_ids: list[int] = []
+    for item in events:
+        incident = item.incident
+        host_groups = groups.get(incident.host_id, set())
+        users = recipients.get(incident.host_id)
+        if users is None:
+            users = recipients[incident.host_id] = access.users_who_see_host(incident.host_id)
+        silenced = any(silence_matches(s, incident, host_groups) for s in silences)
+        if silenced and not incident.silenced:
+            incident.silenced = True
+            silenced_ids.append(incident.id)
+        alert = incident_dict(incident)
+        text = dumps({"type": "alert", "event": item.event, "alert": alert})
+        frames.extend((user_group(u.id), text) for u in users)
+        if silenced:
+            continue
+        title, body = _title(item.event, incident), _body(item.event, incident)
+        notifications.extend(
+            Notification(
+                user=u,
+                incident=incident,
+                event=item.event,
+                severity=incident.severity,
+                title=title,
+                body=body,
+            )
+            for u in users
+        )
+        payload = {"event": item.event, "title": title, "body": body, "alert": alert}
+        for channel in channels:
+            if SEVERITY_RANK[incident.severity] < SEVERITY_RANK[channel.min_severity]:  # type: ignore[index]
+                continue
+            wanted = channel_groups[channel.id]
+            if wanted and not wanted & host_groups:
+                continue
+            outbox.append(OutboxItem(channel=channel, payload=payload, next_attempt_at=now))
+    with transaction.atomic():
+        if silenced_ids:
+            Incident.objects.filter(id__in=silenced_ids).update(silenced=True)
+        created = Notification.objects.bulk_create(notifications)
+        OutboxItem.objects.bulk_create(outbox)
+    for notification in created:
+        text = dumps({"type": "notification", "notification": notification_dict(notification)})
+        frames.append((user_group(notification.user_id), text))
+    return frames
+
+
+def list_notifications(user: Any, *, unread: bool = False, limit: int = 100) -> list[dict[str, Any]]:
+    query = Notification.objects.filter(user=user)
+    if unread:
+        query = query.filter(read_at__isnull=True)
+    return [notification_dict(n) for n in query[: max(1, min(limit, MAX_LIST))]]
+
+
+def unread_count(user: Any) -> int:
+    return Notification.objects.filter(user=user, read_at__isnull=True).count()
+
+
+def mark_read(user: Any, ids: Sequence[int] | None) -> int:
+    """Mark the user's notifications read (the given ids, or all when None); others' are untouched."""
+    query = Notification.objects.filter(user=user, read_at__isnull=True)
+    if ids is not None:
+        query = query.filter(id__in=list(ids))
+    return query.update(read_at=timezone.now())
+
+
+# -------------------------------------------------------------------------------- alerts (REST)
+
+
+def visible_incidents(user: Any) -> QuerySet[Incident]:
+    return Incident.objects.filter(host__in=access.visible_hosts(user)).select_related(
+        "rule", "host", "acknowledged_by"
+    )
+
+
+def list_incidents(
+    user: Any, *, state: str | None = None, host: str | None = None, limit: int = 100
+) -> list[dict[str, Any]]:
+    query = visible_incidents(user)
+    if state:
+        if state not in Incident.State.values:
+            raise InvalidInput('state is "firing" or "resolved".')
+        query = query.filter(state=state)
+    if host:
+        query = query.filter(host=access.get_visible_host(user, host))
+    return [incident_dict(i) for i in query[: max(1, min(limit, MAX_LIST))]]
+
+
+def get_incident(user: Any, incident_id: object) -> Incident:
+    try:
+        number = int(str(incident_id))
+    except ValueError as exc:
+        raise NotFound("Alert not found.") from exc
+    incident = visible_incidents(user).filter(id=number).first()
+    if incident is None:
+        raise NotFound("Alert not found.")
+    return incident
+
+
+def acknowledge(
+    user: Any, incident_id: object, ip: str | None = None
+) -> tuple[Incident, list[tuple[str, str]]]:
+    """Stop an incident's repeats and record who took it. Operators of the host and admins."""
+    incident = get_incident(user, incident_id)
+    access.get_operable_host(user, incident.host_id)
+    if incident.acknowledged_at is None:
+        now = timezone.now()
+        Incident.objects.filter(id=incident.id, acknowledged_at__isnull=True).update(
+            acknowledged_by=user, acknowledged_at=now
+        )
+        incident.refresh_from_db()
+        record(
+            "alert.acknowledge",
+            actor=user,
+            target=incident.host,
+            ip=ip,
+            alert=incident.id,
+            rule=incident.rule.name,
+            series=incident.series,
+        )
+    text = dumps({"type": "alert", "event": "acknowledged", "alert": incident_dict(incident)})
+    frames = [(user_group(u.id), text) for u in access.users_who_see_host(incident.host_id)]
+    return incident, frames
+
+
+# ---------------------------------------------------------------------------------------- rules
+
+
+def check_may_manage_alerts(user: Any) -> None:
+    """Admins, and operators of at least one group, manage rules and silences (within scope)."""
+    operated = access.operated_group_ids(user)
+    if operated is not None and not operated:
+        raise Forbidden("Managing alerts needs the operator role on a host group.")
+
+
+def _check_scope(user: Any, host: Any, group: Any, *, manage: bool) -> None:
+    """May the user see (or manage) something scoped to this host, this group, or every host?"""
+    if host is not None:
+        (access.get_operable_host if manage else access.get_visible_host)(user, host.id)
+        return
+    if group is not None:
+        visible = access.visible_group_ids(user)
+        if visible is not None and group.id not in visible:
+            raise NotFound("Not found.")
+        operated = access.operated_group_ids(user)
+        if manage and operated is not None and group.id not in operated:
+            raise Forbidden("You need the operator role on this group.")
+        return
+    if manage and not user.sees_everything:
+        raise Forbidden("Only admins manage alerts that cover every host.")
+
+
+def visible_rules(user: Any) -> QuerySet[AlertRule]:
+    if user.sees_everything:
+        return AlertRule.objects.all()
+    groups = access.visible_group_ids(user) or set()
+    return AlertRule.objects.filter(
+        Q(host__isnull=True, group__isnull=True)
+        | Q(group_id__in=groups)
+        | Q(host__in=access.visible_hosts(user))
+    )
+
+
+def get_rule(user: Any, rule_id: object) -> AlertRule:
+    rule = AlertRule.objects.filter(id=_int(rule_id, "Rule")).first()
+    if rule is None:
+        raise NotFound("Rule not found.")
+    try:
+        _check_scope(user, rule.host, rule.group, manage=False)
+    except (NotFound, Forbidden) as exc:
+        raise NotFound("Rule not found.") from exc
+    return rule
+
+
+def _int(value: object, what: str) -> int:
+    try:
+        return int(str(value))
+    except ValueError as exc:
+        raise NotFound(f"{what} not found.") from exc
+
+
+def _resolve_scope(fields: dict[str, Any]) -> None:
+    """Turn host and group ids into rows (NotFound for unknown ones)."""
+    if fields.get("host") is not None:
+        host = Host.objects.filter(id=access._parse_id(fields["host"])).first()
+        if host is None:
+            raise NotFound("Host not found.")
+        fields["host"] = host
+    if fields.get("group") is not None:
+        group = HostGroup.objects.filter(id=fields["group"]).first()
+        if group is None:
+            raise NotFound("Group not found.")
+        fields["group"] = group
+
+
+def _validate_rule(rule: AlertRule) -> None:
+    if rule.source == AlertRule.Source.METRIC and rule.metric not in METRICS:
+        raise InvalidInput(f"Unknown metric {rule.metric!r}: use one of {', '.join(sorted(METRICS))}.")
+    if rule.source == AlertRule.Source.HOST_OFFLINE:
+        rule.metric = ""
+        if rule.threshold < 1:
+            raise InvalidInput("A host-offline rule's threshold is the missed intervals, at least 1.")
+    if rule.host_id and rule.group_id:
+        raise InvalidInput("Scope a rule to one host or one group, not both.")
+    if not isinstance(rule.exclude, list) or not all(isinstance(p, str) for p in rule.exclude):
+        raise InvalidInput("exclude is a list of patterns.")
+
+
+RULE_FIELDS = (
+    "name",
+    "source",
+    "metric",
+    "match",
+    "exclude",
+    "comparison",
+    "threshold",
+    "for_seconds",
+    "clear_threshold",
+    "clear_seconds",
+    "severity",
+    "repeat_minutes",
+    "host",
+    "group",
+    "enabled",
+)
+
+
+def create_rule(user: Any, fields: dict[str, Any], ip: str | None = None) -> AlertRule:
+    check_may_manage_alerts(user)
+    fields = {k: v for k, v in fields.items() if k in RULE_FIELDS}
+    _resolve_scope(fields)
+    _check_scope(user, fields.get("host"), fields.get("group"), manage=True)
+    rule = AlertRule(created_by=user, **fields)
+    _validate_rule(rule)
+    rule.save()
+    record("alert.rule.create", actor=user, target=rule, ip=ip, rule=rule_dict(rule))
+    rules_changed()
+    return rule
+
+
+def update_rule(user: Any, rule_id: object, fields: dict[str, Any], ip: str | None = None) -> AlertRule:
+    rule = get_rule(user, rule_id)
+    _check_scope(user, rule.host, rule.group, manage=True)
+    fields = {k: v for k, v in fields.items() if k in RULE_FIELDS}
+    _resolve_scope(fields)
+    if "host" in fields or "group" in fields:
+        _check_scope(user, fields.get("host", rule.host), fields.get("group", rule.group), manage=True)
+    for name, value in fields.items():
+        setattr(rule, name, value)
+    _validate_rule(rule)
+    rule.save()
+    record("alert.rule.update", actor=user, target=rule, ip=ip, changes=sorted(fields))
+    rules_changed()
+    return rule
+
+
+def delete_rule(user: Any, rule_id: object, ip: str | None = None) -> None:
+    rule = get_rule(user, rule_id)
+    _check_scope(user, rule.host, rule.group, manage=True)
+    record("alert.rule.delete", actor=user, target=rule, ip=ip)
+    rule.delete()
+    rules_changed()
+
+
+# ------------------------------------------------------------------------------------- silences
+
+
+def visible_silences(user: Any) -> QuerySet[Silence]:
+    query = Silence.objects.select_related("created_by")
+    if user.sees_everything:
+        return query
+    groups = access.visible_group_ids(user) or set()
+    return query.filter(
+        Q(host__isnull=True, group__isnull=True)
+        | Q(group_id__in=groups)
+        | Q(host__in=access.visible_hosts(user))
+    )
+
+
+def list_silences(user: Any, *, active: bool = False) -> list[dict[str, Any]]:
+    query = visible_silences(user)
+    if active:
+        query = query.filter(ends_at__gt=timezone.now())
+    return [silence_dict(s) for s in query[:MAX_LIST]]
+
+
+def get_silence(user: Any, silence_id: object) -> Silence:
+    silence = Silence.objects.select_related("created_by").filter(id=_int(silence_id, "Silence")).first()
+    if silence is None:
+        raise NotFound("Silence not found.")
+    try:
+        _check_scope(user, silence.host, silence.group, manage=False)
+    except (NotFound, Forbidden) as exc:
+        raise NotFound("Silence not found.") from exc
+    return silence
+
+
+SILENCE_FIELDS = ("host", "group", "rule", "label", "starts_at", "ends_at", "comment")
+
+
+def _validate_silence(silence: Silence) -> None:
+    if not (silence.host_id or silence.group_id or silence.rule_id or silence.label):
+        raise InvalidInput("A silence needs at least one matcher: host, group, rule or label.")
+    if silence.ends_at <= silence.starts_at:
+        raise InvalidInput("A silence ends after it starts.")
+
+
+def _resolve_silence_fields(user: Any, fields: dict[str, Any]) -> dict[str, Any]:
+    fields = {k: v for k, v in fields.items() if k in SILENCE_FIELDS}
+    _resolve_scope(fields)
+    if fields.get("rule") is not None:
+        fields["rule"] = get_rule(user, fields["rule"])
+    return fields
+
+
+def create_silence(user: Any, fields: dict[str, Any], ip: str | None = None) -> Silence:
+    check_may_manage_alerts(user)
+    fields = _resolve_silence_fields(user, fields)
+    fields.setdefault("starts_at", timezone.now())
+    _check_scope(user, fields.get("host"), fields.get("group"), manage=True)
+    silence = Silence(created_by=user, **fields)
+    _validate_silence(silence)
+    silence.save()
+    record(
+        "alert.silence.create",
+        actor=user,
+        target_type="silence",
+        target_name=silence.comment[:255],
+        ip=ip,
+        silence=silence_dict(silence),
+    )
+    return silence
+
+
+def update_silence(user: Any, silence_id: object, fields: dict[str, Any], ip: str | None = None) -> Silence:
+    silence = get_silence(user, silence_id)
+    _check_scope(user, silence.host, silence.group, manage=True)
+    fields = _resolve_silence_fields(user, fields)
+    if "host" in fields or "group" in fields:
+        _check_scope(user, fields.get("host", silence.host), fields.get("group", silence.group), manage=True)
+    for name, value in fields.items():
+        setattr(silence, name, value)
+    _validate_silence(silence)
+    silence.save()
+    record(
+        "alert.silence.update",
+        actor=user,
+        target_type="silence",
+        target_name=silence.comment[:255],
+        ip=ip,
+        silence=silence_dict(silence),
+    )
+    return silence
+
+
+def delete_silence(user: Any, silence_id: object, ip: str | None = None) -> None:
+    silence = get_silence(user, silence_id)
+    _check_scope(user, silence.host, silence.group, manage=True)
+    record(
+        "alert.silence.delete",
+        actor=user,
+        target_type="silence",
+        target_name=silence.comment[:255],
+        ip=ip,
+        silence=silence_dict(silence),
+    )
+    silence.delete()
+
+
+# ------------------------------------------------------------------------------------- channels
+
+
+def require_admin(user: Any) -> None:
+    if not user.sees_everything:
+        raise Forbidden("Only admins manage notification channels.")
+
+
+def _validate_channel(channel: NotificationChannel) -> None:
+    config = channel.config if isinstance(channel.config, dict) else {}
+    if channel.kind == NotificationChannel.Kind.WEBHOOK:
+        url = config.get("url")
+        parts = urlsplit(url) if isinstance(url, str) else None
+        if parts is None or parts.scheme not in ("http", "https") or not parts.hostname:
+            raise InvalidInput('A webhook channel needs config {"url": "https://…"}.')
+        if len(channel.secret) < 16:
+            raise InvalidInput("A webhook channel needs a signing secret of at least 16 characters.")
+        channel.config = {"url": url}
+    elif channel.kind == NotificationChannel.Kind.EMAIL:
+        to = config.get("to")
+        if not isinstance(to, list) or not to or not all(isinstance(a, str) for a in to):
+            raise InvalidInput('An email channel needs config {"to": ["ops@example.com", …]}.')
+        for address in to:
+            try:
+                validate_email(address)
+            except Exception as exc:
+                raise InvalidInput(f"{address!r} is not an e-mail address.") from exc
+        channel.config = {"to": to}
+    elif channel.kind == NotificationChannel.Kind.APPRISE:
+        if "://" not in channel.secret:
+            raise InvalidInput("An Apprise channel needs its URL (e.g. ntfy://…) as the secret.")
+        channel.config = {}
+    else:
+        raise InvalidInput("kind is email, webhook or apprise.")
+
+
+def list_channels(user: Any) -> list[dict[str, Any]]:
+    require_admin(user)
+    return [channel_dict(c) for c in NotificationChannel.objects.prefetch_related("groups")]
+
+
+def get_channel(user: Any, channel_id: object) -> NotificationChannel:
+    require_admin(user)
+    channel = NotificationChannel.objects.filter(id=_int(channel_id, "Channel")).first()
+    if channel is None:
+        raise NotFound("Channel not found.")
+    return channel
+
+
+CHANNEL_FIELDS = ("name", "kind", "config", "secret", "min_severity", "enabled")
+
+
+def _save_channel(channel: NotificationChannel, fields: dict[str, Any]) -> None:
+    groups = fields.pop("groups", None)
+    for name, value in fields.items():
+        if name in CHANNEL_FIELDS:
+            setattr(channel, name, value)
+    _validate_channel(channel)
+    if NotificationChannel.objects.filter(name=channel.name).exclude(id=channel.id).exists():
+        raise InvalidInput(f"A channel named {channel.name!r} exists.", code="duplicate")
+    with transaction.atomic():
+        channel.save()
+        if groups is not None:
+            found = list(HostGroup.objects.filter(id__in=groups))
+            if len(found) != len(set(groups)):
+                raise NotFound("Group not found.")
+            channel.groups.set(found)
+
+
+def create_channel(user: Any, fields: dict[str, Any], ip: str | None = None) -> NotificationChannel:
+    require_admin(user)
+    channel = NotificationChannel(created_by=user)
+    _save_channel(channel, dict(fields))
+    record("alert.channel.create", actor=user, target=channel, ip=ip, kind=channel.kind)
+    return channel
+
+
+def update_channel(
+    user: Any, channel_id: object, fields: dict[str, Any], ip: str | None = None
+) -> NotificationChannel:
+    channel = get_channel(user, channel_id)
+    _save_channel(channel, dict(fields))
+    # The secret itself never reaches the audit log either.
+    record("alert.channel.update", actor=user, target=channel, ip=ip, changes=sorted(fields))
+    return channel
+
+
+def delete_channel(user: Any, channel_id: object, ip: str | None = None) -> None:
+    channel = get_channel(user, channel_id)
+    record("alert.channel.delete", actor=user, target=channel, ip=ip)
+    channel.delete()
