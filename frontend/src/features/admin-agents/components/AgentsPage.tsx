@@ -5,6 +5,8 @@ import type { CreatedEnrollmentToken } from '../types';
 import { canManageAgents } from '../permissions';
 import { AgentTable } from './AgentTable';
 import { CreateTokenForm } from './CreateTokenForm';
+import { HostAgentTable } from './HostAgentTable';
+import { RefusedEnrollments } from './RefusedEnrollments';
 import { TokenResult } from './TokenResult';
 import { TokenTable } from './TokenTable';
 
@@ -22,11 +24,13 @@ export function AgentsPage() {
       <div>
         <h1 className="text-xl font-semibold text-fg">Agents</h1>
         <p className="text-sm text-muted">
-          Enroll new hosts with a one-time token, and revoke agents that should no longer report.
+          Enroll new hosts with a one-time token, replace or revoke the agent of a host, and see refused enrollments.
         </p>
       </div>
       <CreateTokenForm onCreated={setCreated} />
       {created && <TokenResult created={created} onDismiss={() => setCreated(null)} />}
+      <RefusedEnrollments />
+      <HostAgentTable onReplaced={setCreated} />
       <TokenTable />
       <AgentTable />
     </div>

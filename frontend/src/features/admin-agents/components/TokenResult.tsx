@@ -48,7 +48,7 @@ export function TokenResult({ created, onDismiss }: TokenResultProps) {
 
   return (
     <Panel
-      title="Enrollment token created"
+      title={created.host ? 'Replacement token created' : 'Enrollment token created'}
       testId="enroll-result"
       actions={
         <button type="button" onClick={onDismiss} className={secondaryButton}>
@@ -57,13 +57,21 @@ export function TokenResult({ created, onDismiss }: TokenResultProps) {
       }
     >
       <div className="space-y-3 text-sm">
-        <Alert tone="info">
-          This token is shown only once. It lets {uses} enroll until {formatDateTime(parseIso(created.expires_at))}
-          {created.group ? ` into host group “${created.group.name}”` : ''}.
-        </Alert>
+        {created.host ? (
+          <Alert tone="info">
+            This token is shown only once. Until {formatDateTime(parseIso(created.expires_at))}, one agent may enroll
+            with it as “{created.host.hostname}”; the host’s current agent is revoked at that moment.
+          </Alert>
+        ) : (
+          <Alert tone="info">
+            This token is shown only once. It lets {uses} enroll until {formatDateTime(parseIso(created.expires_at))}
+            {created.group ? ` into host group “${created.group.name}”` : ''}.
+          </Alert>
+        )}
         <p className="text-muted">
           Copy the wheel (<code className="font-mono text-xs">make dist</code>) and the{' '}
-          <code className="font-mono text-xs">deploy/</code> folder to the new host, then run there:
+          <code className="font-mono text-xs">deploy/</code> folder to the {created.host ? 'machine' : 'new host'}, then
+          run there:
         </p>
         <pre
           ref={commandRef}

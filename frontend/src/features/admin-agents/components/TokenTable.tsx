@@ -65,7 +65,9 @@ export function TokenTable() {
                   className={`border-t border-border ${token.expired ? 'text-muted' : ''}`}
                 >
                   <td className="py-1.5 pr-3 break-all">{tokenName(token)}</td>
-                  <td className="py-1.5 pr-3 text-xs">{token.group ? token.group.name : '–'}</td>
+                  <td className="py-1.5 pr-3 text-xs">
+                    {token.host ? `replaces the agent of ${token.host.hostname}` : token.group ? token.group.name : '–'}
+                  </td>
                   <td className="py-1.5 pr-3 text-right">{token.uses_left}</td>
                   <td className="py-1.5 pr-3 text-xs">{formatDateTime(parseIso(token.expires_at))}</td>
                   <td className="py-1.5 pr-3">
