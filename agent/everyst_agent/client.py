@@ -4,7 +4,9 @@
 every sample to the spool, connected or not. The connection opens `Connect`, says Hello, waits for
 Welcome, then sends the spool in seq order (at most `max_in_flight` unacked batches) and deletes
 what the hub acks. Any stream failure closes the channel and reconnects with backoff; since nothing
-leaves the spool before it is acked, whatever was in flight is sent again on the next stream.
+leaves the spool before it is acked, whatever was in flight is sent again on the next stream. A stream
+that stops answering counts as failed: no Welcome within `welcome_timeout` s of connecting, or no ack
+for `ack_timeout` s while batches wait; so does one the hub ends because a newer one took over.
 """
 
 from __future__ import annotations
@@ -42,7 +44,6 @@ from everyst_agent.transport import Channel, HubStream, RpcError, Status, make_c
 log = logging.getLogger(__name__)
 
 ENROLL_TIMEOUT = 20.0
-WELCOME_TIMEOUT = 15.0
 BACKOFF_BASE = 0.5
 BACKOFF_MAX = 30.0
 STABLE_STREAM = 30.0
@@ -60,6 +61,10 @@ _RETRYABLE_ENROLL = frozenset({Status.UNAVAILABLE, Status.DEADLINE_EXCEEDED})
 
 class StreamError(Exception):
     """The hub broke the stream protocol (no Welcome, stream closed early)."""
+
+
+class StreamStalled(StreamError):
+    """The hub stopped answering on a stream it did not close: no Welcome, or no ack, in time."""
 
 
 class Backoff:
@@ -307,7 +312,7 @@ class Agent:
                 reason = "the hub closed the stream"
             except RpcError as exc:
                 code = exc.code
-                reason = str(exc)
+                reason = exc.details if code == Status.ABORTED else str(exc)
             except (StreamError, TimeoutError) as exc:
                 reason = str(exc) or type(exc).__name__
             finally:
@@ -331,6 +336,18 @@ class Agent:
                     self.config.credentials_path,
                     delay,
                 )
+            elif code == Status.ABORTED:
+                # Another stream with these credentials replaced this one: a second agent running
+                # with the same state, or a reconnect of ours the hub saw before this stream's end.
+                delay = backoff.next()
+                log.warning(
+                    "hub %s ended this stream: %s (is a second everyst-agent running with the credentials "
+                    "in %s?); reconnecting in %.1f s",
+                    self.config.hub,
+                    reason,
+                    self.config.credentials_path,
+                    delay,
+                )
             else:
                 delay = backoff.next()
                 log.warning(
@@ -346,15 +363,24 @@ class Agent:
                 running_jobs=sorted(self.tools.jobs),
             )
         )
+        bound = self.config.welcome_timeout
         async with (
             hub_channel(self.config, self._root_certificates) as channel,
-            transport.open_stream(channel, self.credentials.metadata()) as call,
+            contextlib.AsyncExitStack() as stack,
         ):
-            await call.write(hello)
-            # asyncio.timeout, not wait_for: on Python 3.11 wait_for can swallow a cancellation
-            # that arrives as the read completes (see also connect_forever's _stopping).
-            async with asyncio.timeout(WELCOME_TIMEOUT):
-                first = await call.read()
+            # One bound from connecting to the Welcome: a hub that takes the TCP connection but never
+            # answers (a frozen process, a dead NAT mapping) would hold the TLS handshake for a minute
+            # and the Welcome for ever. asyncio.timeout, not wait_for: on Python 3.11 wait_for can
+            # swallow a cancellation that arrives as the read completes (see connect_forever).
+            try:
+                async with asyncio.timeout(bound):
+                    call = await stack.enter_async_context(
+                        transport.open_stream(channel, self.credentials.metadata())
+                    )
+                    await call.write(hello)
+                    first = await call.read()
+            except TimeoutError:
+                raise StreamStalled(f"no Welcome from the hub within {bound:g} s of connecting") from None
             if first is None:
                 raise StreamError("the hub closed the stream before its Welcome")
             if first.WhichOneof("body") != "welcome":
@@ -384,13 +410,18 @@ class _Session:
         self.in_flight: collections.deque[int] = collections.deque()
         self.wake = asyncio.Event()
         self.write_lock = asyncio.Lock()
+        # Since when the hub owes an ack: the send of the oldest unacked batch, or the last ack
+        # if batches still wait. None while nothing waits.
+        self.owed_since: float | None = None
+        self.owing = asyncio.Event()
 
     async def run(self) -> None:
         self.agent._listeners.add(self.wake)
         reader = asyncio.create_task(self._read_loop())
         sender = asyncio.create_task(self._send_loop())
         tool_sender = asyncio.create_task(self._send_tool_events())
-        tasks = (reader, sender, tool_sender)
+        watchdog = asyncio.create_task(self._watch_acks())
+        tasks = (reader, sender, tool_sender, watchdog)
         try:
             done, _ = await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
         finally:
@@ -428,9 +459,11 @@ class _Session:
                     continue
                 batch = agent_pb2.MetricBatch(seq=seq, dropped_total=dropped)
                 batch.samples.append(sample)
+                self._owe()  # from the start of the write: a write the hub never reads stalls too
                 await self._write(agent_pb2.AgentMessage(metrics=batch))
                 self.in_flight.append(seq)
                 self.cursor = max(self.cursor, seq)
+                self._owe()  # an ack that arrived during the write may have cleared it
 
     async def _read_loop(self) -> None:
         while True:
@@ -456,8 +489,35 @@ class _Session:
         # The hub may already hold batches this stream has not sent (sent on an earlier stream whose
         # ack was lost): skip them.
         self.cursor = max(self.cursor, seq)
+        self.owed_since = asyncio.get_running_loop().time() if self.in_flight else None
         if window_was_full:
             self.wake.set()
+
+    def _owe(self) -> None:
+        if self.owed_since is None:
+            self.owed_since = asyncio.get_running_loop().time()
+            self.owing.set()
+
+    async def _watch_acks(self) -> None:
+        """Ends the session with StreamStalled once batches wait and no ack has come for
+        `ack_timeout` s: a hub or a NAT that stops answering without closing the connection would
+        otherwise keep the agent on a dead stream (HTTP/2 keepalive notices only a dead connection,
+        not a live one whose stream went quiet)."""
+        loop = asyncio.get_running_loop()
+        bound = self.agent.config.ack_timeout
+        while True:
+            since = self.owed_since
+            if since is None:
+                self.owing.clear()
+                await self.owing.wait()
+                continue
+            left = since + bound - loop.time()
+            if left <= 0:
+                raise StreamStalled(
+                    f"the hub acknowledged nothing for {bound:g} s while {len(self.in_flight)} batches "
+                    "waited; the stream is broken"
+                )
+            await asyncio.sleep(left)
 
     async def _send_tool_events(self) -> None:
         agent = self.agent

@@ -49,6 +49,11 @@ class AgentConfig:
     slow_interval: float = 30.0
     spool_max_samples: int = 604800
     max_in_flight: int = 256
+    # A stream that stops answering is broken: no Welcome within `welcome_timeout` s of starting to
+    # connect, or no ack for `ack_timeout` s while batches wait for one. The agent then drops it,
+    # logs a warning and reconnects with backoff.
+    welcome_timeout: float = 30.0
+    ack_timeout: float = 30.0
     log_level: str = "INFO"
     # Network tools: scope = connected subnets + loopback + scope_allow - scope_deny (CIDRs or hosts).
     scope_allow: tuple[str, ...] = ()
@@ -141,6 +146,8 @@ _PARSERS: dict[str, Callable[[Any], Any]] = {
     "slow_interval": _number(float),
     "spool_max_samples": _number(int),
     "max_in_flight": _number(int),
+    "welcome_timeout": _number(float),
+    "ack_timeout": _number(float),
     "log_level": lambda raw: _text(raw).upper(),
     "scope_allow": _targets,
     "scope_deny": _targets,
@@ -170,6 +177,8 @@ def _check(field: str, value: Any) -> str | None:
         )
     if field == "spool_max_samples" and value < 1:
         return f"spool_max_samples must be at least 1, got {value}"
+    if field in ("welcome_timeout", "ack_timeout") and not 1 <= value <= MAX_INTERVAL:
+        return f"{field} must be between 1 and {MAX_INTERVAL:g} seconds, got {value:g}"
     if field == "max_in_flight" and value < 1:
         return f"max_in_flight must be at least 1, got {value}"
     if field in ("max_concurrent_jobs", "max_hosts_per_job") and value < 1:

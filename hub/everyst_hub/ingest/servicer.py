@@ -28,6 +28,8 @@ logger = logging.getLogger(__name__)
 HELLO_TIMEOUT = 30.0
 MAX_UNACKED = 1024
 GROUP_REFRESH_SECONDS = 3600.0
+# What a stream displaced by a newer one of the same host is told (the agent logs it).
+DISPLACED = "another connection of this agent took over"
 # Closed streams are marked offline in batches gathered over this long.
 DISCONNECT_BATCH_SECONDS = 0.05
 
@@ -108,20 +110,26 @@ class Disconnects:
 
 
 class StreamRegistry:
-    """The streams this hub process holds, one per host; a newer stream replaces an older one."""
+    """The streams this hub process holds, one per host; a newer stream displaces an older one."""
 
     def __init__(self) -> None:
-        self._streams: dict[uuid.UUID, asyncio.Task[Any]] = {}
+        self._streams: dict[uuid.UUID, tuple[asyncio.Task[Any], asyncio.Future[None]]] = {}
 
-    def claim(self, host_id: uuid.UUID, task: asyncio.Task[Any]) -> None:
+    def claim(self, host_id: uuid.UUID, task: asyncio.Task[Any]) -> asyncio.Future[None]:
+        """Make `task` the host's stream. The future returned is resolved when a newer stream
+        displaces it: that stream then ends itself with a status its agent can act on (cancelling
+        its task instead ended the call without any status, and the agent waited on it forever)."""
+        displaced: asyncio.Future[None] = asyncio.get_running_loop().create_future()
         previous = self._streams.get(host_id)
-        self._streams[host_id] = task
-        if previous is not None and previous is not task and not previous.done():
-            previous.cancel()
+        self._streams[host_id] = (task, displaced)
+        if previous is not None and previous[0] is not task and not previous[1].done():
+            previous[1].set_result(None)
+        return displaced
 
     def release(self, host_id: uuid.UUID, task: asyncio.Task[Any]) -> bool:
         """Forget the stream; True if it was still the host's current one."""
-        if self._streams.get(host_id) is task:
+        current = self._streams.get(host_id)
+        if current is not None and current[0] is task:
             del self._streams[host_id]
             return True
         return False
@@ -214,7 +222,7 @@ class AgentServicer(agent_pb2_grpc.AgentServiceServicer):
             raise
         me = asyncio.current_task()
         assert me is not None
-        self.registry.claim(host.id, me)
+        displaced = self.registry.claim(host.id, me)
         logger.info("agent stream open: host %s (%s) from %s", host.hostname, host.id, context.peer())
 
         out = _Outbox(MAX_UNACKED)
@@ -233,7 +241,7 @@ class AgentServicer(agent_pb2_grpc.AgentServiceServicer):
         ]
         failure: BaseException | None = None
         try:
-            done, _ = await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
+            done, _ = await asyncio.wait([*tasks, displaced], return_when=asyncio.FIRST_COMPLETED)
             for task in done:
                 if not task.cancelled() and task.exception() is not None:
                     failure = task.exception()
@@ -250,6 +258,9 @@ class AgentServicer(agent_pb2_grpc.AgentServiceServicer):
             await context.abort(grpc.StatusCode.UNAVAILABLE, "the hub could not store data; retry")
         if isinstance(failure, _BadMessage):
             await context.abort(grpc.StatusCode.INVALID_ARGUMENT, str(failure))
+        if displaced.done():
+            logger.info("agent stream of host %s (%s) displaced by a newer one", host.hostname, host.id)
+            await context.abort(grpc.StatusCode.ABORTED, DISPLACED)
 
     async def _listen(self, host_id: uuid.UUID, channel: str | None, agent_id: str, out: _Outbox) -> None:
         """Messages for this agent from any hub replica, through the channel layer."""
