@@ -10,6 +10,7 @@ import signal
 import socket
 import threading
 import time
+import tomllib
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -132,7 +133,7 @@ def test_a_displaced_agent_is_told_why_comes_back_and_takes_over_when_the_other_
         # The same agent started twice on one machine: same credentials, same machine id.
         (tmp_path / "second").mkdir(mode=0o700)
         shutil.copy2(first.state_dir / "credentials.json", tmp_path / "second" / "credentials.json")
-        machine_id = first.config_path.read_text().split("machine_id = ")[1].split("\n")[0].strip('"')
+        machine_id = tomllib.loads(first.config_path.read_text())["machine_id"]
         second = AgentProcess(tmp_path / "second", hub, extra={"machine_id": machine_id}).start()
 
         wait_until(lambda: DISPLACED in first.log(), 20, f"the first agent to be told:\n{first.log()}")
