@@ -11,6 +11,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from everyst_hub.audit.services import client_ip, record
+from everyst_hub.core.params import int_param
 from everyst_hub.realtime.publish import publish_texts_sync
 
 from . import delivery, services
@@ -199,10 +200,9 @@ def _body(serializer_class: type[serializers.Serializer], request: Request) -> d
 
 
 def _limit(request: Request) -> int:
-    try:
-        return int(request.query_params.get("limit", "100"))
-    except ValueError:
-        return 100
+    return int_param(
+        "limit", request.query_params.get("limit"), default=100, minimum=1, maximum=services.MAX_LIST
+    )
 
 
 # ------------------------------------------------------------------------------------------ views

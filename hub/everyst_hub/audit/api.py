@@ -9,6 +9,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from everyst_hub.core.fields import IdField
 from everyst_hub.core.permissions import IsAdmin
 
 from .models import AuditEvent
@@ -23,7 +24,7 @@ class AuditQuery(serializers.Serializer):
     outcome = serializers.ChoiceField(required=False, choices=["success", "failure"])
     since = serializers.DateTimeField(required=False)
     until = serializers.DateTimeField(required=False)
-    before_id = serializers.IntegerField(required=False, min_value=1)
+    before_id = IdField(required=False)
 
 
 def event_dict(event: AuditEvent) -> dict[str, Any]:

@@ -6,6 +6,7 @@ import logging
 from typing import Any
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import RequestDataTooBig
 from django.http import Http404
 from rest_framework import exceptions as drf_exceptions
 from rest_framework.response import Response
@@ -50,6 +51,15 @@ class Unauthenticated(EverystError):
     grpc_status = "UNAUTHENTICATED"
 
 
+class PayloadTooLarge(EverystError):
+    code = "too_large"
+    http_status = 413
+    grpc_status = "RESOURCE_EXHAUSTED"
+
+    def __init__(self, message: str = "The request body is too large.") -> None:
+        super().__init__(message)
+
+
 def error_body(code: str, message: str, **extra: Any) -> dict[str, Any]:
     return {"error": {"code": code, "message": message, **extra}}
 
@@ -63,6 +73,8 @@ def drf_exception_handler(exc: Exception, context: dict[str, Any]) -> Response:
         if retry_after is not None:
             response["Retry-After"] = str(retry_after)
         return response
+    if isinstance(exc, RequestDataTooBig):
+        return drf_exception_handler(PayloadTooLarge(), context)
     if isinstance(exc, Http404):
         exc = drf_exceptions.NotFound()
     elif isinstance(exc, DjangoPermissionDenied):
@@ -73,9 +85,13 @@ def drf_exception_handler(exc: Exception, context: dict[str, Any]) -> Response:
         return Response(error_body("server_error", "Internal error; it has been logged."), status=500)
     if isinstance(exc, drf_exceptions.APIException):
         detail = exc.detail
-        if isinstance(detail, dict | list):
-            message = "Invalid input." if isinstance(exc, drf_exceptions.ValidationError) else str(detail)
-            response.data = error_body(_code(exc), message, fields=detail)
+        if isinstance(exc, drf_exceptions.ValidationError) and isinstance(detail, dict | list):
+            response.data = error_body(_code(exc), "Invalid input.", fields=detail)
+        elif isinstance(detail, dict):
+            # simplejwt's token errors carry {"detail", "code", "messages"}: the message is "detail".
+            response.data = error_body(_code(exc), str(detail.get("detail", exc.default_detail)))
+        elif isinstance(detail, list):
+            response.data = error_body(_code(exc), " ".join(str(d) for d in detail))
         else:
             response.data = error_body(_code(exc), str(detail))
     return response

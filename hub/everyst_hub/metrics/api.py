@@ -8,6 +8,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from everyst_hub.core.errors import NotFound
+from everyst_hub.core.fields import UnixMsField
 from everyst_hub.inventory.access import get_visible_host
 
 from .history import MAX_POINTS, history
@@ -15,8 +16,8 @@ from .services import MAX_RANGE_SAMPLES, latest_sample, sample_range
 
 
 class RangeQuery(serializers.Serializer):
-    since = serializers.IntegerField(required=False, min_value=0)
-    until = serializers.IntegerField(required=False, min_value=0)
+    since = UnixMsField(required=False)
+    until = UnixMsField(required=False)
     limit = serializers.IntegerField(
         required=False, min_value=1, max_value=MAX_RANGE_SAMPLES, default=MAX_RANGE_SAMPLES
     )
@@ -44,8 +45,8 @@ class SampleRangeView(APIView):
 
 
 class HistoryQuery(serializers.Serializer):
-    start = serializers.IntegerField(min_value=0, help_text="unix ms")
-    end = serializers.IntegerField(min_value=0, help_text="unix ms")
+    start = UnixMsField()
+    end = UnixMsField()
     points = serializers.IntegerField(required=False, min_value=10, max_value=MAX_POINTS, default=MAX_POINTS)
     series = serializers.CharField(
         required=False, max_length=500, help_text="comma-separated series prefixes, e.g. cpu,mem,net.eth0"

@@ -8,16 +8,16 @@ import json
 import logging
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.db import transaction
 from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
-from django.utils.dateparse import parse_datetime
 
 from everyst_hub.audit.services import record
 from everyst_hub.core.errors import InvalidInput, NotFound
+from everyst_hub.core.params import parse_id, time_param, uuid_param
 from everyst_hub.inventory.access import get_operable_host, get_visible_host
 from everyst_hub.inventory.models import Host
 from everyst_hub.tools.models import ToolJob
@@ -125,17 +125,10 @@ def schedule_dict(schedule: Schedule) -> dict[str, Any]:
 # ---------------------------------------------------------------------------- reading
 
 
-def _parse_int(value: object, what: str) -> int:
-    try:
-        return int(str(value))
-    except ValueError as exc:
-        raise NotFound(f"{what} not found.") from exc
-
-
 def get_network(user: Any, network_id: object, *, operate: bool = False) -> Network:
     """The network if the user may see its host (NotFound otherwise: its existence is not revealed);
     with `operate`, Forbidden unless the user may run tools on that host."""
-    network = Network.objects.select_related("host").filter(id=_parse_int(network_id, "Network")).first()
+    network = Network.objects.select_related("host").filter(id=parse_id(network_id, "Network")).first()
     if network is None:
         raise NotFound("Network not found.")
     try:
@@ -168,28 +161,17 @@ def network_detail(user: Any, network_id: object) -> dict[str, Any]:
     return data
 
 
-def parse_since(value: str | None) -> datetime | None:
-    """`since` as ISO 8601 or unix milliseconds."""
-    if not value:
-        return None
-    if value.isdigit():
-        return datetime.fromtimestamp(int(value) / 1000, tz=UTC)
-    parsed = parse_datetime(value.replace(" ", "+"))
-    if parsed is None:
-        raise InvalidInput("since: use an ISO 8601 time or unix milliseconds.")
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
-
-
 def network_events(
     user: Any, network_id: object, *, since: str | None = None, job: str | None = None, limit: int = 500
 ) -> list[dict[str, Any]]:
     network = get_network(user, network_id)
     events = NetworkEvent.objects.filter(network=network).select_related("device")
-    after = parse_since(since)
+    after = time_param("since", since)
     if after is not None:
         events = events.filter(ts__gte=after)
-    if job:
-        events = events.filter(job_id=job)
+    job_id = uuid_param("job", job)
+    if job_id is not None:
+        events = events.filter(job_id=job_id)
     return [event_dict(e) for e in events[: max(1, min(limit, 2000))]]
 
 
@@ -227,7 +209,7 @@ def network_scans(user: Any, network_id: object, limit: int = 100) -> list[dict[
 
 
 def device_detail(user: Any, device_id: object) -> dict[str, Any]:
-    device = Device.objects.select_related("network").filter(id=_parse_int(device_id, "Device")).first()
+    device = Device.objects.select_related("network").filter(id=parse_id(device_id, "Device")).first()
     if device is None:
         raise NotFound("Device not found.")
     try:
@@ -706,12 +688,15 @@ def get_schedule(user: Any, schedule_id: object) -> Schedule:
     """The schedule if the user may operate its network's host (viewers: 403, others: 404)."""
     schedule = (
         Schedule.objects.select_related("network", "created_by")
-        .filter(id=_parse_int(schedule_id, "Schedule"))
+        .filter(id=parse_id(schedule_id, "Schedule"))
         .first()
     )
     if schedule is None:
         raise NotFound("Schedule not found.")
-    get_network(user, schedule.network_id, operate=True)
+    try:
+        get_network(user, schedule.network_id, operate=True)
+    except NotFound as exc:
+        raise NotFound("Schedule not found.") from exc
     return schedule
 
 

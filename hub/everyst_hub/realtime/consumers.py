@@ -4,9 +4,9 @@ hosts the user may see. Malformed frames get an error frame; the socket stays us
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 import time
+import uuid
 from typing import Any
 
 from asgiref.sync import sync_to_async
@@ -17,6 +17,7 @@ from django.contrib.auth import get_user_model
 from rest_framework_simplejwt.exceptions import TokenError
 from rest_framework_simplejwt.tokens import AccessToken
 
+from everyst_hub.core import jsonlimits
 from everyst_hub.core.errors import EverystError
 from everyst_hub.inventory import access
 from everyst_hub.tools import services as tool_services
@@ -72,6 +73,16 @@ def _request_id(frame: dict[str, Any]) -> str | None:
     return str(value)[:64] if isinstance(value, str | int) else None
 
 
+def _is_host_id(value: object) -> bool:
+    """A host id as subscriptions keep them (canonical UUID text)."""
+    if not isinstance(value, str):
+        return False
+    try:
+        return str(uuid.UUID(value)) == value
+    except ValueError:
+        return False
+
+
 def _host_visible(user: Any, host_id: str) -> bool:
     return access.visible_hosts(user).filter(id=host_id).exists()
 
@@ -86,6 +97,15 @@ _FORWARDED = frozenset({"frame.sample", "frame.samples", "frame.job", "frame.hos
 
 class LiveConsumer(AsyncWebsocketConsumer):
     user: Any = None
+    # Frame types an authenticated socket handles, and their handlers (tests fuzz every one).
+    HANDLERS = {
+        "ping": "_ping",
+        "subscribe": "_subscribe",
+        "unsubscribe": "_unsubscribe",
+        "auth": "_reauth",
+        "tool.run": "_tool_run",
+        "tool.cancel": "_tool_cancel",
+    }
 
     async def dispatch(self, message: dict[str, Any]) -> None:
         """Channels runs `close_old_connections` on the shared sync thread before every handler:
@@ -146,7 +166,10 @@ class LiveConsumer(AsyncWebsocketConsumer):
             await self._error("bad_frame", f"Frames are limited to {MAX_FRAME_CHARS} characters.")
             return
         try:
-            frame = json.loads(text_data)
+            frame = jsonlimits.loads(text_data)
+        except jsonlimits.JSONLimitError as exc:
+            await self._error("bad_json", f"The frame is refused: {exc}.")
+            return
         except ValueError:
             await self._error("bad_json", "The frame is not valid JSON.")
             return
@@ -161,18 +184,11 @@ class LiveConsumer(AsyncWebsocketConsumer):
                 return
             await self._auth(frame)
             return
-        handler = {
-            "ping": self._ping,
-            "subscribe": self._subscribe,
-            "unsubscribe": self._unsubscribe,
-            "auth": self._reauth,
-            "tool.run": self._tool_run,
-            "tool.cancel": self._tool_cancel,
-        }.get(kind)
+        handler = self.HANDLERS.get(kind)
         if handler is None:
             await self._error("bad_frame", f"Unknown frame type {kind[:40]!r}.")
             return
-        await handler(frame)
+        await getattr(self, handler)(frame)
 
     async def _auth(self, frame: dict[str, Any]) -> None:
         token = frame.get("token")
@@ -246,9 +262,9 @@ class LiveConsumer(AsyncWebsocketConsumer):
         if topic == "fleet":
             self.fleet = False
             self.fleet_hosts = set()
-        elif topic == "host" and isinstance(frame.get("host"), str):
+        elif topic == "host" and _is_host_id(frame.get("host")):
             self.single_hosts.discard(frame["host"])
-        elif topic == "jobs" and isinstance(frame.get("host"), str):
+        elif topic == "jobs" and _is_host_id(frame.get("host")):
             self.job_hosts.discard(frame["host"])
         else:
             await self._error("bad_frame", 'Unsubscribe needs "topic": "fleet", or "host" with "host".')

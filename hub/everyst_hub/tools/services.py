@@ -15,6 +15,7 @@ from everyst.agent.v1 import agent_pb2
 
 from everyst_hub.audit.services import record
 from everyst_hub.core.errors import EverystError, InvalidInput, NotFound
+from everyst_hub.core.params import parse_uuid
 from everyst_hub.inventory.access import get_operable_host, get_visible_host, visible_hosts
 from everyst_hub.inventory.services import is_online
 from everyst_hub.network.services import SCAN_TOOLS, apply_scan
@@ -109,14 +110,14 @@ def cancel_job(user: Any, job_id: object, ip: str | None = None) -> ToolJob:
 
 
 def get_job(user: Any, job_id: object) -> ToolJob:
-    try:
-        parsed = uuid.UUID(str(job_id))
-    except ValueError as exc:
-        raise NotFound("Job not found.") from exc
-    job = ToolJob.objects.select_related("host", "requested_by").filter(id=parsed).first()
+    """The job if the user may see its host; otherwise NotFound, worded as for a missing job."""
+    job = ToolJob.objects.select_related("host", "requested_by").filter(id=parse_uuid(job_id, "Job")).first()
     if job is None:
         raise NotFound("Job not found.")
-    get_visible_host(user, job.host_id)
+    try:
+        get_visible_host(user, job.host_id)
+    except NotFound as exc:
+        raise NotFound("Job not found.") from exc
     return job
 
 
