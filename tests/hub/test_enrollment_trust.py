@@ -225,6 +225,20 @@ def test_every_refused_enrollment_is_audited_with_machine_id_and_source(world, m
 
 
 @pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("peer", "ip"),
+    [("ipv6:[::1]:5000", "::1"), ("ipv6:%5B::1%5D:5000", "::1"), ("unix:/run/everyst.sock", None)],
+)
+def test_the_source_of_an_enrollment_is_audited_whatever_form_the_peer_takes(world, peer, ip):
+    facts = agent_pb2.HostFacts(hostname="prober", machine_id="9" * 32)
+    with pytest.raises(Unauthenticated):
+        services.enroll_agent("evt_unknown", facts, peer=peer)
+    [event] = refusals()
+    assert event.ip == ip
+    assert event.details["peer"] == peer
+
+
+@pytest.mark.django_db
 def test_a_replacement_token_from_the_machine_of_another_active_host_is_refused(world):
     an_active_agent(world.host_b)
     real_a = an_active_agent(world.host_a)
