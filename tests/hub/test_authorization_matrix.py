@@ -39,6 +39,7 @@ POLICIES: dict[tuple[str, str], str] = {
     ("DELETE", "users/<int:user_id>"): "admin",
     ("POST", "users/<int:user_id>/password"): "admin",
     ("PUT", "users/<int:user_id>/access"): "admin",
+    ("POST", "users/<int:user_id>/unlock"): "admin",
     ("GET", "hosts"): "authenticated",
     ("GET", "hosts/<str:host_id>"): "host_view",
     ("GET", "hosts/<str:host_id>/latest"): "host_view",

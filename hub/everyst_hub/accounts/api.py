@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import contextlib
 from typing import Any
+from urllib.parse import urlsplit
 
 from django.conf import settings
+from django.utils.cache import add_never_cache_headers
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
@@ -15,19 +17,20 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 from rest_framework_simplejwt.exceptions import TokenError
-from rest_framework_simplejwt.serializers import TokenRefreshSerializer
 from rest_framework_simplejwt.tokens import RefreshToken
 
 from everyst_hub.audit.services import client_ip
-from everyst_hub.core.errors import NotFound, Unauthenticated
+from everyst_hub.core.errors import Forbidden, NotFound, Unauthenticated
 from everyst_hub.core.permissions import IsAdmin
 from everyst_hub.inventory.models import HostGroupAccess
 
-from . import services
+from . import services, sessions
 from .models import User
 
 
-def user_dict(user: User, *, with_access: bool = False) -> dict[str, Any]:
+def user_dict(
+    user: User, *, with_access: bool = False, login_failures: dict[int, int] | None = None
+) -> dict[str, Any]:
     data: dict[str, Any] = {
         "id": user.id,
         "username": user.username,
@@ -45,7 +48,13 @@ def user_dict(user: User, *, with_access: bool = False) -> dict[str, Any]:
             {"group_id": a.group_id, "group": a.group.name, "role": a.role}
             for a in HostGroupAccess.objects.filter(user=user).select_related("group").order_by("group__name")
         ]
+    if login_failures is not None:
+        data["login_failures"] = login_failures.get(user.id, 0)
     return data
+
+
+def admin_user_dict(user: User) -> dict[str, Any]:
+    return user_dict(user, with_access=True, login_failures=services.recent_login_failures([user]))
 
 
 class LoginSerializer(serializers.Serializer):
@@ -54,9 +63,26 @@ class LoginSerializer(serializers.Serializer):
 
 
 def _session_response(request: Request, user: User, status: int = 200) -> Response:
-    refresh = RefreshToken.for_user(user)
-    response = Response({"access": str(refresh.access_token), "user": user_dict(user)}, status=status)
-    return _with_refresh_cookie(request, response, str(refresh))
+    tokens = sessions.issue_tokens(user)
+    response = Response({"access": tokens.access, "user": user_dict(user)}, status=status)
+    return _with_refresh_cookie(request, response, tokens.refresh)
+
+
+def _require_same_origin(request: Request) -> None:
+    """Refresh and logout act on the cookie the browser sends by itself: a page of another origin
+    must not drive them. Browsers send Origin on every POST; a client without one (curl) is not a
+    browser carrying someone's cookie. The hub's own origin is compared by host and port, so a
+    TLS proxy in front does not matter; other origins must be listed in
+    EVERYST_CSRF_TRUSTED_ORIGINS or EVERYST_CORS_ALLOWED_ORIGINS."""
+    origin = request.headers.get("Origin")
+    if origin is None:
+        return
+    if origin in settings.CSRF_TRUSTED_ORIGINS or origin in settings.CORS_ALLOWED_ORIGINS:
+        return
+    parts = urlsplit(origin)
+    if parts.scheme in {"http", "https"} and parts.netloc == request.get_host():
+        return
+    raise Forbidden("Cross-origin request refused.", code="cross_origin")
 
 
 def _with_refresh_cookie(request: Request, response: Response, refresh: str) -> Response:
@@ -70,6 +96,8 @@ def _with_refresh_cookie(request: Request, response: Response, refresh: str) -> 
         secure=settings.REFRESH_COOKIE_SECURE or request.is_secure(),
         samesite="Strict",
     )
+    # Tokens must not stay in any cache between the hub and the browser.
+    add_never_cache_headers(response)
     return response
 
 
@@ -93,17 +121,12 @@ class RefreshView(APIView):
 
     @extend_schema(request=None, responses={200: OpenApiTypes.OBJECT})
     def post(self, request: Request) -> Response:
+        _require_same_origin(request)
         raw = request.COOKIES.get(settings.REFRESH_COOKIE_NAME, "")
         if not raw:
             raise Unauthenticated("No refresh token: log in again.", code="no_refresh_token")
-        serializer = TokenRefreshSerializer(data={"refresh": raw})
-        try:
-            serializer.is_valid(raise_exception=True)
-        except (TokenError, serializers.ValidationError) as exc:
-            raise Unauthenticated("The session has expired or was revoked: log in again.") from exc
-        data = serializer.validated_data
-        response = Response({"access": data["access"]})
-        return _with_refresh_cookie(request, response, data.get("refresh", raw))
+        tokens = sessions.rotate(raw, client_ip(request))
+        return _with_refresh_cookie(request, Response({"access": tokens.access}), tokens.refresh)
 
 
 class LogoutView(APIView):
@@ -112,6 +135,7 @@ class LogoutView(APIView):
 
     @extend_schema(request=None, responses={204: None})
     def post(self, request: Request) -> Response:
+        _require_same_origin(request)
         raw = request.COOKIES.get(settings.REFRESH_COOKIE_NAME, "")
         user = None
         if raw:
@@ -245,14 +269,16 @@ class UserListView(APIView):
 
     @extend_schema(responses=OpenApiTypes.OBJECT)
     def get(self, request: Request) -> Response:
-        return Response([user_dict(u, with_access=True) for u in User.objects.order_by("username")])
+        users = list(User.objects.order_by("username"))
+        failures = services.recent_login_failures(users)
+        return Response([user_dict(u, with_access=True, login_failures=failures) for u in users])
 
     @extend_schema(request=UserCreateSerializer, responses={201: OpenApiTypes.OBJECT})
     def post(self, request: Request) -> Response:
         body = UserCreateSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         user = services.create_user(request.user, ip=client_ip(request), **body.validated_data)
-        return Response(user_dict(user, with_access=True), status=201)
+        return Response(admin_user_dict(user), status=201)
 
 
 class UserDetailView(APIView):
@@ -260,7 +286,7 @@ class UserDetailView(APIView):
 
     @extend_schema(operation_id="v1_user_retrieve", responses=OpenApiTypes.OBJECT)
     def get(self, request: Request, user_id: int) -> Response:
-        return Response(user_dict(_user(user_id), with_access=True))
+        return Response(admin_user_dict(_user(user_id)))
 
     @extend_schema(request=UserUpdateSerializer, responses=OpenApiTypes.OBJECT)
     def patch(self, request: Request, user_id: int) -> Response:
@@ -269,7 +295,7 @@ class UserDetailView(APIView):
         user = services.update_user(
             request.user, _user(user_id), dict(body.validated_data), client_ip(request)
         )
-        return Response(user_dict(user, with_access=True))
+        return Response(admin_user_dict(user))
 
     @extend_schema(responses={204: None})
     def delete(self, request: Request, user_id: int) -> Response:
@@ -300,4 +326,16 @@ class UserAccessView(APIView):
         user = _user(user_id)
         entries = [(e["group_id"], e["role"]) for e in body.validated_data["access"]]
         services.set_group_access(request.user, user, entries, client_ip(request))
-        return Response(user_dict(user, with_access=True))
+        return Response(admin_user_dict(user))
+
+
+class UserUnlockView(APIView):
+    """Lift the login throttling of a user (its failed logins from every source are forgotten)."""
+
+    permission_classes = [IsAdmin]
+
+    @extend_schema(request=None, responses=OpenApiTypes.OBJECT)
+    def post(self, request: Request, user_id: int) -> Response:
+        user = _user(user_id)
+        services.unlock_login(request.user, user, client_ip(request))
+        return Response(admin_user_dict(user))

@@ -1,7 +1,25 @@
 from __future__ import annotations
 
-from django.contrib.auth.models import AbstractUser
+from typing import Any
+
+from django.contrib.auth.models import AbstractUser, UserManager
 from django.db import models
+
+from .usernames import normalize, skeleton
+
+
+class NormalizedUserManager(UserManager["User"]):
+    def get_by_natural_key(self, username: str | None) -> User:
+        """Log-ins find the account by its normalised name ("OWNER", "ｏｗｎｅｒ" → owner).
+
+        Accounts from before normalisation may share a normalised name (say "Bob" and "bob");
+        then only the exact spelling finds one of them."""
+        matches = list(self.filter(username_key=normalize(username or ""))[:10])
+        if len(matches) > 1:
+            matches = [user for user in matches if user.username == username]
+        if len(matches) != 1:
+            raise self.model.DoesNotExist
+        return matches[0]
 
 
 class User(AbstractUser):
@@ -19,6 +37,21 @@ class User(AbstractUser):
 
     role = models.CharField(max_length=16, choices=Role.choices, default=Role.MEMBER)
     theme = models.CharField(max_length=16, choices=Theme.choices, default=Theme.SYSTEM)
+    # Derived from `username` on every save (see usernames.py); NFKC can lengthen a name.
+    username_key = models.TextField(db_index=True, editable=False, default="")
+    username_skeleton = models.TextField(db_index=True, editable=False, default="")
+    # Tokens carry the generation they were issued in; raising it ends every session at once.
+    token_generation = models.PositiveIntegerField(default=0)
+
+    objects = NormalizedUserManager()  # type: ignore[misc]
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        self.username_key = normalize(self.username)
+        self.username_skeleton = skeleton(self.username)
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None and "username" in update_fields:
+            kwargs["update_fields"] = {*update_fields, "username_key", "username_skeleton"}
+        super().save(*args, **kwargs)
 
     @property
     def sees_everything(self) -> bool:
@@ -26,7 +59,9 @@ class User(AbstractUser):
 
 
 class LoginFailure(models.Model):
-    """A failed login, kept for the lockout window (in the database, so replicas agree)."""
+    """A failed login, kept for the throttle window (in the database, so replicas agree).
+
+    `username` is the normalised name tried; `ip` the source (an IPv6 source as its /64)."""
 
     username = models.CharField(max_length=150, db_index=True)
     ip = models.GenericIPAddressField(null=True, blank=True, db_index=True)

@@ -1,14 +1,18 @@
-"""Account actions: first owner, login with lockout, users, roles, passwords.
+"""Account actions: first owner, login with throttling, users, roles, passwords.
 
-Every action that changes state records an audit event, and every change that takes access
-away revokes refresh tokens and closes the user's live sockets.
+Every action that changes state records an audit event. A password change, a deactivation and
+the loss of an owner/admin role end the user's sessions at once (sessions.end_sessions); a change
+of host-group access is re-read by every request and drops lost hosts from open sockets.
 """
 
 from __future__ import annotations
 
+import ipaddress
+import math
 import secrets
+from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
@@ -16,8 +20,8 @@ from django.contrib.auth import authenticate
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Count
 from django.utils import timezone
-from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, OutstandingToken
 
 from everyst_hub.audit.services import record
 from everyst_hub.core.errors import EverystError, Forbidden, InvalidInput, Unauthenticated
@@ -25,6 +29,8 @@ from everyst_hub.inventory.models import HostGroup, HostGroupAccess
 from everyst_hub.realtime.publish import publish_user_event_sync
 
 from .models import LoginFailure, User
+from .sessions import end_sessions, revoke_refresh_tokens
+from .usernames import normalize, skeleton
 
 
 class LoginLocked(EverystError):
@@ -32,10 +38,11 @@ class LoginLocked(EverystError):
     http_status = 429
 
     def __init__(self, retry_after: int) -> None:
-        minutes = max(1, round(retry_after / 60))
-        super().__init__(
-            f"Too many failed logins: try again in {minutes} minute{'s' if minutes > 1 else ''}."
-        )
+        if retry_after < 90:
+            wait = f"{retry_after} second{'s' if retry_after > 1 else ''}"
+        else:
+            wait = f"{round(retry_after / 60)} minutes"
+        super().__init__(f"Too many failed logins from this address: try again in {wait}.")
         self.retry_after = retry_after
 
 
@@ -57,6 +64,20 @@ def _validate_password(password: str, user: User, field: str = "password") -> No
         raise InvalidInput(f"{field}: " + " ".join(exc.messages), code="weak_password") from exc
 
 
+def _free_username(username: str) -> str:
+    """The normalised form of a new username, refused when it or a look-alike is taken."""
+    name = normalize(username)
+    if User.objects.filter(username_key=name).exists():
+        raise Conflict("username: this username is taken.")
+    twin = User.objects.filter(username_skeleton=skeleton(name)).first()
+    if twin is not None:
+        raise Conflict(
+            f"username: it looks like the existing username {twin.username!r}; choose another.",
+            code="lookalike_username",
+        )
+    return name
+
+
 def ensure_owner(username: str, password: str, email: str = "") -> OwnerCreated | None:
     """Create the first owner when no user exists; None when there already are users."""
     with transaction.atomic():
@@ -65,7 +86,7 @@ def ensure_owner(username: str, password: str, email: str = "") -> OwnerCreated 
         generated = None
         if not password:
             generated = password = secrets.token_urlsafe(12)
-        candidate = User(username=username, email=email, role=User.Role.OWNER)
+        candidate = User(username=normalize(username), email=email, role=User.Role.OWNER)
         try:
             validate_password(password, candidate)
         except ValidationError as exc:
@@ -85,7 +106,7 @@ def create_first_owner(username: str, password: str, email: str, ip: str | None)
     with transaction.atomic():
         if User.objects.select_for_update().exists():
             raise Conflict("The owner account already exists: log in instead.")
-        user = User(username=username, email=email, role=User.Role.OWNER)
+        user = User(username=normalize(username), email=email, role=User.Role.OWNER)
         _validate_password(password, user)
         user.set_password(password)
         user.save()
@@ -94,65 +115,94 @@ def create_first_owner(username: str, password: str, email: str, ip: str | None)
 
 
 # ---------------------------------------------------------------------------------- login
+#
+# Failed logins slow down the (username, source) pair that failed, and a source failing across
+# many usernames; never the account itself, so nobody can lock the owner out from elsewhere.
+# Each failure past the free allowance doubles the wait (30 s, 1 min, 2 min ... up to the cap).
 
 
-def _lock_state(username: str, ip: str | None) -> int:
-    """Seconds until a login for this username/address is allowed again (0 = allowed)."""
+def _source(ip: str | None) -> str | None:
+    """The throttled source: the address, or for IPv6 its /64 (one host usually holds a whole /64)."""
+    if not ip:
+        return None
+    try:
+        address = ipaddress.ip_address(ip)
+    except ValueError:
+        return None
+    if address.version == 6:
+        return str(ipaddress.ip_network(f"{address}/64", strict=False).network_address)
+    return str(address)
+
+
+def _backoff(failures: list[datetime], allowance: int, now: datetime) -> int:
+    """Seconds to wait after these failures (newest first) before the next try; 0 = go ahead."""
+    if len(failures) < allowance:
+        return 0
+    first = settings.LOGIN_FIRST_DELAY_SECONDS
+    cap = settings.LOGIN_MAX_DELAY_MINUTES * 60
+    delay = min(cap, first * 2 ** min(len(failures) - allowance, 32))
+    return max(0, math.ceil((failures[0] + timedelta(seconds=delay) - now).total_seconds()))
+
+
+def _login_wait(key: str, source: str | None) -> int:
     now = timezone.now()
-    window_start = now - timedelta(minutes=settings.LOGIN_WINDOW_MINUTES)
-    lock = timedelta(minutes=settings.LOGIN_LOCK_MINUTES)
-    retry = 0
-    checks: list[tuple[dict[str, Any], int]] = [({"username": username.lower()}, settings.LOGIN_MAX_FAILURES)]
-    if ip:
-        checks.append(({"ip": ip}, settings.LOGIN_MAX_FAILURES_PER_IP))
-    for filters, limit in checks:
-        recent = LoginFailure.objects.filter(ts__gte=window_start, **filters).order_by("-ts")
-        if recent.count() >= limit:
-            latest = recent.first()
-            assert latest is not None
-            retry = max(retry, int((latest.ts + lock - now).total_seconds()))
-    return max(0, retry)
+    recent = LoginFailure.objects.filter(ts__gte=now - timedelta(minutes=settings.LOGIN_WINDOW_MINUTES))
+    pair = list(recent.filter(username=key, ip=source).order_by("-ts").values_list("ts", flat=True))
+    wait = _backoff(pair, settings.LOGIN_MAX_FAILURES, now)
+    if source is not None:
+        # Only as many rows as the delay needs: a flooded source must not make each check slow.
+        limit = settings.LOGIN_MAX_FAILURES_PER_IP + 40
+        per_source = list(recent.filter(ip=source).order_by("-ts").values_list("ts", flat=True)[:limit])
+        wait = max(wait, _backoff(per_source, settings.LOGIN_MAX_FAILURES_PER_IP, now))
+    return wait
 
 
 def log_in(username: str, password: str, ip: str | None) -> User:
-    retry_after = _lock_state(username, ip)
+    key, source = normalize(username)[:150], _source(ip)
+    retry_after = _login_wait(key, source)
     if retry_after:
-        record("login.refused", actor_name=username[:150], outcome="failure", ip=ip, reason="locked")
         raise LoginLocked(retry_after)
     user = authenticate(username=username, password=password)
     if user is None or not user.is_active:
-        LoginFailure.objects.create(username=username.lower()[:150], ip=ip)
+        LoginFailure.objects.create(username=key, ip=source)
         record("login.failed", actor_name=username[:150], outcome="failure", ip=ip)
-        retry_after = _lock_state(username, ip)
+        retry_after = _login_wait(key, source)
         if retry_after:
-            record(
-                "login.locked",
-                actor_name=username[:150],
-                outcome="failure",
-                ip=ip,
-                minutes=settings.LOGIN_LOCK_MINUTES,
-            )
+            record("login.locked", actor_name=username[:150], outcome="failure", ip=ip, seconds=retry_after)
         raise Unauthenticated("Invalid username or password.", code="invalid_credentials")
     assert isinstance(user, User)
-    LoginFailure.objects.filter(username=username.lower()).delete()
+    LoginFailure.objects.filter(username=key, ip=source).delete()
     record("login.succeeded", actor=user, ip=ip)
     return user
+
+
+def recent_login_failures(users: Iterable[User]) -> dict[int, int]:
+    """Failed logins per user within the throttle window, from every source."""
+    keys = {user.username_key[:150]: user.id for user in users}
+    since = timezone.now() - timedelta(minutes=settings.LOGIN_WINDOW_MINUTES)
+    rows = (
+        LoginFailure.objects.filter(username__in=keys, ts__gte=since)
+        .values_list("username")
+        .annotate(n=Count("id"))
+    )
+    return {keys[name]: n for name, n in rows}
+
+
+def unlock_login(actor: User, user: User, ip: str | None) -> int:
+    """Forget the user's failed logins from every source, so its throttling ends now.
+
+    Any owner or admin may do it for anyone: it grants nothing, it only lifts a delay."""
+    if not actor.sees_everything:
+        raise Forbidden("Only owners and admins unlock logins.")
+    cleared, _ = LoginFailure.objects.filter(username=user.username_key[:150]).delete()
+    record("login.unlocked", actor=actor, target=user, ip=ip, cleared=cleared)
+    return cleared
 
 
 def log_out(user: User | None, ip: str | None) -> None:
     if user is not None:
         record("logout", actor=user, ip=ip)
         publish_user_event_sync(user.id, "logged_out")
-
-
-def revoke_refresh_tokens(user: User) -> int:
-    """Blacklist every refresh token the user holds (password change, deactivation)."""
-    outstanding = OutstandingToken.objects.filter(user=user, expires_at__gt=timezone.now()).exclude(
-        blacklistedtoken__isnull=False
-    )
-    tokens = list(outstanding)
-    BlacklistedToken.objects.bulk_create([BlacklistedToken(token=t) for t in tokens], ignore_conflicts=True)
-    return len(tokens)
 
 
 # ---------------------------------------------------------------------------------- self service
@@ -165,7 +215,7 @@ def change_own_password(user: User, current: str, new: str, ip: str | None) -> N
     _validate_password(new, user, "new_password")
     user.set_password(new)
     user.save(update_fields=["password"])
-    revoke_refresh_tokens(user)
+    end_sessions(user)
     record("password.changed", actor=user, target=user, ip=ip)
 
 
@@ -182,6 +232,7 @@ def update_profile(user: User, changes: dict[str, Any], ip: str | None) -> User:
 # ---------------------------------------------------------------------------------- administration
 
 POWER_ROLES = {User.Role.OWNER, User.Role.ADMIN}
+_RANK = {User.Role.OWNER: 2, User.Role.ADMIN: 1, User.Role.MEMBER: 0}
 
 
 def _require_can_manage(actor: User, target_role: str, target: User | None = None) -> None:
@@ -198,9 +249,7 @@ def _remaining_owners(excluding: User) -> int:
 
 def create_user(actor: User, *, username: str, email: str, password: str, role: str, ip: str | None) -> User:
     _require_can_manage(actor, role)
-    if User.objects.filter(username__iexact=username).exists():
-        raise Conflict("username: this username is taken.")
-    user = User(username=username, email=email, role=role)
+    user = User(username=_free_username(username), email=email, role=role)
     _validate_password(password, user)
     user.set_password(password)
     user.save()
@@ -228,8 +277,9 @@ def update_user(actor: User, user: User, changes: dict[str, Any], ip: str | None
     if changed:
         record("user.updated", actor=actor, target=user, ip=ip, changes=changed)
     if before["is_active"] and not user.is_active:
-        revoke_refresh_tokens(user)
-        publish_user_event_sync(user.id, "disabled")
+        end_sessions(user, "disabled")
+    elif _RANK[User.Role(user.role)] < _RANK[User.Role(before["role"])]:
+        end_sessions(user)
     elif before["role"] != user.role:
         publish_user_event_sync(user.id, "access_changed")
     return user
@@ -253,9 +303,8 @@ def reset_password(actor: User, user: User, password: str, ip: str | None) -> No
     _validate_password(password, user)
     user.set_password(password)
     user.save(update_fields=["password"])
-    revoke_refresh_tokens(user)
+    end_sessions(user, "disabled" if not user.is_active else "logged_out")
     record("password.reset", actor=actor, target=user, ip=ip)
-    publish_user_event_sync(user.id, "disabled" if not user.is_active else "logged_out")
 
 
 def set_group_access(actor: User, user: User, entries: list[tuple[int, str]], ip: str | None) -> None:

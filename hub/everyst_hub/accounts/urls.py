@@ -13,4 +13,5 @@ urlpatterns = [
     path("users/<int:user_id>", api.UserDetailView.as_view()),
     path("users/<int:user_id>/password", api.UserPasswordView.as_view()),
     path("users/<int:user_id>/access", api.UserAccessView.as_view()),
+    path("users/<int:user_id>/unlock", api.UserUnlockView.as_view()),
 ]

@@ -137,7 +137,7 @@ WHITENOISE_MAX_AGE = 3600
 WHITENOISE_USE_FINDERS = True
 
 REST_FRAMEWORK = {
-    "DEFAULT_AUTHENTICATION_CLASSES": ["rest_framework_simplejwt.authentication.JWTAuthentication"],
+    "DEFAULT_AUTHENTICATION_CLASSES": ["everyst_hub.accounts.authentication.SessionJWTAuthentication"],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "DEFAULT_PARSER_CLASSES": ["everyst_hub.core.parsers.BoundedJSONParser"],
@@ -176,10 +176,15 @@ SIMPLE_JWT = {
     "USER_ID_FIELD": "id",
     "USER_ID_CLAIM": "user_id",
 }
+# A rotated refresh token presented again this soon is two tabs racing, not theft (sessions.py).
+REFRESH_REUSE_GRACE_SECONDS = env_int("EVERYST_REFRESH_REUSE_GRACE_SECONDS", 10, minimum=0, maximum=300)
+# Login throttling (accounts/services.py): free failures per (username, source) and per source,
+# then waits doubling from the first delay up to the longest; failures count for the window.
 LOGIN_MAX_FAILURES = env_int("EVERYST_LOGIN_MAX_FAILURES", 5, minimum=1, maximum=1000)
 LOGIN_MAX_FAILURES_PER_IP = env_int("EVERYST_LOGIN_MAX_FAILURES_PER_IP", 20, minimum=1, maximum=100000)
-LOGIN_WINDOW_MINUTES = env_int("EVERYST_LOGIN_WINDOW_MINUTES", 15, minimum=1, maximum=1440)
-LOGIN_LOCK_MINUTES = env_int("EVERYST_LOGIN_LOCK_MINUTES", 15, minimum=1, maximum=1440)
+LOGIN_WINDOW_MINUTES = env_int("EVERYST_LOGIN_WINDOW_MINUTES", 60, minimum=1, maximum=10080)
+LOGIN_FIRST_DELAY_SECONDS = env_int("EVERYST_LOGIN_FIRST_DELAY_SECONDS", 30, minimum=1, maximum=3600)
+LOGIN_MAX_DELAY_MINUTES = env_int("EVERYST_LOGIN_MAX_DELAY_MINUTES", 15, minimum=1, maximum=1440)
 REFRESH_COOKIE_NAME = "everyst_refresh"
 REFRESH_COOKIE_PATH = "/api/v1/auth/"
 REFRESH_COOKIE_SECURE = env_bool("EVERYST_SECURE_COOKIES", False)
@@ -192,6 +197,12 @@ CONTENT_SECURITY_POLICY = (
     "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data: blob:; "
     "connect-src 'self' ws: wss:; font-src 'self' data:; object-src 'none'; base-uri 'none'; "
     "frame-ancestors 'none'; form-action 'self'"
+)
+# The API docs page (Swagger UI, assets from drf-spectacular-sidecar, its start-up script served
+# as a file by SpectacularSwaggerSplitView): no inline script; Swagger UI sets inline styles.
+API_DOCS_CONTENT_SECURITY_POLICY = (
+    "default-src 'none'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
+    "connect-src 'self'; font-src 'self' data:; base-uri 'none'; frame-ancestors 'none'; form-action 'none'"
 )
 X_FRAME_OPTIONS = "DENY"
 SESSION_COOKIE_SECURE = REFRESH_COOKIE_SECURE

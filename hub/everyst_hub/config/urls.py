@@ -1,7 +1,9 @@
 from django.conf import settings
 from django.http import FileResponse, HttpRequest, HttpResponse, JsonResponse
 from django.urls import include, path, re_path
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
+from rest_framework.request import Request
+from rest_framework.response import Response
 
 from everyst_hub.core.errors import error_body
 
@@ -35,10 +37,21 @@ def spa(request: HttpRequest) -> HttpResponse:
     return response
 
 
+class ApiDocsView(SpectacularSwaggerSplitView):
+    """Swagger UI with its start-up script served from ?script (no inline script), under a CSP."""
+
+    def finalize_response(
+        self, request: Request, response: Response, *args: object, **kwargs: object
+    ) -> Response:
+        response = super().finalize_response(request, response, *args, **kwargs)
+        response["Content-Security-Policy"] = settings.API_DOCS_CONTENT_SECURITY_POLICY
+        return response
+
+
 urlpatterns = [
     path("api/v1/", include(api_v1)),
     path("api/schema", SpectacularAPIView.as_view(), name="schema"),
-    path("api/docs", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
+    path("api/docs", ApiDocsView.as_view(url_name="schema"), name="api-docs"),
     re_path(r"^api/(?P<rest>.*)$", api_not_found),
     re_path(r"^(?!static/|ws/).*$", spa),
 ]

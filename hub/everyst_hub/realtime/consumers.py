@@ -17,6 +17,7 @@ from django.contrib.auth import get_user_model
 from rest_framework_simplejwt.exceptions import TokenError
 from rest_framework_simplejwt.tokens import AccessToken
 
+from everyst_hub.accounts.claims import token_is_current
 from everyst_hub.core import jsonlimits
 from everyst_hub.core.errors import EverystError
 from everyst_hub.inventory import access
@@ -44,6 +45,8 @@ def _user_for_token(token: str) -> Any:
     user = get_user_model().objects.filter(id=access_token["user_id"], is_active=True).first()
     if user is None:
         raise _AuthFailed("user is unknown or disabled")
+    if not token_is_current(user, access_token):
+        raise _AuthFailed("the session has ended")
     return user, float(access_token["exp"])
 
 
@@ -52,7 +55,12 @@ def _visible(user: Any) -> set[str]:
 
 
 def _reload(user: Any) -> Any:
-    return get_user_model().objects.filter(id=user.id, is_active=True).first()
+    """The user as the database has it now; None once disabled, deleted or their session ended
+    (a socket keeps the generation of the token it authenticated with)."""
+    fresh = get_user_model().objects.filter(id=user.id, is_active=True).first()
+    if fresh is None or fresh.token_generation != user.token_generation:
+        return None
+    return fresh
 
 
 def _check_host(user: Any, host_id: str) -> str:
@@ -347,7 +355,8 @@ class LiveConsumer(AsyncWebsocketConsumer):
             return
         self.user = await sync_to_async(_reload)(self.user)
         if self.user is None:
-            await self.close(code=CLOSE_FORBIDDEN)
+            await self._error("unauthenticated", "The session ended.")
+            await self.close(code=CLOSE_UNAUTHENTICATED)
             return
         visible = await sync_to_async(_visible)(self.user)
         lost = (self.fleet_hosts | self.single_hosts) - visible
