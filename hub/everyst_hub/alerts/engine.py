@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import fnmatch
 import logging
+import math
 import operator
 import threading
 import time
@@ -27,12 +28,13 @@ from typing import Any
 
 from django.db import close_old_connections
 from django.utils import timezone
+from everyst.agent.v1 import agent_pb2
 
 from everyst_hub.inventory.models import Host
 from everyst_hub.metrics.services import IncomingBatch
 
 from . import services
-from .metrics import METRICS
+from .metrics import METRICS, Series
 from .models import AlertRule, Incident
 
 logger = logging.getLogger(__name__)
@@ -116,6 +118,17 @@ class CompiledRule:
         return found
 
 
+@dataclass(frozen=True, slots=True)
+class _Watch:
+    """One metric a host's rules read, with the bounds no rule of it can breach between."""
+
+    read: Callable[[agent_pb2.Sample], Series]
+    family: str
+    rules: list[CompiledRule]
+    low: float
+    high: float
+
+
 @dataclass(slots=True)
 class SeriesState:
     pending_since: int | None = None  # ms: when the breach began
@@ -134,18 +147,25 @@ def _dt(ts_ms: int) -> datetime:
 
 class AlertEngine:
     def __init__(
-        self, publish: Publish | None = None, wake_delivery: Callable[[], None] | None = None
+        self,
+        publish: Publish | None = None,
+        wake_delivery: Callable[[], None] | None = None,
+        dispatch: Callable[[Events], None] | None = None,
     ) -> None:
+        """Without `dispatch`, notifications are written and published inline; the hub passes one
+        that hands them to its own worker, so a storm's fan-out never holds up ingest."""
         self.publish = publish
         self.wake_delivery = wake_delivery
+        self.dispatch = dispatch
         self._lock = threading.Lock()
         self._rules: list[CompiledRule] = []
         self._offline_rules: list[CompiledRule] = []
         self._generation = -1
         self._version: tuple[int, Any] | None = None
         self._host_groups: dict[uuid.UUID, set[int]] = {}
-        self._plans: dict[uuid.UUID, dict[str, list[CompiledRule]]] = {}
-        self.states: dict[Key, SeriesState] = {}
+        self._plans: dict[uuid.UUID, list[_Watch]] = {}
+        # By host first: a sample of a host with no breach anywhere costs one lookup here.
+        self.states: dict[uuid.UUID, dict[tuple[int, str], SeriesState]] = {}
         self._values_saved = time.monotonic()
         self.evaluated = 0
 
@@ -166,11 +186,21 @@ class AlertEngine:
         self._offline_rules = [r for r in compiled if r.source == AlertRule.Source.HOST_OFFLINE]
         self._plans.clear()
         live = {r.id for r in compiled}
-        for key in [k for k in self.states if k[0] not in live]:
+        for host_id, rkey, state in self._all():
             # A disabled or deleted rule's breaches are forgotten; its open incidents stay open
             # until _sync_incidents finds them closed (deleting a rule deletes its incidents).
-            if self.states[key].incident_id is None:
-                del self.states[key]
+            if rkey[0] not in live and state.incident_id is None:
+                self._pop(host_id, rkey)
+
+    def _all(self) -> list[tuple[uuid.UUID, tuple[int, str], SeriesState]]:
+        return [(h, k, s) for h, states in self.states.items() for k, s in states.items()]
+
+    def _pop(self, host_id: uuid.UUID, rkey: tuple[int, str]) -> None:
+        states = self.states.get(host_id)
+        if states is not None:
+            states.pop(rkey, None)
+            if not states:
+                del self.states[host_id]
 
     def _load_host_groups(self) -> None:
         groups: dict[uuid.UUID, set[int]] = {}
@@ -196,23 +226,30 @@ class AlertEngine:
         seen: set[int] = set()
         for incident_id, rule_id, host_id, series, peak, last, notified, acked in open_rows:
             seen.add(incident_id)
-            key = (rule_id, host_id, series)
-            state = self.states.get(key)
+            states = self.states.setdefault(host_id, {})
+            state = states.get((rule_id, series))
             if state is None or state.incident_id != incident_id:
-                state = self.states[key] = SeriesState(peak=peak, last=last, incident_id=incident_id)
+                state = states[(rule_id, series)] = SeriesState(peak=peak, last=last, incident_id=incident_id)
             state.last_notified = notified
             state.acknowledged = acked is not None
-        for key in [
-            k for k, s in self.states.items() if s.incident_id is not None and s.incident_id not in seen
-        ]:
-            del self.states[key]
+        for host_id, rkey, state in self._all():
+            if state.incident_id is not None and state.incident_id not in seen:
+                self._pop(host_id, rkey)
 
-    def _plan(self, host_id: uuid.UUID) -> dict[str, list[CompiledRule]]:
+    def _plan(self, host_id: uuid.UUID) -> list[_Watch]:
         groups = self._host_groups.get(host_id, set())
-        plan: dict[str, list[CompiledRule]] = {}
+        by_metric: dict[str, list[CompiledRule]] = {}
         for rule in self._rules:
             if rule.applies_to(host_id, groups):
-                plan.setdefault(rule.metric, []).append(rule)
+                by_metric.setdefault(rule.metric, []).append(rule)
+        plan = []
+        for metric, rules in by_metric.items():
+            spec = METRICS[metric]
+            up = [r.threshold for r in rules if r.upward]
+            down = [r.threshold for r in rules if not r.upward]
+            plan.append(
+                _Watch(spec.read, spec.family, rules, min(up, default=math.inf), max(down, default=-math.inf))
+            )
         self._plans[host_id] = plan
         return plan
 
@@ -226,7 +263,7 @@ class AlertEngine:
                 self._load_rules()
             if not self._rules:
                 return
-            plans = self._plans
+            plans, states = self._plans, self.states
             for item in batches:
                 host_id = item.host_id
                 plan = plans.get(host_id)
@@ -236,14 +273,22 @@ class AlertEngine:
                     continue
                 for sample in item.batch.samples:
                     unavailable = sample.unavailable
-                    for metric, rules in plan.items():
-                        spec = METRICS[metric]
-                        if unavailable and spec.family in unavailable:
+                    tracked = states.get(host_id)
+                    for watch in plan:
+                        if unavailable and watch.family in unavailable:
                             continue
-                        for key, value in spec.read(sample):
-                            for rule in rules:
+                        for key, value in watch.read(sample):
+                            # Below every upward threshold, above every downward one: no rule
+                            # of this metric can breach, and nothing is tracked to clear.
+                            if tracked is None and watch.high < value < watch.low:
+                                continue
+                            for rule in watch.rules:
+                                # The common case, nothing breached and nothing tracked: done.
+                                if tracked is None and not rule.compare(value, rule.threshold):
+                                    continue
                                 if rule.matches(key):
                                     self._step(rule, host_id, key, value, sample.ts_ms, events)
+                                    tracked = states.get(host_id)
                 self.evaluated += len(item.batch.samples)
             self._notify(events)
 
@@ -251,15 +296,17 @@ class AlertEngine:
         self, rule: CompiledRule, host_id: uuid.UUID, series: str, value: float, ts_ms: int, events: Events
     ) -> None:
         key = (rule.id, host_id, series)
-        state = self.states.get(key)
+        states = self.states.get(host_id)
+        state = states.get((rule.id, series)) if states is not None else None
         breach = rule.compare(value, rule.threshold)
         if state is None:
             if not breach:
                 return
-            state = self.states[key] = SeriesState(pending_since=ts_ms, peak=value, last=value)
+            state = SeriesState(pending_since=ts_ms, peak=value, last=value)
+            self.states.setdefault(host_id, {})[(rule.id, series)] = state
         if state.incident_id is None:
             if not breach:
-                del self.states[key]
+                self._pop(host_id, (rule.id, series))
                 return
             if state.pending_since is None:
                 state.pending_since = ts_ms
@@ -290,7 +337,7 @@ class AlertEngine:
             logger.exception("opening an incident of rule %s on %s failed", rule.id, key[1])
             return  # still pending: the next breaching sample tries again
         if opened is None:  # the rule or host is gone
-            self.states.pop(key, None)
+            self._pop(key[1], (key[0], key[2]))
             return
         incident, created = opened
         state.incident_id, state.pending_since, state.clear_since = incident.id, None, None
@@ -306,13 +353,19 @@ class AlertEngine:
         except Exception:
             logger.exception("resolving incident %s failed", state.incident_id)
             return
-        self.states.pop(key, None)
+        self._pop(key[1], (key[0], key[2]))
         if resolved is not None:  # else closed elsewhere, which told people
             events.append(services.AlertEvent("resolved", resolved))
 
     def _notify(self, events: list[services.AlertEvent]) -> None:
         if not events:
             return
+        if self.dispatch is not None:
+            self.dispatch(events)
+            return
+        self.notify_now(events)
+
+    def notify_now(self, events: list[services.AlertEvent]) -> None:
         try:
             frames = services.notify(events)
         except Exception:
@@ -361,7 +414,7 @@ class AlertEngine:
         if not rules:
             return
         events: list[services.AlertEvent] = []
-        for (rule_id, _, _), state in self.states.items():
+        for _, (rule_id, _), state in self._all():
             rule = rules.get(rule_id)
             if rule is None or state.incident_id is None or state.acknowledged:
                 continue
@@ -374,8 +427,9 @@ class AlertEngine:
         self._notify(events)
 
     def save_values(self) -> None:
-        dirty = [(s.incident_id, s.peak, s.last) for s in self.states.values() if s.dirty and s.incident_id]
+        tracked = [state for _, _, state in self._all()]
+        dirty = [(s.incident_id, s.peak, s.last) for s in tracked if s.dirty and s.incident_id]
         services.save_values(dirty)  # type: ignore[arg-type]
-        for state in self.states.values():
+        for state in tracked:
             state.dirty = False
         self._values_saved = time.monotonic()

@@ -18,6 +18,7 @@ from everyst_hub.realtime.publish import publish_texts
 
 from .delivery import deliver_due
 from .engine import AlertEngine
+from .services import AlertEvent
 
 logger = logging.getLogger(__name__)
 
@@ -31,6 +32,28 @@ class AlertRuntime:
     loop: asyncio.AbstractEventLoop
     wake: asyncio.Event = field(default_factory=asyncio.Event)
     tasks: list[asyncio.Task[None]] = field(default_factory=list)
+    pending: list[AlertEvent] = field(default_factory=list)
+    has_pending: asyncio.Event = field(default_factory=asyncio.Event)
+
+    def dispatch(self, events: list[AlertEvent]) -> None:
+        """From the engine's thread: queue events for the notification task, in order."""
+
+        def queue() -> None:
+            self.pending.extend(events)
+            self.has_pending.set()
+
+        self.loop.call_soon_threadsafe(queue)
+
+    async def _notifications(self) -> None:
+        notify = sync_to_async(self.engine.notify_now, thread_sensitive=False)
+        while True:
+            await self.has_pending.wait()
+            self.has_pending.clear()
+            events, self.pending = self.pending, []
+            try:
+                await notify(events)
+            except Exception:
+                logger.exception("notifying %d alert events failed", len(events))
 
     def publish(self, frames: list[tuple[str, str]]) -> None:
         """From any thread: send frames through the channel layer on the hub's loop."""
@@ -74,9 +97,11 @@ async def start_alerts() -> AlertRuntime:
     runtime = AlertRuntime(engine=AlertEngine(), loop=loop)
     runtime.engine.publish = runtime.publish
     runtime.engine.wake_delivery = runtime.wake_delivery
+    runtime.engine.dispatch = runtime.dispatch
     await sync_to_async(runtime.engine.load, thread_sensitive=False)()
     runtime.tasks = [
         loop.create_task(runtime._ticks(), name="alert-ticks"),
         loop.create_task(runtime._deliveries(), name="alert-deliveries"),
+        loop.create_task(runtime._notifications(), name="alert-notifications"),
     ]
     return runtime

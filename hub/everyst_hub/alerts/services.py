@@ -156,13 +156,14 @@ def open_incident(
     """Open the incident, or find the one already open (another replica, a restart): (incident,
     created). None if the rule or host is gone."""
     rule = AlertRule.objects.filter(id=rule_id).first()
-    if rule is None or not Host.objects.filter(id=host_id).exists():
+    host = Host.objects.filter(id=host_id).first()
+    if rule is None or host is None:
         return None
     try:
         with transaction.atomic():
             incident = Incident.objects.create(
                 rule=rule,
-                host_id=host_id,
+                host=host,
                 series=series,
                 severity=rule.severity,
                 started_at=started_at,
@@ -267,7 +268,7 @@ def notify(events: Sequence[AlertEvent]) -> list[tuple[str, str]]:
     now = timezone.now()
     silences = active_silences(now)
     groups = _host_groups({e.incident.host_id for e in events})
-    recipients: dict[uuid.UUID, list[Any]] = {}
+    recipients = access.users_who_see_hosts(groups)
     channels = [c for c in NotificationChannel.objects.filter(enabled=True).prefetch_related("groups")]
     channel_groups = {c.id: {g.id for g in c.groups.all()} for c in channels}
     frames: list[tuple[str, str]] = []
@@ -277,9 +278,7 @@ def notify(events: Sequence[AlertEvent]) -> list[tuple[str, str]]:
     for item in events:
         incident = item.incident
         host_groups = groups.get(incident.host_id, set())
-        users = recipients.get(incident.host_id)
-        if users is None:
-            users = recipients[incident.host_id] = access.users_who_see_host(incident.host_id)
+        users = recipients[incident.host_id]
         silenced = any(silence_matches(s, incident, host_groups) for s in silences)
         if silenced and not incident.silenced:
             incident.silenced = True
