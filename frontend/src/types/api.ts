@@ -225,6 +225,8 @@ export interface User {
   date_joined: string;
   /** Present on `/auth/me` and `/users` answers, absent from the login answer. */
   access?: GroupAccess[];
+  /** Failed logins within the throttle window, from every address (`/users` answers only). */
+  login_failures?: number;
 }
 
 export interface SamplesPage {

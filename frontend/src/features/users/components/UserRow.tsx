@@ -6,6 +6,7 @@ import { formatDateTime, parseIso } from '@/lib/format';
 import { ROLE_LABELS } from '@/lib/roles';
 import type { User } from '@/types/api';
 import { useDeleteUser } from '../api/delete-user';
+import { useUnlockUser } from '../api/unlock-user';
 import { useUpdateUser } from '../api/update-user';
 import { AccessDialog } from './AccessDialog';
 import { ResetPasswordDialog } from './ResetPasswordDialog';
@@ -21,6 +22,7 @@ interface UserRowProps {
 export function UserRow({ user, actor }: UserRowProps) {
   const update = useUpdateUser();
   const remove = useDeleteUser();
+  const unlock = useUnlockUser();
   const [dialog, setDialog] = useState<OpenDialog>(null);
   const [notice, setNotice] = useState<string | null>(null);
   const isSelf = actor !== null && actor.id === user.id;
@@ -30,6 +32,7 @@ export function UserRow({ user, actor }: UserRowProps) {
   const roleChoices = roles.includes(user.role) ? roles : [user.role, ...roles];
   const fullName = [user.first_name, user.last_name].filter(Boolean).join(' ');
   const lastLogin = parseIso(user.last_login);
+  const failures = user.login_failures ?? 0;
 
   const patch = (changes: Parameters<typeof update.mutate>[0]['changes'], done: string) => {
     setNotice(null);
@@ -83,6 +86,11 @@ export function UserRow({ user, actor }: UserRowProps) {
           <span aria-hidden="true" className={`h-2 w-2 rounded-full ${user.is_active ? 'bg-ok' : 'bg-muted'}`} />
           {user.is_active ? 'active' : 'disabled'}
         </span>
+        {failures > 0 && (
+          <div data-testid="user-login-failures" className="mt-1 text-xs text-warn">
+            {failures} recent failed login{failures === 1 ? '' : 's'}
+          </div>
+        )}
       </td>
       <td className={`${tdClass} whitespace-nowrap`}>
         {lastLogin === null ? <span className="text-muted">never</span> : formatDateTime(lastLogin)}
@@ -115,6 +123,21 @@ export function UserRow({ user, actor }: UserRowProps) {
           >
             {user.is_active ? 'Disable' : 'Enable'}
           </button>
+          {failures > 0 && (
+            <button
+              type="button"
+              data-testid="user-unlock"
+              className={smallButton}
+              disabled={unlock.isPending}
+              title="Forget this user's failed logins from every address, so a throttled login works again"
+              onClick={() => {
+                setNotice(null);
+                unlock.mutate(user.id, { onSuccess: () => setNotice('Login unlocked; failed logins forgotten.') });
+              }}
+            >
+              Unlock login
+            </button>
+          )}
           <button
             type="button"
             data-testid="user-reset-password"
@@ -154,7 +177,12 @@ export function UserRow({ user, actor }: UserRowProps) {
             {describeError(update.error, 'The change was refused.')}
           </p>
         )}
-        {notice && !update.isError && (
+        {unlock.isError && (
+          <p role="alert" data-testid="user-unlock-error" className="mt-1.5 text-xs text-crit">
+            {describeError(unlock.error, 'The unlock was refused.')}
+          </p>
+        )}
+        {notice && !update.isError && !unlock.isError && (
           <p role="status" data-testid="user-message" className="mt-1.5 text-xs text-muted">
             {notice}
           </p>
