@@ -9,6 +9,7 @@ line in the log and never a traceback.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 import re
@@ -467,4 +468,38 @@ async def test_a_deeply_nested_frame_before_auth_gets_an_error_and_auth_still_wo
     await ws.send_json_to({"type": "auth", "token": await sync_to_async(access_token_for)(world.viewer_a)})
     assert (await ws.receive_json_from())["type"] == "auth.ok"
     await ws.disconnect()
+    assert not [r for r in log.records if r.levelno >= logging.ERROR or r.exc_info]
+
+
+# ------------------------------------------------------------------------------------ gRPC ingest
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("ts_ms", [2**62, -(10**15), 2**63 - 1])
+async def test_a_sample_time_no_date_can_hold_ends_only_its_own_stream(
+    hub: Any, log: Any, ts_ms: int
+) -> None:
+    """Batches of many streams are stored in one transaction: an impossible sample time failed the
+    whole flush, so every agent in it was told to reconnect, and the bad agent resent it for ever."""
+    import time
+
+    import grpc
+
+    from tests.support.ingest import Stream, batch, enroll, metadata
+
+    good, bad = await enroll(hub, "good"), await enroll(hub, "bad")
+    good_stream, bad_stream = Stream(hub, metadata(good)), Stream(hub, metadata(bad))
+    await good_stream.hello("good")
+    await bad_stream.hello("bad")
+    await bad_stream.call.write(batch(1, ts_ms))
+    # Refused as it arrives, before it can join a flush (it used to fail the flush: UNAVAILABLE).
+    with pytest.raises(grpc.aio.AioRpcError) as refused:
+        await bad_stream.read()
+    assert refused.value.code() == grpc.StatusCode.INVALID_ARGUMENT
+    await bad_stream.close()
+    await asyncio.sleep(0.3)  # the bad host's offline mark is written (in-memory SQLite locks tables)
+    for seq in (1, 2):
+        await good_stream.call.write(batch(seq, int(time.time() * 1000) + seq * 1000))
+        assert (await good_stream.read()).ack.seq == seq
+    await good_stream.close()
     assert not [r for r in log.records if r.levelno >= logging.ERROR or r.exc_info]

@@ -16,6 +16,7 @@ from channels.layers import get_channel_layer
 from everyst.agent.v1 import agent_pb2, agent_pb2_grpc
 
 from everyst_hub.core.errors import EverystError
+from everyst_hub.core.params import MAX_UNIX_MS
 from everyst_hub.inventory import services as inventory
 from everyst_hub.realtime.publish import agent_group, publish_host, publish_job
 from everyst_hub.tools import services as tools
@@ -296,6 +297,10 @@ class AgentServicer(agent_pb2_grpc.AgentServiceServicer):
                 batch = message.metrics
                 if not batch.samples and batch.seq == 0:
                     raise _BadMessage("a metric batch needs a seq and samples")
+                # Checked here, per stream: batches of many streams share one transaction, and
+                # a time no datetime can hold would fail every other agent's batches with it.
+                if any(not 0 <= sample.ts_ms <= MAX_UNIX_MS for sample in batch.samples):
+                    raise _BadMessage(f"sample times are unix milliseconds from 0 to {MAX_UNIX_MS}")
                 if out.unstored >= out.limit:
                     await out.room()
                 out.unstored += 1
