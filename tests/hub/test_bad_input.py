@@ -503,3 +503,36 @@ async def test_a_sample_time_no_date_can_hold_ends_only_its_own_stream(
         assert (await good_stream.read()).ack.seq == seq
     await good_stream.close()
     assert not [r for r in log.records if r.levelno >= logging.ERROR or r.exc_info]
+
+
+@pytest.mark.django_db(transaction=True)
+async def test_junk_in_an_agents_tool_results_never_breaks_its_stream_or_the_jobs_api(
+    hub: Any, world: Any, log: Any
+) -> None:
+    """Result payloads are the agent's JSON: a non-finite number stored in a job made every read
+    of that job a 500, and deep nesting ended the stream with a RecursionError."""
+    import time
+
+    from everyst.agent.v1 import agent_pb2
+    from everyst_hub.tools.models import ToolJob
+
+    from tests.support.ingest import batch, connected_host
+
+    creds, stream = await connected_host(hub, world)
+    job = await sync_to_async(ToolJob.objects.create)(host_id=creds.host_id, tool="ping")
+    junk = ['{"rows": [1e400, -1e400, NaN]}', DEEP, '{"rows": [' + "9" * 4000 + "]}", '{"position": 1e999}']
+    for payload in junk:
+        await stream.call.write(
+            agent_pb2.AgentMessage(
+                tool_event=agent_pb2.ToolEvent(
+                    job_id=str(job.id), kind=agent_pb2.ToolEvent.RESULT, payload_json=payload
+                )
+            )
+        )
+    await stream.call.write(batch(1, int(time.time() * 1000)))
+    assert (await stream.read()).ack.seq == 1  # events are applied in order, before the batch
+    await stream.close()
+    response = await sync_to_async(lambda: client().get(f"/api/v1/jobs/{job.id}", **bearer(world.viewer_a)))()
+    assert response.status_code == 200, response.content[:300]
+    assert response.json()["row_count"] == len(junk)
+    assert not [r for r in log.records if r.levelno >= logging.ERROR or r.exc_info]

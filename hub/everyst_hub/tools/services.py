@@ -14,6 +14,7 @@ from django.utils import timezone
 from everyst.agent.v1 import agent_pb2
 
 from everyst_hub.audit.services import record
+from everyst_hub.core import jsonlimits
 from everyst_hub.core.errors import EverystError, InvalidInput, NotFound
 from everyst_hub.core.params import parse_uuid
 from everyst_hub.inventory.access import get_operable_host, get_visible_host, visible_hosts
@@ -208,10 +209,12 @@ def _apply_to_inventory(job: ToolJob) -> None:
 
 
 def _payload(text: str) -> Any:
+    """The agent's JSON within the client bounds: a non-finite number stored in a job would make
+    every read of it fail to render, and deep nesting would end the stream."""
     if not text:
         return None
     try:
-        return json.loads(text)
+        return jsonlimits.loads(text)
     except ValueError:
         return {"raw": text[:2000]}
 
