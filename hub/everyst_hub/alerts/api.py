@@ -37,6 +37,9 @@ class RuleSerializer(serializers.Serializer):
     repeat_minutes = serializers.IntegerField()
     host = serializers.UUIDField(allow_null=True)
     group = serializers.IntegerField(allow_null=True)
+    network = serializers.IntegerField(
+        allow_null=True, help_text="network event rules: the one network watched"
+    )
     enabled = serializers.BooleanField()
     builtin = serializers.BooleanField()
     created_at = serializers.DateTimeField()
@@ -151,6 +154,7 @@ class RuleChangeSerializer(serializers.Serializer):
     repeat_minutes = serializers.IntegerField(min_value=0, max_value=7 * 1440, required=False)
     host = serializers.UUIDField(required=False, allow_null=True)
     group = serializers.IntegerField(required=False, allow_null=True)
+    network = serializers.IntegerField(required=False, allow_null=True)
     enabled = serializers.BooleanField(required=False)
 
 

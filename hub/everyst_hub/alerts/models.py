@@ -16,6 +16,8 @@ class AlertRule(models.Model):
     class Source(models.TextChoices):
         METRIC = "metric"
         HOST_OFFLINE = "host_offline"
+        # A change a scan found on a network (metric names the kind: device_new, port_opened, …).
+        NETWORK_EVENT = "network_event"
 
     class Comparison(models.TextChoices):
         GT = ">"
@@ -25,7 +27,7 @@ class AlertRule(models.Model):
 
     name = models.CharField(max_length=200)
     source = models.CharField(max_length=16, choices=Source.choices, default=Source.METRIC)
-    # A name from alerts/metrics.py (e.g. "disk.percent"); empty for host_offline.
+    # A name from alerts/metrics.py (e.g. "disk.percent"), a network event kind, or empty.
     metric = models.CharField(max_length=64, blank=True)
     # Which series of the metric: a shell pattern on its key ("/", "eth*"); empty is any.
     match = models.CharField(max_length=200, blank=True)
@@ -47,6 +49,11 @@ class AlertRule(models.Model):
     )
     group = models.ForeignKey(
         "inventory.HostGroup", null=True, blank=True, on_delete=models.CASCADE, related_name="alert_rules"
+    )
+    # Network events: the network this rule watches; without one, every watched network in scope
+    # (one scanned on an enabled schedule).
+    network = models.ForeignKey(
+        "network.Network", null=True, blank=True, on_delete=models.CASCADE, related_name="alert_rules"
     )
     enabled = models.BooleanField(default=True)
     builtin = models.BooleanField(default=False)

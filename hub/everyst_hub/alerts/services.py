@@ -22,7 +22,8 @@ from everyst_hub.audit.services import record
 from everyst_hub.core.errors import Forbidden, InvalidInput, NotFound
 from everyst_hub.inventory import access
 from everyst_hub.inventory.models import Host, HostGroup
-from everyst_hub.realtime.publish import dumps, user_group
+from everyst_hub.network.models import Network, NetworkEvent
+from everyst_hub.realtime.publish import dumps, publish_texts_sync, user_group
 
 from .metrics import METRICS
 from .models import AlertRule, Incident, Notification, NotificationChannel, OutboxItem, Severity, Silence
@@ -76,6 +77,7 @@ def rule_dict(rule: AlertRule) -> dict[str, Any]:
         "repeat_minutes": rule.repeat_minutes,
         "host": str(rule.host_id) if rule.host_id else None,
         "group": rule.group_id,
+        "network": rule.network_id,
         "enabled": rule.enabled,
         "builtin": rule.builtin,
         "created_at": _iso(rule.created_at),
@@ -219,6 +221,8 @@ class AlertEvent:
 def _title(event: str, incident: Incident) -> str:
     series = f" ({incident.series})" if incident.series else ""
     verb = {"firing": "firing", "resolved": "resolved", "repeat": "still firing"}.get(event, event)
+    if incident.rule.source == AlertRule.Source.NETWORK_EVENT:
+        verb = "seen"  # an event, not a state that fires and resolves
     return f"{incident.severity.upper()} {verb}: {incident.rule.name} on {incident.host.hostname}{series}"
 
 
@@ -226,6 +230,9 @@ def _body(event: str, incident: Incident) -> str:
     rule = incident.rule
     if rule.source == AlertRule.Source.HOST_OFFLINE:
         condition = f"no sample for more than {rule.threshold:g} collection intervals"
+    elif rule.source == AlertRule.Source.NETWORK_EVENT:
+        event = rule.metric.replace("_", " ")
+        return f"Network event: {event} {incident.series}\nSeen: {_iso(incident.started_at)}"
     else:
         condition = f"{rule.metric} {rule.comparison} {rule.threshold:g}"
     lines = [
@@ -428,10 +435,12 @@ def visible_rules(user: Any) -> QuerySet[AlertRule]:
     if user.sees_everything:
         return AlertRule.objects.all()
     groups = access.visible_group_ids(user) or set()
+    hosts = access.visible_hosts(user)
     return AlertRule.objects.filter(
-        Q(host__isnull=True, group__isnull=True)
+        Q(host__isnull=True, group__isnull=True, network__isnull=True)
         | Q(group_id__in=groups)
-        | Q(host__in=access.visible_hosts(user))
+        | Q(host__in=hosts)
+        | Q(network__host__in=hosts)
     )
 
 
@@ -440,10 +449,15 @@ def get_rule(user: Any, rule_id: object) -> AlertRule:
     if rule is None:
         raise NotFound("Rule not found.")
     try:
-        _check_scope(user, rule.host, rule.group, manage=False)
+        _check_scope(user, _scope_host(rule.host, rule.network), rule.group, manage=False)
     except (NotFound, Forbidden) as exc:
         raise NotFound("Rule not found.") from exc
     return rule
+
+
+def _scope_host(host: Any, network: Any) -> Any:
+    """A rule watching one network is scoped to the host that network is seen from."""
+    return host if host is not None else (network.host if network is not None else None)
 
 
 def _int(value: object, what: str) -> int:
@@ -454,7 +468,12 @@ def _int(value: object, what: str) -> int:
 
 
 def _resolve_scope(fields: dict[str, Any]) -> None:
-    """Turn host and group ids into rows (NotFound for unknown ones)."""
+    """Turn host, group and network ids into rows (NotFound for unknown ones)."""
+    if fields.get("network") is not None:
+        network = Network.objects.select_related("host").filter(id=fields["network"]).first()
+        if network is None:
+            raise NotFound("Network not found.")
+        fields["network"] = network
     if fields.get("host") is not None:
         host = Host.objects.filter(id=access._parse_id(fields["host"])).first()
         if host is None:
@@ -474,13 +493,20 @@ def _validate_rule(rule: AlertRule) -> None:
         rule.metric = ""
         if rule.threshold < 1:
             raise InvalidInput("A host-offline rule's threshold is the missed intervals, at least 1.")
-    if rule.host_id and rule.group_id:
-        raise InvalidInput("Scope a rule to one host or one group, not both.")
+    if rule.source == AlertRule.Source.NETWORK_EVENT:
+        if rule.metric not in NetworkEvent.Kind.values:
+            kinds = ", ".join(NetworkEvent.Kind.values)
+            raise InvalidInput(f"A network event rule's metric is one of {kinds}.")
+    elif rule.network_id:
+        raise InvalidInput("Only network event rules watch a network.")
+    if sum(1 for scope in (rule.host_id, rule.group_id, rule.network_id) if scope) > 1:
+        raise InvalidInput("Scope a rule to one host, one group or one network, not several.")
     if not isinstance(rule.exclude, list) or not all(isinstance(p, str) for p in rule.exclude):
         raise InvalidInput("exclude is a list of patterns.")
 
 
 RULE_FIELDS = (
+    "network",
     "name",
     "source",
     "metric",
@@ -503,7 +529,8 @@ def create_rule(user: Any, fields: dict[str, Any], ip: str | None = None) -> Ale
     check_may_manage_alerts(user)
     fields = {k: v for k, v in fields.items() if k in RULE_FIELDS}
     _resolve_scope(fields)
-    _check_scope(user, fields.get("host"), fields.get("group"), manage=True)
+    scope_host = _scope_host(fields.get("host"), fields.get("network"))
+    _check_scope(user, scope_host, fields.get("group"), manage=True)
     rule = AlertRule(created_by=user, **fields)
     _validate_rule(rule)
     rule.save()
@@ -514,11 +541,12 @@ def create_rule(user: Any, fields: dict[str, Any], ip: str | None = None) -> Ale
 
 def update_rule(user: Any, rule_id: object, fields: dict[str, Any], ip: str | None = None) -> AlertRule:
     rule = get_rule(user, rule_id)
-    _check_scope(user, rule.host, rule.group, manage=True)
+    _check_scope(user, _scope_host(rule.host, rule.network), rule.group, manage=True)
     fields = {k: v for k, v in fields.items() if k in RULE_FIELDS}
     _resolve_scope(fields)
-    if "host" in fields or "group" in fields:
-        _check_scope(user, fields.get("host", rule.host), fields.get("group", rule.group), manage=True)
+    if "host" in fields or "group" in fields or "network" in fields:
+        host = _scope_host(fields.get("host", rule.host), fields.get("network", rule.network))
+        _check_scope(user, host, fields.get("group", rule.group), manage=True)
     for name, value in fields.items():
         setattr(rule, name, value)
     _validate_rule(rule)
@@ -530,7 +558,7 @@ def update_rule(user: Any, rule_id: object, fields: dict[str, Any], ip: str | No
 
 def delete_rule(user: Any, rule_id: object, ip: str | None = None) -> None:
     rule = get_rule(user, rule_id)
-    _check_scope(user, rule.host, rule.group, manage=True)
+    _check_scope(user, _scope_host(rule.host, rule.network), rule.group, manage=True)
     record("alert.rule.delete", actor=user, target=rule, ip=ip)
     rule.delete()
     rules_changed()
@@ -732,3 +760,63 @@ def delete_channel(user: Any, channel_id: object, ip: str | None = None) -> None
     channel = get_channel(user, channel_id)
     record("alert.channel.delete", actor=user, target=channel, ip=ip)
     channel.delete()
+
+
+# -------------------------------------------------------------------------------- network events
+
+
+def _event_series(event: NetworkEvent) -> str:
+    ip = event.device.ip if event.device is not None else ""
+    return f"{ip}:{event.port}/{event.proto}" if event.port is not None else ip
+
+
+def network_event_alerts(network: Network, events: Sequence[NetworkEvent], *, first_scan: bool) -> None:
+    """Alerts for what a scan changed on a network, recorded as instant (already resolved) alerts.
+
+    Called inside the transaction that stores the scan, which happens once per job (a replayed job
+    is a no-op), so each event alerts once. A network's first scan finds everything "new": it
+    alerts on nothing.
+    """
+    if first_scan or not events:
+        return
+    rules = list(AlertRule.objects.filter(enabled=True, source=AlertRule.Source.NETWORK_EVENT))
+    if not rules:
+        return
+    host = network.host
+    groups = set(host.groups.values_list("id", flat=True))
+    watched = network.schedules.filter(enabled=True).exists()
+    opened: list[AlertEvent] = []
+    for rule in rules:
+        if rule.network_id is not None:
+            if rule.network_id != network.id:
+                continue
+        elif not watched:
+            continue
+        if (rule.host_id and rule.host_id != host.id) or (rule.group_id and rule.group_id not in groups):
+            continue
+        for event in events:
+            series = _event_series(event)
+            if event.kind != rule.metric or not _series_matches(rule, series):
+                continue
+            incident = Incident.objects.create(
+                rule=rule,
+                host=host,
+                series=series,
+                state=Incident.State.RESOLVED,
+                severity=rule.severity,
+                started_at=event.ts,
+                ended_at=event.ts,
+                peak_value=1,
+                last_value=1,
+                last_notified_at=timezone.now(),
+            )
+            opened.append(AlertEvent("firing", incident))
+    frames = notify(opened)
+    if frames:
+        transaction.on_commit(lambda: publish_texts_sync(frames))
+
+
+def _series_matches(rule: AlertRule, series: str) -> bool:
+    if rule.match and not fnmatch.fnmatchcase(series, rule.match):
+        return False
+    return not any(fnmatch.fnmatchcase(series, p) for p in rule.exclude if isinstance(p, str))

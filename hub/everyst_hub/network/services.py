@@ -617,12 +617,16 @@ def _finish(
     open_ports: int,
 ) -> None:
     NetworkEvent.objects.bulk_create(events)
+    first_scan = not NetworkScan.objects.filter(network=network).exists()
     NetworkScan.objects.create(
         network=network, job=job, applied_at=timezone.now(), devices_seen=devices_seen, open_ports=open_ports
     )
     if network.last_scan_at is None or when > network.last_scan_at:
         network.last_scan_at = when
         network.save(update_fields=["last_scan_at"])
+    from everyst_hub.alerts.services import network_event_alerts  # alerts builds on this app
+
+    network_event_alerts(network, events, first_scan=first_scan)
 
 
 # ---------------------------------------------------------------------------- schedules
