@@ -101,6 +101,14 @@ def test_a_success_clears_the_failures_of_its_own_pair_only(world):
     assert login(ip=STRANGER).status_code == 429
 
 
+def test_failures_older_than_the_window_are_forgotten_and_dropped(world):
+    fail(settings.LOGIN_MAX_FAILURES)
+    time_passes(settings.LOGIN_WINDOW_MINUTES * 60 + 1)
+    assert login(ip=STRANGER).status_code == 200
+    fail(1, username="viewer_a")
+    assert LoginFailure.objects.count() == 1
+
+
 # ---------------------------------------------------------------------------------- unlock
 
 
