@@ -95,6 +95,8 @@ POLICIES: dict[tuple[str, str], str] = {
     ("GET", "notifications"): "authenticated",
     ("GET", "notifications/unread"): "authenticated",
     ("POST", "notifications/read"): "authenticated",
+    ("GET", "notifications/preferences"): "authenticated",
+    ("PUT", "notifications/preferences"): "authenticated",
 }
 
 USERS = ["anonymous", "outsider", "viewer_a", "operator_a", "admin", "owner"]

@@ -389,3 +389,35 @@ class NotificationReadView(APIView):
         ids = None if body.get("all") else body.get("ids", [])
         marked = services.mark_read(request.user, ids)
         return Response({"marked": marked, "unread": services.unread_count(request.user)})
+
+
+class PreferencesSerializer(serializers.Serializer):
+    min_severity = serializers.ChoiceField(choices=Severity.choices)
+    groups = serializers.ListField(child=serializers.IntegerField(), help_text="empty: every group")
+    toasts = serializers.BooleanField()
+    email = serializers.BooleanField(help_text="also by e-mail to email_address")
+    email_address = serializers.CharField(allow_blank=True, help_text="the profile's address (read-only)")
+    quiet_start = serializers.CharField(allow_null=True, help_text="HH:MM, in timezone")
+    quiet_end = serializers.CharField(allow_null=True)
+    timezone = serializers.CharField()
+
+
+class PreferencesChangeSerializer(serializers.Serializer):
+    min_severity = serializers.ChoiceField(choices=Severity.choices, required=False)
+    groups = serializers.ListField(child=serializers.IntegerField(), max_length=1000, required=False)
+    toasts = serializers.BooleanField(required=False)
+    email = serializers.BooleanField(required=False)
+    quiet_start = serializers.TimeField(required=False, allow_null=True)
+    quiet_end = serializers.TimeField(required=False, allow_null=True)
+    timezone = serializers.CharField(max_length=64, required=False)
+
+
+class NotificationPreferencesView(APIView):
+    @extend_schema(operation_id="v1_notification_preferences_retrieve", responses=PreferencesSerializer)
+    def get(self, request: Request) -> Response:
+        return Response(services.preference_dict(request.user))
+
+    @extend_schema(request=PreferencesChangeSerializer, responses=PreferencesSerializer)
+    def put(self, request: Request) -> Response:
+        fields = _body(PreferencesChangeSerializer, request)
+        return Response(services.update_preferences(request.user, fields, client_ip(request)))

@@ -188,3 +188,25 @@ class OutboxItem(models.Model):
     class Meta:
         ordering = ["id"]
         indexes = [models.Index(fields=["channel", "delivered_at", "id"], name="outbox_pending")]
+
+
+class NotificationPreference(models.Model):
+    """What of the alerts a user may see reaches them. Without a row: everything, in-app."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notification_preference"
+    )
+    min_severity = models.CharField(max_length=16, choices=Severity.choices, default=Severity.WARNING)
+    # Only alerts of hosts in these groups; none means every host the user may see.
+    groups = models.ManyToManyField("inventory.HostGroup", blank=True, related_name="+")
+    # Toasts over the WebSocket (the bell's list is kept either way).
+    toasts = models.BooleanField(default=True)
+    # Also by e-mail to the user's own address, through a personal channel (grouped, retried).
+    email = models.BooleanField(default=False)
+    channel = models.OneToOneField(
+        NotificationChannel, null=True, blank=True, on_delete=models.SET_NULL, related_name="personal_of"
+    )
+    # Quiet hours, in the user's time zone: no toast and no e-mail (the bell still counts them).
+    quiet_start = models.TimeField(null=True, blank=True)
+    quiet_end = models.TimeField(null=True, blank=True)
+    timezone = models.CharField(max_length=64, default="UTC")

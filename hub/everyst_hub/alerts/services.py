@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
@@ -26,7 +27,16 @@ from everyst_hub.network.models import Network, NetworkEvent
 from everyst_hub.realtime.publish import dumps, publish_texts_sync, user_group
 
 from .metrics import METRICS
-from .models import AlertRule, Incident, Notification, NotificationChannel, OutboxItem, Severity, Silence
+from .models import (
+    AlertRule,
+    Incident,
+    Notification,
+    NotificationChannel,
+    NotificationPreference,
+    OutboxItem,
+    Severity,
+    Silence,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -276,10 +286,19 @@ def notify(events: Sequence[AlertEvent]) -> list[tuple[str, str]]:
     silences = active_silences(now)
     groups = _host_groups({e.incident.host_id for e in events})
     recipients = access.users_who_see_hosts(groups)
-    channels = [c for c in NotificationChannel.objects.filter(enabled=True).prefetch_related("groups")]
+    shared = NotificationChannel.objects.filter(enabled=True, personal_of__isnull=True)
+    channels = list(shared.prefetch_related("groups"))
     channel_groups = {c.id: {g.id for g in c.groups.all()} for c in channels}
+    user_ids = {u.id for users in recipients.values() for u in users}
+    preferences = {
+        p.user_id: p
+        for p in NotificationPreference.objects.filter(user_id__in=user_ids)
+        .select_related("channel")
+        .prefetch_related("groups")
+    }
     frames: list[tuple[str, str]] = []
     notifications: list[Notification] = []
+    toasts: list[bool] = []
     outbox: list[OutboxItem] = []
     silenced_ids: list[int] = []
     for item in events:
@@ -296,18 +315,26 @@ def notify(events: Sequence[AlertEvent]) -> list[tuple[str, str]]:
         if silenced:
             continue
         title, body = _title(item.event, incident), _body(item.event, incident)
-        notifications.extend(
-            Notification(
-                user=u,
-                incident=incident,
-                event=item.event,
-                severity=incident.severity,
-                title=title,
-                body=body,
-            )
-            for u in users
-        )
         payload = {"event": item.event, "title": title, "body": body, "alert": alert}
+        for user in users:
+            preference = preferences.get(user.id)
+            if preference is not None and not preference_wants(preference, incident, host_groups):
+                continue
+            notifications.append(
+                Notification(
+                    user=user,
+                    incident=incident,
+                    event=item.event,
+                    severity=incident.severity,
+                    title=title,
+                    body=body,
+                )
+            )
+            quiet = preference is not None and in_quiet_hours(preference, now)
+            toasts.append(not quiet and (preference is None or preference.toasts))
+            personal = preference.channel if preference is not None and preference.email else None
+            if personal is not None and personal.enabled and not quiet:
+                outbox.append(OutboxItem(channel=personal, payload=payload, next_attempt_at=now))
         for channel in channels:
             if SEVERITY_RANK[incident.severity] < SEVERITY_RANK[channel.min_severity]:  # type: ignore[index]
                 continue
@@ -320,10 +347,30 @@ def notify(events: Sequence[AlertEvent]) -> list[tuple[str, str]]:
             Incident.objects.filter(id__in=silenced_ids).update(silenced=True)
         created = Notification.objects.bulk_create(notifications)
         OutboxItem.objects.bulk_create(outbox)
-    for notification in created:
-        text = dumps({"type": "notification", "notification": notification_dict(notification)})
-        frames.append((user_group(notification.user_id), text))
+    for notification, toast in zip(created, toasts, strict=True):
+        if toast:
+            text = dumps({"type": "notification", "notification": notification_dict(notification)})
+            frames.append((user_group(notification.user_id), text))
     return frames
+
+
+def preference_wants(preference: NotificationPreference, incident: Incident, host_groups: set[int]) -> bool:
+    if SEVERITY_RANK[incident.severity] < SEVERITY_RANK[preference.min_severity]:  # type: ignore[index]
+        return False
+    wanted = {g.id for g in preference.groups.all()}
+    return not wanted or bool(wanted & host_groups)
+
+
+def in_quiet_hours(preference: NotificationPreference, now: datetime) -> bool:
+    start, end = preference.quiet_start, preference.quiet_end
+    if start is None or end is None or start == end:
+        return False
+    try:
+        local = now.astimezone(ZoneInfo(preference.timezone)).time()
+    except (ZoneInfoNotFoundError, ValueError):
+        local = now.time()
+    # A window may run over midnight (22:00-07:00).
+    return start <= local < end if start < end else local >= start or local < end
 
 
 def list_notifications(user: Any, *, unread: bool = False, limit: int = 100) -> list[dict[str, Any]]:
@@ -707,12 +754,14 @@ def _validate_channel(channel: NotificationChannel) -> None:
 
 def list_channels(user: Any) -> list[dict[str, Any]]:
     require_admin(user)
-    return [channel_dict(c) for c in NotificationChannel.objects.prefetch_related("groups")]
+    shared = NotificationChannel.objects.filter(personal_of__isnull=True)
+    return [channel_dict(c) for c in shared.prefetch_related("groups")]
 
 
 def get_channel(user: Any, channel_id: object) -> NotificationChannel:
     require_admin(user)
-    channel = NotificationChannel.objects.filter(id=_int(channel_id, "Channel")).first()
+    shared = NotificationChannel.objects.filter(personal_of__isnull=True)
+    channel = shared.filter(id=_int(channel_id, "Channel")).first()
     if channel is None:
         raise NotFound("Channel not found.")
     return channel
@@ -820,3 +869,58 @@ def _series_matches(rule: AlertRule, series: str) -> bool:
     if rule.match and not fnmatch.fnmatchcase(series, rule.match):
         return False
     return not any(fnmatch.fnmatchcase(series, p) for p in rule.exclude if isinstance(p, str))
+
+
+# ---------------------------------------------------------------------------------- preferences
+
+
+def preference_dict(user: Any) -> dict[str, Any]:
+    preference = NotificationPreference.objects.filter(user=user).first() or NotificationPreference(user=user)
+    return {
+        "min_severity": preference.min_severity,
+        "groups": sorted(g.id for g in preference.groups.all()) if preference.pk else [],
+        "toasts": preference.toasts,
+        "email": preference.email,
+        "email_address": user.email,
+        "quiet_start": preference.quiet_start.strftime("%H:%M") if preference.quiet_start else None,
+        "quiet_end": preference.quiet_end.strftime("%H:%M") if preference.quiet_end else None,
+        "timezone": preference.timezone,
+    }
+
+
+def update_preferences(user: Any, fields: dict[str, Any], ip: str | None = None) -> dict[str, Any]:
+    """The user's own choice of what reaches them; groups only among those they may see."""
+    if "timezone" in fields:
+        try:
+            ZoneInfo(fields["timezone"])
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise InvalidInput(f"Unknown time zone {fields['timezone']!r}.") from exc
+    if fields.get("email") and not user.email:
+        raise InvalidInput("Set an e-mail address on your profile before asking for e-mail.")
+    groups = fields.pop("groups", None)
+    if groups is not None:
+        visible = access.visible_group_ids(user)
+        known = set(HostGroup.objects.filter(id__in=groups).values_list("id", flat=True))
+        if known != set(groups) or (visible is not None and not known <= visible):
+            raise NotFound("Group not found.")
+    with transaction.atomic():
+        preference, _ = NotificationPreference.objects.select_for_update().get_or_create(user=user)
+        for name in ("min_severity", "toasts", "email", "quiet_start", "quiet_end", "timezone"):
+            if name in fields:
+                setattr(preference, name, fields[name])
+        if preference.email:
+            # A personal e-mail channel, so the outbox groups and retries it like any other.
+            channel = preference.channel or NotificationChannel(name=f"personal e-mail of user {user.pk}")
+            channel.kind = NotificationChannel.Kind.EMAIL
+            channel.config = {"to": [user.email]}
+            channel.enabled = True
+            channel.save()
+            preference.channel = channel
+        elif preference.channel is not None:
+            preference.channel.enabled = False
+            preference.channel.save(update_fields=["enabled"])
+        preference.save()
+        if groups is not None:
+            preference.groups.set(groups)
+    record("alert.preferences.update", actor=user, target=user, ip=ip, changes=sorted(fields))
+    return preference_dict(user)

@@ -17,4 +17,5 @@ urlpatterns = [
     path("notifications", api.NotificationListView.as_view()),
     path("notifications/unread", api.NotificationUnreadView.as_view()),
     path("notifications/read", api.NotificationReadView.as_view()),
+    path("notifications/preferences", api.NotificationPreferencesView.as_view()),
 ]
