@@ -4,6 +4,7 @@ family; refresh and logout check Origin; token answers are not cached; /api/docs
 
 from __future__ import annotations
 
+import io
 import re
 from datetime import timedelta
 
@@ -264,3 +265,32 @@ def test_the_api_docs_page_has_a_content_security_policy_that_it_keeps_to(db, cl
         assert "javascript" in served["Content-Type"]
     init = client.get("/api/docs?script=").content.decode()
     assert "SwaggerUIBundle" in init and "/api/schema" in init
+
+
+def test_a_password_changed_from_the_command_line_ends_the_users_tokens(world, monkeypatch):
+    from django.contrib.auth.management.commands.changepassword import Command
+    from django.core.management import call_command
+
+    client, token = log_in("viewer_a")
+    monkeypatch.setattr(Command, "_get_pass", lambda self, prompt="": STRONG)
+    call_command("changepassword", "viewer_a", stdout=io.StringIO())
+    assert me(token) == 401
+    assert refresh(client) == 401
+    assert me(log_in("viewer_a", STRONG)[1]) == 200
+
+
+def test_a_login_that_upgrades_the_password_hash_keeps_other_sessions(world, settings):
+    from django.contrib.auth.hashers import make_password
+    from everyst_hub.accounts.models import User
+
+    from tests.conftest import access_token_for
+
+    User.objects.filter(pk=world.viewer_a.pk).update(password=make_password(PASSWORD, hasher="md5"))
+    other_session = access_token_for(world.viewer_a)
+    settings.PASSWORD_HASHERS = [
+        "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+        "django.contrib.auth.hashers.MD5PasswordHasher",
+    ]
+    log_in("viewer_a")  # re-hashes the password with the preferred hasher
+    assert User.objects.get(pk=world.viewer_a.pk).password.startswith("pbkdf2_sha256$")
+    assert me(other_session) == 200

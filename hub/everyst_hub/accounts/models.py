@@ -48,9 +48,16 @@ class User(AbstractUser):
     def save(self, *args: Any, **kwargs: Any) -> None:
         self.username_key = normalize(self.username)
         self.username_skeleton = skeleton(self.username)
+        derived = {"username_key", "username_skeleton"}
+        # A new password (set_password leaves it in _password until saved) ends older tokens
+        # however it was set, `everyst-hub changepassword` included. A hash upgrade at login
+        # clears _password before saving, so it does not end anyone's session.
+        if self._password is not None and not self._state.adding:
+            self.token_generation += 1
+            derived.add("token_generation")
         update_fields = kwargs.get("update_fields")
-        if update_fields is not None and "username" in update_fields:
-            kwargs["update_fields"] = {*update_fields, "username_key", "username_skeleton"}
+        if update_fields is not None and {"username", "password"} & set(update_fields):
+            kwargs["update_fields"] = {*update_fields, *derived}
         super().save(*args, **kwargs)
 
     @property
