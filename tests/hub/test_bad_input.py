@@ -22,6 +22,7 @@ import pytest
 from asgiref.sync import sync_to_async
 from channels.testing import WebsocketCommunicator
 from django.test import Client
+from django.utils import timezone
 from everyst_hub.config.asgi import application
 from everyst_hub.realtime.consumers import MAX_FRAME_CHARS, LiveConsumer
 
@@ -84,7 +85,7 @@ def test_deeply_nested_json_before_login_is_a_quiet_400(world: Any, log: Any, pa
 def test_json_nested_below_the_recursion_limit_is_still_refused(world: Any, log: Any) -> None:
     from everyst_hub.inventory.models import Host
 
-    Host.objects.update(connected=True)
+    Host.objects.update(connected=True, last_seen=timezone.now())
     params: Any = "127.0.0.1"
     for _ in range(200):
         params = {"target": params}
@@ -102,6 +103,34 @@ def test_json_nested_below_the_recursion_limit_is_still_refused(world: Any, log:
 def test_a_ten_megabyte_body_is_a_quiet_413(world: Any, log: Any, path: str) -> None:
     body = json.dumps({"username": "x" * TEN_MB, "password": "y"})
     send(log, lambda: client().post(path, body, content_type="application/json"), statuses={413})
+
+
+@pytest.mark.django_db
+def test_an_unknown_host_header_is_a_quiet_400_in_the_error_shape(world: Any, log: Any) -> None:
+    for path in ("/api/v1/setup", "/hosts"):
+        send(log, lambda: client().get(path, HTTP_HOST="evil.example"), statuses={400})  # noqa: B023
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("path", ["/api/v1/audit", "/api/v1/hosts"])
+def test_a_query_string_of_thousands_of_fields_is_a_quiet_400(world: Any, log: Any, path: str) -> None:
+    query = "&".join(f"f{i}=1" for i in range(2000))
+    send(log, lambda: client().get(f"{path}?{query}", **bearer(world.owner)), statuses={400})
+
+
+@pytest.mark.django_db
+def test_a_nul_character_in_json_is_refused(world: Any, log: Any) -> None:
+    """PostgreSQL's jsonb cannot hold one: tool parameters with it were a 500 there."""
+    from everyst_hub.inventory.models import Host
+
+    Host.objects.update(connected=True, last_seen=timezone.now())
+    body = json.dumps({"tool": "ping", "params": {"target": "127.0.0.1", "x\u0000": "\u0000"}})
+    url = f"/api/v1/hosts/{world.host_a.id}/jobs"
+    send(
+        log,
+        lambda: client().post(url, body, content_type="application/json", **bearer(world.operator_a)),
+        statuses={400},
+    )
 
 
 @pytest.mark.django_db
@@ -343,7 +372,9 @@ def test_every_operation_gets_every_class_that_applies_to_it() -> None:
 def test_bad_input_is_refused_quietly(world: Any, log: Any, kind: str, method: str, route: str) -> None:
     from everyst_hub.inventory.models import Host
 
-    Host.objects.update(connected=True)  # tool runs get past the offline check to what they were sent
+    Host.objects.update(
+        connected=True, last_seen=timezone.now()
+    )  # tool runs get past the offline check to what they were sent
     auth = bearer(world.owner)
     operation = _operation(method, route)
     for where, name, value in mutations(kind, method, route):

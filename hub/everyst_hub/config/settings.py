@@ -67,10 +67,11 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "corsheaders.middleware.CorsMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    # Before anything asks for the host or reads the body; after the security headers are set.
+    "everyst_hub.core.middleware.RequestLimitsMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
-    "everyst_hub.core.middleware.BodySizeMiddleware",
 ]
 # Request bodies: the largest legitimate one, a host group of 100,000 host ids, is about 4 MB.
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024

@@ -5,8 +5,8 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+from django.core.exceptions import DisallowedHost, RequestDataTooBig, SuspiciousOperation
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
-from django.core.exceptions import RequestDataTooBig
 from django.http import Http404
 from rest_framework import exceptions as drf_exceptions
 from rest_framework.response import Response
@@ -60,6 +60,16 @@ class PayloadTooLarge(EverystError):
         super().__init__(message)
 
 
+def suspicious_error(exception: SuspiciousOperation) -> InvalidInput | PayloadTooLarge:
+    """The client's error for what Django calls a suspicious operation (a bad Host header, a body
+    or query string past its limits)."""
+    if isinstance(exception, RequestDataTooBig):
+        return PayloadTooLarge()
+    if isinstance(exception, DisallowedHost):
+        return InvalidInput("This host name is not served here.", code="bad_host")
+    return InvalidInput("The request is malformed or exceeds a limit.", code="bad_request")
+
+
 def error_body(code: str, message: str, **extra: Any) -> dict[str, Any]:
     return {"error": {"code": code, "message": message, **extra}}
 
@@ -73,8 +83,8 @@ def drf_exception_handler(exc: Exception, context: dict[str, Any]) -> Response:
         if retry_after is not None:
             response["Retry-After"] = str(retry_after)
         return response
-    if isinstance(exc, RequestDataTooBig):
-        return drf_exception_handler(PayloadTooLarge(), context)
+    if isinstance(exc, SuspiciousOperation):
+        return drf_exception_handler(suspicious_error(exc), context)
     if isinstance(exc, Http404):
         exc = drf_exceptions.NotFound()
     elif isinstance(exc, DjangoPermissionDenied):

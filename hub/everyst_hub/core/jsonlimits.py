@@ -1,9 +1,11 @@
-"""JSON from clients, bounded: how deep it nests, how large its integers are, finite numbers only.
+"""JSON from clients, bounded: how deep it nests, how large its integers are, finite numbers and
+strings without NUL characters only.
 
 The REST parser and the WebSocket consumer both read client JSON through `loads`, so a body or a
 frame that no endpoint could use is refused once, before it reaches a serializer, a service or the
 database: deep nesting would exhaust the recursion limit in the decoder (or later, in whatever
-walks the value), and an integer wider than a database column overflows the driver.
+walks the value), an integer wider than a database column overflows the driver, and PostgreSQL
+stores no NUL character in text or jsonb.
 """
 
 from __future__ import annotations
@@ -44,23 +46,27 @@ def _constant(name: str) -> Any:
     raise JSONLimitError(f"{name} is not a JSON value")
 
 
-def loads(text: str | bytes) -> Any:
+def loads(text: str | bytes, *, allow_nul: bool = False) -> Any:
     """Decode client JSON within the bounds; raises ValueError (JSONLimitError for a bound)."""
     try:
         value = json.loads(text, parse_int=_integer, parse_float=_number, parse_constant=_constant)
     except RecursionError as exc:
         raise JSONLimitError(f"nested deeper than {MAX_DEPTH} levels") from exc
-    _check_depth(value)
+    _check(value, allow_nul=allow_nul)
     return value
 
 
-def _check_depth(value: Any) -> None:
+def _check(value: Any, *, allow_nul: bool) -> None:
     # Iterative: the point is not to recurse on what the client chose to nest.
     pending: list[tuple[Any, int]] = [(value, 1)]
     while pending:
         item, depth = pending.pop()
+        if isinstance(item, str):
+            if not allow_nul and "\x00" in item:
+                raise JSONLimitError("strings may not contain NUL characters")
+            continue
         if isinstance(item, dict):
-            children: Any = item.values()
+            children: list[Any] = [*item.keys(), *item.values()]
         elif isinstance(item, list):
             children = item
         else:

@@ -214,7 +214,8 @@ def _payload(text: str) -> Any:
     if not text:
         return None
     try:
-        return jsonlimits.loads(text)
+        # NUL is allowed: banners of binary protocols carry it (PostgreSQL cannot store it yet).
+        return jsonlimits.loads(text, allow_nul=True)
     except ValueError:
         return {"raw": text[:2000]}
 
