@@ -95,3 +95,18 @@ def test_bad_frames_get_an_error_frame_and_the_socket_stays_usable(hub: Hub) -> 
             ws.send(json.dumps({"type": "ping"}))
             assert json.loads(ws.recv(timeout=5)) == {"type": "pong"}
     assert_log_is_quiet(hub)
+
+
+def test_a_frame_over_the_servers_limit_drops_only_that_socket(hub: Hub) -> None:
+    """Past the server's 64 KiB message limit (core/runner.py) daphne drops the connection; the
+    consumer never sees the frame, and the hub serves the next socket as before."""
+    from websockets.exceptions import ConnectionClosed
+
+    with live_socket(hub) as ws:
+        ws.send(json.dumps({"type": "ping", "padding": "x" * 70_000}))
+        with pytest.raises(ConnectionClosed):
+            ws.recv(timeout=5)
+    with live_socket(hub) as ws:
+        ws.send(json.dumps({"type": "ping"}))
+        assert json.loads(ws.recv(timeout=5)) == {"type": "pong"}
+    assert_log_is_quiet(hub)
