@@ -6,6 +6,8 @@ import ipaddress
 from typing import Any
 from urllib.parse import unquote
 
+from django.conf import settings
+
 from .models import AuditEvent
 
 
@@ -38,10 +40,38 @@ def record(
 
 
 def client_ip(request: Any) -> str | None:
-    """The peer address. Proxies' X-Forwarded-For is not trusted: it is set by the client."""
+    """The client's address: the peer, or, when the peer is a trusted proxy, the nearest address
+    in X-Forwarded-For that is not one (the header is the client's to write, so only the part
+    appended by our own proxies can be believed)."""
     meta = getattr(request, "META", {})
-    address = meta.get("REMOTE_ADDR") or None
-    return str(address) if address else None
+    address = str(meta.get("REMOTE_ADDR") or "") or None
+    proxies = settings.TRUSTED_PROXIES
+    if not proxies or address is None or not _is_trusted(address, proxies):
+        return address
+    hops = [hop.strip() for hop in str(meta.get("HTTP_X_FORWARDED_FOR", "")).split(",") if hop.strip()]
+    for hop in reversed(hops):
+        if not _valid_ip(hop):
+            break  # garbage before our proxies' part: the last trusted hop is all we know
+        if not _is_trusted(hop, proxies):
+            return hop
+        address = hop
+    return address
+
+
+def _valid_ip(text: str) -> bool:
+    try:
+        ipaddress.ip_address(text)
+    except ValueError:
+        return False
+    return True
+
+
+def _is_trusted(address: str, proxies: list[Any]) -> bool:
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:
+        return False
+    return any(ip in network for network in proxies)
 
 
 def peer_ip(peer: str) -> str | None:

@@ -9,7 +9,7 @@ from pathlib import Path
 import dj_database_url
 from dotenv import load_dotenv
 
-from .env import ConfigError, env_bool, env_float, env_int, env_list, env_str
+from .env import ConfigError, env_bool, env_float, env_int, env_list, env_networks, env_str
 
 load_dotenv(env_str("EVERYST_ENV_FILE", ".env"), override=False)
 
@@ -36,6 +36,8 @@ JWT_SIGNING_KEY = _secret("EVERYST_JWT_SIGNING_KEY", "jwt_signing_key")
 DEBUG = env_bool("EVERYST_DEBUG", False)
 ALLOWED_HOSTS = env_list("EVERYST_ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]"])
 CSRF_TRUSTED_ORIGINS = env_list("EVERYST_CSRF_TRUSTED_ORIGINS", [])
+# Reverse proxies whose X-Forwarded-For names the real client (audit, login throttling).
+TRUSTED_PROXIES = env_networks("EVERYST_TRUSTED_PROXIES", [])
 # Cross-origin API access is closed unless origins are listed (django-cors-headers).
 CORS_ALLOWED_ORIGINS = env_list("EVERYST_CORS_ALLOWED_ORIGINS", [])
 CORS_URLS_REGEX = r"^/api/.*$"
