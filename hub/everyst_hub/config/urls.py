@@ -6,6 +6,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from everyst_hub.core.errors import error_body
+from everyst_hub.exporter.api import MetricsView
 
 api_v1 = [
     path("", include("everyst_hub.accounts.urls")),
@@ -52,6 +53,7 @@ urlpatterns = [
     path("api/v1/", include(api_v1)),
     path("api/schema", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs", ApiDocsView.as_view(url_name="schema"), name="api-docs"),
+    path("metrics", MetricsView.as_view(), name="metrics"),
     re_path(r"^api/(?P<rest>.*)$", api_not_found),
     re_path(r"^(?!static/|ws/).*$", spa),
 ]

@@ -20,6 +20,7 @@ from everyst_hub.network.schedules import start_schedule_runner
 from everyst_hub.realtime.publish import publish_job
 from everyst_hub.tools import services as tools
 
+from . import health
 from .auth import AgentAuthInterceptor
 from .pki import ServerTls, load_server_tls
 from .servicer import AgentServicer
@@ -53,6 +54,7 @@ class IngestServer:
     maintenance: asyncio.Task[None]
 
     async def stop(self, grace: float = 2.0) -> None:
+        health.forget(self)
         self.maintenance.cancel()
         await self.server.stop(grace)
         await self.servicer.drain(grace + 5.0)
@@ -109,7 +111,7 @@ async def start_ingest_server(host: str, port: int) -> IngestServer:
     )
     maintenance = asyncio.get_running_loop().create_task(_interrupt_lost_jobs())
     start_schedule_runner(alongside=maintenance)
-    return IngestServer(
+    running = IngestServer(
         server=server,
         servicer=servicer,
         writer=writer,
@@ -118,6 +120,8 @@ async def start_ingest_server(host: str, port: int) -> IngestServer:
         alerts=alerts,
         maintenance=maintenance,
     )
+    health.remember(running)
+    return running
 
 
 async def _interrupt_lost_jobs() -> None:

@@ -55,7 +55,16 @@ class IngestWriter:
         self._executor = ThreadPoolExecutor(1, thread_name_prefix="ingest-writer")
         self._closing = False
         self.stored_batches = 0
+        self.stored_samples = 0
         self.last_flush_seconds = 0.0
+
+    @property
+    def pending(self) -> int:
+        return len(self._pending)
+
+    def oldest_pending_seconds(self) -> float:
+        """How long the oldest queued batch has waited: the flush lag a scrape reports."""
+        return time.monotonic() - self._first_at if self._pending else 0.0
 
     def start(self) -> None:
         self._task = asyncio.get_running_loop().create_task(self._run(), name="ingest-writer")
@@ -115,6 +124,7 @@ class IngestWriter:
             return
         self.last_flush_seconds = time.perf_counter() - started
         self.stored_batches += len(items)
+        self.stored_samples += sum(len(item.batch.samples) for item, _ in items)
         for item, sink in items:
             sink.stored(item.batch.seq)
         await publish_frames(frames)

@@ -14,6 +14,7 @@ from everyst.agent.v1 import agent_pb2
 
 from everyst_hub.inventory.models import Host
 
+from . import latest
 from .codec import decode_sample, sample_to_dict
 from .models import Sample
 
@@ -89,6 +90,7 @@ def store_samples(batches: Sequence[IncomingBatch]) -> dict[uuid.UUID, agent_pb2
             cursor.executemany(_insert_sql(connection), rows)
         if updates:
             cursor.executemany(_update_sql(connection), updates)
+    latest.remember(newest)
     return newest
 
 

@@ -105,6 +105,8 @@ _FORWARDED = frozenset({"frame.sample", "frame.samples", "frame.job", "frame.hos
 
 class LiveConsumer(AsyncWebsocketConsumer):
     user: Any = None
+    # Sockets of this process between connect and disconnect (the hub's /metrics reports it).
+    open_sockets = 0
     # Frame types an authenticated socket handles, and their handlers (tests fuzz every one).
     HANDLERS = {
         "ping": "_ping",
@@ -126,6 +128,7 @@ class LiveConsumer(AsyncWebsocketConsumer):
             await super().dispatch(message)
 
     async def connect(self) -> None:
+        LiveConsumer.open_sockets += 1
         self.user = None
         self.fleet = False
         self.fleet_hosts: set[str] = set()
@@ -138,6 +141,7 @@ class LiveConsumer(AsyncWebsocketConsumer):
         self._later(AUTH_TIMEOUT, self._auth_deadline)
 
     async def disconnect(self, code: int) -> None:
+        LiveConsumer.open_sockets -= 1
         for timer in self._timers:
             timer.cancel()
         for group in list(self.joined):
