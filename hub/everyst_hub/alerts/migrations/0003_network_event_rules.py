@@ -4,22 +4,6 @@ import django.db.models.deletion
 from django.db import migrations, models
 
 
-def add_default(apps, schema_editor):
-    apps.get_model("alerts", "AlertRule").objects.create(
-        name="New device on a watched network",
-        source="network_event",
-        metric="device_new",
-        comparison=">",
-        threshold=0,
-        severity="warning",
-        builtin=True,
-    )
-
-
-def remove_default(apps, schema_editor):
-    apps.get_model("alerts", "AlertRule").objects.filter(builtin=True, source="network_event").delete()
-
-
 class Migration(migrations.Migration):
 
     dependencies = [
@@ -38,5 +22,4 @@ class Migration(migrations.Migration):
             name='source',
             field=models.CharField(choices=[('metric', 'Metric'), ('host_offline', 'Host Offline'), ('network_event', 'Network Event')], default='metric', max_length=16),
         ),
-        migrations.RunPython(add_default, remove_default),
     ]
