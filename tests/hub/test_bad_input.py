@@ -322,6 +322,9 @@ def mutations(kind: str, method: str, route: str) -> list[Mutation]:
                 found += [("query", param["name"], str(v)) for v in (HUGE, 2**63)]
         for at in _integer_paths(body_schema) if body_schema else []:
             found += [("body", "", json.dumps(_replace(body, at, v))) for v in (HUGE, -HUGE, 2**63)]
+        # Any field, whatever its type (a free-form object such as tool parameters included).
+        for name in _resolve(body_schema).get("properties", {}) if body_schema else []:
+            found.append(("body", "", json.dumps({**(body or {}), name: {"n": HUGE}})))
     elif kind == "deep_nesting" and body_schema:
         found.append(("body", "", DEEP))
         for name in _resolve(body_schema).get("properties", {}):
@@ -372,9 +375,8 @@ def test_every_operation_gets_every_class_that_applies_to_it() -> None:
 def test_bad_input_is_refused_quietly(world: Any, log: Any, kind: str, method: str, route: str) -> None:
     from everyst_hub.inventory.models import Host
 
-    Host.objects.update(
-        connected=True, last_seen=timezone.now()
-    )  # tool runs get past the offline check to what they were sent
+    # Online hosts: a tool run gets past the offline check to what it was sent.
+    Host.objects.update(connected=True, last_seen=timezone.now())
     auth = bearer(world.owner)
     operation = _operation(method, route)
     for where, name, value in mutations(kind, method, route):
