@@ -40,9 +40,10 @@ run: install frontend
 	$(BIN)/everyst-hub setup
 	$(BIN)/everyst-hub serve --local-agent
 
-# Debian packages the tests drive for real (browser, nmap, iproute2 for namespaces).
+# Debian packages the tests drive for real (browser, nmap, iproute2 for namespaces, prometheus
+# and its promtool scraping /metrics).
 system-deps:
-	@missing=""; for p in chromium nmap iproute2 prometheus-node-exporter; do \
+	@missing=""; for p in chromium nmap iproute2 prometheus-node-exporter prometheus; do \
 		dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
 	if [ -n "$$missing" ]; then echo "installing Debian packages:$$missing"; \
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; fi
