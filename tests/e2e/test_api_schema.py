@@ -31,6 +31,8 @@ def test_no_request_the_schema_allows_gets_a_server_error(running_hub: Hub) -> N
         operation = result.ok()
         if operation.path == "/api/v1/auth/password":
             continue  # changing the owner's password would end the session the run uses
+        if operation.path.endswith("/test"):
+            continue  # a channel test sends a real message to wherever the generated channel points
 
         @given(case=operation.as_strategy())
         @settings(max_examples=25, deadline=None, database=None, suppress_health_check=list(HealthCheck))

@@ -18,6 +18,15 @@ from . import delivery, services
 from .metrics import METRICS
 from .models import AlertRule, Incident, NotificationChannel, Severity
 
+# Ids clients send: within the bigint a primary key can hold (a larger one could not be queried).
+MAX_ID = 2**63 - 1
+
+
+class IdField(serializers.IntegerField):
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(min_value=1, max_value=MAX_ID, **kwargs)
+
+
 # ------------------------------------------------------------------------------- response shapes
 
 
@@ -153,8 +162,8 @@ class RuleChangeSerializer(serializers.Serializer):
     severity = serializers.ChoiceField(choices=Severity.choices, required=False)
     repeat_minutes = serializers.IntegerField(min_value=0, max_value=7 * 1440, required=False)
     host = serializers.UUIDField(required=False, allow_null=True)
-    group = serializers.IntegerField(required=False, allow_null=True)
-    network = serializers.IntegerField(required=False, allow_null=True)
+    group = IdField(required=False, allow_null=True)
+    network = IdField(required=False, allow_null=True)
     enabled = serializers.BooleanField(required=False)
 
 
@@ -165,8 +174,8 @@ class RuleCreateSerializer(RuleChangeSerializer):
 
 class SilenceChangeSerializer(serializers.Serializer):
     host = serializers.UUIDField(required=False, allow_null=True)
-    group = serializers.IntegerField(required=False, allow_null=True)
-    rule = serializers.IntegerField(required=False, allow_null=True)
+    group = IdField(required=False, allow_null=True)
+    rule = IdField(required=False, allow_null=True)
     label = serializers.CharField(max_length=200, required=False, allow_blank=True)
     starts_at = serializers.DateTimeField(required=False)
     ends_at = serializers.DateTimeField(required=False)
@@ -183,7 +192,7 @@ class ChannelChangeSerializer(serializers.Serializer):
     config = serializers.DictField(required=False)
     secret = serializers.CharField(max_length=2000, required=False, allow_blank=True, write_only=True)
     min_severity = serializers.ChoiceField(choices=Severity.choices, required=False)
-    groups = serializers.ListField(child=serializers.IntegerField(), max_length=1000, required=False)
+    groups = serializers.ListField(child=IdField(), max_length=1000, required=False)
     enabled = serializers.BooleanField(required=False)
 
 
@@ -193,7 +202,7 @@ class ChannelCreateSerializer(ChannelChangeSerializer):
 
 
 class MarkReadSerializer(serializers.Serializer):
-    ids = serializers.ListField(child=serializers.IntegerField(), max_length=1000, required=False)
+    ids = serializers.ListField(child=IdField(), max_length=1000, required=False)
     all = serializers.BooleanField(required=False, default=False)
 
 
@@ -404,7 +413,7 @@ class PreferencesSerializer(serializers.Serializer):
 
 class PreferencesChangeSerializer(serializers.Serializer):
     min_severity = serializers.ChoiceField(choices=Severity.choices, required=False)
-    groups = serializers.ListField(child=serializers.IntegerField(), max_length=1000, required=False)
+    groups = serializers.ListField(child=IdField(), max_length=1000, required=False)
     toasts = serializers.BooleanField(required=False)
     email = serializers.BooleanField(required=False)
     quiet_start = serializers.TimeField(required=False, allow_null=True)

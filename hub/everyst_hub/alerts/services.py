@@ -415,11 +415,7 @@ def list_incidents(
 
 
 def get_incident(user: Any, incident_id: object) -> Incident:
-    try:
-        number = int(str(incident_id))
-    except ValueError as exc:
-        raise NotFound("Alert not found.") from exc
-    incident = visible_incidents(user).filter(id=number).first()
+    incident = visible_incidents(user).filter(id=_int(incident_id, "Alert")).first()
     if incident is None:
         raise NotFound("Alert not found.")
     return incident
@@ -508,10 +504,11 @@ def _scope_host(host: Any, network: Any) -> Any:
 
 
 def _int(value: object, what: str) -> int:
-    try:
-        return int(str(value))
-    except ValueError as exc:
-        raise NotFound(f"{what} not found.") from exc
+    """A path id; one that no row can have (not a number, beyond a bigint) is simply not found."""
+    text = str(value)
+    if not text.isascii() or not text.isdigit() or len(text) > 19 or not 0 < int(text) < 2**63:
+        raise NotFound(f"{what} not found.")
+    return int(text)
 
 
 def _resolve_scope(fields: dict[str, Any]) -> None:
