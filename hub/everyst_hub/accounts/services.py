@@ -109,6 +109,7 @@ def create_first_owner(username: str, password: str, email: str, ip: str | None)
         user = User(username=normalize(username), email=email, role=User.Role.OWNER)
         _validate_password(password, user)
         user.set_password(password)
+        user.last_login = timezone.now()  # the setup page logs the new owner in
         user.save()
         record("user.created", actor=user, target=user, ip=ip, role=user.role, first_run=True)
     return user
@@ -177,8 +178,16 @@ def log_in(username: str, password: str, ip: str | None) -> User:
         raise Unauthenticated("Invalid username or password.", code="invalid_credentials")
     assert isinstance(user, User)
     LoginFailure.objects.filter(username=key, ip=source).delete()
+    _mark_logged_in(user)
     record("login.succeeded", actor=user, ip=ip)
     return user
+
+
+def _mark_logged_in(user: User) -> None:
+    # Django's login() would set this, but a JWT login never calls it (and simplejwt's
+    # UPDATE_LAST_LOGIN only applies to its own token view, which the hub does not use).
+    user.last_login = timezone.now()
+    user.save(update_fields=["last_login"])
 
 
 def recent_login_failures(users: Iterable[User]) -> dict[int, int]:
