@@ -75,6 +75,7 @@ def test_the_default_rules_are_installed_editable_and_disable_able(world: Any) -
         "Memory above 90 %",
         "CPU above 95 %",
         "Failed systemd unit",
+        "New device on a watched network",
     } <= names
     memory = AlertRule.objects.get(builtin=True, name="Memory above 90 %")
     assert (memory.metric, memory.threshold, memory.for_seconds) == ("memory.percent", 90, 300)
@@ -204,6 +205,20 @@ def test_a_rule_edited_through_the_api_is_evaluated_at_once(
     assert response.status_code == 201, response.content
     feed(engine, world.host_a, sample(0, memory=85))
     assert Incident.objects.get().rule.name == "host-a memory"
+
+
+def test_a_rule_changed_by_another_replica_is_picked_up_on_the_next_tick(
+    world: Any, engine: AlertEngine
+) -> None:
+    rule = memory_rule(for_seconds=0)
+    engine.load()
+    # An UPDATE from elsewhere: no in-process signal, only the rule's version in the database.
+    AlertRule.objects.filter(id=rule.id).update(threshold=50, updated_at=timezone.now())
+    feed(engine, world.host_a, sample(0, memory=60))
+    assert not Incident.objects.exists(), "the cached rule still applies until the tick"
+    engine.tick()
+    feed(engine, world.host_a, sample(1, memory=60))
+    assert Incident.objects.get().rule_id == rule.id
 
 
 def test_a_silence_keeps_the_incident_but_suppresses_its_notifications(
