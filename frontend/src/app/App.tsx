@@ -19,6 +19,8 @@ import { NotFoundPage } from './NotFoundPage';
 
 // The host page carries the charting library; the fleet overview should not wait for it.
 const HostPage = lazy(() => import('@/features/hosts/components/HostPage').then((m) => ({ default: m.HostPage })));
+// Rules, silences and channels are admin work: the first load of the fleet should not carry them.
+const AlertsPage = lazy(() => import('@/features/alerts/components/AlertsPage').then((m) => ({ default: m.AlertsPage })));
 
 const router = createBrowserRouter([
   { path: '/login', element: <LoginPage /> },
@@ -45,6 +47,14 @@ const router = createBrowserRouter([
       { path: 'audit', element: <AuditPage /> },
       { path: 'tools', element: <ToolsPage /> },
       { path: 'network', element: <NetworkPage /> },
+      {
+        path: 'alerts',
+        element: (
+          <Suspense fallback={<Spinner label="Loading alerts…" />}>
+            <AlertsPage />
+          </Suspense>
+        ),
+      },
       { path: '*', element: <NotFoundPage /> },
     ],
   },

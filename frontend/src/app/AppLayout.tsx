@@ -7,6 +7,8 @@ import { useSession } from '@/lib/session';
 import { SavedThemeToggle } from '@/features/account/components/SavedThemeToggle';
 import { canManageAgents } from '@/features/admin-agents/permissions';
 import { LogoutButton } from '@/features/auth/components/LogoutButton';
+import { NotificationCenter } from '@/features/notifications/components/NotificationCenter';
+import { useAlertFrames } from './use-alert-frames';
 
 const navClass = ({ isActive }: { isActive: boolean }) =>
   `rounded-md px-3 py-1.5 text-sm font-medium ${isActive ? 'bg-surface-2 text-fg' : 'text-muted hover:text-fg'}`;
@@ -14,6 +16,7 @@ const navClass = ({ isActive }: { isActive: boolean }) =>
 /** The signed-in shell: owns the tab's live connection for as long as the session lasts. */
 export function AppLayout() {
   const session = useSession();
+  useAlertFrames();
 
   useEffect(() => {
     startLive();
@@ -47,6 +50,9 @@ export function AppLayout() {
             <NavLink to="/network" className={navClass} data-testid="nav-network">
               Network
             </NavLink>
+            <NavLink to="/alerts" className={navClass} data-testid="nav-alerts">
+              Alerts
+            </NavLink>
             {canManageAgents(session.user) && (
               <NavLink to="/agents" className={navClass} data-testid="nav-agents">
                 Agents
@@ -68,6 +74,7 @@ export function AppLayout() {
           </nav>
           <div className="ml-auto flex items-center gap-3">
             <LiveIndicator />
+            <NotificationCenter />
             <SavedThemeToggle />
             {session.user && (
               <NavLink

@@ -1,6 +1,7 @@
 import { useSyncExternalStore } from 'react';
 import { apiFetch, isApiError, refreshAccessToken } from '@/lib/api';
 import { endSession, getAccessToken } from '@/lib/session';
+import type { AlertFrameEvent, AppNotification, FiredAlert } from '@/types/alerts';
 import type { HostInfo, Sample, SamplesPage } from '@/types/api';
 import type { ToolJob } from '@/types/jobs';
 
@@ -98,6 +99,14 @@ function isToolJob(value: unknown): value is ToolJob {
   );
 }
 
+function isFiredAlert(value: unknown): value is FiredAlert {
+  return isRecord(value) && typeof value.id === 'number' && isRecord(value.host) && typeof value.state === 'string';
+}
+
+function isNotification(value: unknown): value is AppNotification {
+  return isRecord(value) && typeof value.id === 'number' && typeof value.title === 'string';
+}
+
 function liveUrl(): string {
   const scheme = window.location.protocol === 'https:' ? 'wss:' : 'ws:';
   return `${scheme}//${window.location.host}/ws/live/`;
@@ -126,6 +135,7 @@ class LiveClient {
   private readonly accessListeners = new Set<Listener<string[]>>();
   private readonly jobHosts = new Map<string, Set<Listener<JobEvent>>>();
   private readonly pendingRuns = new Map<string, PendingRun>();
+  private readonly alertListeners = new Set<Listener<AlertFrameEvent>>();
   private requestSeq = 0;
 
   constructor() {
@@ -332,6 +342,14 @@ class LiveClient {
           this.onJob(frame.job, rows, typeof frame.request === 'string' ? frame.request : null);
         }
         break;
+      case 'alert':
+        if (isFiredAlert(frame.alert)) {
+          this.emitAlerts({ type: 'alert', event: typeof frame.event === 'string' ? frame.event : '', alert: frame.alert });
+        }
+        break;
+      case 'notification':
+        if (isNotification(frame.notification)) this.emitAlerts({ type: 'notification', notification: frame.notification });
+        break;
       case 'error':
         if (import.meta.env.DEV) console.warn('live: hub refused a frame', frame);
         this.onError(frame);
@@ -357,6 +375,7 @@ class LiveClient {
     this.setState('live');
     if (reconnected) {
       this.emitFleet({ type: 'resync' });
+      this.emitAlerts({ type: 'resync' });
       for (const listeners of this.jobHosts.values()) for (const l of listeners) l.cb({ type: 'resync' });
     }
   }
@@ -443,6 +462,10 @@ class LiveClient {
     for (const l of this.fleetListeners) l.cb(event);
   }
 
+  private emitAlerts(event: AlertFrameEvent): void {
+    for (const l of this.alertListeners) l.cb(event);
+  }
+
   /** Delivers in ts order, once: fleet and host topics, and backfills, may overlap. */
   private deliverHostSample(sub: HostSubscription, sample: Sample): void {
     if (sub.lastTs !== null && sample.ts <= sub.lastTs) return;
@@ -482,6 +505,14 @@ class LiveClient {
     return () => {
       if (!this.fleetListeners.delete(listener)) return;
       if (this.fleetListeners.size === 0) this.send({ type: 'unsubscribe', topic: 'fleet' });
+    };
+  }
+
+  subscribeAlerts(cb: (event: AlertFrameEvent) => void): () => void {
+    const listener: Listener<AlertFrameEvent> = { cb };
+    this.alertListeners.add(listener);
+    return () => {
+      this.alertListeners.delete(listener);
     };
   }
 
@@ -588,6 +619,14 @@ export function subscribeHost(hostId: string, cb: (event: HostEvent) => void): (
  */
 export function subscribeAccessLost(cb: (lost: string[]) => void): () => void {
   return client.subscribeAccessLost(cb);
+}
+
+/**
+ * `alert` and `notification` frames: the hub sends them to every socket of each user who may see
+ * the host, with no subscription to ask for; a `resync` follows a reconnect.
+ */
+export function subscribeAlerts(cb: (event: AlertFrameEvent) => void): () => void {
+  return client.subscribeAlerts(cb);
 }
 
 /**

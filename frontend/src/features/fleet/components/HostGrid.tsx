@@ -1,10 +1,29 @@
 import { useEffect, useMemo, useState, useSyncExternalStore } from 'react';
+import type { FiredAlert } from '@/types/alerts';
+import { useFiringAlerts } from '../api/get-firing-alerts';
 import { fleetStore } from '../store/fleet-store';
 import { isLiveSort, visibleHostIds, type GroupFilter, type SortKey, type StateFilter } from '../store/fleet-view';
+import type { HostAlertSummary } from './AlertBadge';
 import { HostTile } from './HostTile';
 
 /** Sorting by a live metric re-orders every few seconds, not on every sample, so tiles hold still. */
 const RESORT_MS = 3000;
+
+/** Per host: how many alerts fire and the worst severity; one object per host per alert change. */
+function summarize(alerts: FiredAlert[] | undefined): Map<string, HostAlertSummary> {
+  const byHost = new Map<string, HostAlertSummary>();
+  for (const alert of alerts ?? []) {
+    const current = byHost.get(alert.host.id);
+    if (!current) {
+      byHost.set(alert.host.id, { count: 1, severity: alert.severity, rules: [alert.rule.name] });
+    } else {
+      current.count += 1;
+      if (alert.severity === 'critical') current.severity = 'critical';
+      if (!current.rules.includes(alert.rule.name)) current.rules.push(alert.rule.name);
+    }
+  }
+  return byHost;
+}
 
 function useResortTick(enabled: boolean): number {
   const [tick, setTick] = useState(0);
@@ -36,6 +55,8 @@ export function HostGrid({ search, sort, group, state, groupName, listedCount }:
     [listVersion, resortTick, search, sort, group, state],
   );
   const needle = search.trim();
+  const firing = useFiringAlerts();
+  const alertsByHost = useMemo(() => summarize(firing.data), [firing.data]);
 
   if (listedCount === 0 && ids.length === 0 && !needle && group === 'all' && state === 'all') {
     return (
@@ -60,7 +81,7 @@ export function HostGrid({ search, sort, group, state, groupName, listedCount }:
     <ul className="grid grid-cols-[repeat(auto-fill,minmax(16rem,1fr))] gap-3" aria-label="Hosts">
       {ids.map((id) => (
         <li key={id} className="min-w-0">
-          <HostTile hostId={id} />
+          <HostTile hostId={id} alerts={alertsByHost.get(id)} />
         </li>
       ))}
     </ul>

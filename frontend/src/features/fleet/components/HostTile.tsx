@@ -6,6 +6,7 @@ import { formatBytes, formatDateTime, formatNumber, formatPercent, formatRate, f
 import { rootDisk, totalNet, type HostStatus } from '@/lib/metrics';
 import { fleetStore } from '../store/fleet-store';
 import { lastSeenAt } from '../store/fleet-view';
+import { AlertBadge, type HostAlertSummary } from './AlertBadge';
 
 // Stale and offline tiles must stand out in a grid of hundreds: a coloured or dashed frame and
 // a dimmed body, on top of the badge.
@@ -46,7 +47,7 @@ function MetricRow({ name, percent, detail, testId }: MetricRowProps) {
 }
 
 /** One host of the fleet grid; re-renders only when its own host changes. */
-export const HostTile = memo(function HostTile({ hostId }: { hostId: string }) {
+export const HostTile = memo(function HostTile({ hostId, alerts }: { hostId: string; alerts?: HostAlertSummary }) {
   const subscribe = useCallback((listener: () => void) => fleetStore.subscribeTile(hostId, listener), [hostId]);
   const tile = useSyncExternalStore(subscribe, () => fleetStore.getTile(hostId));
   if (!tile) return null;
@@ -82,7 +83,10 @@ export const HostTile = memo(function HostTile({ hostId }: { hostId: string }) {
             {host.addresses.length > 1 ? ` +${host.addresses.length - 1}` : ''}
           </p>
         </div>
-        <StatusBadge status={status} testId="host-online" />
+        <div className="flex shrink-0 flex-col items-end gap-1">
+          <StatusBadge status={status} testId="host-online" />
+          {alerts && <AlertBadge summary={alerts} />}
+        </div>
       </header>
 
       <div className={`space-y-2.5 ${dim}`}>

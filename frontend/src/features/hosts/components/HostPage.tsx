@@ -10,12 +10,14 @@ import { hostStatus } from '@/lib/metrics';
 import { useNow } from '@/lib/use-now';
 import type { HostHistory, HostInfo, Sample } from '@/types/api';
 import { hostQueryOptions, useHost } from '../api/get-host';
+import { useHostAlerts } from '../api/get-host-alerts';
 import { useHostHistory } from '../api/get-host-history';
 import { useRecentSamples } from '../api/get-host-samples';
 import { useHostLive } from '../hooks/use-host-live';
 import { CoreList } from './CoreList';
 import { CurrentStats } from './CurrentStats';
 import { HostCharts } from './HostCharts';
+import { HostAlertsBanner } from './HostAlertsBanner';
 import { HostFacts } from './HostFacts';
 import { HostNotices } from './HostNotices';
 import { RangePicker } from './RangePicker';
@@ -55,6 +57,7 @@ function HostView({ hostId }: { hostId: string }) {
   const now = useNow(1000);
   const [range, setRange] = useState<TimeRange>({ key: 'live' });
   const history = useHostHistory(hostId, range.key === 'live' ? null : range.window);
+  const alerts = useHostAlerts(hostId);
 
   useEffect(() => {
     // The hub ended this host's live data: ask again, which answers "not found" now.
@@ -115,6 +118,7 @@ function HostView({ hostId }: { hostId: string }) {
         </Link>
       </header>
       {live.accessLost && <Alert>Your access to this host was removed; live data has stopped.</Alert>}
+      {alerts.data && <HostAlertsBanner alerts={alerts.data} now={now} />}
       <HostFacts host={info} latest={latest} lastSeen={lastSampleAt} now={now} />
       <HostNotices host={info} latest={latest} />
       <CurrentStats sample={latest} />

@@ -1,0 +1,16 @@
+import { useMutation, useQueryClient } from '@tanstack/react-query';
+import { apiFetch } from '@/lib/api';
+import type { FiredAlert } from '@/types/alerts';
+
+/** Acknowledges an alert: stops its repeats and records who took it (operators of its host, admins). */
+export function ackAlert(id: number): Promise<FiredAlert> {
+  return apiFetch<FiredAlert>(`/alerts/${encodeURIComponent(String(id))}/ack`, { method: 'POST' });
+}
+
+export function useAckAlert() {
+  const queryClient = useQueryClient();
+  return useMutation({
+    mutationFn: ackAlert,
+    onSuccess: () => queryClient.invalidateQueries({ queryKey: ['alerts', 'list'] }),
+  });
+}

@@ -1,0 +1,50 @@
+import type { FiredAlert, Severity } from '@/types/alerts';
+import type { Host, HostGroup } from '@/types/api';
+import { formatNumber } from '@/lib/format';
+
+const SEVERITY_STYLE: Record<Severity, string> = {
+  critical: 'border-crit/50 bg-crit/10 text-crit',
+  warning: 'border-warn/50 bg-warn/10 text-warn',
+};
+
+export function SeverityBadge({ severity }: { severity: Severity }) {
+  return (
+    <span
+      data-testid="severity"
+      data-severity={severity}
+      className={`inline-flex rounded-full border px-2 py-0.5 text-xs font-semibold ${SEVERITY_STYLE[severity] ?? ''}`}
+    >
+      {severity}
+    </span>
+  );
+}
+
+/** "memory.percent > 90" or "offline > 3 intervals", with the series it fired on. */
+export function conditionText(alert: FiredAlert): string {
+  if (alert.rule.source === 'host_offline') return `no sample for ${formatNumber(alert.threshold, 0)} intervals`;
+  const series = alert.series ? ` (${alert.series})` : '';
+  return `${alert.rule.metric}${series} ${alert.comparison} ${formatNumber(alert.threshold)}`;
+}
+
+/** Where a rule or silence applies, in words. */
+export function scopeText(
+  scope: { host: string | null; group: number | null },
+  hosts: Host[] | undefined,
+  groups: HostGroup[] | undefined,
+): string {
+  if (scope.host !== null) return `host ${hosts?.find((h) => h.id === scope.host)?.hostname ?? scope.host}`;
+  if (scope.group !== null) return `group ${groups?.find((g) => g.id === scope.group)?.name ?? `#${scope.group}`}`;
+  return 'every host';
+}
+
+/** `datetime-local` input values (local time, minutes) to and from ISO 8601. */
+export function toLocalInput(ms: number): string {
+  const d = new Date(ms);
+  const pad = (n: number) => String(n).padStart(2, '0');
+  return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}T${pad(d.getHours())}:${pad(d.getMinutes())}`;
+}
+
+export function fromLocalInput(value: string): string | null {
+  const ms = new Date(value).getTime();
+  return Number.isNaN(ms) ? null : new Date(ms).toISOString();
+}
