@@ -170,3 +170,15 @@ async def test_alert_and_notification_frames_reach_the_sockets_of_users_who_may_
     assert await sockets["outsider"].receive_nothing(timeout=0.3)
     for ws in sockets.values():
         await ws.disconnect()
+
+
+@pytest.mark.django_db
+def test_disabling_a_rule_resolves_what_it_fired(world: Any, api: Any) -> None:
+    breach(armed_engine(), world.host_a)
+    rule = AlertRule.objects.get(name="Memory high")
+    response = as_user(api, world.admin).patch(
+        f"/api/v1/alert-rules/{rule.id}", {"enabled": False}, format="json"
+    )
+    assert response.status_code == 200
+    (alert,) = as_user(api, world.admin).get("/api/v1/alerts").json()
+    assert alert["state"] == "resolved" and alert["ended_at"] is not None

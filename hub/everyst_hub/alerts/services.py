@@ -594,7 +594,13 @@ def update_rule(user: Any, rule_id: object, fields: dict[str, Any], ip: str | No
     for name, value in fields.items():
         setattr(rule, name, value)
     _validate_rule(rule)
-    rule.save()
+    with transaction.atomic():
+        rule.save()
+        if not rule.enabled:
+            # Nothing evaluates a disabled rule, so nothing would ever resolve what it fired.
+            Incident.objects.filter(rule=rule, ended_at__isnull=True).update(
+                state=Incident.State.RESOLVED, ended_at=timezone.now()
+            )
     record("alert.rule.update", actor=user, target=rule, ip=ip, changes=sorted(fields))
     rules_changed()
     return rule
