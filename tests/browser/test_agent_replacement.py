@@ -40,7 +40,7 @@ def test_an_admin_sees_a_refused_enrollment_and_gets_a_replacement_token_for_a_h
     result.wait_for(timeout=5_000)
     assert "Replacement token created" in result.inner_text()
     command = page.get_by_test_id("enroll-command").inner_text()
-    assert "--token" in command and "install-agent.sh" in command
+    assert "--token" in command and "/install.sh | sudo sh -s --" in command
     tokens = page.get_by_test_id("enroll-token-row")
     tokens.first.wait_for(timeout=5_000)
     assert "replaces the agent of" in tokens.first.inner_text()

@@ -83,5 +83,5 @@ def test_an_admin_creates_an_enrollment_token_and_sees_the_install_command(hub: 
     command = page.get_by_test_id("enroll-command")
     command.wait_for(timeout=5_000)
     text = command.inner_text()
-    assert "install-agent.sh" in text and "--token" in text and "--ca-fingerprint" in text
+    assert "/install.sh | sudo sh -s --" in text and "--token" in text and "--ca-fingerprint" in text
     assert page.get_by_test_id("agent-row").count() >= 1

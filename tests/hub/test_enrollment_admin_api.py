@@ -103,38 +103,45 @@ def test_a_created_token_defaults_to_one_use_for_an_hour(world, api):
     assert abs(stored.expires_at - (timezone.now() + timedelta(minutes=60))) < timedelta(seconds=30)
 
 
-def test_the_install_command_carries_the_token_and_fingerprint_shell_quoted(world, api, settings):
-    settings.PUBLIC_GRPC_ADDRESS = "hub.example.com:50051"
+def test_the_install_command_is_one_line_that_pipes_the_hubs_script_with_token_and_fingerprint(
+    world, api, settings
+):
+    settings.PUBLIC_URL = "https://hub.example.com"
+    settings.PUBLIC_GRPC_ADDRESS = ""
+    settings.GRPC_PORT = 50051
     body = as_user(api, world.owner).post("/api/v1/enrollment-tokens", {}, format="json").json()
-    command = body["install_command"]
+    assert body["install_command"] == (
+        "curl -fsSL https://hub.example.com/install.sh | sudo sh -s -- "
+        f"--token {shlex.quote(body['token'])} --ca-fingerprint {body['ca_fingerprint']}"
+    )
+    assert body["hub_url"] == "https://hub.example.com"
     assert body["grpc_address"] == "hub.example.com:50051"
-    assert f"--token {shlex.quote(body['token'])}" in command
-    assert f"--ca-fingerprint {shlex.quote(body['ca_fingerprint'])}" in command
-    argv = shlex.split(command)
-    assert argv[:2] == ["sudo", "./deploy/install-agent.sh"]
-    options = dict(zip(argv[2::2], argv[3::2], strict=True))
-    assert options == {
-        "--package": "./everyst-0.1.0-py3-none-any.whl",
-        "--hub": "hub.example.com:50051",
-        "--hub-url": "http://testserver",
-        "--token": body["token"],
-        "--ca-fingerprint": body["ca_fingerprint"],
-    }
+    assert body["install_warnings"] == []
 
 
-def test_the_grpc_address_defaults_to_the_request_host_and_grpc_port(world, api, settings):
+def test_without_a_public_url_the_command_uses_the_request_host_and_says_so(world, api, settings):
+    settings.PUBLIC_URL = ""
     settings.PUBLIC_GRPC_ADDRESS = ""
     settings.GRPC_PORT = 50123
     body = as_user(api, world.owner).post("/api/v1/enrollment-tokens", {}, format="json").json()
     assert body["grpc_address"] == "testserver:50123"
+    assert body["install_command"].startswith("curl -fsSL http://testserver/install.sh | sudo sh -s -- ")
+    warnings = " ".join(body["install_warnings"])
+    assert "EVERYST_PUBLIC_URL is not set" in warnings and "plain HTTP" in warnings
 
 
-def test_a_hostile_host_name_cannot_inject_into_the_install_command(world, api, settings):
+def test_a_loopback_public_url_is_warned_about(world, api, settings):
+    settings.PUBLIC_URL = "http://127.0.0.1:8000"
+    body = as_user(api, world.owner).post("/api/v1/enrollment-tokens", {}, format="json").json()
+    assert any("loopback" in w for w in body["install_warnings"])
+
+
+def test_a_hostile_grpc_address_is_refused_before_any_token_exists(world, api, settings):
     settings.ALLOWED_HOSTS = ["*"]
     settings.PUBLIC_GRPC_ADDRESS = "hub;touch /tmp/pwned:50051"
-    body = as_user(api, world.owner).post("/api/v1/enrollment-tokens", {}, format="json").json()
-    argv = shlex.split(body["install_command"])
-    assert argv[argv.index("--hub") + 1] == "hub;touch /tmp/pwned:50051"
+    response = as_user(api, world.owner).post("/api/v1/enrollment-tokens", {}, format="json")
+    assert response.status_code == 400
+    assert not EnrollmentToken.objects.exists()
 
 
 @pytest.mark.parametrize(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import secrets
 from datetime import timedelta
 from pathlib import Path
@@ -16,7 +17,13 @@ load_dotenv(env_str("EVERYST_ENV_FILE", ".env"), override=False)
 PACKAGE_DIR = Path(__file__).resolve().parent.parent
 REPO_DIR = PACKAGE_DIR.parent.parent
 DATA_DIR = Path(env_str("EVERYST_DATA_DIR", "var")).resolve()
-DATA_DIR.mkdir(parents=True, exist_ok=True, mode=0o700)
+try:
+    DATA_DIR.mkdir(parents=True, exist_ok=True, mode=0o700)
+except OSError as exc:
+    raise ConfigError(
+        f"EVERYST_DATA_DIR={DATA_DIR} cannot be created ({exc.strerror}): create it owned by the hub's user, "
+        "or point EVERYST_DATA_DIR at a writable directory."
+    ) from exc
 
 
 def _secret(name: str, filename: str) -> str:
@@ -25,10 +32,16 @@ def _secret(name: str, filename: str) -> str:
     if value:
         return value
     path = DATA_DIR / filename
-    if not path.exists():
-        path.touch(mode=0o600)
-        path.write_text(secrets.token_urlsafe(50))
-    return path.read_text().strip()
+    try:
+        if not path.exists():
+            path.touch(mode=0o600)
+            path.write_text(secrets.token_urlsafe(50))
+        return path.read_text().strip()
+    except OSError as exc:
+        raise ConfigError(
+            f"{path} cannot be created or read ({exc.strerror}): the data dir must belong to the hub's user, "
+            f"or set {name}."
+        ) from exc
 
 
 SECRET_KEY = _secret("EVERYST_SECRET_KEY", "secret_key")
@@ -64,6 +77,7 @@ INSTALLED_APPS = [
     "everyst_hub.tools",
     "everyst_hub.network",
     "everyst_hub.alerts",
+    "everyst_hub.deploy",
 ]
 
 MIDDLEWARE = [
@@ -224,6 +238,16 @@ GRPC_MAX_MESSAGE_BYTES = env_int(
     "EVERYST_GRPC_MAX_MESSAGE_BYTES", 4 * 1024 * 1024, minimum=65536, maximum=64 * 1024 * 1024
 )
 PUBLIC_GRPC_ADDRESS = env_str("EVERYST_PUBLIC_GRPC_ADDRESS", "")
+# The URL other hosts reach the dashboard at (behind a reverse proxy: its https:// URL); install
+# commands name it. Unset, they use the address the browser came in by.
+PUBLIC_URL = env_str("EVERYST_PUBLIC_URL", "").rstrip("/")
+_SITE_URL = r"https?://([A-Za-z0-9.\-]+|\[[0-9A-Fa-f:.]+\])(:[0-9]{1,5})?"
+if PUBLIC_URL and not re.fullmatch(_SITE_URL, PUBLIC_URL):
+    raise ConfigError(
+        f"EVERYST_PUBLIC_URL={PUBLIC_URL!r} is not a site URL: use https://name[:port], with no path."
+    )
+# The wheel served to new hosts; unset, it is built from this hub's source tree on first request.
+AGENT_WHEEL = env_str("EVERYST_AGENT_WHEEL", "")
 INGEST_FLUSH_MS = env_int("EVERYST_INGEST_FLUSH_MS", 50, minimum=5, maximum=5000)
 # History tiers (see metrics/tiers.py): 1 Hz recent samples, then rollups with avg and max.
 METRICS_RECENT_HOURS = env_int("EVERYST_METRICS_RECENT_HOURS", 2, minimum=1, maximum=168)

@@ -55,6 +55,7 @@ urlpatterns = [
     path("api/docs", ApiDocsView.as_view(url_name="schema"), name="api-docs"),
     path("metrics", MetricsView.as_view(), name="metrics"),
     re_path(r"^api/(?P<rest>.*)$", api_not_found),
+    path("", include("everyst_hub.deploy.urls")),
     re_path(r"^(?!static/|ws/).*$", spa),
 ]
 

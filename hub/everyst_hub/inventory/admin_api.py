@@ -4,12 +4,9 @@ answer; only their hashes are stored."""
 
 from __future__ import annotations
 
-import shlex
 from datetime import datetime, timedelta
 from typing import Any
 
-from django.conf import settings
-from django.http.request import split_domain_port
 from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema
@@ -18,9 +15,9 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from everyst_hub import __version__
 from everyst_hub.audit.services import client_ip
 from everyst_hub.core.permissions import IsAdmin
+from everyst_hub.deploy.packages import PublicAddresses, install_command, public_addresses
 from everyst_hub.ingest.server import server_tls
 
 from .models import Agent, EnrollmentToken, HostGroup
@@ -78,32 +75,6 @@ class CreateEnrollmentTokenSerializer(serializers.Serializer):
         return attrs
 
 
-def _grpc_address(request: Request) -> str:
-    if settings.PUBLIC_GRPC_ADDRESS:
-        return str(settings.PUBLIC_GRPC_ADDRESS)
-    domain, _port = split_domain_port(request.get_host())
-    return f"{domain}:{settings.GRPC_PORT}"
-
-
-def install_command(*, grpc_address: str, hub_url: str, token: str, fingerprint: str) -> str:
-    """The command to run, as root, on the new host from a folder holding the wheel and deploy/."""
-    args = [
-        "sudo",
-        "./deploy/install-agent.sh",
-        "--package",
-        f"./everyst-{__version__}-py3-none-any.whl",
-        "--hub",
-        grpc_address,
-        "--hub-url",
-        hub_url,
-        "--token",
-        token,
-        "--ca-fingerprint",
-        fingerprint,
-    ]
-    return shlex.join(args)
-
-
 class EnrollmentTokenListView(APIView):
     permission_classes = [IsAdmin]
 
@@ -120,8 +91,9 @@ class EnrollmentTokenListView(APIView):
         body = CreateEnrollmentTokenSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         data = body.validated_data
-        # Read before the token exists, so a broken TLS setup leaves no orphan token behind.
+        # Read before the token exists, so a broken TLS setup or a bad address leaves no orphan token.
         fingerprint = server_tls().ca_fingerprint
+        addresses = public_addresses(scheme=request.scheme or "http", host=request.get_host())
         created = issue_enrollment_token(
             actor=request.user,
             ttl=timedelta(minutes=data["expires_minutes"]),
@@ -131,23 +103,23 @@ class EnrollmentTokenListView(APIView):
             group_name=data["group_name"].strip(),
             ip=client_ip(request),
         )
-        return _created(request, created, fingerprint)
+        return _created(created, fingerprint, addresses)
 
 
-def _created(request: Request, created: EnrollmentTokenCreated, fingerprint: str) -> Response:
-    """The one answer that carries the raw token, with the command that enrolls with it."""
-    grpc_address = _grpc_address(request)
-    hub_url = f"{request.scheme}://{request.get_host()}"
+def _created(created: EnrollmentTokenCreated, fingerprint: str, addresses: PublicAddresses) -> Response:
+    """The one answer that carries the raw token, with the one-line command that installs and enrolls."""
     return Response(
         {
             **enrollment_token_dict(created.token, timezone.now()),
             "token": created.raw,
             "ca_fingerprint": fingerprint,
-            "grpc_address": grpc_address,
-            "hub_url": hub_url,
+            "grpc_address": addresses.grpc_address,
+            "hub_url": addresses.hub_url,
             "install_command": install_command(
-                grpc_address=grpc_address, hub_url=hub_url, token=created.raw, fingerprint=fingerprint
+                hub_url=addresses.hub_url, token=created.raw, fingerprint=fingerprint
             ),
+            # Why the command may not work, or not safely, from another machine.
+            "install_warnings": list(addresses.warnings),
         },
         status=201,
     )
@@ -194,10 +166,11 @@ class HostAgentReplacementView(APIView):
         body = ReplaceAgentSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         fingerprint = server_tls().ca_fingerprint
+        addresses = public_addresses(scheme=request.scheme or "http", host=request.get_host())
         created = issue_agent_replacement(
             host_id,
             actor=request.user,
             ttl=timedelta(minutes=body.validated_data["expires_minutes"]),
             ip=client_ip(request),
         )
-        return _created(request, created, fingerprint)
+        return _created(created, fingerprint, addresses)

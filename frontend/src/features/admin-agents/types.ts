@@ -30,7 +30,10 @@ export interface CreatedEnrollmentToken extends EnrollmentToken {
   ca_fingerprint: string;
   grpc_address: string;
   hub_url: string;
+  /** One line: curl <hub>/install.sh | sudo sh -s -- --token … --ca-fingerprint … */
   install_command: string;
+  /** Why the command may not work, or not safely, from another machine (public URL unset, loopback, HTTP). */
+  install_warnings: string[];
 }
 
 export interface AgentCredential {

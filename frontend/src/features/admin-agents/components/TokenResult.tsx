@@ -69,10 +69,22 @@ export function TokenResult({ created, onDismiss }: TokenResultProps) {
           </Alert>
         )}
         <p className="text-muted">
-          Copy the wheel (<code className="font-mono text-xs">make dist</code>) and the{' '}
-          <code className="font-mono text-xs">deploy/</code> folder to the {created.host ? 'machine' : 'new host'}, then
-          run there:
+          Run this one line on the {created.host ? 'machine' : 'new host'} (systemd, Python 3.11 or newer, curl and
+          openssl). It checks the hub against the CA fingerprint before trusting anything it downloads, installs the
+          agent under <code className="font-mono text-xs">/opt/everyst-agent</code> as the{' '}
+          <code className="font-mono text-xs">everyst</code> user, enrolls it and starts it.
         </p>
+        {created.install_warnings.length > 0 && (
+          <div
+            role="note"
+            data-testid="enroll-warnings"
+            className="space-y-1 rounded-md border border-warn/40 bg-warn/10 px-3 py-2 text-xs text-fg"
+          >
+            {created.install_warnings.map((warning) => (
+              <p key={warning}>{warning}</p>
+            ))}
+          </div>
+        )}
         <pre
           ref={commandRef}
           data-testid="enroll-command"

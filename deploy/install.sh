@@ -1,0 +1,1 @@
+../hub/everyst_hub/deploy/install.sh
