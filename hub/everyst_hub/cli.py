@@ -8,6 +8,11 @@ import sys
 
 def main() -> None:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "everyst_hub.config.settings")
+    if sys.argv[1:2] == ["restore"]:
+        # Before Django: loading the settings would create fresh keys in the empty data dir.
+        from everyst_hub.core.backup import restore_main
+
+        sys.exit(restore_main(sys.argv[2:]))
     if "serve" in sys.argv[1:2]:
         # Twisted's asyncio reactor must be installed before anything imports twisted.
         import daphne.server  # noqa: F401
