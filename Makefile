@@ -30,7 +30,7 @@ $(STAMP): pyproject.toml $(GEN)/agent_pb2.py
 
 install: $(STAMP)
 
-$(FRONT): $(shell find frontend/src -type f 2>/dev/null) frontend/package.json frontend/index.html
+$(FRONT): $(shell find frontend/src -type f 2>/dev/null) frontend/package.json frontend/index.html frontend/vite.config.ts
 	cd frontend && (npm ci --no-audit --no-fund --loglevel=error || npm install --no-audit --no-fund --loglevel=error)
 	cd frontend && npm run build
 

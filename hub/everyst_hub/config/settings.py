@@ -10,6 +10,8 @@ from pathlib import Path
 import dj_database_url
 from dotenv import load_dotenv
 
+from everyst_hub.core.static_files import HASHED_ASSET, add_frontend_headers
+
 from .env import ConfigError, env_bool, env_float, env_int, env_list, env_networks, env_str
 
 load_dotenv(env_str("EVERYST_ENV_FILE", ".env"), override=False)
@@ -86,6 +88,8 @@ MIDDLEWARE = [
     # Before anything asks for the host or reads the body; after the security headers are set.
     "everyst_hub.core.middleware.RequestLimitsMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # After WhiteNoise, whose files come compressed from the build; sees every API answer.
+    "everyst_hub.core.compression.JsonCompressionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
@@ -150,6 +154,9 @@ FRONTEND_DIST = Path(env_str("EVERYST_FRONTEND_DIST", str(REPO_DIR / "frontend" 
 # The SPA bundle is served from the site root (/assets/…, /favicon…).
 WHITENOISE_ROOT = FRONTEND_DIST if FRONTEND_DIST.is_dir() else None
 WHITENOISE_MAX_AGE = 3600
+# Hashed build files are cached for good; .br/.gz variants beside them are served by Accept-Encoding.
+WHITENOISE_IMMUTABLE_FILE_TEST = HASHED_ASSET
+WHITENOISE_ADD_HEADERS_FUNCTION = add_frontend_headers
 # Serve app static files (the API docs' assets) straight from the installed packages.
 WHITENOISE_USE_FINDERS = True
 
