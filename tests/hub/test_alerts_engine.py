@@ -301,3 +301,20 @@ def test_a_failed_systemd_unit_fires_only_from_samples_that_report_units(
     healthy.failed_units.SetInParent()
     feed(engine, world.host_a, healthy)
     assert Incident.objects.get().state == "resolved"
+
+
+def test_a_firing_whose_notifications_a_dying_hub_never_stored_is_told_once_by_the_next_tick(
+    world: Any, engine: AlertEngine
+) -> None:
+    memory_rule(for_seconds=0)
+    dying = AlertEngine(dispatch=lambda events: None)  # wrote the incident, died before the fan-out
+    dying.load()
+    feed(dying, world.host_a, sample(0, memory=95))
+    assert Incident.objects.get().state == "firing" and events_of(world.viewer_a) == []
+
+    engine.load()
+    engine.tick()
+    assert events_of(world.viewer_a) == [], "too fresh: its own hub may still be telling it"
+    engine.tick(timezone.now() + timedelta(seconds=20))
+    engine.tick(timezone.now() + timedelta(seconds=40))
+    assert events_of(world.viewer_a) == ["firing"]

@@ -23,7 +23,7 @@ import time
 import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from django.db import close_old_connections
@@ -44,6 +44,9 @@ Key = tuple[int, uuid.UUID, str]
 Events = list[services.AlertEvent]
 # Firing incidents' peak and last values reach the database this often, not on every sample.
 SAVE_VALUES_EVERY = 30.0
+# An incident's notifications are stored within a second or so of its write; pending much longer,
+# the hub that wrote it died first.
+UNSENT_AFTER = 15.0
 
 _COMPARE: dict[str, Callable[[float, float], bool]] = {
     ">": operator.gt,
@@ -391,6 +394,8 @@ class AlertEngine:
             events: Events = []
             if self._offline_rules:
                 self._check_offline(now, events)
+            # What a hub that died between an incident's write and its fan-out left untold.
+            events.extend(services.unsent_events(now - timedelta(seconds=UNSENT_AFTER)))
             self._notify(events)
             self._repeat(now)
             if time.monotonic() - self._values_saved >= SAVE_VALUES_EVERY:

@@ -85,6 +85,10 @@ class Incident(models.Model):
     peak_value = models.FloatField()
     last_value = models.FloatField()
     last_notified_at = models.DateTimeField(null=True, blank=True)
+    # "firing" or "resolved" from the write that opened or closed the incident until its
+    # notifications are stored: a hub that dies in between leaves it for the next tick to send.
+    pending_event = models.CharField(max_length=16, blank=True, default="")
+    pending_since = models.DateTimeField(null=True, blank=True)
     silenced = models.BooleanField(default=False)
     acknowledged_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"

@@ -89,6 +89,10 @@ class AlertRuntime:
         for task in self.tasks:
             with contextlib.suppress(asyncio.CancelledError):
                 await task
+        await asyncio.sleep(0)  # the writer's last flush may have just queued events
+        events, self.pending = self.pending, []
+        if events:  # else the next start's tick finds them (unsent_events)
+            await sync_to_async(self.engine.notify_now, thread_sensitive=False)(events)
         await sync_to_async(self.engine.save_values, thread_sensitive=False)()
 
 

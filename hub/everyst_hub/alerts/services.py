@@ -182,6 +182,8 @@ def open_incident(
                 peak_value=peak,
                 last_value=value,
                 last_notified_at=timezone.now(),
+                pending_event="firing",
+                pending_since=timezone.now(),
             )
         return incident, True
     except IntegrityError:
@@ -194,7 +196,12 @@ def open_incident(
 def resolve_incident(incident_id: int, ended_at: datetime, peak: float, last: float) -> Incident | None:
     """Close the incident; only the caller whose UPDATE closed it gets it back (and notifies)."""
     closed = Incident.objects.filter(id=incident_id, ended_at__isnull=True).update(
-        ended_at=ended_at, state=Incident.State.RESOLVED, peak_value=peak, last_value=last
+        ended_at=ended_at,
+        state=Incident.State.RESOLVED,
+        peak_value=peak,
+        last_value=last,
+        pending_event="resolved",
+        pending_since=timezone.now(),
     )
     if not closed:
         return None
@@ -279,7 +286,38 @@ def _host_groups(host_ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, set[int]]:
 def notify(events: Sequence[AlertEvent]) -> list[tuple[str, str]]:
     """Tell everyone concerned: an `alert` frame to each user who may see the host, and unless a
     silence matches, an in-app notification to each of them and an outbox item to each channel
-    that wants it. Returns the (group, frame) pairs to publish once this has committed."""
+    that wants it. Returns the (group, frame) pairs to publish once this has committed.
+
+    A firing or resolution is told once: its incident's pending event is cleared in the same
+    transaction that stores the notifications, and an event already cleared (told by another
+    replica, or by the recovery of unsent events) is dropped."""
+    if not events:
+        return []
+    with transaction.atomic():
+        return _fan_out([e for e in events if _claim(e)])
+
+
+def _claim(item: AlertEvent) -> bool:
+    if item.event not in ("firing", "resolved"):
+        return True  # repeats are claimed on last_notified_at (claim_repeat)
+    claimed = Incident.objects.filter(id=item.incident.id, pending_event=item.event).update(
+        pending_event="", pending_since=None
+    )
+    return claimed == 1
+
+
+def unsent_events(older_than: datetime, limit: int = 500) -> list[AlertEvent]:
+    """Firings and resolutions whose notifications a hub that died never stored."""
+    stale = (
+        Incident.objects.exclude(pending_event="")
+        .filter(pending_since__lt=older_than)
+        .select_related("rule", "host", "acknowledged_by")
+        .order_by("pending_since")
+    )
+    return [AlertEvent(incident.pending_event, incident) for incident in stale[:limit]]
+
+
+def _fan_out(events: Sequence[AlertEvent]) -> list[tuple[str, str]]:
     if not events:
         return []
     now = timezone.now()
@@ -861,6 +899,8 @@ def network_event_alerts(network: Network, events: Sequence[NetworkEvent], *, fi
                 peak_value=1,
                 last_value=1,
                 last_notified_at=timezone.now(),
+                pending_event="firing",
+                pending_since=timezone.now(),
             )
             opened.append(AlertEvent("firing", incident))
     frames = notify(opened)
