@@ -23,13 +23,22 @@ from tests.conftest import access_token_for
 # host_view: users who may see the host in the path, or the host of the job, network or device in
 # it (others get 404, not 403: existence is not revealed);
 # alert_manager: admins and users who operate some group (rules, silences); others get 403.
+# session: any logged-in user, never with an API token (credentials and profile);
+# own_api_token: only the owner of the API token in the path (viewer_a here); others get 404.
+#
+# Two more callers hold API tokens limited to group A (accounts/api_tokens.py): the admin's
+# read-only token and operator_a's operator token. Tokens are refused on every admin and session
+# endpoint, read-only ones on every method that changes state, and both see only group A.
 POLICIES: dict[tuple[str, str], str] = {
     ("POST", "auth/login"): "public",
     ("POST", "auth/refresh"): "refresh_cookie",
     ("POST", "auth/logout"): "public",
     ("GET", "auth/me"): "authenticated",
-    ("PATCH", "auth/me"): "authenticated",
-    ("POST", "auth/password"): "authenticated",
+    ("PATCH", "auth/me"): "session",
+    ("POST", "auth/password"): "session",
+    ("GET", "auth/api-tokens"): "session",
+    ("POST", "auth/api-tokens"): "session",
+    ("DELETE", "auth/api-tokens/<int:api_token_id>"): "own_api_token",
     ("GET", "setup"): "public",
     ("POST", "setup"): "public",
     ("GET", "users"): "admin",
@@ -100,6 +109,8 @@ POLICIES: dict[tuple[str, str], str] = {
 }
 
 USERS = ["anonymous", "outsider", "viewer_a", "operator_a", "admin", "owner"]
+USERS += ["admin_read_token", "operator_a_token"]
+TOKENS = {"admin_read_token": ("admin", "read"), "operator_a_token": ("operator_a", "operate")}
 HOSTS = ["host_a", "host_b"]
 # Path parameters that name a host, or something that belongs to one.
 HOST_SCOPED = (
@@ -136,6 +147,7 @@ def test_every_endpoint_has_an_authorization_policy() -> None:
 
 def _fill(route: str, world: Any, host: str) -> str:
     from django.utils import timezone
+    from everyst_hub.accounts.api_tokens import create_api_token
     from everyst_hub.alerts.models import AlertRule, Incident, NotificationChannel, Silence
     from everyst_hub.inventory.models import Agent
     from everyst_hub.inventory.services import create_enrollment_token
@@ -156,6 +168,12 @@ def _fill(route: str, world: Any, host: str) -> str:
         "<int:user_id>": lambda: str(world.outsider.id),
         "<str:agent_id>": lambda: str(Agent.objects.create(host=target_host, secret_hash="0" * 64).id),
         "<int:token_id>": lambda: str(create_enrollment_token().token.id),
+        "<int:api_token_id>": lambda: str(
+            create_api_token(
+                world.viewer_a, name="matrix", role="read", group_ids=[world.group_a.id], expires_in_days=1,
+                ip=None,
+            ).token.id
+        ),
         "<str:job_id>": lambda: str(
             ToolJob.objects.create(host=target_host, tool="ping", artifact=b"pcap", status="finished").id
         ),
@@ -195,13 +213,19 @@ def _fill(route: str, world: Any, host: str) -> str:
     return "/api/v1/" + route
 
 
-def expected(policy: str, user: str, host: str) -> str:
+def expected(policy: str, user: str, host: str, method: str = "GET") -> str:
     if policy == "public":
         return "allowed"
     if policy == "refresh_cookie":
         return "401"
     if user == "anonymous":
         return "401"
+    if user in TOKENS:
+        return expected_for_token(policy, TOKENS[user][1], host, method)
+    if policy == "session":
+        return "allowed"
+    if policy == "own_api_token":
+        return "allowed" if user == "viewer_a" else "404"
     if policy == "authenticated":
         return "allowed"
     if policy == "admin":
@@ -221,6 +245,32 @@ def expected(policy: str, user: str, host: str) -> str:
     raise AssertionError(f"unknown policy {policy}")
 
 
+def expected_for_token(policy: str, role: str, host: str, method: str) -> str:
+    """Any API token: limited to group A, never an admin, never a session."""
+    if policy in {"admin", "session", "own_api_token"}:
+        return "403"
+    if role == "read" and method != "GET":
+        return "403"
+    if policy in {"authenticated", "alert_manager"}:
+        return "allowed"
+    if policy in {"host_view", "host_operate"}:
+        return "allowed" if host == "host_a" else "404"
+    raise AssertionError(f"unknown policy {policy}")
+
+
+def credentials_of(world: Any, user: str) -> str:
+    """A bearer credential: a session's access token, or for the token callers an API token."""
+    if user not in TOKENS:
+        return access_token_for(world.users()[user])
+    from everyst_hub.accounts.api_tokens import create_api_token
+
+    owner, role = TOKENS[user]
+    created = create_api_token(
+        world.users()[owner], name=user, role=role, group_ids=[world.group_a.id], expires_in_days=1, ip=None
+    )
+    return created.secret
+
+
 CASES = [
     pytest.param(method, route, user, host, id=f"{method} {route} as {user} on {host}")
     for (method, route), policy in sorted(POLICIES.items())
@@ -237,9 +287,9 @@ def test_authorization(world: Any, api: Any, method: str, route: str, user: str,
             [IncomingBatch(h.id, agent_pb2.MetricBatch(seq=1, samples=[agent_pb2.Sample(ts_ms=1000)]))]
         )
     if user != "anonymous":
-        api.credentials(HTTP_AUTHORIZATION=f"Bearer {access_token_for(world.users()[user])}")
+        api.credentials(HTTP_AUTHORIZATION=f"Bearer {credentials_of(world, user)}")
     response = getattr(api, method.lower())(_fill(route, world, host), {}, format="json")
-    want = expected(POLICIES[(method, route)], user, host)
+    want = expected(POLICIES[(method, route)], user, host, method)
     status = response.status_code
     assert status < 500, f"{method} {route} answered {status}"
     if want == "allowed":

@@ -21,7 +21,7 @@ from rest_framework_simplejwt.tokens import RefreshToken
 
 from everyst_hub.audit.services import client_ip
 from everyst_hub.core.errors import Forbidden, NotFound, Unauthenticated
-from everyst_hub.core.permissions import IsAdmin
+from everyst_hub.core.permissions import IsAdmin, RefusesApiTokens
 from everyst_hub.inventory.models import HostGroupAccess
 
 from . import services, sessions
@@ -162,6 +162,12 @@ class ProfileSerializer(serializers.Serializer):
 class MeView(APIView):
     permission_classes = [IsAuthenticated]
 
+    def get_permissions(self) -> list[Any]:
+        # A script may ask whose token it holds; editing the profile takes a session.
+        if self.request.method == "PATCH":
+            return [IsAuthenticated(), RefusesApiTokens()]
+        return super().get_permissions()
+
     @extend_schema(responses=OpenApiTypes.OBJECT)
     def get(self, request: Request) -> Response:
         return Response(user_dict(request.user, with_access=True))
@@ -182,7 +188,7 @@ class PasswordChangeSerializer(serializers.Serializer):
 class PasswordChangeView(APIView):
     """Change your own password: every session ends; this one gets fresh tokens."""
 
-    permission_classes = [IsAuthenticated]
+    permission_classes = [IsAuthenticated, RefusesApiTokens]
 
     @extend_schema(request=PasswordChangeSerializer, responses={200: OpenApiTypes.OBJECT})
     def post(self, request: Request) -> Response:
@@ -265,7 +271,7 @@ def _user(user_id: int) -> User:
 
 
 class UserListView(APIView):
-    permission_classes = [IsAdmin]
+    permission_classes = [RefusesApiTokens, IsAdmin]
 
     @extend_schema(responses=OpenApiTypes.OBJECT)
     def get(self, request: Request) -> Response:
@@ -282,7 +288,7 @@ class UserListView(APIView):
 
 
 class UserDetailView(APIView):
-    permission_classes = [IsAdmin]
+    permission_classes = [RefusesApiTokens, IsAdmin]
 
     @extend_schema(operation_id="v1_user_retrieve", responses=OpenApiTypes.OBJECT)
     def get(self, request: Request, user_id: int) -> Response:
@@ -304,7 +310,7 @@ class UserDetailView(APIView):
 
 
 class UserPasswordView(APIView):
-    permission_classes = [IsAdmin]
+    permission_classes = [RefusesApiTokens, IsAdmin]
 
     @extend_schema(request=PasswordResetSerializer, responses={204: None})
     def post(self, request: Request, user_id: int) -> Response:
@@ -317,7 +323,7 @@ class UserPasswordView(APIView):
 
 
 class UserAccessView(APIView):
-    permission_classes = [IsAdmin]
+    permission_classes = [RefusesApiTokens, IsAdmin]
 
     @extend_schema(request=AccessSerializer, responses=OpenApiTypes.OBJECT)
     def put(self, request: Request, user_id: int) -> Response:
@@ -332,7 +338,7 @@ class UserAccessView(APIView):
 class UserUnlockView(APIView):
     """Lift the login throttling of a user (its failed logins from every source are forgotten)."""
 
-    permission_classes = [IsAdmin]
+    permission_classes = [RefusesApiTokens, IsAdmin]
 
     @extend_schema(request=None, responses=OpenApiTypes.OBJECT)
     def post(self, request: Request, user_id: int) -> Response:

@@ -62,7 +62,9 @@ class User(AbstractUser):
 
     @property
     def sees_everything(self) -> bool:
-        return self.role in (self.Role.OWNER, self.Role.ADMIN)
+        # A request made with an API token is narrowed to the token's groups and never
+        # administers, whoever its user is (inventory/access.py).
+        return self.role in (self.Role.OWNER, self.Role.ADMIN) and getattr(self, "api_token", None) is None
 
 
 class LoginFailure(models.Model):
@@ -73,3 +75,32 @@ class LoginFailure(models.Model):
     username = models.CharField(max_length=150, db_index=True)
     ip = models.GenericIPAddressField(null=True, blank=True, db_index=True)
     ts = models.DateTimeField(auto_now_add=True, db_index=True)
+
+
+class ApiToken(models.Model):
+    """A personal, named token for scripts and scrapers (`Authorization: Bearer eva_…`).
+
+    Only the sha256 of the secret is stored: the secret is 256 random bits, so a fast hash is
+    enough (nothing to guess) and lets a request find its token with one indexed lookup. What the
+    token may see is its owner's access narrowed to `groups`, and for `read` tokens capped at
+    viewer (inventory/access.py); it never administers anything."""
+
+    class Role(models.TextChoices):
+        READ = "read", "Read-only"
+        OPERATE = "operate", "Operator"
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="api_tokens")
+    name = models.CharField(max_length=100)
+    # The secret's first characters, shown in lists so the owner can tell tokens apart.
+    prefix = models.CharField(max_length=16)
+    secret_hash = models.CharField(max_length=64, unique=True)
+    role = models.CharField(max_length=16, choices=Role.choices, default=Role.READ)
+    groups = models.ManyToManyField("inventory.HostGroup", related_name="+", blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField()
+    last_used_at = models.DateTimeField(null=True, blank=True)
+    last_used_ip = models.GenericIPAddressField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.prefix}…)"

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import api
+from . import api, tokens_api
 
 urlpatterns = [
     path("auth/login", api.LoginView.as_view()),
@@ -8,6 +8,8 @@ urlpatterns = [
     path("auth/logout", api.LogoutView.as_view()),
     path("auth/me", api.MeView.as_view()),
     path("auth/password", api.PasswordChangeView.as_view()),
+    path("auth/api-tokens", tokens_api.ApiTokenListView.as_view()),
+    path("auth/api-tokens/<int:api_token_id>", tokens_api.ApiTokenDetailView.as_view()),
     path("setup", api.SetupView.as_view()),
     path("users", api.UserListView.as_view()),
     path("users/<int:user_id>", api.UserDetailView.as_view()),

@@ -161,7 +161,11 @@ WHITENOISE_ADD_HEADERS_FUNCTION = add_frontend_headers
 WHITENOISE_USE_FINDERS = True
 
 REST_FRAMEWORK = {
-    "DEFAULT_AUTHENTICATION_CLASSES": ["everyst_hub.accounts.authentication.SessionJWTAuthentication"],
+    # API tokens first: that class claims only `Bearer eva_…` and leaves sessions' JWTs to the next.
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "everyst_hub.accounts.authentication.ApiTokenAuthentication",
+        "everyst_hub.accounts.authentication.SessionJWTAuthentication",
+    ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "DEFAULT_PARSER_CLASSES": ["everyst_hub.core.parsers.BoundedJSONParser"],

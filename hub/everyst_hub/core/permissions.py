@@ -4,6 +4,8 @@ from typing import Any
 
 from rest_framework.permissions import BasePermission
 
+TOKEN_REFUSED = "API tokens cannot be used here: log in with your password."
+
 
 class IsAdmin(BasePermission):
     """Owner or admin: fleet-wide management."""
@@ -12,4 +14,18 @@ class IsAdmin(BasePermission):
 
     def has_permission(self, request: Any, view: Any) -> bool:
         user = request.user
+        if getattr(user, "api_token", None) is not None:
+            # Tokens never administer; say so rather than "only admins" to an admin's token.
+            self.message = TOKEN_REFUSED
+            return False
         return bool(user and user.is_authenticated and user.is_active and user.sees_everything)
+
+
+class RefusesApiTokens(BasePermission):
+    """Endpoints that manage credentials, sessions and users: a session only, never an API token
+    (a leaked token must not mint more tokens, change a password or grant access)."""
+
+    message = TOKEN_REFUSED
+
+    def has_permission(self, request: Any, view: Any) -> bool:
+        return getattr(request.user, "api_token", None) is None

@@ -1,5 +1,9 @@
 """Who may see and do what on which host. Every adapter (REST, WebSocket, gRPC commands,
-exports) asks here; roles are read from the database on every call, never from token claims."""
+exports) asks here; roles are read from the database on every call, never from token claims.
+
+A request made with an API token carries it as `user.api_token` (accounts/authentication.py).
+Such a user sees only the token's host groups among those the user may see, operates them only
+with an operator token, and never counts as an owner or admin (User.sees_everything is false)."""
 
 from __future__ import annotations
 
@@ -12,10 +16,24 @@ from everyst_hub.core.errors import Forbidden, NotFound
 
 from .models import Host, HostGroupAccess
 
+_FLEET_ROLES = ("owner", "admin")
+
+
+def _api_token(user: Any) -> Any:
+    return getattr(user, "api_token", None)
+
+
+def _token_groups(user: Any, role: Any = None) -> set[int]:
+    """The token's groups that its user may still see (with `role`: holds that role on)."""
+    chosen = {g.id for g in _api_token(user).groups.all()}
+    return chosen if user.role in _FLEET_ROLES else chosen & _granted(user, role)
+
 
 def visible_hosts(user: Any) -> QuerySet[Host]:
     if not user or not user.is_active:
         return Host.objects.none()
+    if _api_token(user) is not None:
+        return Host.objects.filter(groups__id__in=visible_group_ids(user) or set()).distinct()
     if user.sees_everything:
         return Host.objects.all()
     return Host.objects.filter(groups__access__user=user).distinct()
@@ -43,6 +61,10 @@ def get_visible_host(user: Any, host_id: object) -> Host:
 def get_operable_host(user: Any, host_id: object) -> Host:
     """The host if the user may run tools and manage alerts on it."""
     host = get_visible_host(user, host_id)
+    if _api_token(user) is not None:
+        if not host.groups.filter(id__in=operated_group_ids(user) or set()).exists():
+            raise Forbidden("This API token may not operate this host.")
+        return host
     if user.sees_everything:
         return host
     operator = HostGroupAccess.objects.filter(
@@ -71,20 +93,30 @@ def users_who_see_host(host_id: object) -> list[Any]:
 
 def visible_group_ids(user: Any) -> set[int] | None:
     """Groups whose hosts the user may see; None means every group (owner, admin)."""
+    if _api_token(user) is not None:
+        return _token_groups(user)
     if user.sees_everything:
         return None
-    return set(HostGroupAccess.objects.filter(user=user).values_list("group_id", flat=True))
+    return _granted(user)
+
+
+def _granted(user: Any, role: Any = None) -> set[int]:
+    grants = HostGroupAccess.objects.filter(user=user)
+    if role is not None:
+        grants = grants.filter(role=role)
+    return set(grants.values_list("group_id", flat=True))
 
 
 def operated_group_ids(user: Any) -> set[int] | None:
     """Groups the user operates (runs tools, manages alerts); None means every group."""
+    token = _api_token(user)
+    if token is not None:
+        if token.role != "operate":
+            return set()
+        return _token_groups(user, HostGroupAccess.Role.OPERATOR)
     if user.sees_everything:
         return None
-    return set(
-        HostGroupAccess.objects.filter(user=user, role=HostGroupAccess.Role.OPERATOR).values_list(
-            "group_id", flat=True
-        )
-    )
+    return _granted(user, HostGroupAccess.Role.OPERATOR)
 
 
 def users_who_see_hosts(host_groups: dict[Any, set[int]]) -> dict[Any, list[Any]]:

@@ -19,7 +19,7 @@ from everyst_hub.audit.services import peer_ip, record
 from everyst_hub.core.errors import EverystError, Forbidden, InvalidInput, NotFound, Unauthenticated
 from everyst_hub.realtime.publish import publish_host_sync, publish_user_event_sync, send_to_agent_sync
 
-from .access import visible_host_ids
+from .access import operated_group_ids, visible_group_ids, visible_host_ids
 from .models import Agent, EnrollmentToken, Host, HostGroup, HostGroupAccess
 
 
@@ -485,6 +485,14 @@ def visible_host_groups(user: Any, *, only: int | None = None) -> list[VisibleHo
         all_groups = HostGroup.objects.order_by("name")
         groups = list(all_groups if only is None else all_groups.filter(id=only))
         roles = {g.id: "admin" for g in groups}
+    elif getattr(user, "api_token", None) is not None:
+        # An API token: its own groups that its user still sees, with the role it holds there.
+        operated = operated_group_ids(user) or set()
+        tokens_groups = HostGroup.objects.filter(id__in=visible_group_ids(user) or set())
+        if only is not None:
+            tokens_groups = tokens_groups.filter(id=only)
+        groups = list(tokens_groups.order_by("name"))
+        roles = {g.id: "operator" if g.id in operated else "viewer" for g in groups}
     else:
         grants = HostGroupAccess.objects.filter(user=user).select_related("group").order_by("group__name")
         if only is not None:

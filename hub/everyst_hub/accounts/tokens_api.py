@@ -1,0 +1,82 @@
+"""REST adapter of API tokens: the signed-in user's own tokens. Sessions only: an API token is
+refused here, so a leaked token cannot mint or list others."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.utils import timezone
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema
+from rest_framework import serializers
+from rest_framework.permissions import IsAuthenticated
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from everyst_hub.audit.services import client_ip
+from everyst_hub.core.permissions import RefusesApiTokens
+
+from . import api_tokens
+from .models import ApiToken
+
+
+def _iso(value: Any) -> str | None:
+    return value.isoformat().replace("+00:00", "Z") if value else None
+
+
+def token_dict(token: ApiToken) -> dict[str, Any]:
+    now = timezone.now()
+    state = "revoked" if token.revoked_at else "expired" if token.expires_at <= now else "active"
+    return {
+        "id": token.id,
+        "name": token.name,
+        "prefix": token.prefix,
+        "role": token.role,
+        "groups": [{"id": g.id, "name": g.name} for g in sorted(token.groups.all(), key=lambda g: g.name)],
+        "created_at": _iso(token.created_at),
+        "expires_at": _iso(token.expires_at),
+        "last_used_at": _iso(token.last_used_at),
+        "last_used_ip": token.last_used_ip,
+        "revoked_at": _iso(token.revoked_at),
+        "state": state,
+    }
+
+
+class ApiTokenCreateSerializer(serializers.Serializer):
+    name = serializers.CharField(max_length=100)
+    role = serializers.ChoiceField(choices=ApiToken.Role.choices, default=ApiToken.Role.READ)
+    groups = serializers.ListField(child=serializers.IntegerField(min_value=1), max_length=1000)
+    expires_in_days = serializers.IntegerField(min_value=1, max_value=api_tokens.MAX_DAYS, default=90)
+
+
+class ApiTokenListView(APIView):
+    permission_classes = [IsAuthenticated, RefusesApiTokens]
+
+    @extend_schema(responses=OpenApiTypes.OBJECT)
+    def get(self, request: Request) -> Response:
+        return Response([token_dict(t) for t in api_tokens.list_api_tokens(request.user)])
+
+    @extend_schema(request=ApiTokenCreateSerializer, responses={201: OpenApiTypes.OBJECT})
+    def post(self, request: Request) -> Response:
+        body = ApiTokenCreateSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        created = api_tokens.create_api_token(
+            request.user,
+            name=body.validated_data["name"],
+            role=body.validated_data["role"],
+            group_ids=body.validated_data["groups"],
+            expires_in_days=body.validated_data["expires_in_days"],
+            ip=client_ip(request),
+        )
+        # The only time the secret leaves the hub.
+        return Response({**token_dict(created.token), "secret": created.secret}, status=201)
+
+
+class ApiTokenDetailView(APIView):
+    permission_classes = [IsAuthenticated, RefusesApiTokens]
+
+    @extend_schema(request=None, responses={204: None})
+    def delete(self, request: Request, api_token_id: int) -> Response:
+        api_tokens.revoke_api_token(request.user, api_token_id, client_ip(request))
+        return Response(status=204)
