@@ -19,7 +19,14 @@ def main() -> None:
 
     from django.core.management import execute_from_command_line
 
-    execute_from_command_line(sys.argv)
+    from everyst_hub.config.env import ConfigError
+
+    try:
+        execute_from_command_line(sys.argv)
+    except ConfigError as exc:
+        # A setting that cannot be used: its message says which and how to fix it; no traceback.
+        print(f"everyst-hub: configuration error: {exc}", file=sys.stderr)
+        sys.exit(2)
 
 
 if __name__ == "__main__":
