@@ -25,7 +25,7 @@ from pathlib import Path
 
 from everyst.agent.v1 import agent_pb2
 
-from everyst_agent import __version__, transport
+from everyst_agent import PROTOCOL, __version__, transport
 from everyst_agent.collectors import Sampler, collect_facts
 from everyst_agent.config import MAX_INTERVAL, MIN_INTERVAL, AgentConfig
 from everyst_agent.credentials import (
@@ -47,6 +47,8 @@ ENROLL_TIMEOUT = 20.0
 BACKOFF_BASE = 0.5
 BACKOFF_MAX = 30.0
 STABLE_STREAM = 30.0
+# A hub that refuses our protocol version stays that way until one side is upgraded: ask rarely.
+INCOMPATIBLE_RETRY = 300.0
 # Rows read from the spool at once: large enough to drain a backlog quickly, small enough to let
 # acks and ticks through between reads.
 READ_CHUNK = 64
@@ -224,6 +226,7 @@ class Agent:
         self.connected = False
         self._stopping = False  # set by run_until before it cancels its tasks
         self.backoff = Backoff()
+        self.incompatible_retry = INCOMPATIBLE_RETRY
         self._root_certificates = _root_certificates(config)
         # Resolved with True when the next tick is due, or False early when the interval changed.
         self._next_tick: asyncio.Future[bool] | None = None
@@ -312,7 +315,7 @@ class Agent:
                 reason = "the hub closed the stream"
             except RpcError as exc:
                 code = exc.code
-                reason = exc.details if code == Status.ABORTED else str(exc)
+                reason = exc.details if code in (Status.ABORTED, Status.FAILED_PRECONDITION) else str(exc)
             except (StreamError, TimeoutError) as exc:
                 reason = str(exc) or type(exc).__name__
             finally:
@@ -325,7 +328,17 @@ class Agent:
                 raise asyncio.CancelledError
             if loop.time() - started > STABLE_STREAM:
                 backoff.reset()
-            if code in _REJECTED:
+            if code == Status.FAILED_PRECONDITION:
+                # The hub cannot serve this agent's protocol version (its message says which side
+                # to upgrade). Samples keep going to the spool meanwhile, up to its bound.
+                delay = self.incompatible_retry * (0.9 + 0.2 * random.random())
+                log.error(
+                    "hub %s refused this agent: %s. Collecting and spooling go on; retrying in %.0f s",
+                    self.config.hub,
+                    reason,
+                    delay,
+                )
+            elif code in _REJECTED:
                 delay = backoff.at_max()
                 log.error(
                     "hub %s rejected agent %s (%s): the agent may be revoked or its credentials in %s "
@@ -361,6 +374,8 @@ class Agent:
                 facts=collect_facts(machine_id=self.config.machine_id),
                 collect_interval_ms=round(self.interval * 1000),
                 running_jobs=sorted(self.tools.jobs),
+                protocol=agent_pb2.ProtocolVersion(major=PROTOCOL[0], minor=PROTOCOL[1]),
+                agent_version=__version__,
             )
         )
         bound = self.config.welcome_timeout

@@ -22,6 +22,7 @@ from everyst_hub.realtime.publish import agent_group, publish_host, publish_job
 from everyst_hub.tools import services as tools
 
 from .auth import credentials
+from .protocol import IncompatibleAgent, agent_protocol, check_agent_protocol
 from .writer import IngestWriter
 
 logger = logging.getLogger(__name__)
@@ -201,6 +202,16 @@ class AgentServicer(agent_pb2_grpc.AgentServiceServicer):
             await context.abort(grpc.StatusCode.DEADLINE_EXCEEDED, "no Hello within 30 s")
         if first is grpc.aio.EOF or first.WhichOneof("body") != "hello":
             await context.abort(grpc.StatusCode.INVALID_ARGUMENT, "the first message must be a Hello")
+        hello = first.hello
+        try:
+            check_agent_protocol(
+                agent_protocol(hello.protocol.major, hello.protocol.minor),
+                hello.agent_version or hello.facts.agent_version,
+            )
+        except IncompatibleAgent as exc:
+            # Before anything is recorded: an agent this hub cannot understand changes nothing.
+            logger.warning("refused agent %s from %s: %s", agent.id, context.peer(), exc.message)
+            await context.abort(_status(exc), exc.message)
 
         await self.disconnects.settled(agent.host_id)
         try:
