@@ -178,6 +178,11 @@ def test_an_operator_sees_the_alert_on_the_page_tile_and_host_and_acknowledges_i
         banner.wait_for(timeout=10_000)
         assert "Ack memory" in banner.inner_text()
         assert "acknowledged by operator_a" in banner.inner_text()
+        # The incident is shaded on the chart of its metric, and only there.
+        memory_chart = page.locator('[data-testid="chart-memory"]:not([data-bands="0"])')
+        memory_chart.wait_for(timeout=10_000)
+        assert "alert period" in (memory_chart.get_attribute("aria-label") or "")
+        assert page.get_by_test_id("chart-cpu").get_attribute("data-bands") == "0"
     finally:
         context.close()
 
@@ -217,6 +222,23 @@ def test_an_operator_creates_a_rule_with_its_preview_and_a_silence_on_the_page( 
         page.locator('[data-testid="rule-row"][data-rule="UI memory rule"][data-enabled="false"]').wait_for(
             timeout=10_000
         )
+
+        # A network-event rule has no threshold to set and nothing to preview.
+        page.get_by_test_id("rule-new").click()
+        form = page.get_by_test_id("rule-form")
+        form.get_by_test_id("rule-name").fill("UI port rule")
+        form.get_by_test_id("rule-source").select_option("network_event")
+        form.get_by_test_id("rule-event").select_option("port_opened")
+        assert form.get_by_test_id("rule-threshold").count() == 0
+        form.get_by_test_id("rule-scope").select_option("host")
+        form.get_by_test_id("rule-host").select_option(lab.host_id)
+        assert form.get_by_test_id("rule-preview").get_attribute("data-count") == ""
+        form.get_by_test_id("rule-submit").click()
+        port_rule = page.locator('[data-testid="rule-row"][data-rule="UI port rule"]')
+        port_rule.wait_for(timeout=10_000)
+        assert "port opened" in port_rule.inner_text()
+        saved = [r for r in hub.get("/api/v1/alert-rules", lab.token) if r["name"] == "UI port rule"]
+        assert saved[0]["source"] == "network_event" and saved[0]["metric"] == "port_opened"
 
         page.get_by_test_id("alerts-tab-silences").click()
         page.get_by_test_id("silence-new").click()

@@ -3,7 +3,10 @@
 
 export type Severity = 'warning' | 'critical';
 export type Comparison = '>' | '>=' | '<' | '<=';
-export type RuleSource = 'metric' | 'host_offline';
+export type RuleSource = 'metric' | 'host_offline' | 'network_event';
+
+/** What a network-event rule watches for (its `metric`). */
+export type NetworkEventKind = 'device_new' | 'device_gone' | 'port_opened' | 'port_closed';
 
 export interface AlertRule {
   id: number;
@@ -24,6 +27,8 @@ export interface AlertRule {
   repeat_minutes: number;
   host: string | null;
   group: number | null;
+  /** Network-event rules only: the network watched; null: every watched network in scope. */
+  network: number | null;
   enabled: boolean;
   builtin: boolean;
   created_at: string;

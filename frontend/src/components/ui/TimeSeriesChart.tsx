@@ -12,6 +12,17 @@ export interface ChartSeries {
   faint?: boolean;
 }
 
+/** A stretch of time to shade behind the series, e.g. an alert from its start to its end. */
+export interface ChartBand {
+  /** unix seconds */
+  from: number;
+  /** unix seconds; null: still going on. */
+  to: number | null;
+  tone: 'crit' | 'warn';
+}
+
+const NO_BANDS: ChartBand[] = [];
+
 interface TimeSeriesChartProps {
   /** [x in unix seconds, ...one array per series]; null leaves a gap. */
   data: uPlot.AlignedData;
@@ -27,6 +38,7 @@ interface TimeSeriesChartProps {
   height?: number;
   label: string;
   testId?: string;
+  bands?: ChartBand[];
 }
 
 /** Without a hovering cursor the legend shows the newest values instead of dashes. */
@@ -39,6 +51,30 @@ function showLatestInLegend(plot: uPlot): void {
       return;
     }
   }
+}
+
+/** Shades each band over the plot area, with a firmer line where it starts; drawn under the series. */
+function drawBands(plot: uPlot, bands: ChartBand[], colors: Record<ChartBand['tone'], string>): void {
+  if (bands.length === 0) return;
+  const { left, top, width, height } = plot.bbox;
+  const right = left + width;
+  const ctx = plot.ctx;
+  ctx.save();
+  for (const band of bands) {
+    const start = plot.valToPos(band.from, 'x', true);
+    const end = band.to === null ? right : plot.valToPos(band.to, 'x', true);
+    const x0 = Math.max(left, start);
+    const x1 = Math.min(right, end);
+    if (!(x1 > x0)) continue;
+    ctx.fillStyle = colors[band.tone];
+    ctx.globalAlpha = 0.14;
+    ctx.fillRect(x0, top, x1 - x0, height);
+    if (start >= left) {
+      ctx.globalAlpha = 0.7;
+      ctx.fillRect(start, top, Math.max(1, Math.round(window.devicePixelRatio)), height);
+    }
+  }
+  ctx.restore();
 }
 
 function cssVar(name: string, fallback: string): string {
@@ -61,6 +97,7 @@ export function TimeSeriesChart({
   height = 180,
   label,
   testId,
+  bands = NO_BANDS,
 }: TimeSeriesChartProps) {
   const containerRef = useRef<HTMLDivElement>(null);
   const plotRef = useRef<uPlot | null>(null);
@@ -70,6 +107,7 @@ export function TimeSeriesChart({
   const formatValueRef = useRef(formatValue);
   const formatAxisRef = useRef(formatAxis ?? formatValue);
   const seriesRef = useRef(series);
+  const bandsRef = useRef(bands);
   const theme = useTheme();
 
   dataRef.current = data;
@@ -77,6 +115,7 @@ export function TimeSeriesChart({
   formatValueRef.current = formatValue;
   formatAxisRef.current = formatAxis ?? formatValue;
   seriesRef.current = series;
+  bandsRef.current = bands;
 
   const seriesKey = series
     .map((s) => `${s.label}\u0000${s.color}\u0000${s.fill ? 1 : 0}\u0000${s.faint ? 1 : 0}\u0000${s.dash?.join(',') ?? ''}`)
@@ -88,11 +127,13 @@ export function TimeSeriesChart({
     const axis = cssVar('--chart-axis', '#9aa7b6');
     const grid = cssVar('--chart-grid', 'rgba(148,163,184,0.12)');
     const axisFont = '11px ui-sans-serif, system-ui, sans-serif';
+    const bandColors = { crit: cssVar('--ev-crit', '#dc2626'), warn: cssVar('--ev-warn', '#f59e0b') };
 
     const opts: uPlot.Options = {
       width: Math.max(160, Math.floor(el.clientWidth)),
       height,
       cursor: { drag: { x: false, y: false } },
+      hooks: { drawClear: [(u) => drawBands(u, bandsRef.current, bandColors)] },
       legend: { live: true },
       scales: {
         x: { time: true, range: () => [xRangeRef.current[0], xRangeRef.current[1]] },
@@ -167,5 +208,19 @@ export function TimeSeriesChart({
     showLatestInLegend(plot);
   }, [data, xRange]);
 
-  return <figure data-testid={testId} aria-label={label} ref={containerRef} className="m-0 w-full min-w-0" />;
+  useEffect(() => {
+    // New bands with the same data (history mode): draw them without waiting for a sample.
+    plotRef.current?.redraw(false);
+  }, [bands]);
+
+  const bandNote = bands.length > 0 ? `; ${bands.length} alert period${bands.length === 1 ? '' : 's'} shaded` : '';
+  return (
+    <figure
+      data-testid={testId}
+      data-bands={bands.length}
+      aria-label={`${label}${bandNote}`}
+      ref={containerRef}
+      className="m-0 w-full min-w-0"
+    />
+  );
 }

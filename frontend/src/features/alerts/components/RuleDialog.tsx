@@ -1,22 +1,36 @@
-import { useState, type FormEvent } from 'react';
+import { useEffect, useState, type FormEvent } from 'react';
 import { Alert } from '@/components/ui/Alert';
 import { Dialog, DialogFormButtons } from '@/components/ui/Dialog';
 import { SelectField, TextField } from '@/components/ui/Field';
 import { describeError } from '@/lib/api';
 import { canOperateHost, isAdministrator, operatedGroupIds } from '@/lib/roles';
-import type { AlertRule, Comparison, RuleSource, Severity } from '@/types/alerts';
+import type { AlertRule, Comparison, NetworkEventKind, RuleSource, Severity } from '@/types/alerts';
 import type { Host, HostGroup, User } from '@/types/api';
 import { useCreateRule, type RuleFields } from '../api/create-rule';
 import { useAlertMetrics } from '../api/get-alert-metrics';
+import { useHostNetworks } from '../api/get-host-networks';
+import { useNetwork } from '../api/get-network';
 import { useUpdateRule } from '../api/update-rule';
 import { previewRule } from './rule-preview';
 
-type ScopeKind = 'all' | 'group' | 'host';
+type ScopeKind = 'all' | 'group' | 'host' | 'network';
+
+const NETWORK_EVENTS: { kind: NetworkEventKind; label: string }[] = [
+  { kind: 'device_new', label: 'A new device appears' },
+  { kind: 'device_gone', label: 'A device is gone' },
+  { kind: 'port_opened', label: 'A port opens' },
+  { kind: 'port_closed', label: 'A port closes' },
+];
+
+function isNetworkEvent(value: string): value is NetworkEventKind {
+  return NETWORK_EVENTS.some((e) => e.kind === value);
+}
 
 interface FormState {
   name: string;
   source: RuleSource;
   metric: string;
+  event: NetworkEventKind;
   match: string;
   exclude: string;
   comparison: Comparison;
@@ -29,6 +43,9 @@ interface FormState {
   scope: ScopeKind;
   group: string;
   host: string;
+  /** The host whose networks the network choice lists. */
+  networkHost: string;
+  network: string;
   enabled: boolean;
 }
 
@@ -37,7 +54,8 @@ function initialState(rule: AlertRule | null, user: User | null | undefined): Fo
     return {
       name: rule.name,
       source: rule.source,
-      metric: rule.metric,
+      metric: rule.source === 'metric' ? rule.metric : 'cpu.percent',
+      event: isNetworkEvent(rule.metric) ? rule.metric : 'device_new',
       match: rule.match,
       exclude: rule.exclude.join(', '),
       comparison: rule.comparison,
@@ -47,9 +65,11 @@ function initialState(rule: AlertRule | null, user: User | null | undefined): Fo
       clearSeconds: String(rule.clear_seconds),
       severity: rule.severity,
       repeatMinutes: String(rule.repeat_minutes),
-      scope: rule.host !== null ? 'host' : rule.group !== null ? 'group' : 'all',
+      scope: rule.network !== null ? 'network' : rule.host !== null ? 'host' : rule.group !== null ? 'group' : 'all',
       group: rule.group === null ? '' : String(rule.group),
       host: rule.host ?? '',
+      networkHost: '',
+      network: rule.network === null ? '' : String(rule.network),
       enabled: rule.enabled,
     };
   }
@@ -57,6 +77,7 @@ function initialState(rule: AlertRule | null, user: User | null | undefined): Fo
     name: '',
     source: 'metric',
     metric: 'cpu.percent',
+    event: 'device_new',
     match: '',
     exclude: '',
     comparison: '>',
@@ -70,6 +91,8 @@ function initialState(rule: AlertRule | null, user: User | null | undefined): Fo
     scope: isAdministrator(user) ? 'all' : 'group',
     group: '',
     host: '',
+    networkHost: '',
+    network: '',
     enabled: true,
   };
 }
@@ -108,11 +131,18 @@ function RuleForm({ rule, user, hosts, groups, onClose }: Omit<RuleDialogProps, 
   const hostChoices = hosts.filter((h) => canOperateHost(user, h)).sort((a, b) => a.hostname.localeCompare(b.hostname));
   const set = <K extends keyof FormState>(key: K, value: FormState[K]) => setForm((f) => ({ ...f, [key]: value }));
   const metric = metrics.data?.find((m) => m.name === form.metric);
+  const watched = useNetwork(rule?.network ?? null);
+  const networks = useHostNetworks(form.scope === 'network' ? form.networkHost : null);
+
+  useEffect(() => {
+    // Editing a rule that watches a network: list that network's host's networks.
+    if (watched.data) setForm((f) => (f.networkHost ? f : { ...f, networkHost: watched.data.host }));
+  }, [watched.data]);
 
   const fields: RuleFields = {
     name: form.name.trim(),
     source: form.source,
-    metric: form.source === 'metric' ? form.metric : '',
+    metric: form.source === 'metric' ? form.metric : form.source === 'network_event' ? form.event : '',
     match: form.match.trim(),
     exclude: form.exclude
       .split(',')
@@ -127,15 +157,19 @@ function RuleForm({ rule, user, hosts, groups, onClose }: Omit<RuleDialogProps, 
     repeat_minutes: toNumber(form.repeatMinutes),
     host: form.scope === 'host' && form.host ? form.host : null,
     group: form.scope === 'group' && form.group ? Number(form.group) : null,
+    network: form.scope === 'network' && form.network ? Number(form.network) : null,
     enabled: form.enabled,
   };
-  const scopeMissing = (form.scope === 'group' && fields.group === null) || (form.scope === 'host' && fields.host === null);
+  const scopeMissing =
+    (form.scope === 'group' && fields.group === null) ||
+    (form.scope === 'host' && fields.host === null) ||
+    (form.scope === 'network' && (fields.network === null || form.source !== 'network_event'));
   const numbersBad = [fields.threshold, fields.for_seconds, fields.clear_seconds, fields.repeat_minutes].some(
     (n) => !Number.isFinite(n),
   );
 
   // Cheap even for thousands of hosts: one pass over their latest samples per keystroke.
-  const preview = scopeMissing ? null : previewRule(fields, hosts);
+  const preview = scopeMissing || form.source === 'network_event' ? null : previewRule(fields, hosts);
 
   const onSubmit = (event: FormEvent<HTMLFormElement>) => {
     event.preventDefault();
@@ -156,10 +190,28 @@ function RuleForm({ rule, user, hosts, groups, onClose }: Omit<RuleDialogProps, 
         onChange={(e) => set('name', e.target.value)}
       />
       <div className="grid gap-3 sm:grid-cols-2">
-        <SelectField label="Source" data-testid="rule-source" value={form.source} onChange={(e) => set('source', e.target.value as RuleSource)}>
+        <SelectField
+          label="Source"
+          data-testid="rule-source"
+          value={form.source}
+          onChange={(e) => {
+            const source = e.target.value as RuleSource;
+            setForm((f) => ({ ...f, source, scope: source !== 'network_event' && f.scope === 'network' ? 'host' : f.scope }));
+          }}
+        >
           <option value="metric">A metric</option>
           <option value="host_offline">Host offline</option>
+          <option value="network_event">A network event</option>
         </SelectField>
+        {form.source === 'network_event' && (
+          <SelectField label="Event" data-testid="rule-event" value={form.event} onChange={(e) => set('event', e.target.value as NetworkEventKind)}>
+            {NETWORK_EVENTS.map((e) => (
+              <option key={e.kind} value={e.kind}>
+                {e.label}
+              </option>
+            ))}
+          </SelectField>
+        )}
         {form.source === 'metric' && (
           <SelectField label="Metric" data-testid="rule-metric" value={form.metric} onChange={(e) => set('metric', e.target.value)}>
             {(metrics.data ?? [{ name: form.metric, description: form.metric, unit: '', key: '' }]).map((m) => (
@@ -170,6 +222,16 @@ function RuleForm({ rule, user, hosts, groups, onClose }: Omit<RuleDialogProps, 
           </SelectField>
         )}
       </div>
+      {form.source === 'network_event' && (
+        <TextField
+          label="Only addresses matching"
+          optional
+          data-testid="rule-match"
+          placeholder="e.g. 10.0.0.* or *:22/tcp"
+          value={form.match}
+          onChange={(e) => set('match', e.target.value)}
+        />
+      )}
       {form.source === 'metric' && metric?.key && (
         <div className="grid gap-3 sm:grid-cols-2">
           <TextField
@@ -190,41 +252,43 @@ function RuleForm({ rule, user, hosts, groups, onClose }: Omit<RuleDialogProps, 
           />
         </div>
       )}
-      <div className="grid gap-3 sm:grid-cols-3">
-        {form.source === 'metric' && (
-          <SelectField
-            label="Fires when the value is"
-            data-testid="rule-comparison"
-            value={form.comparison}
-            onChange={(e) => set('comparison', e.target.value as Comparison)}
-          >
-            <option value=">">above (&gt;)</option>
-            <option value=">=">at or above (≥)</option>
-            <option value="<">below (&lt;)</option>
-            <option value="<=">at or below (≤)</option>
-          </SelectField>
-        )}
-        <TextField
-          label={form.source === 'metric' ? `Threshold${metric?.unit ? ` (${metric.unit})` : ''}` : 'Missed collection intervals'}
-          data-testid="rule-threshold"
-          type="number"
-          step="any"
-          required
-          value={form.threshold}
-          onChange={(e) => set('threshold', e.target.value)}
-        />
-        {form.source === 'metric' && (
+      {form.source !== 'network_event' && (
+        <div className="grid gap-3 sm:grid-cols-3">
+          {form.source === 'metric' && (
+            <SelectField
+              label="Fires when the value is"
+              data-testid="rule-comparison"
+              value={form.comparison}
+              onChange={(e) => set('comparison', e.target.value as Comparison)}
+            >
+              <option value=">">above (&gt;)</option>
+              <option value=">=">at or above (≥)</option>
+              <option value="<">below (&lt;)</option>
+              <option value="<=">at or below (≤)</option>
+            </SelectField>
+          )}
           <TextField
-            label="For (seconds)"
-            data-testid="rule-for"
+            label={form.source === 'metric' ? `Threshold${metric?.unit ? ` (${metric.unit})` : ''}` : 'Missed collection intervals'}
+            data-testid="rule-threshold"
             type="number"
-            min={0}
+            step="any"
             required
-            value={form.forSeconds}
-            onChange={(e) => set('forSeconds', e.target.value)}
+            value={form.threshold}
+            onChange={(e) => set('threshold', e.target.value)}
           />
-        )}
-      </div>
+          {form.source === 'metric' && (
+            <TextField
+              label="For (seconds)"
+              data-testid="rule-for"
+              type="number"
+              min={0}
+              required
+              value={form.forSeconds}
+              onChange={(e) => set('forSeconds', e.target.value)}
+            />
+          )}
+        </div>
+      )}
       {form.source === 'metric' && (
         <div className="grid gap-3 sm:grid-cols-2">
           <TextField
@@ -268,6 +332,7 @@ function RuleForm({ rule, user, hosts, groups, onClose }: Omit<RuleDialogProps, 
           {admin && <option value="all">Every host</option>}
           <option value="group">A host group</option>
           <option value="host">One host</option>
+          {form.source === 'network_event' && <option value="network">One network</option>}
         </SelectField>
         {form.scope === 'group' && (
           <SelectField label="Group" data-testid="rule-group" required value={form.group} onChange={(e) => set('group', e.target.value)}>
@@ -289,7 +354,42 @@ function RuleForm({ rule, user, hosts, groups, onClose }: Omit<RuleDialogProps, 
             ))}
           </SelectField>
         )}
+        {form.scope === 'network' && (
+          <SelectField
+            label="Seen from host"
+            data-testid="rule-network-host"
+            required
+            value={form.networkHost}
+            onChange={(e) => setForm((f) => ({ ...f, networkHost: e.target.value, network: '' }))}
+          >
+            <option value="">Choose a host…</option>
+            {hostChoices.map((h) => (
+              <option key={h.id} value={h.id}>
+                {h.hostname}
+              </option>
+            ))}
+          </SelectField>
+        )}
       </div>
+      {form.scope === 'network' && form.networkHost && (
+        <SelectField
+          label="Network"
+          data-testid="rule-network"
+          required
+          value={form.network}
+          onChange={(e) => set('network', e.target.value)}
+        >
+          <option value="">{networks.isPending ? 'Loading networks…' : 'Choose a network…'}</option>
+          {networks.data?.map((n) => (
+            <option key={n.id} value={n.id}>
+              {n.name ? `${n.name} (${n.cidr})` : n.cidr}
+            </option>
+          ))}
+        </SelectField>
+      )}
+      {form.source === 'network_event' && form.scope !== 'network' && (
+        <p className="text-xs text-muted">Without one network chosen, the rule watches every network in its scope that a schedule scans.</p>
+      )}
       <label className="flex items-center gap-2 text-sm">
         <input type="checkbox" data-testid="rule-enabled" checked={form.enabled} onChange={(e) => set('enabled', e.target.checked)} />
         Enabled
@@ -297,7 +397,11 @@ function RuleForm({ rule, user, hosts, groups, onClose }: Omit<RuleDialogProps, 
       <p data-testid="rule-preview" data-count={preview?.breaching.length ?? ''} className="rounded-md bg-surface-2 px-3 py-2 text-sm">
         {preview === null ? (
           <span className="text-muted">
-            {scopeMissing ? 'Choose where the rule applies to see which hosts it would fire on.' : 'No preview for this metric.'}
+            {form.source === 'network_event'
+              ? 'A network event fires when a scan finds the change: there is no state to preview.'
+              : scopeMissing
+                ? 'Choose where the rule applies to see which hosts it would fire on.'
+                : 'No preview for this metric.'}
           </span>
         ) : (
           <>

@@ -1,4 +1,4 @@
-import { useState } from 'react';
+import { useState, type ReactNode } from 'react';
 import { Alert } from '@/components/ui/Alert';
 import { ConfirmDialog } from '@/components/ui/ConfirmDialog';
 import { Spinner } from '@/components/ui/Spinner';
@@ -9,6 +9,8 @@ import { formatDuration, formatNumber } from '@/lib/format';
 import { canManageAlertScope, canManageAlerts } from '@/lib/roles';
 import type { AlertRule } from '@/types/alerts';
 import { useDeleteRule } from '../api/delete-rule';
+import type { NetworkRef } from '../api/get-host-networks';
+import { useNetwork } from '../api/get-network';
 import { useHostGroups } from '../api/get-host-groups';
 import { useHosts } from '../api/get-hosts';
 import { useMe } from '../api/get-me';
@@ -21,6 +23,7 @@ const COLUMNS = ['Rule', 'Condition', 'For', 'Clears', 'Severity', 'Repeat', 'Ap
 
 function conditionOf(rule: AlertRule): string {
   if (rule.source === 'host_offline') return `no sample for ${formatNumber(rule.threshold, 0)} intervals`;
+  if (rule.source === 'network_event') return `${rule.metric.replace('_', ' ')}${rule.match ? ` [${rule.match}]` : ''}`;
   const match = rule.match ? ` [${rule.match}]` : '';
   const exclude = rule.exclude.length ? ` except ${rule.exclude.join(', ')}` : '';
   return `${rule.metric}${match}${exclude} ${rule.comparison} ${formatNumber(rule.threshold)}`;
@@ -42,12 +45,14 @@ export function RulesPanel() {
   const [deleting, setDeleting] = useState<AlertRule | null>(null);
   const user = me.data;
 
-  const mayManage = (rule: AlertRule) =>
-    canManageAlertScope(user, {
-      host: rule.host === null ? null : (hosts.data?.find((h) => h.id === rule.host) ?? null),
+  const mayManage = (rule: AlertRule, networkHost: string | null) => {
+    const hostId = rule.host ?? networkHost;
+    return canManageAlertScope(user, {
+      host: hostId === null ? null : (hosts.data?.find((h) => h.id === hostId) ?? null),
       group: rule.group,
-      global: rule.host === null && rule.group === null,
+      global: hostId === null && rule.group === null && rule.network === null,
     });
+  };
 
   if (rules.isPending) return <Spinner label="Loading rules…" />;
   if (rules.isError) return <Alert>Could not load the rules: {describeError(rules.error)}</Alert>;
@@ -68,42 +73,52 @@ export function RulesPanel() {
           <TableHead columns={COLUMNS} />
           <tbody>
             {rules.data.map((rule) => (
-              <tr key={rule.id} data-testid="rule-row" data-rule={rule.name} data-enabled={rule.enabled}>
-                <td className={tdClass}>
-                  {rule.name}
-                  {rule.builtin && <span className="ml-2 text-xs text-muted">builtin</span>}
-                </td>
-                <td className={`${tdClass} font-mono text-xs`}>{conditionOf(rule)}</td>
-                <td className={`${tdClass} tabular-nums`}>{rule.source === 'metric' ? formatDuration(rule.for_seconds) : '–'}</td>
-                <td className={`${tdClass} text-xs`}>{rule.source === 'metric' ? clearsOf(rule) : 'on the next sample'}</td>
-                <td className={tdClass}>
-                  <SeverityBadge severity={rule.severity} />
-                </td>
-                <td className={`${tdClass} text-xs`}>{rule.repeat_minutes > 0 ? `every ${rule.repeat_minutes} min` : 'never'}</td>
-                <td className={`${tdClass} text-xs`}>{scopeText(rule, hosts.data, groups.data)}</td>
-                <td className={`${tdClass} text-xs`}>{rule.enabled ? 'enabled' : <span className="text-muted">disabled</span>}</td>
-                <td className={`${tdClass} whitespace-nowrap text-right`}>
-                  {mayManage(rule) && (
-                    <span className="inline-flex gap-1.5">
-                      <button type="button" data-testid="rule-edit" className={smallButton} onClick={() => setEditing(rule)}>
-                        Edit
-                      </button>
-                      <button
-                        type="button"
-                        data-testid="rule-toggle"
-                        className={smallButton}
-                        disabled={update.isPending}
-                        onClick={() => update.mutate({ id: rule.id, changes: { enabled: !rule.enabled } })}
-                      >
-                        {rule.enabled ? 'Disable' : 'Enable'}
-                      </button>
-                      <button type="button" data-testid="rule-delete" className={dangerButton} onClick={() => setDeleting(rule)}>
-                        Delete
-                      </button>
-                    </span>
-                  )}
-                </td>
-              </tr>
+              <RuleRow key={rule.id} rule={rule}>
+                {(network) => (
+                  <tr data-testid="rule-row" data-rule={rule.name} data-enabled={rule.enabled}>
+                    <td className={tdClass}>
+                      {rule.name}
+                      {rule.builtin && <span className="ml-2 text-xs text-muted">builtin</span>}
+                    </td>
+                    <td className={`${tdClass} font-mono text-xs`}>{conditionOf(rule)}</td>
+                    <td className={`${tdClass} tabular-nums`}>{rule.source === 'metric' ? formatDuration(rule.for_seconds) : '–'}</td>
+                    <td className={`${tdClass} text-xs`}>{rule.source === 'metric' ? clearsOf(rule) : rule.source === 'host_offline' ? 'on the next sample' : 'at once (an event)'}</td>
+                    <td className={tdClass}>
+                      <SeverityBadge severity={rule.severity} />
+                    </td>
+                    <td className={`${tdClass} text-xs`}>{rule.repeat_minutes > 0 ? `every ${rule.repeat_minutes} min` : 'never'}</td>
+                    <td className={`${tdClass} text-xs`}>
+                      {rule.network !== null
+                        ? `network ${network ? `${network.cidr} of ${hosts.data?.find((h) => h.id === network.host)?.hostname ?? 'its host'}` : `#${rule.network}`}`
+                        : rule.source === 'network_event'
+                          ? `watched networks of ${scopeText(rule, hosts.data, groups.data)}`
+                          : scopeText(rule, hosts.data, groups.data)}
+                    </td>
+                    <td className={`${tdClass} text-xs`}>{rule.enabled ? 'enabled' : <span className="text-muted">disabled</span>}</td>
+                    <td className={`${tdClass} whitespace-nowrap text-right`}>
+                      {mayManage(rule, network?.host ?? null) && (
+                        <span className="inline-flex gap-1.5">
+                          <button type="button" data-testid="rule-edit" className={smallButton} onClick={() => setEditing(rule)}>
+                            Edit
+                          </button>
+                          <button
+                            type="button"
+                            data-testid="rule-toggle"
+                            className={smallButton}
+                            disabled={update.isPending}
+                            onClick={() => update.mutate({ id: rule.id, changes: { enabled: !rule.enabled } })}
+                          >
+                            {rule.enabled ? 'Disable' : 'Enable'}
+                          </button>
+                          <button type="button" data-testid="rule-delete" className={dangerButton} onClick={() => setDeleting(rule)}>
+                            Delete
+                          </button>
+                        </span>
+                      )}
+                    </td>
+                  </tr>
+                )}
+              </RuleRow>
             ))}
           </tbody>
         </table>
@@ -136,4 +151,10 @@ export function RulesPanel() {
       </ConfirmDialog>
     </div>
   );
+}
+
+/** Looks up the network a rule watches (its range and host) for the rule's row. */
+function RuleRow({ rule, children }: { rule: AlertRule; children: (network: NetworkRef | undefined) => ReactNode }) {
+  const network = useNetwork(rule.network);
+  return <>{children(network.data)}</>;
 }

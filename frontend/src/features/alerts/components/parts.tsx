@@ -22,6 +22,7 @@ export function SeverityBadge({ severity }: { severity: Severity }) {
 /** "memory.percent > 90" or "offline > 3 intervals", with the series it fired on. */
 export function conditionText(alert: FiredAlert): string {
   if (alert.rule.source === 'host_offline') return `no sample for ${formatNumber(alert.threshold, 0)} intervals`;
+  if (alert.rule.source === 'network_event') return `${alert.rule.metric.replace('_', ' ')} ${alert.series}`;
   const series = alert.series ? ` (${alert.series})` : '';
   return `${alert.rule.metric}${series} ${alert.comparison} ${formatNumber(alert.threshold)}`;
 }

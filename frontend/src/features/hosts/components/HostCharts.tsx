@@ -1,7 +1,7 @@
 import { useMemo, type ReactNode } from 'react';
 import { HeatStrip } from '@/components/ui/HeatStrip';
 import { Panel } from '@/components/ui/Panel';
-import { TimeSeriesChart } from '@/components/ui/TimeSeriesChart';
+import { TimeSeriesChart, type ChartBand } from '@/components/ui/TimeSeriesChart';
 import { formatBytes, formatNumber, formatPercent, formatRate } from '@/lib/format';
 import {
   coreRows,
@@ -17,6 +17,7 @@ import {
   type ChartModel,
   type DeviceCharts,
 } from './chart-data';
+import { bandsOf, interfaceBands, type AlertBands } from './alert-bands';
 import type { SeriesFrame } from './series-frame';
 
 const percent = (v: number) => formatPercent(v);
@@ -34,6 +35,8 @@ interface HostChartsProps {
   swapTotal: number;
   /** Families the host reports it cannot provide (`sample.unavailable`). */
   unavailable: ReadonlySet<string>;
+  /** The host's alerts, shaded on the chart of their metric. */
+  bands: AlertBands;
 }
 
 function Note({ children }: { children: ReactNode }) {
@@ -69,7 +72,7 @@ function ChartOr({
   return <>{children(model)}</>;
 }
 
-export function HostCharts({ frame, xRange, live, memoryTotal, swapTotal, unavailable }: HostChartsProps) {
+export function HostCharts({ frame, xRange, live, memoryTotal, swapTotal, unavailable, bands }: HostChartsProps) {
   const cpu = useMemo(() => cpuChart(frame), [frame]);
   const cores = useMemo(() => coreRows(frame), [frame]);
   const memory = useMemo(() => memoryChart(frame), [frame]);
@@ -91,6 +94,7 @@ export function HostCharts({ frame, xRange, live, memoryTotal, swapTotal, unavai
           {(m) => (
             <TimeSeriesChart
               testId="chart-cpu"
+              bands={bandsOf(bands, 'cpu')}
               label={`CPU usage (total, user, system, I/O wait, steal) ${over}`}
               data={m.data}
               series={m.series}
@@ -125,6 +129,7 @@ export function HostCharts({ frame, xRange, live, memoryTotal, swapTotal, unavai
           {(m) => (
             <TimeSeriesChart
               testId="chart-memory"
+              bands={bandsOf(bands, 'memory')}
               label={`Memory used, cached, buffers and available ${over}`}
               data={m.data}
               series={m.series}
@@ -144,6 +149,7 @@ export function HostCharts({ frame, xRange, live, memoryTotal, swapTotal, unavai
             {(m) => (
               <TimeSeriesChart
                 testId="chart-swap"
+                bands={bandsOf(bands, 'swap')}
                 label={`Swap used ${over}`}
                 data={m.data}
                 series={m.series}
@@ -161,6 +167,7 @@ export function HostCharts({ frame, xRange, live, memoryTotal, swapTotal, unavai
           {(m) => (
             <TimeSeriesChart
               testId="chart-load"
+              bands={bandsOf(bands, 'load')}
               label={`Load average (1, 5 and 15 minutes) ${over}`}
               data={m.data}
               series={m.series}
@@ -200,6 +207,7 @@ export function HostCharts({ frame, xRange, live, memoryTotal, swapTotal, unavai
         windowText={windowText}
         label={(name) => `Receive and transmit rates of ${name} ${over}`}
         xRange={xRange}
+        bandsFor={(name) => interfaceBands(bands, name)}
       />
       <DevicePanel
         title="Disk I/O"
@@ -216,6 +224,7 @@ export function HostCharts({ frame, xRange, live, memoryTotal, swapTotal, unavai
           {(m) => (
             <TimeSeriesChart
               testId="chart-disk-busy"
+              bands={bandsOf(bands, 'disk-busy')}
               label={`Share of time each disk was busy ${over}`}
               data={m.data}
               series={m.series}
@@ -234,6 +243,7 @@ export function HostCharts({ frame, xRange, live, memoryTotal, swapTotal, unavai
           {(m) => (
             <TimeSeriesChart
               testId="chart-disk-usage"
+              bands={bandsOf(bands, 'disk-usage')}
               label={`Used share of each file system ${over}`}
               data={m.data}
               series={m.series}
@@ -260,9 +270,11 @@ interface DevicePanelProps {
   windowText: string;
   label: (name: string) => string;
   xRange: [number, number];
+  /** Alert periods to shade on one device's chart. */
+  bandsFor?: (name: string) => ChartBand[];
 }
 
-function DevicePanel({ title, noun, testId, charts, unavailable, windowText, label, xRange }: DevicePanelProps) {
+function DevicePanel({ title, noun, testId, charts, unavailable, windowText, label, xRange, bandsFor }: DevicePanelProps) {
   return (
     <Panel title={title} className="xl:col-span-2" testId={`${testId}-panel`}>
       {unavailable ? (
@@ -285,6 +297,7 @@ function DevicePanel({ title, noun, testId, charts, unavailable, windowText, lab
                 formatValue={formatRate}
                 yMin={0}
                 height={150}
+                bands={bandsFor?.(name)}
               />
             </div>
           ))}

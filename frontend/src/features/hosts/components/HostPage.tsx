@@ -17,6 +17,7 @@ import { useHostLive } from '../hooks/use-host-live';
 import { CoreList } from './CoreList';
 import { CurrentStats } from './CurrentStats';
 import { HostCharts } from './HostCharts';
+import { alertBands } from './alert-bands';
 import { HostAlertsBanner } from './HostAlertsBanner';
 import { HostFacts } from './HostFacts';
 import { HostNotices } from './HostNotices';
@@ -58,6 +59,7 @@ function HostView({ hostId }: { hostId: string }) {
   const [range, setRange] = useState<TimeRange>({ key: 'live' });
   const history = useHostHistory(hostId, range.key === 'live' ? null : range.window);
   const alerts = useHostAlerts(hostId);
+  const bands = useMemo(() => alertBands(alerts.data), [alerts.data]);
 
   useEffect(() => {
     // The hub ended this host's live data: ask again, which answers "not found" now.
@@ -142,6 +144,7 @@ function HostView({ hostId }: { hostId: string }) {
             memoryTotal={latest?.memory.total ?? info.memory_total}
             swapTotal={latest?.swap.total ?? 0}
             unavailable={unavailable}
+            bands={bands}
           />
         </div>
       )}
