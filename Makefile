@@ -41,9 +41,9 @@ run: install frontend
 	$(BIN)/everyst-hub serve --local-agent
 
 # Debian packages the tests drive for real (browser, nmap, iproute2 for namespaces, prometheus
-# and its promtool scraping /metrics).
+# and its promtool scraping /metrics, nginx in front of a hub).
 system-deps:
-	@missing=""; for p in chromium nmap iproute2 prometheus-node-exporter prometheus; do \
+	@missing=""; for p in chromium nmap iproute2 prometheus-node-exporter prometheus nginx; do \
 		dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
 	if [ -n "$$missing" ]; then echo "installing Debian packages:$$missing"; \
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; fi
