@@ -1,0 +1,108 @@
+"""Build a database as a released hub left it: migrate a fresh database to that release's
+migration leaf nodes and fill it through the ORM of that state (historical models, so no code of
+today's models runs). `python -m tests.support.release_db 0.1.0` against the database of the
+environment (EVERYST_DATA_DIR, DATABASE_URL); prints what it stored as JSON.
+
+Add each release's leaf nodes to RELEASES when it is cut: the upgrade test then guards every
+later migration against the data of every release still supported."""
+
+from __future__ import annotations
+
+import base64
+import json
+import os
+import sys
+import uuid
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+# Our apps' newest migration in each release; other apps (Django's, simplejwt's) come from the
+# installed packages and are migrated to their own leaves.
+RELEASES: dict[str, dict[str, str]] = {
+    "0.1.0": {
+        "accounts": "0003_username_normalisation_and_token_generation",
+        "alerts": "0005_default_network_event_rule",
+        "audit": "0001_initial",
+        "inventory": "0002_enrollment_token_host",
+        "metrics": "0004_natural_primary_keys",
+        "network": "0002_device_hostname_source",
+        "tools": "0002_job_last_event_at",
+    },
+}
+
+T0 = datetime(2026, 11, 1, 12, 0, tzinfo=UTC)
+
+
+def migrate_to_release(release: str) -> Any:
+    """Migrate the (empty) database to `release`; the historical apps registry of that state."""
+    from django.db import connection
+    from django.db.migrations.executor import MigrationExecutor
+
+    ours = RELEASES[release]
+    executor = MigrationExecutor(connection)
+    others = [node for node in executor.loader.graph.leaf_nodes() if node[0] not in ours]
+    targets = [*others, *ours.items()]
+    executor.migrate(targets)
+    return MigrationExecutor(connection).loader.project_state(targets).apps
+
+
+def fill(apps: Any) -> dict[str, Any]:
+    """Representative rows of every app, as the release's hub would have written them."""
+    from django.contrib.auth.hashers import make_password
+
+    def model(label: str) -> Any:
+        return apps.get_model(*label.split("."))
+
+    user_model = model("accounts.User")
+    owner = user_model.objects.create(
+        username="Owner", username_key="owner", username_skeleton="owner", role="owner",
+        password=make_password("release owner password"), token_generation=3, date_joined=T0,
+    )
+    member = user_model.objects.create(
+        username="viewer", username_key="viewer", username_skeleton="viewer", role="member",
+        password=make_password("release viewer password"), theme="dark", date_joined=T0,
+    )
+    group = model("inventory.HostGroup").objects.create(name="web", description="front ends")
+    host = model("inventory.Host").objects.create(
+        id=uuid.UUID("11111111-2222-3333-4444-555555555555"), hostname="web-1", machine_id="m" * 32,
+        os="Debian GNU/Linux 12 (bookworm)", agent_version="0.1.0",
+    )
+    host.groups.add(group)
+    model("inventory.HostGroupAccess").objects.create(user=member, group=group, role="viewer")
+    agent = model("inventory.Agent").objects.create(host=host, secret_hash="a" * 64)
+    model("inventory.EnrollmentToken").objects.create(token_hash="e" * 64, expires_at=T0 + timedelta(days=1))
+    sample = b"\x08\x01\x12\x04data"
+    model("metrics.Sample").objects.create(host=host, ts=1_700_000_000_000, data=sample)
+    model("metrics.Rollup").objects.create(host=host, tier=1, ts=1_700_000_000_000, n=60, data=b"r" * 9)
+    job = model("tools.ToolJob").objects.create(
+        host=host, tool="discover", status="finished", params={"cidr": "10.0.0.0/24"}, requested_by=owner
+    )
+    network = model("network.Network").objects.create(host=host, cidr="10.0.0.0/24")
+    device = model("network.Device").objects.create(
+        network=network, ip="10.0.0.7", mac="02:00:00:00:00:07", first_seen=T0, last_seen=T0
+    )
+    rule = model("alerts.AlertRule").objects.create(
+        name="web disk", metric="disk.percent", threshold=80, group=group
+    )
+    incident = model("alerts.Incident").objects.create(
+        rule=rule, host=host, severity="warning", started_at=T0, peak_value=91, last_value=90
+    )
+    model("audit.AuditEvent").objects.create(actor=owner, actor_name="Owner", action="user.created")
+    return {
+        "owner": owner.id, "owner_password": owner.password, "member": member.id, "group": group.id,
+        "host": host.id.hex, "agent": str(agent.id), "sample": base64.b64encode(sample).decode(),
+        "job": str(job.id), "device": device.id, "rule": rule.id, "incident": incident.id,
+        "default_rules": model("alerts.AlertRule").objects.exclude(id=rule.id).count(),
+    }
+
+
+def main(release: str) -> None:
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "everyst_hub.config.settings")
+    import django
+
+    django.setup()
+    print(json.dumps(fill(migrate_to_release(release))))
+
+
+if __name__ == "__main__":
+    main(sys.argv[1])
