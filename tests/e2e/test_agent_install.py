@@ -11,6 +11,7 @@ put on the installer's PYTHONPATH, where its pip finds them already installed.
 from __future__ import annotations
 
 import hashlib
+import http.server
 import json
 import os
 import pwd
@@ -19,6 +20,7 @@ import shutil
 import ssl
 import subprocess
 import tempfile
+import threading
 import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -191,6 +193,56 @@ def test_a_wrong_fingerprint_installs_nothing(hub: Hub, sandbox: Sandbox, tmp_pa
     done = other.one_line(hub, "--token", "evt_unused", "--ca-fingerprint", "ab" * 32, "--no-systemd")
     assert done.returncode != 0
     assert "does not match --ca-fingerprint" in done.stderr
+    assert not other.prefix.exists() and not other.config.exists()
+
+
+class _Tampering(http.server.BaseHTTPRequestHandler):
+    """Between the host and the hub: passes everything on, but alters one download on the way."""
+
+    hub_url = ""
+    target = ""
+
+    def do_GET(self) -> None:  # noqa: N802 (http.server's name)
+        body = _fetch(f"{self.hub_url}{self.path}")
+        if self.path.endswith(self.target):
+            body = body[:-200] + bytes(b ^ 0xFF for b in body[-200:])
+        self.send_response(200)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+@pytest.mark.parametrize(
+    ("target", "refusal"),
+    [
+        (".whl", "does not match the signed manifest"),
+        ("agent.manifest", "signature does not verify"),
+    ],
+)
+def test_a_package_altered_on_the_way_is_refused_and_nothing_is_installed(
+    hub: Hub, sandbox: Sandbox, fingerprint: str, tmp_path: Path, target: str, refusal: str
+) -> None:
+    handler = type("Handler", (_Tampering,), {"hub_url": hub.url, "target": target})
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        via = f"http://127.0.0.1:{server.server_address[1]}"
+        other = Sandbox(root=tmp_path, user=sandbox.user, site=sandbox.site)
+        command = f"curl -fsSL {via}/install.sh | sh -s -- --hub-url {via} --token evt_unused "
+        command += f"--ca-fingerprint {fingerprint} --no-systemd"
+        done = subprocess.run(
+            ["sh", "-c", command], env=other.env(), capture_output=True, text=True, timeout=120
+        )
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert done.returncode != 0
+    assert "hub CA matches the pinned fingerprint" in done.stdout
+    assert refusal in done.stderr, done.stderr
     assert not other.prefix.exists() and not other.config.exists()
 
 
