@@ -84,4 +84,7 @@ def test_an_admin_creates_an_enrollment_token_and_sees_the_install_command(hub: 
     command.wait_for(timeout=5_000)
     text = command.inner_text()
     assert "/install.sh | sudo sh -s --" in text and "--token" in text and "--ca-fingerprint" in text
+    # This hub has no EVERYST_PUBLIC_URL and serves plain HTTP on loopback: the page says all three.
+    warnings = page.get_by_test_id("enroll-warnings").inner_text()
+    assert "EVERYST_PUBLIC_URL is not set" in warnings and "loopback" in warnings and "plain HTTP" in warnings
     assert page.get_by_test_id("agent-row").count() >= 1
