@@ -5,6 +5,7 @@ import { describeError } from '@/lib/api';
 import { ROLE_LABELS } from '@/lib/roles';
 import type { User } from '@/types/api';
 import { useProfile } from '../api/get-profile';
+import { ApiTokensPanel } from './ApiTokensPanel';
 import { PasswordForm } from './PasswordForm';
 import { ProfileForm } from './ProfileForm';
 import { ThemeChoice } from './ThemeChoice';
@@ -23,6 +24,7 @@ export function AccountPage() {
           <ThemeChoice />
           <PasswordForm />
           <AccessSummary user={profile.data} />
+          <ApiTokensPanel />
         </>
       )}
     </div>
