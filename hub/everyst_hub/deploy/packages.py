@@ -173,7 +173,7 @@ def _newest_mtime(source: Path) -> float:
     newest = 0.0
     for part in _AGENT_SOURCES:
         root = source / part
-        paths = [root] if root.is_file() else root.rglob("*.py*")
+        paths = [root] if root.is_file() else (p for p in root.rglob("*") if p.is_file())
         newest = max([newest, *(p.stat().st_mtime for p in paths if "__pycache__" not in p.parts)])
     return newest
 
