@@ -188,6 +188,12 @@ def test_the_install_script_names_this_hub(hub: Hub) -> None:
     assert f"HUB_GRPC='127.0.0.1:{hub.grpc_port}'" in script
 
 
+def test_the_enrollment_token_command_prints_the_same_one_line_command(hub: Hub, fingerprint: str) -> None:
+    line = hub.manage("enrollment_token", "--install-command").strip()
+    prefix = f"curl -fsSL http://127.0.0.1:{hub.http_port}/install.sh | sudo sh -s -- --token evt_"
+    assert line.startswith(prefix) and line.endswith(f" --ca-fingerprint {fingerprint}"), line
+
+
 def test_a_wrong_fingerprint_installs_nothing(hub: Hub, sandbox: Sandbox, tmp_path: Path) -> None:
     other = Sandbox(root=tmp_path, user=sandbox.user, site=sandbox.site)
     done = other.one_line(hub, "--token", "evt_unused", "--ca-fingerprint", "ab" * 32, "--no-systemd")
