@@ -1,7 +1,7 @@
 """`make bench`: run the benchmarks, print a table per benchmark with its peer and the ratio, and
 write every figure to var/bench/latest.json.
 
-    python -m tests.bench.run [--only agent,ingest,latency,netscan,history] [--quick]
+    python -m tests.bench.run [--only agent,ingest,latency,netscan,history,alerts] [--quick]
         [--levels 250,500] [--hold 60]
 """
 
@@ -18,9 +18,16 @@ import traceback
 from pathlib import Path
 from typing import Any
 
-from . import agent, history, ingest, latency, netscan
+from . import agent, alerts, history, ingest, latency, netscan
 
-BENCHMARKS = {"agent": agent, "ingest": ingest, "latency": latency, "netscan": netscan, "history": history}
+BENCHMARKS = {
+    "agent": agent,
+    "ingest": ingest,
+    "latency": latency,
+    "netscan": netscan,
+    "history": history,
+    "alerts": alerts,
+}
 OUTPUT = Path("var/bench/latest.json")
 
 
@@ -42,7 +49,7 @@ def _machine() -> dict[str, Any]:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m tests.bench.run", description=__doc__.split("\n")[0])
     parser.add_argument(
-        "--only", default=",".join(BENCHMARKS), help="comma-separated: agent,ingest,latency,netscan,history"
+        "--only", default=",".join(BENCHMARKS), help="comma-separated: " + ",".join(BENCHMARKS)
     )
     parser.add_argument("--quick", action="store_true", help="a short smoke run of each benchmark")
     parser.add_argument("--levels", default="", help="ingest: agent counts to try, e.g. 250,500,1000")
@@ -96,6 +103,8 @@ def main(argv: list[str] | None = None) -> int:
                 result = history.run(args.quick)
             elif name == "netscan":
                 result = netscan.run(args.quick)
+            elif name == "alerts":
+                result = alerts.run(args.quick, workers=args.workers)
             else:
                 result = agent.run(args.quick)
         except Exception as exc:

@@ -264,7 +264,11 @@ class _SimAgent:
             ts = int(now * 1000)
             self.seq += 1
             batch = agent_pb2.MetricBatch(seq=self.seq)
-            batch.samples.append(self.factory.build(ts, tick))
+            sample = self.factory.build(ts, tick)
+            breach = self.creds.get("breach")
+            if breach and breach[0] <= now < breach[1]:
+                sample.memory.percent = 95.0  # the alerts benchmark's breach window for this host
+            batch.samples.append(sample)
             self.pending.append((self.seq, time.monotonic(), ts))
             self.sent += 1
             await self.call.write(agent_pb2.AgentMessage(metrics=batch))

@@ -105,6 +105,19 @@ def test_a_host_over_its_threshold_fires_once_after_its_duration_and_resolves_on
     assert events_of(world.viewer_a) == ["firing", "resolved"]
 
 
+def test_a_duration_is_met_by_the_sample_that_many_seconds_later_despite_collection_jitter(
+    world: Any, engine: AlertEngine
+) -> None:
+    memory_rule()
+    engine.load()
+    first = sample(0, memory=95)
+    first.ts_ms += 40  # collected 40 ms late; the next ones on time
+    feed(engine, world.host_a, first, *(sample(t, memory=95) for t in range(1, 5)))
+    assert not Incident.objects.exists()
+    feed(engine, world.host_a, sample(5, memory=95))
+    assert Incident.objects.count() == 1
+
+
 def test_a_clear_duration_holds_the_incident_until_it_has_passed(world: Any, engine: AlertEngine) -> None:
     memory_rule(for_seconds=0, clear_seconds=3)
     engine.load()

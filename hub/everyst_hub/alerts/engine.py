@@ -44,6 +44,7 @@ Key = tuple[int, uuid.UUID, str]
 Events = list[services.AlertEvent]
 # Firing incidents' peak and last values reach the database this often, not on every sample.
 SAVE_VALUES_EVERY = 30.0
+FOR_JITTER_MS = 250
 # An incident's notifications are stored within a second or so of its write; pending much longer,
 # the hub that wrote it died first.
 UNSENT_AFTER = 15.0
@@ -97,7 +98,9 @@ class CompiledRule:
             compare=_COMPARE[rule.comparison],
             clear=_CLEAR[rule.comparison],
             upward=rule.comparison in (">", ">="),
-            for_ms=rule.for_seconds * 1000,
+            # Samples a whole number of seconds apart carry a few ms of collection jitter: "for 5 s"
+            # is met by the sample 5 s after the first breaching one, a hair early or not.
+            for_ms=max(0, rule.for_seconds * 1000 - FOR_JITTER_MS),
             clear_ms=rule.clear_seconds * 1000,
             repeat_ms=rule.repeat_minutes * 60_000,
             host_id=rule.host_id,
