@@ -63,12 +63,16 @@ def test_a_database_of_a_released_hub_keeps_its_data_through_setup(tmp_path: Pat
         "0.1.0",
     )
     assert one(
-        db, "SELECT COUNT(*) FROM inventory_host_groups WHERE host_id = ? AND hostgroup_id = ?",
-        stored["host"], stored["group"],
+        db,
+        "SELECT COUNT(*) FROM inventory_host_groups WHERE host_id = ? AND hostgroup_id = ?",
+        stored["host"],
+        stored["group"],
     ) == (1,)
     assert one(
-        db, "SELECT role FROM inventory_hostgroupaccess WHERE user_id = ? AND group_id = ?",
-        stored["member"], stored["group"],
+        db,
+        "SELECT role FROM inventory_hostgroupaccess WHERE user_id = ? AND group_id = ?",
+        stored["member"],
+        stored["group"],
     ) == ("viewer",)
     agent = one(db, "SELECT secret_hash FROM inventory_agent WHERE id = ?", stored["agent"].replace("-", ""))
     assert agent == ("a" * 64,)

@@ -58,16 +58,25 @@ def fill(apps: Any) -> dict[str, Any]:
 
     user_model = model("accounts.User")
     owner = user_model.objects.create(
-        username="Owner", role="owner", password=make_password("release owner password"), date_joined=T0,
+        username="Owner",
+        role="owner",
+        password=make_password("release owner password"),
+        date_joined=T0,
     )
     member = user_model.objects.create(
-        username="viewer", role="member", password=make_password("release viewer password"), theme="dark",
+        username="viewer",
+        role="member",
+        password=make_password("release viewer password"),
+        theme="dark",
         date_joined=T0,
     )
     group = model("inventory.HostGroup").objects.create(name="web", description="front ends")
     host = model("inventory.Host").objects.create(
-        id=uuid.UUID("11111111-2222-3333-4444-555555555555"), hostname="web-1", machine_id="m" * 32,
-        os="Debian GNU/Linux 12 (bookworm)", agent_version="0.1.0",
+        id=uuid.UUID("11111111-2222-3333-4444-555555555555"),
+        hostname="web-1",
+        machine_id="m" * 32,
+        os="Debian GNU/Linux 12 (bookworm)",
+        agent_version="0.1.0",
     )
     host.groups.add(group)
     model("inventory.HostGroupAccess").objects.create(user=member, group=group, role="viewer")
@@ -85,9 +94,15 @@ def fill(apps: Any) -> dict[str, Any]:
     )
     model("audit.AuditEvent").objects.create(actor=owner, actor_name="Owner", action="user.created")
     return {
-        "owner": owner.id, "owner_password": owner.password, "member": member.id, "group": group.id,
-        "host": host.id.hex, "agent": str(agent.id), "sample": base64.b64encode(sample).decode(),
-        "job": str(job.id), "device": device.id,
+        "owner": owner.id,
+        "owner_password": owner.password,
+        "member": member.id,
+        "group": group.id,
+        "host": host.id.hex,
+        "agent": str(agent.id),
+        "sample": base64.b64encode(sample).decode(),
+        "job": str(job.id),
+        "device": device.id,
     }
 
 
