@@ -865,10 +865,18 @@ def network_event_alerts(network: Network, events: Sequence[NetworkEvent], *, fi
 
     Called inside the transaction that stores the scan, which happens once per job (a replayed job
     is a no-op), so each event alerts once. A network's first scan finds everything "new": it
-    alerts on nothing.
+    alerts on nothing. A failure here is logged and leaves the scan's inventory stored.
     """
     if first_scan or not events:
         return
+    try:
+        with transaction.atomic():
+            _network_event_alerts(network, events)
+    except Exception:
+        logger.exception("alerting on %d events of network %s failed", len(events), network.id)
+
+
+def _network_event_alerts(network: Network, events: Sequence[NetworkEvent]) -> None:
     rules = list(AlertRule.objects.filter(enabled=True, source=AlertRule.Source.NETWORK_EVENT))
     if not rules:
         return
