@@ -49,6 +49,7 @@ system-deps:
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; fi
 
 test: install frontend system-deps
+	cd frontend && npm test
 	$(BIN)/ruff check hub agent tests
 	$(BIN)/pytest $(PYTEST_ARGS)
 
