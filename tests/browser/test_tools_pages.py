@@ -91,8 +91,8 @@ def test_a_running_tool_is_cancelled_from_the_page(hub: Hub, host_id: str, page)
     page.get_by_test_id("tool-run").click()
 
     page.locator('[data-testid="tool-progress"][data-status="running"]').wait_for(timeout=TIMEOUT_MS)
-    # Replies show while the ping runs: the count of what was found so far climbs.
-    page.get_by_test_id("tool-found").filter(has_text=re.compile(r"^· [1-9]\d* found so far$")).wait_for(
+    # Replies show while the ping runs: the count of probes so far climbs, in ping's own words.
+    page.get_by_test_id("tool-found").filter(has_text=re.compile(r"^· [1-9]\d* probes? so far$")).wait_for(
         timeout=TIMEOUT_MS
     )
     page.get_by_test_id("tool-cancel").click()

@@ -8,6 +8,7 @@ import { SavedThemeToggle } from '@/features/account/components/SavedThemeToggle
 import { canManageAgents } from '@/features/admin-agents/permissions';
 import { LogoutButton } from '@/features/auth/components/LogoutButton';
 import { NotificationCenter } from '@/features/notifications/components/NotificationCenter';
+import { usePageTitle } from './page-titles';
 import { useAlertFrames } from './use-alert-frames';
 
 const navClass = ({ isActive }: { isActive: boolean }) =>
@@ -17,6 +18,7 @@ const navClass = ({ isActive }: { isActive: boolean }) =>
 export function AppLayout() {
   const session = useSession();
   useAlertFrames();
+  usePageTitle();
 
   useEffect(() => {
     startLive();
@@ -93,6 +95,11 @@ export function AppLayout() {
       <main id="main" className="mx-auto max-w-[1600px] px-4 py-5">
         <Outlet />
       </main>
+      <footer className="mx-auto max-w-[1600px] px-4 pb-6 text-xs text-muted">
+        <a href="/api/docs" data-testid="api-docs-link" className="hover:text-fg hover:underline">
+          API documentation
+        </a>
+      </footer>
     </div>
   );
 }

@@ -14,6 +14,29 @@ export interface SessionState {
   expired: boolean;
 }
 
+// One non-secret hint is kept in localStorage: that this browser signed in and has not signed
+// out. Without it a page load does not ask the hub to refresh: a browser that never logged in
+// (or logged out) has no refresh cookie, and the request could only fail.
+const SIGNED_IN_KEY = 'everyst.signed-in';
+
+function setSignedIn(signedIn: boolean): void {
+  try {
+    if (signedIn) window.localStorage.setItem(SIGNED_IN_KEY, '1');
+    else window.localStorage.removeItem(SIGNED_IN_KEY);
+  } catch {
+    // Storage disabled: the next page load simply asks the hub.
+  }
+}
+
+/** Whether a refresh cookie may exist: false once this browser logged out or its session ended. */
+export function maySignInSilently(): boolean {
+  try {
+    return window.localStorage.getItem(SIGNED_IN_KEY) !== null;
+  } catch {
+    return true;
+  }
+}
+
 let accessToken: string | null = null;
 let state: SessionState = { status: 'restoring', user: null, expired: false };
 const listeners = new Set<() => void>();
@@ -33,6 +56,7 @@ export function setAccessToken(token: string | null): void {
 
 export function startSession(token: string, user: User): void {
   accessToken = token;
+  setSignedIn(true);
   emit({ status: 'authenticated', user, expired: false });
 }
 
@@ -42,9 +66,13 @@ export function updateSessionUser(user: User): void {
   emit({ ...state, user });
 }
 
-/** Ends the session in this tab; `expired` tells the login page it was not the user's choice. */
-export function endSession(expired: boolean): void {
+/**
+ * Ends the session in this tab; `expired` tells the login page it was not the user's choice.
+ * `maybeResumable` (the hub could not be reached) keeps the next page load trying the cookie.
+ */
+export function endSession(expired: boolean, maybeResumable = false): void {
   accessToken = null;
+  if (!maybeResumable) setSignedIn(false);
   if (state.status === 'anonymous' && state.expired === expired) return;
   emit({ status: 'anonymous', user: null, expired });
 }

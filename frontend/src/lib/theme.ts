@@ -2,7 +2,7 @@ import { useSyncExternalStore } from 'react';
 import { getSession, subscribeSession } from '@/lib/session';
 import type { ThemePreference } from '@/types/api';
 
-// Only the colour theme is persisted; nothing about the session ever touches localStorage.
+// The colour theme is persisted; of the session, only a non-secret "signed in" hint is (session.ts).
 // The user's choice (system, dark or light) is also kept on the hub so it follows them from one
 // browser to the next; localStorage only makes the first paint right before the session is back.
 
@@ -23,9 +23,10 @@ function isPreference(value: unknown): value is ThemePreference {
 function readStored(): ThemePreference {
   try {
     const stored = window.localStorage.getItem(STORAGE_KEY);
-    return isPreference(stored) ? stored : 'dark';
+    // Nothing chosen yet (the login page of a new browser): follow the system, like "system".
+    return isPreference(stored) ? stored : 'system';
   } catch {
-    return 'dark';
+    return 'system';
   }
 }
 

@@ -31,6 +31,8 @@ export interface ToolSpec {
   defaults: FormValues;
   /** Whether the tool sends packets to other hosts (its targets must be in the agent's scope). */
   scoped: boolean;
+  /** What one result row is, singular and plural: "6 hosts found so far" while it runs. */
+  rows: readonly [string, string];
 }
 
 const DNS_TYPES = ['A', 'AAAA', 'MX', 'NS', 'CNAME', 'TXT', 'SOA', 'PTR'] as const;
@@ -68,6 +70,7 @@ export const TOOL_SPECS: Record<ToolName, ToolSpec> = {
     label: 'Discover hosts',
     summary: 'Finds the devices on a subnet: ARP sweep when the agent has CAP_NET_RAW, else TCP probes and the ARP table.',
     scoped: true,
+    rows: ['host found', 'hosts found'],
     fields: [
       {
         kind: 'targets',
@@ -88,6 +91,7 @@ export const TOOL_SPECS: Record<ToolName, ToolSpec> = {
     label: 'Ping',
     summary: 'ICMP echo (raw or unprivileged socket), or TCP connect timing where ICMP is not allowed.',
     scoped: true,
+    rows: ['probe', 'probes'],
     fields: [
       { kind: 'targets', name: 'target', label: 'Hosts', required: true, placeholder: '192.168.1.1 or gateway.lan' },
       { kind: 'number', name: 'count', label: 'Count', min: 1, max: 1000, integer: true },
@@ -103,6 +107,7 @@ export const TOOL_SPECS: Record<ToolName, ToolSpec> = {
     label: 'Port scan',
     summary: 'TCP SYN scan when the agent has CAP_NET_RAW, else a connect scan.',
     scoped: true,
+    rows: ['open port found', 'open ports found'],
     fields: [
       { kind: 'targets', name: 'target', label: 'Hosts or subnets', required: true, placeholder: '192.168.1.10 or 192.168.1.0/24' },
       ...portScanPorts.fields,
@@ -128,6 +133,7 @@ export const TOOL_SPECS: Record<ToolName, ToolSpec> = {
     label: 'Service detection',
     summary: 'Finds open ports, then identifies what answers on each (banners, TLS, HTTP, Redis, PostgreSQL).',
     scoped: true,
+    rows: ['service identified', 'services identified'],
     fields: [
       { kind: 'targets', name: 'target', label: 'Hosts', required: true, placeholder: '192.168.1.10' },
       ...servicesPorts.fields,
@@ -141,6 +147,7 @@ export const TOOL_SPECS: Record<ToolName, ToolSpec> = {
     label: 'Traceroute',
     summary: 'UDP probes with rising TTL (IPv4; needs CAP_NET_RAW to read the ICMP answers).',
     scoped: true,
+    rows: ['hop', 'hops'],
     fields: [
       { kind: 'text', name: 'target', label: 'Host', required: true, placeholder: '192.168.1.1', maxLength: 253 },
       { kind: 'number', name: 'max_hops', label: 'Max hops', min: 1, max: 64, integer: true },
@@ -155,6 +162,7 @@ export const TOOL_SPECS: Record<ToolName, ToolSpec> = {
     label: 'DNS lookup',
     summary: "Queries the host's resolver, or a DNS server you name (which must be in the agent's scope).",
     scoped: true,
+    rows: ['record', 'records'],
     fields: [
       { kind: 'text', name: 'name', label: 'Name', required: true, placeholder: 'example.com, or an address for PTR', maxLength: 253 },
       { kind: 'multi', name: 'types', label: 'Record types', options: DNS_TYPES },
@@ -170,6 +178,7 @@ export const TOOL_SPECS: Record<ToolName, ToolSpec> = {
     label: 'TLS certificate',
     summary: 'Reads the certificate a TLS server presents (self-signed too) and whether the system trusts it.',
     scoped: true,
+    rows: ['certificate field', 'certificate fields'],
     fields: [
       { kind: 'text', name: 'host', label: 'Host', required: true, placeholder: '192.168.1.10 or nas.lan', maxLength: 253 },
       { kind: 'number', name: 'port', label: 'Port', min: 1, max: 65535, integer: true },
@@ -190,6 +199,7 @@ export const TOOL_SPECS: Record<ToolName, ToolSpec> = {
     label: 'Listening sockets',
     summary: "This host's listening TCP sockets and bound UDP sockets, with their processes.",
     scoped: false,
+    rows: ['socket', 'sockets'],
     fields: [{ kind: 'checkbox', name: 'udp', label: 'Include UDP' }],
     defaults: { udp: true },
   },
@@ -198,6 +208,7 @@ export const TOOL_SPECS: Record<ToolName, ToolSpec> = {
     label: 'Packet capture',
     summary: 'Captures packets on an interface (needs CAP_NET_RAW); the pcap can be downloaded afterwards.',
     scoped: false,
+    rows: ['packet captured', 'packets captured'],
     fields: [
       { kind: 'text', name: 'interface', label: 'Interface', required: false, placeholder: "empty: the host's default", maxLength: 64 },
       { kind: 'text', name: 'filter', label: 'BPF filter', required: false, placeholder: 'e.g. tcp port 443', maxLength: 1024 },

@@ -3,6 +3,7 @@ import { TableHead } from '@/components/ui/TableHead';
 import { formatDateTime, parseIso } from '@/lib/format';
 import type { AuditEvent } from '../api/get-audit-events';
 import { formatDetails } from './format-details';
+import { targetLabel } from './target-label';
 
 function OutcomeBadge({ outcome }: { outcome: AuditEvent['outcome'] }) {
   const ok = outcome === 'success';
@@ -18,12 +19,6 @@ function OutcomeBadge({ outcome }: { outcome: AuditEvent['outcome'] }) {
       {outcome}
     </span>
   );
-}
-
-function targetLabel(target: AuditEvent['target']): string {
-  if (!target.type && !target.id && !target.name) return '';
-  const what = target.name || target.id;
-  return target.type ? `${target.type} ${what}`.trim() : what;
 }
 
 export function AuditTable({ events }: { events: AuditEvent[] }) {
@@ -45,7 +40,7 @@ export function AuditTable({ events }: { events: AuditEvent[] }) {
                 <td className={tdClass}>
                   <OutcomeBadge outcome={event.outcome} />
                 </td>
-                <td className={tdClass} title={event.target.id ? `id ${event.target.id}` : undefined}>
+                <td data-testid="audit-target" className={tdClass} title={event.target.id ? `id ${event.target.id}` : undefined}>
                   {target || <span className="text-muted">–</span>}
                 </td>
                 <td className={`${tdClass} whitespace-nowrap font-mono text-xs`}>{event.ip || <span className="text-muted">–</span>}</td>

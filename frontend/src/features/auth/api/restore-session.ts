@@ -1,5 +1,5 @@
 import { refreshAccessToken } from '@/lib/api';
-import { endSession, getSession, startSession } from '@/lib/session';
+import { endSession, getSession, maySignInSilently, startSession } from '@/lib/session';
 import { getMe } from './get-me';
 
 let restoring: Promise<void> | null = null;
@@ -10,6 +10,10 @@ let restoring: Promise<void> | null = null;
  */
 export function restoreSession(): Promise<void> {
   restoring ??= (async () => {
+    if (!maySignInSilently()) {
+      endSession(false);
+      return;
+    }
     try {
       const token = await refreshAccessToken();
       if (!token) {
@@ -20,7 +24,8 @@ export function restoreSession(): Promise<void> {
       // A login that finished meanwhile wins over the restore.
       if (getSession().status !== 'authenticated') startSession(token, user);
     } catch {
-      if (getSession().status !== 'authenticated') endSession(false);
+      // The hub is unreachable or failing: the cookie may still be good on the next load.
+      if (getSession().status !== 'authenticated') endSession(false, true);
     }
   })();
   return restoring;

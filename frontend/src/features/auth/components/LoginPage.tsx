@@ -3,6 +3,7 @@ import { Navigate, useLocation } from 'react-router-dom';
 import { Alert } from '@/components/ui/Alert';
 import { Spinner } from '@/components/ui/Spinner';
 import { isApiError } from '@/lib/api';
+import { useDocumentTitle } from '@/lib/document-title';
 import { useSession } from '@/lib/session';
 import { useSetupStatus } from '../api/get-setup-status';
 import { useLogin } from '../api/login';
@@ -34,6 +35,7 @@ export function LoginPage() {
   const location = useLocation();
   // Asked only once nobody is signed in: the query cache is cleared when a session ends.
   const setup = useSetupStatus(session.status === 'anonymous');
+  useDocumentTitle(setup.data?.needs_owner ? 'Set up' : 'Sign in');
 
   if (session.status === 'authenticated') {
     return <Navigate to={redirectTarget(location.state)} replace />;

@@ -7,6 +7,7 @@ import { StatusBadge } from '@/components/ui/StatusBadge';
 import { isApiError } from '@/lib/api';
 import { formatDateTime } from '@/lib/format';
 import { hostStatus } from '@/lib/metrics';
+import { useDocumentTitle } from '@/lib/document-title';
 import { useNow } from '@/lib/use-now';
 import type { HostHistory, HostInfo, Sample } from '@/types/api';
 import { hostQueryOptions, useHost } from '../api/get-host';
@@ -53,6 +54,7 @@ export function HostPage() {
 function HostView({ hostId }: { hostId: string }) {
   const queryClient = useQueryClient();
   const host = useHost(hostId);
+  useDocumentTitle(host.data?.hostname ?? 'Host');
   const recent = useRecentSamples(hostId, WINDOW_MS);
   const live = useHostLive(hostId, recent.data, WINDOW_MS);
   const now = useNow(1000);

@@ -115,7 +115,7 @@ function HostNetworks({ host, networkId, canOperate, onSelect }: HostNetworksPro
         {networks.isPending && <Spinner label="Loading networks…" />}
         {networks.isError && <Alert>{describeError(networks.error, 'Could not load the networks.')}</Alert>}
         {networks.data?.length === 0 && (
-          <p className="text-sm text-muted">
+          <p data-testid="network-empty" className="break-words text-sm text-muted">
             {host.hostname} has not scanned a network yet.{canOperate ? ' Discover one below.' : ''}
           </p>
         )}
@@ -157,14 +157,19 @@ function DiscoverForm({ hostId, online }: { hostId: string; online: boolean }) {
     <form onSubmit={submit} className="mt-3 space-y-2 border-t border-border pt-3">
       <label className="block">
         <span className={labelClass}>Discover a subnet</span>
+        {/* The column is narrow: the placeholder holds only an example, the hint says the rest. */}
         <input
           className={inputClass}
           value={cidr}
-          placeholder="192.168.1.0/24 (empty: its own subnets)"
+          placeholder="192.168.1.0/24"
+          aria-describedby="network-discover-hint"
           onChange={(e) => setCidr(e.target.value)}
           data-testid="network-discover-target"
         />
       </label>
+      <p id="network-discover-hint" className="text-xs text-muted">
+        Leave it empty to discover the host&apos;s own subnets.
+      </p>
       <button type="submit" className={primaryButton} disabled={start.isPending || !online}>
         {online ? 'Discover' : 'Host offline'}
       </button>

@@ -5,6 +5,7 @@ import { formatDateTime, parseIso } from '@/lib/format';
 import { FINAL_STATUSES, type ToolJob } from '@/types/jobs';
 import { TOOL_SPECS, isToolName } from '../tool-specs';
 import { JobStatusBadge } from './JobStatusBadge';
+import { ParamList } from './ParamList';
 import { flattenRows } from './results/parts';
 import { ToolResult } from './results/ToolResult';
 
@@ -21,6 +22,12 @@ interface JobPanelProps {
   onReuse: (() => void) | null;
 }
 
+/** "6 probes", "1 host found": the tool's own word for its result rows. */
+function rowCount(job: ToolJob): string {
+  const [one, many] = isToolName(job.tool) ? TOOL_SPECS[job.tool].rows : ['result', 'results'];
+  return `${job.row_count} ${job.row_count === 1 ? one : many}`;
+}
+
 function Progress({ job }: { job: ToolJob }) {
   const final = FINAL_STATUSES.has(job.status);
   const percent = Math.max(0, Math.min(100, job.percent));
@@ -34,7 +41,7 @@ function Progress({ job }: { job: ToolJob }) {
         <span className="tabular-nums text-muted">{percent.toFixed(percent % 1 ? 1 : 0)} %</span>
         {job.status === 'running' && (
           <span data-testid="tool-found" className="tabular-nums text-muted">
-            · {job.row_count} found so far
+            · {rowCount(job)} so far
           </span>
         )}
         {!final && message && (
@@ -83,9 +90,7 @@ export function JobPanel({ job, items, hostname, refusal, canCancel, onCancel, c
             {formatDateTime(created)}
             {finished !== null && created !== null && ` · took ${((finished - created) / 1000).toFixed(1)} s`}
           </p>
-          <p className="mt-1 break-all font-mono text-xs text-muted" title="Parameters">
-            {JSON.stringify(job.params)}
-          </p>
+          <ParamList params={job.params} className="mt-1 text-xs text-muted" />
         </div>
         <div className="flex items-center gap-2">
         {onReuse && (

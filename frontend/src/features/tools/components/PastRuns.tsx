@@ -2,18 +2,19 @@ import { Alert } from '@/components/ui/Alert';
 import { Spinner } from '@/components/ui/Spinner';
 import { tdClass } from '@/components/ui/styles';
 import { TableHead } from '@/components/ui/TableHead';
-import { formatAgo, formatDateTime, parseIso } from '@/lib/format';
-import { useNow } from '@/lib/use-now';
+import { RelativeTime } from '@/components/ui/RelativeTime';
+import { parseIso } from '@/lib/format';
 import type { ToolJob } from '@/types/jobs';
 import { useHostJobs } from '../api/get-host-jobs';
 import { TOOL_SPECS, isToolName } from '../tool-specs';
 import { JobStatusBadge } from './JobStatusBadge';
+import { formatParams } from './params';
 
 function paramsSummary(job: ToolJob): string {
   const p = job.params;
   const target = p.target ?? p.host ?? p.name ?? p.interface;
   const text = Array.isArray(target) ? target.join(', ') : typeof target === 'string' ? target : '';
-  return text || Object.keys(p).length === 0 ? text : JSON.stringify(p);
+  return text || Object.keys(p).length === 0 ? text : formatParams(p);
 }
 
 interface PastRunsProps {
@@ -24,7 +25,6 @@ interface PastRunsProps {
 
 export function PastRuns({ hostId, selectedId, onOpen }: PastRunsProps) {
   const jobs = useHostJobs(hostId);
-  const now = useNow(30_000);
   if (jobs.isPending) return <Spinner label="Loading past runs…" />;
   if (jobs.isError) return <Alert>Could not load past runs: {jobs.error.message}</Alert>;
   if (jobs.data.length === 0) return <p className="text-sm text-muted">No tools have run on this host yet.</p>;
@@ -53,8 +53,8 @@ export function PastRuns({ hostId, selectedId, onOpen }: PastRunsProps) {
                 }}
                 className={`cursor-pointer hover:bg-surface-2 focus:outline-2 focus:outline-accent ${selected ? 'bg-surface-2' : ''}`}
               >
-                <td className={`${tdClass} whitespace-nowrap`} title={formatDateTime(created)}>
-                  {formatAgo(created, now)}
+                <td className={`${tdClass} whitespace-nowrap`}>
+                  <RelativeTime ts={created} testId="job-started" />
                 </td>
                 <td className={tdClass}>{isToolName(job.tool) ? TOOL_SPECS[job.tool].label : job.tool}</td>
                 <td className={`${tdClass} max-w-[16rem] truncate font-mono text-xs`} title={paramsSummary(job)}>

@@ -55,26 +55,35 @@ export function UserRow({ user, actor }: UserRowProps) {
       </td>
       <td className={`${tdClass} break-all`}>{user.email || <span className="text-muted">–</span>}</td>
       <td className={tdClass}>
-        <label className="sr-only" htmlFor={`user-role-${user.id}`}>
-          Role of {user.username}
-        </label>
-        <select
-          id={`user-role-${user.id}`}
-          data-testid="user-role"
-          value={user.role}
-          disabled={update.isPending || roleChoices.length < 2}
-          onChange={(e) => {
-            const role = e.target.value;
-            if (isUserRole(role)) patch({ role }, `Role changed to ${ROLE_LABELS[role]}.`);
-          }}
-          className="rounded-md border border-border bg-bg px-2 py-1 text-sm text-fg disabled:opacity-60"
-        >
-          {roleChoices.map((role) => (
-            <option key={role} value={role}>
-              {ROLE_LABELS[role]}
-            </option>
-          ))}
-        </select>
+        {isSelf ? (
+          // Nobody changes their own role (the hub refuses it too): another owner must.
+          <span data-testid="user-role" data-role={user.role} title="Another owner can change your role">
+            {ROLE_LABELS[user.role]}
+          </span>
+        ) : (
+          <>
+            <label className="sr-only" htmlFor={`user-role-${user.id}`}>
+              Role of {user.username}
+            </label>
+            <select
+              id={`user-role-${user.id}`}
+              data-testid="user-role"
+              value={user.role}
+              disabled={update.isPending || roleChoices.length < 2}
+              onChange={(e) => {
+                const role = e.target.value;
+                if (isUserRole(role)) patch({ role }, `Role changed to ${ROLE_LABELS[role]}.`);
+              }}
+              className="rounded-md border border-border bg-bg px-2 py-1 text-sm text-fg disabled:opacity-60"
+            >
+              {roleChoices.map((role) => (
+                <option key={role} value={role}>
+                  {ROLE_LABELS[role]}
+                </option>
+              ))}
+            </select>
+          </>
+        )}
       </td>
       <td className={tdClass}>
         <span
@@ -93,7 +102,15 @@ export function UserRow({ user, actor }: UserRowProps) {
         )}
       </td>
       <td className={`${tdClass} whitespace-nowrap`}>
-        {lastLogin === null ? <span className="text-muted">never</span> : formatDateTime(lastLogin)}
+        {lastLogin === null ? (
+          <span data-testid="user-last-login" className="text-muted">
+            never
+          </span>
+        ) : (
+          <time data-testid="user-last-login" dateTime={user.last_login ?? undefined}>
+            {formatDateTime(lastLogin)}
+          </time>
+        )}
       </td>
       <td className={tdClass}>
         {user.role !== 'member' ? (
@@ -112,17 +129,19 @@ export function UserRow({ user, actor }: UserRowProps) {
       </td>
       <td className={tdClass}>
         <div className="flex flex-wrap gap-1.5">
-          <button
-            type="button"
-            data-testid="user-disable"
-            className={user.is_active ? dangerButton : smallButton}
-            disabled={update.isPending}
-            onClick={() =>
-              patch({ is_active: !user.is_active }, user.is_active ? 'User disabled; their sessions have ended.' : 'User enabled.')
-            }
-          >
-            {user.is_active ? 'Disable' : 'Enable'}
-          </button>
+          {!isSelf && (
+            <button
+              type="button"
+              data-testid="user-disable"
+              className={user.is_active ? dangerButton : smallButton}
+              disabled={update.isPending}
+              onClick={() =>
+                patch({ is_active: !user.is_active }, user.is_active ? 'User disabled; their sessions have ended.' : 'User enabled.')
+              }
+            >
+              {user.is_active ? 'Disable' : 'Enable'}
+            </button>
+          )}
           {failures > 0 && (
             <button
               type="button"
@@ -160,17 +179,19 @@ export function UserRow({ user, actor }: UserRowProps) {
           >
             Access
           </button>
-          <button
-            type="button"
-            data-testid="user-delete"
-            className={dangerButton}
-            onClick={() => {
-              setNotice(null);
-              setDialog('delete');
-            }}
-          >
-            Delete
-          </button>
+          {!isSelf && (
+            <button
+              type="button"
+              data-testid="user-delete"
+              className={dangerButton}
+              onClick={() => {
+                setNotice(null);
+                setDialog('delete');
+              }}
+            >
+              Delete
+            </button>
+          )}
         </div>
         {update.isError && (
           <p role="alert" data-testid="user-error" className="mt-1.5 text-xs text-crit">

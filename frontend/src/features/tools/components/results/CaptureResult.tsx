@@ -55,7 +55,7 @@ export function CaptureResult({ job, rows }: { job: ToolJob; rows: Row[] }) {
       {rows.length === 0 ? (
         <Empty>{job.status === 'finished' ? 'No packets matched.' : 'No packets yet.'}</Empty>
       ) : (
-        <ResultTable columns={['#', 'Time', 'Source', 'Destination', 'Proto', 'Length', 'Info']} count={rows.length}>
+        <ResultTable columns={['#', 'Time', 'Source', 'Destination', 'Proto', 'Length', 'Info']} numeric={['#', 'Time', 'Length']} count={rows.length}>
           {rows.map((row, i) => (
             <tr key={i}>
               <td className={tdNum}>{i + 1}</td>

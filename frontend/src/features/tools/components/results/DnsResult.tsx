@@ -17,7 +17,7 @@ export function DnsResult({ job, rows }: { job: ToolJob; rows: Row[] }) {
       {rows.length === 0 && groups.every((g) => !isRecord(g.status)) ? (
         <Empty>No answers yet.</Empty>
       ) : (
-        <ResultTable columns={['Query', 'Name', 'Type', 'TTL', 'Value']} count={rows.length}>
+        <ResultTable columns={['Query', 'Name', 'Type', 'TTL', 'Value']} numeric={['TTL']} count={rows.length}>
           {groups.flatMap((group) => {
             const status = isRecord(group.status) ? group.status : null;
             const label = (

@@ -8,7 +8,7 @@ export function ListeningResult({ job, rows }: { job: ToolJob; rows: Row[] }) {
       {rows.length === 0 ? (
         <Empty>{job.status === 'finished' ? 'No listening sockets.' : 'Nothing yet.'}</Empty>
       ) : (
-        <ResultTable columns={['Proto', 'Address', 'Port', 'PID', 'Process', 'User']} count={rows.length}>
+        <ResultTable columns={['Proto', 'Address', 'Port', 'PID', 'Process', 'User']} numeric={['Port', 'PID']} count={rows.length}>
           {rows.map((row, i) => (
             <tr key={`${str(row.proto)}-${str(row.address)}-${str(row.port)}-${i}`}>
               <td className={td}>{str(row.proto)}</td>

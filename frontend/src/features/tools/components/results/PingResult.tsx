@@ -85,7 +85,7 @@ export function PingResult({ job, rows }: { job: ToolJob; rows: Row[] }) {
       {sorted.length === 0 ? (
         <Empty>No replies yet.</Empty>
       ) : (
-        <ResultTable columns={['Host', 'Seq', 'RTT', 'TTL / port', 'Note']} count={sorted.length}>
+        <ResultTable columns={['Host', 'Seq', 'RTT', 'TTL / port', 'Note']} numeric={['Seq', 'RTT', 'TTL / port']} count={sorted.length}>
           {sorted.map((row) => (
             <tr key={`${str(row.host)}#${str(row.seq)}`}>
               <td className={tdMono}>{str(row.host)}</td>

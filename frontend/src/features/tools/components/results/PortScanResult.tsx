@@ -22,7 +22,7 @@ export function PortScanResult({ job, rows }: { job: ToolJob; rows: Row[] }) {
       {sorted.length === 0 ? (
         <Empty>{job.status === 'finished' ? 'No open ports found.' : 'No open ports found yet.'}</Empty>
       ) : (
-        <ResultTable columns={['Host', 'Port', 'State', 'Service']} count={sorted.length}>
+        <ResultTable columns={['Host', 'Port', 'State', 'Service']} numeric={['Port']} count={sorted.length}>
           {sorted.map((row) => (
             <tr key={`${str(row.host)}:${str(row.port)}`}>
               <td className={tdMono}>{str(row.host)}</td>

@@ -33,7 +33,7 @@ export function ServicesResult({ job, rows }: { job: ToolJob; rows: Row[] }) {
       {sorted.length === 0 ? (
         <Empty>{job.status === 'finished' ? 'No open ports found.' : 'Nothing identified yet.'}</Empty>
       ) : (
-        <ResultTable columns={['Host', 'Port', 'Service', 'Details']} count={sorted.length}>
+        <ResultTable columns={['Host', 'Port', 'Service', 'Details']} numeric={['Port']} count={sorted.length}>
           {sorted.map((row) => (
             <tr key={`${str(row.host)}:${str(row.port)}`}>
               <td className={tdMono}>{str(row.host)}</td>

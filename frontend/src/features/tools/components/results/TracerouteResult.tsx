@@ -18,7 +18,7 @@ export function TracerouteResult({ job, rows }: { job: ToolJob; rows: Row[] }) {
       {hops.length === 0 ? (
         <Empty>No hops yet.</Empty>
       ) : (
-        <ResultTable columns={['Hop', 'Address', 'Host name', 'RTT']} count={hops.length}>
+        <ResultTable columns={['Hop', 'Address', 'Host name', 'RTT']} numeric={['Hop']} count={hops.length}>
           {hops.map((hop) => {
             const addresses = stringList(hop.addresses);
             const rtts = Array.isArray(hop.rtt_ms) ? hop.rtt_ms : [];

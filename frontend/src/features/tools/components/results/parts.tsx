@@ -48,15 +48,28 @@ export const td = 'border-b border-border px-2 py-1.5 align-top text-fg';
 export const tdMono = `${td} font-mono text-xs break-all`;
 export const tdNum = `${td} text-right tabular-nums whitespace-nowrap`;
 
-/** The table of a job's result rows (`tool-rows`); `columns` are header labels. */
-export function ResultTable({ columns, children, count }: { columns: string[]; children: ReactNode; count: number }) {
+/**
+ * The table of a job's result rows (`tool-rows`); `columns` are header labels, and those listed
+ * in `numeric` are right-aligned like their cells (tdNum), so each header sits over its figures.
+ */
+export function ResultTable({
+  columns,
+  numeric = [],
+  children,
+  count,
+}: {
+  columns: string[];
+  numeric?: readonly string[];
+  children: ReactNode;
+  count: number;
+}) {
   return (
     <div className="max-h-[32rem] overflow-auto rounded-md border border-border">
       <table data-testid="tool-rows" data-count={count} className="w-full min-w-[36rem] border-collapse text-left text-sm">
         <thead className="sticky top-0 bg-surface">
           <tr>
             {columns.map((c) => (
-              <th key={c} scope="col" className={th}>
+              <th key={c} scope="col" className={numeric.includes(c) ? `${th} text-right` : th}>
                 {c}
               </th>
             ))}
