@@ -331,3 +331,33 @@ def test_a_firing_whose_notifications_a_dying_hub_never_stored_is_told_once_by_t
     engine.tick(timezone.now() + timedelta(seconds=20))
     engine.tick(timezone.now() + timedelta(seconds=40))
     assert events_of(world.viewer_a) == ["firing"]
+
+
+def listening(second: int, *ports: int) -> agent_pb2.Sample:
+    s = sample(second)
+    s.listening.SetInParent()
+    for port in ports:
+        s.listening.sockets.add(protocol="tcp", address="0.0.0.0", port=port, process="demo")
+    return s
+
+
+def test_a_new_listening_port_alerts_once_and_a_restarted_hub_takes_its_first_list_as_the_baseline(
+    world: Any, engine: AlertEngine
+) -> None:
+    AlertRule.objects.create(
+        name="new port", source="host_event", metric="listening_port_new", exclude=["53/*"], threshold=0
+    )
+    engine.load()
+    feed(engine, world.host_a, listening(0, 22), sample(1))
+    assert not Incident.objects.exists(), "the first list is the baseline"
+    feed(engine, world.host_a, listening(30, 22, 8080, 53))
+    (alert,) = Incident.objects.all()
+    assert (alert.series, alert.state) == ("8080/tcp", "resolved")
+    assert events_of(world.viewer_a) == ["firing"]
+    feed(engine, world.host_a, listening(60, 22, 8080, 53))
+    assert Incident.objects.count() == 1
+
+    restarted = AlertEngine(publish=lambda frames: None)
+    restarted.load()
+    feed(restarted, world.host_a, listening(90, 22, 8080, 53, 9090))
+    assert Incident.objects.count() == 1, "nothing is new to a hub that has not seen a list yet"

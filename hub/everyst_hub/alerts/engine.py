@@ -166,6 +166,9 @@ class AlertEngine:
         self._lock = threading.Lock()
         self._rules: list[CompiledRule] = []
         self._offline_rules: list[CompiledRule] = []
+        self._event_rules: list[CompiledRule] = []
+        # Each host's listening ports as last reported, since this hub started (host events).
+        self._listening: dict[uuid.UUID, set[str]] = {}
         self._generation = -1
         self._version: tuple[int, Any] | None = None
         self._host_groups: dict[uuid.UUID, set[int]] = {}
@@ -190,6 +193,11 @@ class AlertEngine:
         compiled = [CompiledRule.of(r) for r in AlertRule.objects.filter(enabled=True)]
         self._rules = [r for r in compiled if r.source == AlertRule.Source.METRIC and r.metric in METRICS]
         self._offline_rules = [r for r in compiled if r.source == AlertRule.Source.HOST_OFFLINE]
+        self._event_rules = [
+            r
+            for r in compiled
+            if r.source == AlertRule.Source.HOST_EVENT and r.metric in services.HOST_EVENTS
+        ]
         self._plans.clear()
         live = {r.id for r in compiled}
         for host_id, rkey, state in self._all():
@@ -267,11 +275,13 @@ class AlertEngine:
         with self._lock:
             if self._generation != services.rules_generation():
                 self._load_rules()
-            if not self._rules:
+            if not self._rules and not self._event_rules:
                 return
             plans, states = self._plans, self.states
             for item in batches:
                 host_id = item.host_id
+                if self._event_rules:
+                    self._host_events(item, events)
                 plan = plans.get(host_id)
                 if plan is None:
                     plan = self._plan(host_id)
@@ -333,6 +343,35 @@ class AlertEngine:
                 self._resolve(key, state, ts_ms, events)
         else:
             state.clear_since = None
+
+    def _host_events(self, item: IncomingBatch, events: Events) -> None:
+        """New listening ports, from the samples that list them (every 30 s). The first list a host
+        sends after this hub started is the baseline: a restart or a move to another replica
+        alerts on nothing it cannot tell is new."""
+        host_id = item.host_id
+        for sample in item.batch.samples:
+            if not sample.HasField("listening"):
+                continue
+            ports = {f"{s.port}/{s.protocol}" for s in sample.listening.sockets}
+            before = self._listening.get(host_id)
+            self._listening[host_id] = ports
+            opened = ports - before if before is not None else set()
+            if not opened:
+                continue
+            groups = self._host_groups.get(host_id, set())
+            for rule in self._event_rules:
+                if rule.metric != "listening_port_new" or not rule.applies_to(host_id, groups):
+                    continue
+                for series in sorted(opened):
+                    if rule.matches(series):
+                        try:
+                            events.extend(
+                                services.record_host_event(rule.id, host_id, series, _dt(sample.ts_ms))
+                            )
+                        except Exception:
+                            logger.exception(
+                                "recording a host event of rule %s on %s failed", rule.id, host_id
+                            )
 
     def _fire(self, rule: CompiledRule, key: Key, state: SeriesState, ts_ms: int, events: Events) -> None:
         """Open the incident at once (rare), so the next sample already sees it firing."""

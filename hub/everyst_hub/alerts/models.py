@@ -18,6 +18,8 @@ class AlertRule(models.Model):
         HOST_OFFLINE = "host_offline"
         # A change a scan found on a network (metric names the kind: device_new, port_opened, …).
         NETWORK_EVENT = "network_event"
+        # A change on the host itself (metric names it: listening_port_new).
+        HOST_EVENT = "host_event"
 
     class Comparison(models.TextChoices):
         GT = ">"

@@ -41,6 +41,8 @@ from .models import (
 logger = logging.getLogger(__name__)
 
 SEVERITY_RANK = {Severity.WARNING: 0, Severity.CRITICAL: 1}
+# What host event rules can watch (alerts/engine.py finds them in the samples).
+HOST_EVENTS = ("listening_port_new",)
 MAX_LIST = 500
 # Bumped on every rule change in this process; the engine reloads when it sees a new value
 # (other replicas notice the change through rules_version() on their next tick).
@@ -208,6 +210,29 @@ def resolve_incident(incident_id: int, ended_at: datetime, peak: float, last: fl
     return Incident.objects.select_related("rule", "host", "acknowledged_by").get(id=incident_id)
 
 
+def record_host_event(rule_id: int, host_id: uuid.UUID, series: str, seen_at: datetime) -> list[AlertEvent]:
+    """An instant alert for something that happened on a host (a new listening port)."""
+    rule = AlertRule.objects.filter(id=rule_id).first()
+    host = Host.objects.filter(id=host_id).first()
+    if rule is None or host is None:
+        return []
+    incident = Incident.objects.create(
+        rule=rule,
+        host=host,
+        series=series,
+        state=Incident.State.RESOLVED,
+        severity=rule.severity,
+        started_at=seen_at,
+        ended_at=seen_at,
+        peak_value=1,
+        last_value=1,
+        last_notified_at=timezone.now(),
+        pending_event="firing",
+        pending_since=timezone.now(),
+    )
+    return [AlertEvent("firing", incident)]
+
+
 def claim_repeat(incident_id: int, last_notified_at: datetime | None, now: datetime) -> Incident | None:
     """The incident if this caller won the right to send its repeat notification now."""
     claimed = Incident.objects.filter(
@@ -238,7 +263,7 @@ class AlertEvent:
 def _title(event: str, incident: Incident) -> str:
     series = f" ({incident.series})" if incident.series else ""
     verb = {"firing": "firing", "resolved": "resolved", "repeat": "still firing"}.get(event, event)
-    if incident.rule.source == AlertRule.Source.NETWORK_EVENT:
+    if incident.rule.source in (AlertRule.Source.NETWORK_EVENT, AlertRule.Source.HOST_EVENT):
         verb = "seen"  # an event, not a state that fires and resolves
     return f"{incident.severity.upper()} {verb}: {incident.rule.name} on {incident.host.hostname}{series}"
 
@@ -247,9 +272,10 @@ def _body(event: str, incident: Incident) -> str:
     rule = incident.rule
     if rule.source == AlertRule.Source.HOST_OFFLINE:
         condition = f"no sample for more than {rule.threshold:g} collection intervals"
-    elif rule.source == AlertRule.Source.NETWORK_EVENT:
+    elif rule.source in (AlertRule.Source.NETWORK_EVENT, AlertRule.Source.HOST_EVENT):
+        kind = "Network" if rule.source == AlertRule.Source.NETWORK_EVENT else "Host"
         event = rule.metric.replace("_", " ")
-        return f"Network event: {event} {incident.series}\nSeen: {_iso(incident.started_at)}"
+        return f"{kind} event: {event} {incident.series}\nSeen: {_iso(incident.started_at)}"
     else:
         condition = f"{rule.metric} {rule.comparison} {rule.threshold:g}"
     lines = [
@@ -581,6 +607,8 @@ def _validate_rule(rule: AlertRule) -> None:
             raise InvalidInput(f"A network event rule's metric is one of {kinds}.")
     elif rule.network_id:
         raise InvalidInput("Only network event rules watch a network.")
+    if rule.source == AlertRule.Source.HOST_EVENT and rule.metric not in HOST_EVENTS:
+        raise InvalidInput(f"A host event rule's metric is one of {', '.join(HOST_EVENTS)}.")
     if sum(1 for scope in (rule.host_id, rule.group_id, rule.network_id) if scope) > 1:
         raise InvalidInput("Scope a rule to one host, one group or one network, not several.")
     if not isinstance(rule.exclude, list) or not all(isinstance(p, str) for p in rule.exclude):
