@@ -15,11 +15,19 @@ results as those are rolled. A running sum is used when the database holds exact
 otherwise (after a restart, with another replica storing part of the bucket, after the bucket
 was already rolled, or when a child was rolled twice). Without this, the minute round decoded
 every 15 s row of every host again: seconds of one core with a thousand hosts, each minute.
+
+With several replicas (PostgreSQL), each rolls the buckets of the samples it stored, so a host's
+bucket can be dirty in two of them (its agent moved mid-bucket, a replica restarted and
+recovered every host's recent buckets). A bucket is written once: rolling a host takes that
+host's advisory lock for the transaction, and a bucket whose stored row already counts as many
+samples as were just summed is left as it is (a host's samples are stored once each, so the
+same count means the same samples). Expiry runs on one replica only (`core.leader`).
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import threading
 import time
@@ -33,6 +41,8 @@ from django.conf import settings
 from django.db import DEFAULT_DB_ALIAS, close_old_connections, connections, transaction
 from django.db.models import F
 from everyst.agent.v1 import agent_pb2
+
+from everyst_hub.core.leader import ReplicaLock, lock_key
 
 from .models import Rollup, Sample
 from .rollup import Accumulator, AggSeries, Series, decode, encode, flatten
@@ -94,6 +104,8 @@ class Compactor:
         # mark/add run in ingest's thread, compact_once in the compactor's.
         self._lock = threading.Lock()
         self._last_expiry = 0.0
+        # Set by start(), in a running hub: without it (tests, benchmarks) this process expires.
+        self._expiry_lock: ReplicaLock | None = None
         self._task: asyncio.Task[None] | None = None
         # Its own thread and database connection (see the module docstring).
         self._executor = ThreadPoolExecutor(1, thread_name_prefix="metrics-compactor")
@@ -127,6 +139,7 @@ class Compactor:
                 partial.add_once(ts, series)
 
     def start(self) -> None:
+        self._expiry_lock = ReplicaLock("metrics-expiry")
         self._task = asyncio.get_running_loop().create_task(self._run(), name="metrics-compactor")
 
     async def stop(self) -> None:
@@ -136,6 +149,8 @@ class Compactor:
             await asyncio.gather(self._task, return_exceptions=True)
         # Queued behind that round: the thread's own connection is closed, then the thread ends.
         await asyncio.get_running_loop().run_in_executor(self._executor, connections.close_all)
+        if self._expiry_lock is not None:
+            self._expiry_lock.release()
         self._executor.shutdown(wait=True)
 
     async def _run(self) -> None:
@@ -151,7 +166,7 @@ class Compactor:
     def recover(self) -> None:
         """After a restart, re-dirty the buckets of recent samples: what was stored just before
         a crash may not have been rolled up yet."""
-        close_old_connections()
+        _refresh_connection()
         since = _now_ms() - RECOVERY_WINDOW_MS
         step = self.tiers[0].step_ms
         for host_id in _host_ids(Sample):  # host by host: a range on the primary key, not a scan
@@ -171,7 +186,7 @@ class Compactor:
         A bucket of any tier closes CLOSE_GRACE_MS after it ends: by then its last raw child
         has been rolled (in this round at the latest, tiers go finest first), so it is rolled
         once, complete, rather than early from part of its children and again later."""
-        close_old_connections()
+        _refresh_connection()
         now_ms = now_ms if now_ms is not None else _now_ms()
         written = 0
         for index, tier in enumerate(self.tiers):
@@ -185,16 +200,17 @@ class Compactor:
                 partials = {key: open_partials.pop(key) for key in ready if key in open_partials}
             source = self.tiers[index - 1] if index else None
             try:
-                results = self._roll(tier, source, ready, partials)
+                results, stored = self._roll(tier, source, ready, partials)
             except Exception:
                 with self._lock:
                     self.dirty[tier.id] |= ready
                 raise
-            written += len(results)
+            written += stored
             if index + 1 < len(self.tiers):
                 self._feed(self.tiers[index + 1], ready, results)
         if time.monotonic() - self._last_expiry >= EXPIRE_EVERY_SECONDS:
-            self.expire(now_ms)
+            if self._expiry_lock is None or self._expiry_lock.held():
+                self.expire(now_ms)
             self._last_expiry = time.monotonic()
         return written
 
@@ -218,9 +234,10 @@ class Compactor:
         source: Tier | None,
         ready: set[tuple[uuid.UUID, int]],
         partials: dict[tuple[uuid.UUID, int], _Partial],
-    ) -> list[_Result]:
+    ) -> tuple[list[_Result], int]:
         """Compute and store the ready buckets of a tier (from their running sums where those
-        are complete, else from the tier below); return what was stored.
+        are complete, else from the tier below); return what was computed, and how many rows
+        were written (a row already up to date is not).
 
         Hosts go in chunks, each stored in its own transaction, with a pause between chunks:
         a round over a thousand hosts otherwise held the GIL and the database's write lock for
@@ -230,15 +247,18 @@ class Compactor:
             by_host[host_id].append(start)
         hosts = list(by_host.items())
         results: list[_Result] = []
+        written = 0
         for offset in range(0, len(hosts), ROLL_CHUNK_HOSTS):
             if offset:
                 time.sleep(ROLL_PAUSE_SECONDS)
             chunk: list[_Result] = []
-            for host_id, starts in hosts[offset : offset + ROLL_CHUNK_HOSTS]:
-                self._compute(tier, source, host_id, starts, partials, chunk)
-            self._store(tier, chunk)
+            part = hosts[offset : offset + ROLL_CHUNK_HOSTS]
+            with _hosts_locked([host_id for host_id, _ in part]):
+                for host_id, starts in part:
+                    self._compute(tier, source, host_id, starts, partials, chunk)
+                written += self._store(tier, chunk)
             results += chunk
-        return results
+        return results, written
 
     def _compute(
         self,
@@ -271,11 +291,17 @@ class Compactor:
             if start in sums:
                 results.append((host_id, start, *sums[start].result()))
 
-    def _store(self, tier: Tier, results: list[_Result]) -> None:
+    def _store(self, tier: Tier, results: list[_Result]) -> int:
+        """Write the results but those whose row already holds the same count; return how many
+        were written."""
+        current = _stored_counts(tier, results)
         rows = [
             Rollup(host_id=host_id, tier=tier.id, ts=start, n=n, data=encode(series))
             for host_id, start, n, series in results
+            if current.get((host_id, start)) != n
         ]
+        if not rows:
+            return 0
         with transaction.atomic():
             Rollup.objects.bulk_create(
                 rows,
@@ -284,6 +310,7 @@ class Compactor:
                 update_fields=["n", "data"],
                 batch_size=500,
             )
+        return len(rows)
 
     def _from_partials(
         self,
@@ -352,6 +379,47 @@ class Compactor:
 
 
 EXPIRE_CHUNK = 200
+
+
+def _refresh_connection() -> None:
+    """Drop this thread's connection if it is broken or too old, as a request would, unless a
+    caller runs the round inside its own transaction (tests, benchmarks): Django closes a
+    connection found outside autocommit, and with it that transaction."""
+    if not connections[DEFAULT_DB_ALIAS].in_atomic_block:
+        close_old_connections()
+
+
+@contextlib.contextmanager
+def _hosts_locked(host_ids: list[uuid.UUID]) -> Iterator[None]:
+    """On PostgreSQL, one transaction holding each host's rollup lock, so two replicas never
+    roll the same host at once (the second then finds the first's rows up to date); in key
+    order, so two chunks never wait for each other in a cycle. SQLite has one process and one
+    writer: a transaction around the reads there would only make its write lock wait."""
+    connection = connections[DEFAULT_DB_ALIAS]
+    if connection.vendor != "postgresql":
+        yield
+        return
+    keys = sorted(lock_key(f"rollup:{host_id}") for host_id in host_ids)
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pg_advisory_xact_lock(k) FROM unnest(%s::bigint[]) WITH ORDINALITY AS t(k, i) ORDER BY i",
+            [keys],
+        )
+        yield
+
+
+def _stored_counts(tier: Tier, results: list[_Result]) -> dict[tuple[uuid.UUID, int], int]:
+    """The sample counts of the rows these results would replace, in one range query."""
+    if not results:
+        return {}
+    wanted = {(host_id, start) for host_id, start, _, _ in results}
+    rows = Rollup.objects.filter(
+        host_id__in={host_id for host_id, _ in wanted},
+        tier=tier.id,
+        ts__gte=min(start for _, start in wanted),
+        ts__lte=max(start for _, start in wanted),
+    ).values_list("host_id", "ts", "n")
+    return {(host_id, ts): n for host_id, ts, n in rows if (host_id, ts) in wanted}
 
 
 def _chunks(items: list[Any], size: int) -> Iterator[list[Any]]:
