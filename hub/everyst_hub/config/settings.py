@@ -267,6 +267,8 @@ METRICS_RAW_DAYS = env_int("EVERYST_METRICS_RAW_DAYS", 7, minimum=1, maximum=365
 METRICS_MINUTE_DAYS = env_int("EVERYST_METRICS_MINUTE_DAYS", 30, minimum=1, maximum=3650)
 METRICS_HOUR_DAYS = env_int("EVERYST_METRICS_HOUR_DAYS", 365, minimum=1, maximum=3650)
 METRICS_COMPACT_SECONDS = env_int("EVERYST_METRICS_COMPACT_SECONDS", 5, minimum=1, maximum=3600)
+# Expiry runs this often, on one replica (the one holding its lock; another takes over when it dies).
+METRICS_EXPIRE_SECONDS = env_int("EVERYST_METRICS_EXPIRE_SECONDS", 60, minimum=1, maximum=86400)
 # A host counts as online while its stream is open and its last sample is this fresh.
 STALE_AFTER_INTERVALS = env_int("EVERYST_STALE_AFTER_INTERVALS", 3, minimum=2, maximum=100)
 

@@ -53,7 +53,6 @@ logger = logging.getLogger(__name__)
 # A raw bucket waits this long after it ends before it is rolled, so samples of its last
 # seconds still queued for storage (ingest under load) are included the first time.
 CLOSE_GRACE_MS = 5_000
-EXPIRE_EVERY_SECONDS = 60
 RECOVERY_WINDOW_MS = 10 * 60_000
 # A round rolls this many hosts per transaction, and pauses between them (see `_roll`).
 ROLL_CHUNK_HOSTS = 100
@@ -148,9 +147,10 @@ class Compactor:
             self._task.cancel()
             await asyncio.gather(self._task, return_exceptions=True)
         # Queued behind that round: the thread's own connection is closed, then the thread ends.
-        await asyncio.get_running_loop().run_in_executor(self._executor, connections.close_all)
+        loop = asyncio.get_running_loop()
+        await loop.run_in_executor(self._executor, connections.close_all)
         if self._expiry_lock is not None:
-            self._expiry_lock.release()
+            await loop.run_in_executor(self._executor, self._expiry_lock.release)
         self._executor.shutdown(wait=True)
 
     async def _run(self) -> None:
@@ -208,7 +208,7 @@ class Compactor:
             written += stored
             if index + 1 < len(self.tiers):
                 self._feed(self.tiers[index + 1], ready, results)
-        if time.monotonic() - self._last_expiry >= EXPIRE_EVERY_SECONDS:
+        if time.monotonic() - self._last_expiry >= settings.METRICS_EXPIRE_SECONDS:
             if self._expiry_lock is None or self._expiry_lock.held():
                 self.expire(now_ms)
             self._last_expiry = time.monotonic()

@@ -11,6 +11,7 @@ from asgiref.sync import sync_to_async
 from django.utils import timezone
 
 from everyst_hub.core.errors import EverystError
+from everyst_hub.core.leader import ReplicaLock
 from everyst_hub.realtime.publish import publish_job
 from everyst_hub.tools import services as tools
 from everyst_hub.tools.services import job_dict
@@ -74,14 +75,22 @@ def _start(schedule: Schedule, now: datetime) -> Any:
 
 
 async def run_schedules_forever() -> None:
-    """The runner the ingest server starts next to its maintenance task."""
-    while True:
-        await asyncio.sleep(INTERVAL_SECONDS)
-        try:
-            for frame in await sync_to_async(run_due_schedules, thread_sensitive=False)():
-                await publish_job(frame)
-        except Exception:
-            logger.exception("running due scan schedules failed")
+    """The runner the ingest server starts next to its maintenance task. Of several replicas,
+    the one holding the scan-schedules lock runs it (the claim above stays as a second guard)."""
+    lock = ReplicaLock("scan-schedules")
+    held = sync_to_async(lock.held, thread_sensitive=False)
+    try:
+        while True:
+            await asyncio.sleep(INTERVAL_SECONDS)
+            try:
+                if not await held():
+                    continue
+                for frame in await sync_to_async(run_due_schedules, thread_sensitive=False)():
+                    await publish_job(frame)
+            except Exception:
+                logger.exception("running due scan schedules failed")
+    finally:
+        await sync_to_async(lock.release, thread_sensitive=False)()
 
 
 def start_schedule_runner(alongside: asyncio.Task[None]) -> asyncio.Task[None]:
