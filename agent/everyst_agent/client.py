@@ -2,11 +2,13 @@
 
 `run()` drives two tasks on one event loop. The collector ticks on wall-clock boundaries and appends
 every sample to the spool, connected or not. The connection opens `Connect`, says Hello, waits for
-Welcome, then sends the spool in seq order (at most `max_in_flight` unacked batches) and deletes
-what the hub acks. Any stream failure closes the channel and reconnects with backoff; since nothing
-leaves the spool before it is acked, whatever was in flight is sent again on the next stream. A stream
-that stops answering counts as failed: no Welcome within `welcome_timeout` s of connecting, or no ack
-for `ack_timeout` s while batches wait; so does one the hub ends because a newer one took over.
+Welcome, then sends the spool in seq order (at most `max_in_flight` unacked batches) and marks
+what the hub acks as acknowledged (kept for `keep_acked_seconds`, and sent again when the Welcome
+says the hub lost it: a hub restored from a backup). Any stream failure closes the channel and
+reconnects with backoff; since nothing leaves the queue before it is acked, whatever was in flight
+is sent again on the next stream. A stream that stops answering counts as failed: no Welcome within
+`welcome_timeout` s of connecting, or no ack for `ack_timeout` s while batches wait; so does one the
+hub ends because a newer one took over.
 """
 
 from __future__ import annotations
@@ -401,6 +403,16 @@ class Agent:
             if first.WhichOneof("body") != "welcome":
                 raise StreamError(f"the hub sent {first.WhichOneof('body')} before its Welcome")
             self.connected = True
+            welcome = first.welcome
+            if welcome.HasField("stored_through_ts_ms"):
+                resent = self.spool.replay(welcome.stored_through_ts_ms)
+                if resent:
+                    log.warning(
+                        "the hub has stored nothing of this host after %d ms (restored from a backup?): "
+                        "sending %d acknowledged samples again",
+                        welcome.stored_through_ts_ms,
+                        resent,
+                    )
             log.info(
                 "connected to hub %s as host %s; %d samples to send",
                 self.config.hub,
@@ -553,7 +565,9 @@ async def run(config: AgentConfig, stop_event: asyncio.Event, credentials: Crede
             "credentials were issued by hub %s but the configuration says hub = %s", creds.hub, config.hub
         )
     ensure_state_dir(config.state_dir)
-    spool = Spool(config.spool_path, config.spool_max_samples)
+    spool = Spool(
+        config.spool_path, config.spool_max_samples, keep_acked_ms=round(config.keep_acked_seconds * 1000)
+    )
     try:
         agent = Agent(config, creds, spool)
         log.info(

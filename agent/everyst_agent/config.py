@@ -48,6 +48,9 @@ class AgentConfig:
     process_interval: float = 5.0
     slow_interval: float = 30.0
     spool_max_samples: int = 604800
+    # Acknowledged samples stay in the spool this long (by collection time), so a hub restored
+    # from a backup gets back what it acknowledged after that backup; 0 deletes them on ack.
+    keep_acked_seconds: float = 3600.0
     max_in_flight: int = 256
     # A stream that stops answering is broken: no Welcome within `welcome_timeout` s of starting to
     # connect, or no ack for `ack_timeout` s while batches wait for one. The agent then drops it,
@@ -145,6 +148,7 @@ _PARSERS: dict[str, Callable[[Any], Any]] = {
     "process_interval": _number(float),
     "slow_interval": _number(float),
     "spool_max_samples": _number(int),
+    "keep_acked_seconds": _number(float),
     "max_in_flight": _number(int),
     "welcome_timeout": _number(float),
     "ack_timeout": _number(float),
@@ -177,6 +181,8 @@ def _check(field: str, value: Any) -> str | None:
         )
     if field == "spool_max_samples" and value < 1:
         return f"spool_max_samples must be at least 1, got {value}"
+    if field == "keep_acked_seconds" and not 0 <= value <= 7 * 86400:
+        return f"keep_acked_seconds must be between 0 and {7 * 86400} (7 days), got {value:g}"
     if field in ("welcome_timeout", "ack_timeout") and not 1 <= value <= MAX_INTERVAL:
         return f"{field} must be between 1 and {MAX_INTERVAL:g} seconds, got {value:g}"
     if field == "max_in_flight" and value < 1:

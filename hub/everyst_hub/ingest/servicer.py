@@ -18,6 +18,7 @@ from everyst.agent.v1 import agent_pb2, agent_pb2_grpc
 from everyst_hub.core.errors import EverystError
 from everyst_hub.core.params import MAX_UNIX_MS
 from everyst_hub.inventory import services as inventory
+from everyst_hub.metrics.services import stored_through
 from everyst_hub.realtime.publish import agent_group, publish_host, publish_job
 from everyst_hub.tools import services as tools
 
@@ -238,9 +239,11 @@ class AgentServicer(agent_pb2_grpc.AgentServiceServicer):
         logger.info("agent stream open: host %s (%s) from %s", host.hostname, host.id, context.peer())
 
         out = _Outbox(MAX_UNACKED)
-        out.put(
-            agent_pb2.HubMessage(welcome=agent_pb2.Welcome(host_id=str(host.id), server_time_ms=_now_ms()))
+        through = await sync_to_async(stored_through)(host.id)
+        welcome = agent_pb2.Welcome(
+            host_id=str(host.id), server_time_ms=_now_ms(), stored_through_ts_ms=through
         )
+        out.put(agent_pb2.HubMessage(welcome=welcome))
         for command in commands:
             out.put(_tool_command(command))
         # Three tasks per stream: the reader, the sender (acks and commands) and the channel

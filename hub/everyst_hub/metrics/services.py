@@ -99,6 +99,13 @@ def store_batches(batches: Sequence[IncomingBatch]) -> dict[str, dict[str, Any]]
     return {str(host_id): sample_to_dict(sample) for host_id, sample in store_samples(batches).items()}
 
 
+def stored_through(host_id: uuid.UUID) -> int:
+    """Collection time of the host's newest stored sample (0: none), one seek on the (host, ts) key.
+    Told to the agent on connect, which sends again what it still keeps from after it."""
+    ts = Sample.objects.filter(host_id=host_id).order_by("-ts").values_list("ts", flat=True).first()
+    return int(ts or 0)
+
+
 def latest_sample(host: Host) -> dict[str, Any] | None:
     row = Sample.objects.filter(host=host).order_by("-ts").only("data").first()
     return decode_sample(row.data) if row else None
