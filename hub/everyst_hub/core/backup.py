@@ -1,11 +1,12 @@
 """`everyst-hub backup` and `everyst-hub restore`: the whole hub in one archive.
 
 The archive (a gzipped tar) holds a consistent copy of the database, taken while the hub runs
-(SQLite's online backup API, or pg_dump's single-transaction snapshot on PostgreSQL), and the
-data dir's other files: the CA and server keys (pki/), the secret and JWT signing keys, the local
-agent's enrollment, and the environment file when it lives in the data dir. Left out: SQLite's
-own files (the copy replaces them), collected static files, logs, and the local agent's spool
-(an agent's spool is its own state, not the hub's).
+(SQLite's online backup API, or pg_dump's single-transaction snapshot on PostgreSQL), the data
+dir's other files (the CA and server keys in pki/, the secret and JWT signing keys, the local
+agent's enrollment) and the settings file (EVERYST_ENV_FILE): in the data dir it comes back in
+place; from elsewhere (/etc/everyst/hub.env) into the data dir's settings-from-backup/, for the
+admin to compare. Left out: SQLite's own files (the copy replaces them), collected static files,
+logs, and the local agent's spool (an agent's spool is its own state, not the hub's).
 
 Restore runs before Django is configured: loading the settings creates keys in an empty data
 dir, and those must be the archive's.
@@ -32,6 +33,10 @@ MANIFEST = "everyst-backup.json"
 SQLITE_MEMBER = "database/everyst.sqlite3"
 PG_MEMBER = "database/everyst.pgdump"
 DATA_PREFIX = "data/"
+SETTINGS_PREFIX = "settings/"
+# Where restore leaves a settings file that lived outside the data dir: it is never written back
+# over /etc on its own, the admin compares it with theirs.
+RESTORED_SETTINGS_DIR = "settings-from-backup"
 # Never archived: the database's live files, what the hub rebuilds, and an agent's own spool.
 _SKIPPED_DIRS = {"static", "bench"}
 _SKIPPED_SUFFIXES = (".log", "-wal", "-shm", "-journal")
@@ -82,6 +87,14 @@ def _archived_files(data_dir: Path, database: Database, env_file: Path | None) -
         if resolved not in files:
             files.append(resolved)
     return files
+
+
+def _outside_env_file(data_dir: Path, env_file: Path | None) -> Path | None:
+    """The settings file when it lives outside the data dir (/etc/everyst/hub.env under systemd)."""
+    if env_file is None or not env_file.is_file():
+        return None
+    resolved = env_file.resolve()
+    return None if data_dir in resolved.parents else resolved
 
 
 def _sqlite_copy(source: Path, target: Path) -> None:
@@ -140,12 +153,14 @@ def create_backup(
             db_copy, member = Path(scratch) / "everyst.pgdump", PG_MEMBER
             _pg_dump(database.url, db_copy)
         files = _archived_files(data_dir, database, env_file)
+        settings_file = _outside_env_file(data_dir, env_file)
         manifest: dict[str, object] = {
             "format": FORMAT,
             "created_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
             "hub_version": hub_version,
             "database": database.engine,
             "files": [str(p.relative_to(data_dir)) for p in files],
+            "settings_file": str(settings_file) if settings_file else None,
         }
         partial = archive.with_name(archive.name + ".partial")
         fd = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
@@ -158,6 +173,8 @@ def create_backup(
                 tar.add(db_copy, arcname=member, recursive=False)
                 for path in files:
                     tar.add(path, arcname=DATA_PREFIX + str(path.relative_to(data_dir)), recursive=False)
+                if settings_file is not None:
+                    tar.add(settings_file, arcname=SETTINGS_PREFIX + settings_file.name, recursive=False)
                 raw.flush()
                 os.fsync(raw.fileno())
             partial.replace(archive)
@@ -231,6 +248,8 @@ def restore_backup(
                     target = Path(scratch) / path.name
                 elif member.name.startswith(DATA_PREFIX):
                     target = data_dir.joinpath(*path.parts[1:])
+                elif member.name.startswith(SETTINGS_PREFIX) and len(path.parts) == 2:
+                    target = data_dir / RESTORED_SETTINGS_DIR / path.name
                 else:
                     raise BackupError(f"Unexpected member in the archive: {member.name!r}.")
                 target.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
@@ -286,4 +305,10 @@ def restore_main(argv: list[str]) -> int:
         f"Restored the backup of {manifest['created_at']} ({manifest['database']}, "
         f"{len(manifest['files'])} files) into {data_dir}. Start the hub: everyst-hub serve"  # type: ignore[arg-type]
     )
+    if manifest.get("settings_file"):
+        name = Path(str(manifest["settings_file"])).name
+        print(
+            f"The hub's settings file was {manifest['settings_file']}: the backup's copy is at "
+            f"{data_dir / RESTORED_SETTINGS_DIR / name}; compare it with yours before starting."
+        )
     return 0

@@ -228,8 +228,10 @@ class _Enrollment:
 def _enroll(raw_token: str, facts: agent_pb2.HostFacts) -> tuple[_Enrollment, EnrollmentToken]:
     if not raw_token:
         raise _Refused(Unauthenticated("An enrollment token is required."), "missing_token")
+    # Lock the token row only: PostgreSQL refuses FOR UPDATE on the nullable side of the outer
+    # joins select_related makes for group, host and created_by.
     token = (
-        EnrollmentToken.objects.select_for_update()
+        EnrollmentToken.objects.select_for_update(of=("self",))
         .select_related("group", "host", "created_by")
         .filter(token_hash=hash_secret(raw_token))
         .first()
