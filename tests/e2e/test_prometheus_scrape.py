@@ -134,7 +134,13 @@ def test_prometheus_scrapes_each_callers_hosts_and_the_hub_health(
         wait_until(lambda a=agent: (a.state_dir / "credentials.json").exists(), 30, "enrollment")
     host_ids = {name: agent.credentials()["host_id"] for name, agent in agents.items()}
     viewer = create_viewer_of(hub, owner, "group-a")
-    prometheus = Prometheus(tmp_path / "prometheus", hub, {"owner": owner, "viewer": viewer, "anonymous": ""})
+    # The owner's scraper holds a read-only API token for both groups, as the README's config does;
+    # the viewer's job a session's access token: both go through the REST API's authentication.
+    groups = [g["id"] for g in hub.get("/api/v1/host-groups", owner)]
+    api_token = hub.post("/api/v1/auth/api-tokens", {"name": "prometheus", "groups": groups}, owner)["secret"]
+    prometheus = Prometheus(
+        tmp_path / "prometheus", hub, {"owner": api_token, "viewer": viewer, "anonymous": ""}
+    )
     try:
         # Both hosts' CPU, scraped with the owner's token.
         owner_cpu = wait_until(

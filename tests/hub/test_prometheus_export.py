@@ -200,3 +200,30 @@ def test_a_scrape_of_2000_hosts_reads_no_sample_from_the_database(
     assert response.status_code == 200
     assert len(hosts_in(response.content)) == 2002
     print(f"\nscrape of 2,002 hosts: {elapsed * 1000:.0f} ms, {len(response.content) / 1e6:.1f} MB")
+
+
+def test_an_admins_api_token_scrapes_its_groups_hosts_and_the_hub_health(api: Any, world: World) -> None:
+    from everyst_hub.accounts.api_tokens import create_api_token
+
+    stream(world.host_a, world.host_b)
+    created = create_api_token(
+        world.admin, name="prometheus", role="read", group_ids=[world.group_a.id], expires_in_days=30, ip=None
+    )
+    api.credentials(HTTP_AUTHORIZATION=f"Bearer {created.secret}")
+    response = api.get("/metrics")
+    assert response.status_code == 200
+    assert hosts_in(response.content) == {"host-a"}
+    assert "everyst_hub_notification_outbox_pending" in series(response.content)
+
+
+def test_a_viewers_api_token_gets_no_hub_health(api: Any, world: World) -> None:
+    from everyst_hub.accounts.api_tokens import create_api_token
+
+    stream(world.host_a)
+    created = create_api_token(
+        world.viewer_a, name="grafana", role="read", group_ids=[world.group_a.id], expires_in_days=30, ip=None
+    )
+    api.credentials(HTTP_AUTHORIZATION=f"Bearer {created.secret}")
+    body = api.get("/metrics").content
+    assert hosts_in(body) == {"host-a"}
+    assert not any(name.startswith(("everyst_hub_", "process_")) for name in series(body))

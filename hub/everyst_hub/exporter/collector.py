@@ -14,7 +14,6 @@ fresh restart), are read from the database, in one query per 500 hosts.
 from __future__ import annotations
 
 import functools
-import logging
 import math
 import time
 import uuid
@@ -30,12 +29,11 @@ from prometheus_client.exposition import generate_latest
 from prometheus_client.metrics_core import CounterMetricFamily, GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
 
+from everyst_hub.accounts.models import User
 from everyst_hub.ingest.health import HubHealth
 from everyst_hub.inventory.access import visible_hosts
 from everyst_hub.metrics import latest
 from everyst_hub.metrics.models import Sample
-
-logger = logging.getLogger(__name__)
 
 FALLBACK_CHUNK = 500
 
@@ -441,14 +439,20 @@ class _ScrapeCollector(Collector):
         return iter(self._families)
 
 
+def shows_hub_health(user: Any) -> bool:
+    """Owners and admins, also through one of their API tokens (a scraper's usual credential):
+    the hub's figures are not host data, but stream counts and queues tell the fleet's size."""
+    return getattr(user, "role", None) in (User.Role.OWNER, User.Role.ADMIN)
+
+
 def exposition(user: Any, health: HubHealth | None) -> bytes:
     """The text exposition for one scrape by `user`: the hosts it may see; the hub's own health
-    and process figures only for owners and admins, since they tell the size of the whole fleet."""
+    and process figures only for owners and admins (shows_hub_health)."""
     now_ms = int(time.time() * 1000)
     hosts = _hosts(user)
     samples = newest_samples(hosts, now_ms)
     body = _host_families(hosts, samples, now_ms).render().encode()
-    if not user.sees_everything:
+    if not shows_hub_health(user):
         return body
     registry = CollectorRegistry(auto_describe=False)
     ProcessCollector(registry=registry)
