@@ -2,17 +2,13 @@ import { useEffect } from 'react';
 import { NavLink, Outlet } from 'react-router-dom';
 import { LiveIndicator } from '@/components/ui/LiveIndicator';
 import { startLive, stopLive } from '@/lib/live';
-import { isAdministrator } from '@/lib/roles';
 import { useSession } from '@/lib/session';
 import { SavedThemeToggle } from '@/features/account/components/SavedThemeToggle';
-import { canManageAgents } from '@/features/admin-agents/permissions';
 import { LogoutButton } from '@/features/auth/components/LogoutButton';
 import { NotificationCenter } from '@/features/notifications/components/NotificationCenter';
+import { MainNav } from './MainNav';
 import { usePageTitle } from './page-titles';
 import { useAlertFrames } from './use-alert-frames';
-
-const navClass = ({ isActive }: { isActive: boolean }) =>
-  `rounded-md px-3 py-1.5 text-sm font-medium ${isActive ? 'bg-surface-2 text-fg' : 'text-muted hover:text-fg'}`;
 
 /** The signed-in shell: owns the tab's live connection for as long as the session lasts. */
 export function AppLayout() {
@@ -42,38 +38,7 @@ export function AppLayout() {
             </svg>
             Everyst
           </NavLink>
-          <nav aria-label="Main" className="flex items-center gap-1">
-            <NavLink to="/" end className={navClass}>
-              Fleet
-            </NavLink>
-            <NavLink to="/tools" className={navClass} data-testid="nav-tools">
-              Tools
-            </NavLink>
-            <NavLink to="/network" className={navClass} data-testid="nav-network">
-              Network
-            </NavLink>
-            <NavLink to="/alerts" className={navClass} data-testid="nav-alerts">
-              Alerts
-            </NavLink>
-            {canManageAgents(session.user) && (
-              <NavLink to="/agents" className={navClass} data-testid="nav-agents">
-                Agents
-              </NavLink>
-            )}
-            {isAdministrator(session.user) && (
-              <>
-                <NavLink to="/users" className={navClass} data-testid="nav-users">
-                  Users
-                </NavLink>
-                <NavLink to="/groups" className={navClass} data-testid="nav-groups">
-                  Groups
-                </NavLink>
-                <NavLink to="/audit" className={navClass} data-testid="nav-audit">
-                  Audit
-                </NavLink>
-              </>
-            )}
-          </nav>
+          <MainNav user={session.user} />
           <div className="ml-auto flex items-center gap-3">
             <LiveIndicator />
             <NotificationCenter />

@@ -245,6 +245,8 @@ export interface HostHistory {
   step_ms: number;
   from: number;
   to: number;
+  /** When the host's kept data begins (unix ms), null when there is none. */
+  data_start: number | null;
   ts: number[];
   count: number[];
   series: Record<string, HistorySeries>;

@@ -1,4 +1,5 @@
 import { useEffect, useRef, useState, type MouseEvent } from 'react';
+import { formatMoment } from '@/lib/chart-scale';
 import { useTheme } from '@/lib/theme';
 
 interface HeatStripProps {
@@ -25,9 +26,35 @@ function rowHeight(rows: number): number {
   return Math.max(3, Math.min(14, Math.floor(220 / Math.max(1, rows))));
 }
 
-function formatAt(ts: number, spanSeconds: number): string {
-  const date = new Date(ts * 1000);
-  return spanSeconds > 20 * 3600 ? date.toLocaleString() : date.toLocaleTimeString();
+const formatAt = formatMoment;
+
+/** The key to the colours: idle to busy, as the cells are drawn. */
+const SCALE_STOPS = [0, 25, 50, 75, 100];
+
+function ColorScale({ formatValue }: { formatValue: (value: number) => string }) {
+  const gradient = `linear-gradient(to right, ${SCALE_STOPS.map((v) => `${cellColor(v)} ${v}%`).join(', ')})`;
+  return (
+    <div data-testid="heat-scale" aria-hidden="true" className="flex items-center gap-2 text-[10px] text-muted tabular-nums">
+      <span>{formatValue(0)}</span>
+      <span className="h-2 w-32 rounded-sm border border-border" style={{ background: gradient }} />
+      <span>{formatValue(100)}</span>
+    </div>
+  );
+}
+
+/** The newest value of each row, for screen readers. */
+function latestSummary(x: number[], rows: (number | null)[][], rowLabels: string[], formatValue: (value: number) => string): string {
+  const parts: string[] = [];
+  rows.forEach((row, r) => {
+    for (let i = x.length - 1; i >= 0; i -= 1) {
+      const v = row[i];
+      if (v !== null && v !== undefined) {
+        parts.push(`${rowLabels[r] ?? r} ${formatValue(v)}`);
+        return;
+      }
+    }
+  });
+  return parts.length > 0 ? `Latest: ${parts.join(', ')}.` : 'No data.';
 }
 
 /**
@@ -122,10 +149,16 @@ export function HeatStrip({ x, rows, rowLabels, xRange, formatValue, label, test
           />
         </div>
       </div>
-      <figcaption className="mt-1 flex justify-between gap-2 pl-14 text-[11px] text-muted tabular-nums">
+      <div className="mt-1 flex justify-between gap-2 pl-14 text-[11px] text-muted tabular-nums">
         <span>{formatAt(xRange[0], spanSeconds)}</span>
         <span className="truncate text-fg">{hover ?? ''}</span>
         <span>{formatAt(xRange[1], spanSeconds)}</span>
+      </div>
+      <div className="mt-1 pl-14">
+        <ColorScale formatValue={formatValue} />
+      </div>
+      <figcaption className="sr-only">
+        {label}. {latestSummary(x, rows, rowLabels, formatValue)}
       </figcaption>
     </figure>
   );

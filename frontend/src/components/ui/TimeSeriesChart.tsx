@@ -1,5 +1,17 @@
 import { useEffect, useRef } from 'react';
 import uPlot from 'uplot';
+import {
+  byteLabels,
+  decimalLabels,
+  formatMoment,
+  roundedTop,
+  tickStep,
+  ticks,
+  timeLabels,
+  timeStep,
+  timeTicks,
+  type ValueKind,
+} from '@/lib/chart-scale';
 import { useTheme } from '@/lib/theme';
 
 export interface ChartSeries {
@@ -11,6 +23,14 @@ export interface ChartSeries {
   /** A thin, translucent line behind the others (e.g. a bucket's peak). */
   faint?: boolean;
 }
+
+/** How the value axis is ticked and labelled: round decimal or binary steps, and a unit after each. */
+export interface ValueAxis {
+  kind: ValueKind;
+  suffix: string;
+}
+
+const DECIMAL_AXIS: ValueAxis = { kind: 'decimal', suffix: '' };
 
 /** A stretch of time to shade behind the series, e.g. an alert from its start to its end. */
 export interface ChartBand {
@@ -29,9 +49,16 @@ interface TimeSeriesChartProps {
   series: ChartSeries[];
   /** The visible window in unix seconds, so the chart scrolls even while data is sparse. */
   xRange: [number, number];
-  /** Formats values in the legend and, unless `formatAxis` is given, on the y axis. */
+  /** Formats values in the legend and the text alternative. */
   formatValue: (value: number) => string;
-  formatAxis?: (value: number) => string;
+  axis?: ValueAxis;
+  /**
+   * Stacked areas: each series is drawn on top of the ones after it (`data` holds running
+   * totals, first series on top); `values` holds each series' own values for the legend.
+   */
+  stack?: { values: (number | null)[][] };
+  /** Drag across the chart to zoom: called with the chosen window in unix seconds. */
+  onZoom?: (from: number, to: number) => void;
   /** Fixed y bounds; a missing one follows the data (from 0 up). */
   yMin?: number;
   yMax?: number;
@@ -41,16 +68,40 @@ interface TimeSeriesChartProps {
   bands?: ChartBand[];
 }
 
+/** The newest point with any value: history often ends in a bucket not filled yet. */
+function latestIndex(data: uPlot.AlignedData): number | null {
+  for (let idx = (data[0]?.length ?? 0) - 1; idx >= 0; idx -= 1) {
+    if (data.some((values, i) => i > 0 && values[idx] != null)) return idx;
+  }
+  return null;
+}
+
 /** Without a hovering cursor the legend shows the newest values instead of dashes. */
 function showLatestInLegend(plot: uPlot): void {
   if ((plot.cursor.left ?? -1) >= 0) return;
-  // The newest point with any value: history often ends in a bucket not filled yet.
-  for (let idx = (plot.data[0]?.length ?? 0) - 1; idx >= 0; idx -= 1) {
-    if (plot.data.some((values, i) => i > 0 && values[idx] != null)) {
-      plot.setLegend({ idx });
-      return;
-    }
-  }
+  const idx = latestIndex(plot.data);
+  if (idx !== null) plot.setLegend({ idx });
+}
+
+/** What a screen reader is told instead of the picture: the newest value of each series. */
+export function chartSummary(
+  label: string,
+  series: ChartSeries[],
+  data: uPlot.AlignedData,
+  own: (number | null)[][] | undefined,
+  formatValue: (value: number) => string,
+  span: number,
+): string {
+  const idx = latestIndex(data);
+  if (idx === null) return `${label}: no data.`;
+  const at = data[0]?.[idx];
+  const parts = series
+    .filter((s) => !s.faint)
+    .map((s, i) => {
+      const v = own ? own[i]?.[idx] : data[i + 1]?.[idx];
+      return `${s.label} ${v == null ? 'no data' : formatValue(v)}`;
+    });
+  return `${label}. Latest${at == null ? '' : ` (${formatMoment(at, span)})`}: ${parts.join(', ')}.`;
 }
 
 /** Shades each band over the plot area, with a firmer line where it starts; drawn under the series. */
@@ -91,7 +142,9 @@ export function TimeSeriesChart({
   series,
   xRange,
   formatValue,
-  formatAxis,
+  axis = DECIMAL_AXIS,
+  stack,
+  onZoom,
   yMin,
   yMax,
   height = 180,
@@ -105,17 +158,21 @@ export function TimeSeriesChart({
   const dataRef = useRef(data);
   const xRangeRef = useRef(xRange);
   const formatValueRef = useRef(formatValue);
-  const formatAxisRef = useRef(formatAxis ?? formatValue);
   const seriesRef = useRef(series);
   const bandsRef = useRef(bands);
+  const stackRef = useRef(stack);
+  const onZoomRef = useRef(onZoom);
   const theme = useTheme();
 
   dataRef.current = data;
   xRangeRef.current = xRange;
   formatValueRef.current = formatValue;
-  formatAxisRef.current = formatAxis ?? formatValue;
   seriesRef.current = series;
   bandsRef.current = bands;
+  stackRef.current = stack;
+  onZoomRef.current = onZoom;
+  const stacked = stack !== undefined;
+  const zoomable = onZoom !== undefined;
 
   const seriesKey = series
     .map((s) => `${s.label}\u0000${s.color}\u0000${s.fill ? 1 : 0}\u0000${s.faint ? 1 : 0}\u0000${s.dash?.join(',') ?? ''}`)
@@ -124,37 +181,75 @@ export function TimeSeriesChart({
   useEffect(() => {
     const el = containerRef.current;
     if (!el) return;
-    const axis = cssVar('--chart-axis', '#9aa7b6');
+    const axisColor = cssVar('--chart-axis', '#9aa7b6');
     const grid = cssVar('--chart-grid', 'rgba(148,163,184,0.12)');
     const axisFont = '11px ui-sans-serif, system-ui, sans-serif';
     const bandColors = { crit: cssVar('--ev-crit', '#dc2626'), warn: cssVar('--ev-warn', '#f59e0b') };
 
+    const ySpace = 32;
+    const xSpace = 96;
     const opts: uPlot.Options = {
       width: Math.max(160, Math.floor(el.clientWidth)),
       height,
-      cursor: { drag: { x: false, y: false } },
-      hooks: { drawClear: [(u) => drawBands(u, bandsRef.current, bandColors)] },
+      cursor: { drag: { x: zoomable, y: false, setScale: false } },
+      select: { show: zoomable, left: 0, top: 0, width: 0, height: 0 },
+      hooks: {
+        drawClear: [(u) => drawBands(u, bandsRef.current, bandColors)],
+        // Leaving the chart brings the newest values back, not dashes.
+        setCursor: [(u) => showLatestInLegend(u)],
+        setSelect: [
+          (u) => {
+            const { left, width } = u.select;
+            if (width < 4) return;
+            const from = u.posToVal(left, 'x');
+            const to = u.posToVal(left + width, 'x');
+            u.setSelect({ left: 0, top: 0, width: 0, height: 0 }, false);
+            onZoomRef.current?.(from, to);
+          },
+        ],
+      },
       legend: { live: true },
+      // A stack fills between each series and the one under it, not down to zero.
+      bands: stacked ? seriesRef.current.slice(0, -1).map((_s, i) => ({ series: [i + 1, i + 2] as [number, number] })) : undefined,
       scales: {
         x: { time: true, range: () => [xRangeRef.current[0], xRangeRef.current[1]] },
         y: {
-          range: (_u, dataMin, dataMax) => {
+          range: (u, dataMin, dataMax) => {
             const lo = yMin ?? Math.min(0, Number.isFinite(dataMin) ? dataMin : 0);
-            const hiData = Number.isFinite(dataMax) ? dataMax : 0;
-            const hi = yMax ?? (hiData > lo ? lo + (hiData - lo) * 1.15 : lo + 1);
-            return [lo, hi];
+            if (yMax !== undefined) return [lo, yMax];
+            const hiData = Number.isFinite(dataMax) ? dataMax : lo;
+            const maxTicks = Math.max(2, Math.floor(u.bbox.height / devicePixelRatio / ySpace) || Math.floor(height / ySpace));
+            return [lo, roundedTop(lo, hiData, maxTicks, axis.kind)];
           },
         },
       },
       axes: [
-        { stroke: axis, font: axisFont, grid: { stroke: grid, width: 1 }, ticks: { stroke: grid, width: 1 } },
         {
-          stroke: axis,
+          stroke: axisColor,
+          font: axisFont,
+          size: 44,
+          grid: { stroke: grid, width: 1 },
+          ticks: { stroke: grid, width: 1 },
+          space: xSpace,
+          splits: (u, _axisIdx, min, max) => timeTicks(min, max, Math.max(2, Math.floor(u.bbox.width / devicePixelRatio / xSpace))),
+          values: (u, splits) => {
+            const step = splits.length > 1 ? (splits[1] ?? 0) - (splits[0] ?? 0) : timeStep(u.scales.x?.min ?? 0, u.scales.x?.max ?? 1, 2);
+            return timeLabels(splits, step);
+          },
+        },
+        {
+          stroke: axisColor,
           font: axisFont,
           size: 72,
           grid: { stroke: grid, width: 1 },
           ticks: { stroke: grid, width: 1 },
-          values: (_u, splits) => splits.map((v) => formatAxisRef.current(v)),
+          space: ySpace,
+          splits: (u, _axisIdx, min, max) =>
+            ticks(min, max, Math.max(2, Math.floor(u.bbox.height / devicePixelRatio / ySpace)), axis.kind),
+          values: (_u, splits) => {
+            const step = splits.length > 1 ? (splits[1] ?? 0) - (splits[0] ?? 0) : tickStep(0, splits[0] ?? 1, 2, axis.kind);
+            return axis.kind === 'bytes' ? byteLabels(splits, step, axis.suffix) : decimalLabels(splits, step, axis.suffix);
+          },
         },
       ],
       series: [
@@ -162,20 +257,23 @@ export function TimeSeriesChart({
           value: (_u, v) => {
             if (v == null) return '–';
             const [from, to] = xRangeRef.current;
-            // Past a day the time of day alone is ambiguous.
-            return to - from > 20 * 3600 ? new Date(v * 1000).toLocaleString() : new Date(v * 1000).toLocaleTimeString();
+            return formatMoment(v, to - from);
           },
         },
-        ...seriesRef.current.map<uPlot.Series>((s) => ({
+        ...seriesRef.current.map<uPlot.Series>((s, i) => ({
           label: s.label,
           stroke: s.faint ? `${s.color}66` : s.color,
           width: s.faint ? 1 : 1.5,
-          fill: s.fill ? `${s.color}26` : undefined,
+          fill: s.fill || stacked ? `${s.color}${stacked ? '55' : '26'}` : undefined,
           dash: s.dash,
           // A null is a gap in the data (the host was silent): never draw across it.
           spanGaps: false,
           points: { show: false },
-          value: (_u, v) => (v == null ? '–' : formatValueRef.current(v)),
+          value: (_u, v, _seriesIdx, idx) => {
+            // A stack draws running totals; the legend tells each series' own value.
+            const own = stackRef.current && idx != null ? stackRef.current.values[i]?.[idx] : v;
+            return own == null ? '–' : formatValueRef.current(own);
+          },
         })),
       ],
     };
@@ -199,7 +297,7 @@ export function TimeSeriesChart({
       plot.destroy();
       plotRef.current = null;
     };
-  }, [seriesKey, theme, height, yMin, yMax]);
+  }, [seriesKey, theme, height, yMin, yMax, axis.kind, axis.suffix, stacked, zoomable]);
 
   useEffect(() => {
     const plot = plotRef.current;
@@ -214,13 +312,19 @@ export function TimeSeriesChart({
   }, [bands]);
 
   const bandNote = bands.length > 0 ? `; ${bands.length} alert period${bands.length === 1 ? '' : 's'} shaded` : '';
+  const summary = chartSummary(label, series, data, stack?.values, formatValue, xRange[1] - xRange[0]);
   return (
     <figure
       data-testid={testId}
       data-bands={bands.length}
+      data-stacked={stacked ? 'true' : undefined}
       aria-label={`${label}${bandNote}`}
-      ref={containerRef}
       className="m-0 w-full min-w-0"
-    />
+    >
+      <div ref={containerRef} />
+      <figcaption className="sr-only" data-testid={testId ? `${testId}-summary` : undefined}>
+        {summary}
+      </figcaption>
+    </figure>
   );
 }

@@ -1,7 +1,7 @@
-import { useMemo, type ReactNode } from 'react';
+import { useMemo, useState, type ReactNode } from 'react';
 import { HeatStrip } from '@/components/ui/HeatStrip';
-import { Panel } from '@/components/ui/Panel';
-import { TimeSeriesChart, type ChartBand } from '@/components/ui/TimeSeriesChart';
+import { Panel, PanelLine } from '@/components/ui/Panel';
+import { TimeSeriesChart, type ChartBand, type ValueAxis } from '@/components/ui/TimeSeriesChart';
 import { formatBytes, formatNumber, formatPercent, formatRate } from '@/lib/format';
 import {
   coreRows,
@@ -15,16 +15,19 @@ import {
   networkCharts,
   swapChart,
   type ChartModel,
+  type DeviceChart,
   type DeviceCharts,
 } from './chart-data';
 import { bandsOf, interfaceBands, type AlertBands } from './alert-bands';
 import type { SeriesFrame } from './series-frame';
 
 const percent = (v: number) => formatPercent(v);
-const percentAxis = (v: number) => `${Math.round(v)}%`;
 const load = (v: number) => formatNumber(v);
 const perSecond = (v: number) => `${Math.round(v).toLocaleString()}/s`;
-const perSecondAxis = (v: number) => (Math.abs(v) >= 10_000 ? `${Math.round(v / 1000)}k/s` : `${Math.round(v)}/s`);
+const PERCENT_AXIS: ValueAxis = { kind: 'decimal', suffix: '%' };
+const PER_SECOND_AXIS: ValueAxis = { kind: 'decimal', suffix: '/s' };
+const BYTES_AXIS: ValueAxis = { kind: 'bytes', suffix: '' };
+const RATE_AXIS: ValueAxis = { kind: 'bytes', suffix: '/s' };
 
 interface HostChartsProps {
   frame: SeriesFrame;
@@ -37,10 +40,20 @@ interface HostChartsProps {
   unavailable: ReadonlySet<string>;
   /** The host's alerts, shaded on the chart of their metric. */
   bands: AlertBands;
+  /** Drag across a chart to zoom to that window (unix seconds). */
+  onZoom?: (from: number, to: number) => void;
 }
 
 function Note({ children }: { children: ReactNode }) {
   return <p className="py-6 text-center text-sm text-muted">{children}</p>;
+}
+
+function EmptyPanel({ title, testId, children }: { title: string; testId?: string; children: ReactNode }) {
+  return (
+    <PanelLine title={title} testId={testId} className="xl:col-span-2">
+      {children}
+    </PanelLine>
+  );
 }
 
 function HiddenNote({ hidden, noun }: { hidden: number; noun: string }) {
@@ -72,10 +85,10 @@ function ChartOr({
   return <>{children(model)}</>;
 }
 
-export function HostCharts({ frame, xRange, live, memoryTotal, swapTotal, unavailable, bands }: HostChartsProps) {
+export function HostCharts({ frame, xRange, live, memoryTotal, swapTotal, unavailable, bands, onZoom }: HostChartsProps) {
   const cpu = useMemo(() => cpuChart(frame), [frame]);
   const cores = useMemo(() => coreRows(frame), [frame]);
-  const memory = useMemo(() => memoryChart(frame), [frame]);
+  const memory = useMemo(() => memoryChart(frame, memoryTotal), [frame, memoryTotal]);
   const swap = useMemo(() => swapChart(frame), [frame]);
   const loadModel = useMemo(() => loadChart(frame), [frame]);
   const kernel = useMemo(() => kernelChart(frame), [frame]);
@@ -99,8 +112,9 @@ export function HostCharts({ frame, xRange, live, memoryTotal, swapTotal, unavai
               data={m.data}
               series={m.series}
               xRange={xRange}
+              onZoom={onZoom}
               formatValue={percent}
-              formatAxis={percentAxis}
+              axis={PERCENT_AXIS}
               yMin={0}
               yMax={100}
             />
@@ -130,21 +144,26 @@ export function HostCharts({ frame, xRange, live, memoryTotal, swapTotal, unavai
             <TimeSeriesChart
               testId="chart-memory"
               bands={bandsOf(bands, 'memory')}
-              label={`Memory used, cached, buffers and available ${over}`}
+              label={`Memory used, cached, buffers and free, stacked, ${over}`}
               data={m.data}
               series={m.series}
+              stack={m.stack}
               xRange={xRange}
+              onZoom={onZoom}
               formatValue={formatBytes}
+              axis={BYTES_AXIS}
               yMin={0}
               yMax={memoryTotal > 0 ? memoryTotal : undefined}
             />
           )}
         </ChartOr>
       </Panel>
-      <Panel title="Swap">
-        {swapTotal <= 0 ? (
-          <Note>This host has no swap.</Note>
-        ) : (
+      {swapTotal <= 0 ? (
+        <EmptyPanel title="Swap" testId="panel-swap-empty">
+          This host has no swap.
+        </EmptyPanel>
+      ) : (
+        <Panel title="Swap">
           <ChartOr model={swap} what="Swap" unavailable={unavailable.has('memory')} windowText={windowText}>
             {(m) => (
               <TimeSeriesChart
@@ -154,14 +173,16 @@ export function HostCharts({ frame, xRange, live, memoryTotal, swapTotal, unavai
                 data={m.data}
                 series={m.series}
                 xRange={xRange}
+                onZoom={onZoom}
                 formatValue={formatBytes}
+                axis={BYTES_AXIS}
                 yMin={0}
                 yMax={swapTotal > 0 ? swapTotal : undefined}
               />
             )}
           </ChartOr>
-        )}
-      </Panel>
+        </Panel>
+      )}
       <Panel title="Load average">
         <ChartOr model={loadModel} what="Load" unavailable={unavailable.has('load')} windowText={windowText}>
           {(m) => (
@@ -172,14 +193,15 @@ export function HostCharts({ frame, xRange, live, memoryTotal, swapTotal, unavai
               data={m.data}
               series={m.series}
               xRange={xRange}
+              onZoom={onZoom}
               formatValue={load}
               yMin={0}
             />
           )}
         </ChartOr>
       </Panel>
-      <Panel title="Context switches and interrupts">
-        {live ? (
+      {live ? (
+        <Panel title="Context switches and interrupts">
           <ChartOr model={kernel} what="Context switch" unavailable={cpuUnavailable} windowText={windowText}>
             {(m) => (
               <TimeSeriesChart
@@ -189,15 +211,18 @@ export function HostCharts({ frame, xRange, live, memoryTotal, swapTotal, unavai
                 series={m.series}
                 xRange={xRange}
                 formatValue={perSecond}
-                formatAxis={perSecondAxis}
+                axis={PER_SECOND_AXIS}
                 yMin={0}
+                onZoom={onZoom}
               />
             )}
           </ChartOr>
-        ) : (
-          <Note>Context switches and interrupts are kept for the live view only.</Note>
-        )}
-      </Panel>
+        </Panel>
+      ) : (
+        <EmptyPanel title="Context switches and interrupts" testId="panel-kernel-empty">
+          kept for the live view only.
+        </EmptyPanel>
+      )}
       <DevicePanel
         title="Network"
         noun="interface"
@@ -208,6 +233,7 @@ export function HostCharts({ frame, xRange, live, memoryTotal, swapTotal, unavai
         label={(name) => `Receive and transmit rates of ${name} ${over}`}
         xRange={xRange}
         bandsFor={(name) => interfaceBands(bands, name)}
+        onZoom={onZoom}
       />
       <DevicePanel
         title="Disk I/O"
@@ -218,6 +244,7 @@ export function HostCharts({ frame, xRange, live, memoryTotal, swapTotal, unavai
         windowText={windowText}
         label={(name) => `Read and write rates of ${name} ${over}`}
         xRange={xRange}
+        onZoom={onZoom}
       />
       <Panel title="Disk busy time">
         <ChartOr model={busy} what="Disk I/O" unavailable={unavailable.has('disk_io')} windowText={windowText}>
@@ -229,8 +256,9 @@ export function HostCharts({ frame, xRange, live, memoryTotal, swapTotal, unavai
               data={m.data}
               series={m.series}
               xRange={xRange}
+              onZoom={onZoom}
               formatValue={percent}
-              formatAxis={percentAxis}
+              axis={PERCENT_AXIS}
               yMin={0}
               yMax={100}
             />
@@ -248,8 +276,9 @@ export function HostCharts({ frame, xRange, live, memoryTotal, swapTotal, unavai
               data={m.data}
               series={m.series}
               xRange={xRange}
+              onZoom={onZoom}
               formatValue={percent}
-              formatAxis={percentAxis}
+              axis={PERCENT_AXIS}
               yMin={0}
               yMax={100}
             />
@@ -272,38 +301,91 @@ interface DevicePanelProps {
   xRange: [number, number];
   /** Alert periods to shade on one device's chart. */
   bandsFor?: (name: string) => ChartBand[];
+  onZoom?: (from: number, to: number) => void;
 }
 
-function DevicePanel({ title, noun, testId, charts, unavailable, windowText, label, xRange, bandsFor }: DevicePanelProps) {
+function DeviceChartView({
+  name,
+  model,
+  testId,
+  label,
+  xRange,
+  bands,
+  onZoom,
+}: DeviceChart & { testId: string; label: string; xRange: [number, number]; bands?: ChartBand[]; onZoom?: (from: number, to: number) => void }) {
+  return (
+    <div className="min-w-0">
+      <h3 className="mb-1 font-mono text-xs text-muted">{name}</h3>
+      <TimeSeriesChart
+        testId={testId}
+        label={label}
+        data={model.data}
+        series={model.series}
+        xRange={xRange}
+        formatValue={formatRate}
+        axis={RATE_AXIS}
+        yMin={0}
+        height={150}
+        bands={bands}
+        onZoom={onZoom}
+      />
+    </div>
+  );
+}
+
+function DevicePanel({ title, noun, testId, charts, unavailable, windowText, label, xRange, bandsFor, onZoom }: DevicePanelProps) {
+  const [showIdle, setShowIdle] = useState(false);
+  const idle = charts.idle;
+  if (unavailable) {
+    return (
+      <EmptyPanel title={title} testId={`${testId}-panel`}>
+        unavailable on this host.
+      </EmptyPanel>
+    );
+  }
+  if (charts.charts.length === 0 && idle.length === 0) {
+    return (
+      <EmptyPanel title={title} testId={`${testId}-panel`}>
+        no {noun} reported {windowText}.
+      </EmptyPanel>
+    );
+  }
+  const view = (chart: DeviceChart) => (
+    <DeviceChartView
+      key={chart.name}
+      {...chart}
+      testId={testId}
+      label={label(chart.name)}
+      xRange={xRange}
+      bands={bandsFor?.(chart.name)}
+      onZoom={onZoom}
+    />
+  );
   return (
     <Panel title={title} className="xl:col-span-2" testId={`${testId}-panel`}>
-      {unavailable ? (
-        <Note>{title} is unavailable on this host.</Note>
-      ) : charts.charts.length === 0 ? (
-        <Note>
-          No {noun} reported {windowText}.
-        </Note>
-      ) : (
-        <div className="grid grid-cols-1 gap-4 lg:grid-cols-2">
-          {charts.charts.map(({ name, model }) => (
-            <div key={name} className="min-w-0">
-              <h3 className="mb-1 font-mono text-xs text-muted">{name}</h3>
-              <TimeSeriesChart
-                testId={testId}
-                label={label(name)}
-                data={model.data}
-                series={model.series}
-                xRange={xRange}
-                formatValue={formatRate}
-                yMin={0}
-                height={150}
-                bands={bandsFor?.(name)}
-              />
-            </div>
-          ))}
+      {charts.charts.length > 0 && <div className="grid grid-cols-1 gap-4 lg:grid-cols-2">{charts.charts.map(view)}</div>}
+      <HiddenNote hidden={charts.hidden} noun={noun} />
+      {idle.length > 0 && (
+        <div className="mt-2 text-xs text-muted" data-testid={`${testId}-idle`}>
+          <p className="flex flex-wrap items-baseline gap-x-2">
+            <span>
+              {idle.length} idle {noun}
+              {idle.length === 1 ? '' : 's'} (no traffic {windowText}):{' '}
+              <span className="font-mono">{idle.map((c) => c.name).join(', ')}</span>
+            </span>
+            <button
+              type="button"
+              aria-expanded={showIdle}
+              data-testid={`${testId}-idle-toggle`}
+              onClick={() => setShowIdle((v) => !v)}
+              className="text-accent hover:underline"
+            >
+              {showIdle ? 'Hide' : 'Show'}
+            </button>
+          </p>
+          {showIdle && <div className="mt-2 grid grid-cols-1 gap-4 lg:grid-cols-2">{idle.map(view)}</div>}
         </div>
       )}
-      <HiddenNote hidden={charts.hidden} noun={noun} />
     </Panel>
   );
 }

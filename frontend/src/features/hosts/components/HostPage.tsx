@@ -1,11 +1,11 @@
 import { useQueryClient } from '@tanstack/react-query';
-import { useEffect, useMemo, useState } from 'react';
-import { Link, useParams } from 'react-router-dom';
+import { useCallback, useEffect, useMemo, useState } from 'react';
+import { Link, useParams, useSearchParams } from 'react-router-dom';
 import { Alert } from '@/components/ui/Alert';
 import { Spinner } from '@/components/ui/Spinner';
 import { StatusBadge } from '@/components/ui/StatusBadge';
 import { isApiError } from '@/lib/api';
-import { formatDateTime } from '@/lib/format';
+import { formatAgo, formatDateTime } from '@/lib/format';
 import { hostStatus } from '@/lib/metrics';
 import { useDocumentTitle } from '@/lib/document-title';
 import { useNow } from '@/lib/use-now';
@@ -15,7 +15,6 @@ import { useHostAlerts } from '../api/get-host-alerts';
 import { useHostHistory } from '../api/get-host-history';
 import { useRecentSamples } from '../api/get-host-samples';
 import { useHostLive } from '../hooks/use-host-live';
-import { CoreList } from './CoreList';
 import { CurrentStats } from './CurrentStats';
 import { HostCharts } from './HostCharts';
 import { alertBands } from './alert-bands';
@@ -32,7 +31,7 @@ import { MountTable } from './tables/MountTable';
 import { ProcessTable } from './tables/ProcessTable';
 import { SensorTable } from './tables/SensorTable';
 import { SessionTable } from './tables/SessionTable';
-import { formatStep, type TimeRange } from './time-range';
+import { formatStep, rangeFromParams, rangeToParams, type TimeRange } from './time-range';
 
 const WINDOW_MS = 5 * 60 * 1000;
 const EMPTY_FRAME: SeriesFrame = { x: [], avg: new Map(), max: null };
@@ -58,7 +57,23 @@ function HostView({ hostId }: { hostId: string }) {
   const recent = useRecentSamples(hostId, WINDOW_MS);
   const live = useHostLive(hostId, recent.data, WINDOW_MS);
   const now = useNow(1000);
-  const [range, setRange] = useState<TimeRange>({ key: 'live' });
+  const [params, setParams] = useSearchParams();
+  // When a preset's window ends: the page's opening, or when the preset was last picked.
+  const [presetEnd, setPresetEnd] = useState(() => Date.now());
+  const paramsKey = params.toString();
+  // Keyed by the string: useSearchParams hands out a new object on every render.
+  const range = useMemo(() => rangeFromParams(new URLSearchParams(paramsKey), presetEnd), [paramsKey, presetEnd]);
+  const setRange = useCallback(
+    (next: TimeRange) => {
+      if (next.key !== 'live' && next.key !== 'custom') setPresetEnd(next.window.end);
+      setParams(rangeToParams(next));
+    },
+    [setParams],
+  );
+  const zoom = useCallback(
+    (from: number, to: number) => setRange({ key: 'custom', window: { start: Math.floor(from * 1000), end: Math.ceil(to * 1000) } }),
+    [setRange],
+  );
   const history = useHostHistory(hostId, range.key === 'live' ? null : range.window);
   const alerts = useHostAlerts(hostId);
   const bands = useMemo(() => alertBands(alerts.data), [alerts.data]);
@@ -108,7 +123,7 @@ function HostView({ hostId }: { hostId: string }) {
   const xRange = isLive ? liveRange : historyRange;
 
   return (
-    <div data-testid="host-page" data-host-id={info.id} className="space-y-4">
+    <div data-testid="host-page" data-host-id={info.id} className="flex flex-col gap-4">
       <BackLink />
       <header className="flex flex-wrap items-center gap-3">
         <h1 className="min-w-0 truncate text-2xl font-semibold text-fg">{info.hostname}</h1>
@@ -123,13 +138,16 @@ function HostView({ hostId }: { hostId: string }) {
       </header>
       {live.accessLost && <Alert>Your access to this host was removed; live data has stopped.</Alert>}
       {alerts.data && <HostAlertsBanner alerts={alerts.data} now={now} />}
-      <HostFacts host={info} latest={latest} lastSeen={lastSampleAt} now={now} />
+      {/* On a phone the live figures and the first chart come first; the facts follow the charts. */}
+      <div data-testid="host-facts" className="max-md:order-1">
+        <HostFacts host={info} latest={latest} lastSeen={lastSampleAt} now={now} />
+      </div>
       <HostNotices host={info} latest={latest} />
       <CurrentStats sample={latest} />
 
       <div className="flex flex-wrap items-center justify-between gap-3">
         <RangePicker value={range} onChange={setRange} />
-        <RangeStatus live={isLive} history={history.data} fetching={history.isFetching} />
+        <RangeStatus live={isLive} history={history.data} fetching={history.isFetching} now={now} />
       </div>
       {isLive && recent.isError && (
         <Alert>Could not load the last 5 minutes: {recent.error.message}. Live data is still shown.</Alert>
@@ -147,12 +165,13 @@ function HostView({ hostId }: { hostId: string }) {
             swapTotal={latest?.swap.total ?? 0}
             unavailable={unavailable}
             bands={bands}
+            onZoom={zoom}
           />
         </div>
       )}
 
-      <h2 className="pt-2 text-lg font-semibold text-fg">Now</h2>
-      <div className="grid grid-cols-1 gap-4 xl:grid-cols-2">
+      <h2 className="pt-2 text-lg font-semibold text-fg max-md:order-2">Now</h2>
+      <div className="grid grid-cols-1 gap-4 max-md:order-2 xl:grid-cols-2">
         <ProcessTable processes={live.slow.processes ?? restLatest?.processes ?? null} unavailable={unavailable.has('processes')} />
         <ListeningTable sockets={live.slow.listening ?? restLatest?.listening ?? null} unavailable={unavailable.has('listening')} />
         <FailedUnits units={live.slow.failed_units ?? restLatest?.failed_units ?? null} unavailable={unavailable.has('systemd')} />
@@ -161,20 +180,38 @@ function HostView({ hostId }: { hostId: string }) {
         <InterfaceTable interfaces={latest?.net ?? []} unavailable={unavailable.has('net')} />
         <SessionTable sessions={live.slow.users ?? restLatest?.users ?? null} unavailable={unavailable.has('users')} />
         <SensorTable sensors={latest?.sensors ?? null} unavailable={unavailable.has('sensors')} />
-        <CoreList perCore={latest?.cpu.per_core ?? []} />
       </div>
     </div>
   );
 }
 
-function RangeStatus({ live, history, fetching }: { live: boolean; history: HostHistory | undefined; fetching: boolean }) {
+function RangeStatus({
+  live,
+  history,
+  fetching,
+  now,
+}: {
+  live: boolean;
+  history: HostHistory | undefined;
+  fetching: boolean;
+  now: number;
+}) {
   if (live) return <p className="text-xs text-muted">Live · 1 sample per collection interval</p>;
   if (!history) return <p className="text-xs text-muted">{fetching ? 'Loading…' : ''}</p>;
+  // The charts start where the host's data does: say so, rather than leave the reader to wonder.
+  const begins = history.data_start;
   return (
     <p className="text-xs text-muted" title={`${formatDateTime(history.from)} – ${formatDateTime(history.to)}`}>
       <span data-testid="history-resolution" data-step-ms={history.step_ms} data-tier={history.tier}>
         {formatStep(history.step_ms)} resolution
       </span>
+      {begins !== null && begins >= history.from && (
+        <span data-testid="history-data-start" data-ts={begins}>
+          {' '}
+          · data since {formatDateTime(begins)} ({formatAgo(begins, now)})
+        </span>
+      )}
+      {begins === null && <span data-testid="history-data-start"> · no data from this host yet</span>}
       {fetching && ' · loading…'}
     </p>
   );

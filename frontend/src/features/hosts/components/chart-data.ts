@@ -13,6 +13,8 @@ export interface ChartModel {
   data: uPlot.AlignedData;
   /** Devices left out for being quieter than the ones drawn. */
   hidden: number;
+  /** A stack: `data` holds running totals (first series on top), `values` each series' own. */
+  stack?: { values: (number | null)[][] };
 }
 
 export interface DeviceChart {
@@ -23,6 +25,8 @@ export interface DeviceChart {
 export interface DeviceCharts {
   charts: DeviceChart[];
   hidden: number;
+  /** Devices with no traffic at all in the window: folded into one line. */
+  idle: DeviceChart[];
 }
 
 function color(i: number): string {
@@ -55,13 +59,40 @@ export function cpuChart(frame: SeriesFrame): ChartModel {
   };
 }
 
-export function memoryChart(frame: SeriesFrame): ChartModel {
-  return model(frame, [
-    { key: 'mem.used', series: { label: 'Used', color: '#a78bfa', fill: true } },
-    { key: 'mem.cached', series: { label: 'Cached', color: '#60a5fa' } },
-    { key: 'mem.buffers', series: { label: 'Buffers', color: '#fbbf24' } },
-    { key: 'mem.available', series: { label: 'Available', color: '#34d399' } },
-  ]);
+/**
+ * Memory as a stack that adds up to the total: used, cached, buffers and free (what is left),
+ * so the large "available" line no longer squashes "used" at the bottom of the chart.
+ */
+export function memoryChart(frame: SeriesFrame, total: number): ChartModel {
+  const used = column(frame, 'mem.used');
+  if (!frame.avg.has('mem.used')) return { series: [], data: [frame.x], hidden: 0 };
+  const cached = column(frame, 'mem.cached');
+  const buffers = column(frame, 'mem.buffers');
+  const free = used.map((u, i) => {
+    if (u === null || !(total > 0)) return null;
+    return Math.max(0, total - u - (cached[i] ?? 0) - (buffers[i] ?? 0));
+  });
+  const layers = [
+    { label: 'Used', color: '#a78bfa', values: used },
+    { label: 'Cached', color: '#60a5fa', values: cached },
+    { label: 'Buffers', color: '#fbbf24', values: buffers },
+    { label: 'Free', color: '#34d399', values: free },
+  ].filter((l) => l.label !== 'Free' || total > 0);
+  // Running totals from the bottom (used) up; drawn top first so each fills down to the next.
+  const sums: (number | null)[][] = [];
+  let below: (number | null)[] = used.map(() => 0);
+  for (const layer of layers) {
+    const sum = layer.values.map((v, i) => (v === null || below[i] === null ? null : (below[i] ?? 0) + v));
+    sums.push(sum);
+    below = sum;
+  }
+  const top = [...layers].reverse();
+  return {
+    series: top.map((l) => ({ label: l.label, color: l.color, fill: true })),
+    data: [frame.x, ...[...sums].reverse()],
+    hidden: 0,
+    stack: { values: top.map((l) => l.values) },
+  };
 }
 
 export function swapChart(frame: SeriesFrame): ChartModel {
@@ -95,20 +126,23 @@ function busiest(frame: SeriesFrame, devices: string[], keys: (name: string) => 
   return { shown, hidden: devices.length - shown.length };
 }
 
-/** One receive/transmit chart per interface (loopback left out: it is not network I/O). */
+/**
+ * One receive/transmit chart per interface (loopback left out: it is not network I/O);
+ * interfaces without any traffic in the window are set apart, to be folded into one line.
+ */
 export function networkCharts(frame: SeriesFrame): DeviceCharts {
   const ifaces = names(frame, 'net.', '.rx').filter((i) => !isLoopback(i));
-  const { shown, hidden } = busiest(frame, ifaces, (i) => [`net.${i}.rx`, `net.${i}.tx`]);
-  return {
-    charts: shown.map((name) => ({
-      name,
-      model: model(frame, [
-        { key: `net.${name}.rx`, series: { label: 'Receive', color: '#34d399', fill: true } },
-        { key: `net.${name}.tx`, series: { label: 'Transmit', color: '#38bdf8' } },
-      ]),
-    })),
-    hidden,
-  };
+  const traffic = (i: string) => total(column(frame, `net.${i}.rx`)) + total(column(frame, `net.${i}.tx`));
+  const busy = ifaces.filter((i) => traffic(i) > 0);
+  const { shown, hidden } = busiest(frame, busy, (i) => [`net.${i}.rx`, `net.${i}.tx`]);
+  const chart = (name: string): DeviceChart => ({
+    name,
+    model: model(frame, [
+      { key: `net.${name}.rx`, series: { label: 'Receive', color: '#34d399', fill: true } },
+      { key: `net.${name}.tx`, series: { label: 'Transmit', color: '#38bdf8' } },
+    ]),
+  });
+  return { charts: shown.map(chart), hidden, idle: ifaces.filter((i) => traffic(i) <= 0).map(chart) };
 }
 
 /** One read/write chart per disk. */
@@ -124,6 +158,7 @@ export function diskIoCharts(frame: SeriesFrame): DeviceCharts {
       ]),
     })),
     hidden,
+    idle: [],
   };
 }
 

@@ -61,3 +61,26 @@ export function formatStep(stepMs: number): string {
   const d = h / 24;
   return `${Number.isInteger(d) ? d : d.toFixed(1)} d`;
 }
+
+/**
+ * The range in the address, so a reload or a shared link shows the same charts:
+ * `?range=24h` (a preset, ending when the page was opened) or `?from=&to=` (unix ms: a custom
+ * window or a zoom). No parameter, or one that makes no sense, is the live view.
+ */
+export function rangeFromParams(params: URLSearchParams, now: number): TimeRange {
+  const from = Number(params.get('from'));
+  const to = Number(params.get('to'));
+  if (params.has('from') && params.has('to') && Number.isFinite(from) && Number.isFinite(to) && customWindowError(from, to) === null) {
+    return { key: 'custom', window: { start: from, end: to } };
+  }
+  const key = params.get('range');
+  if (isRangeKey(key) && key !== 'live' && key !== 'custom') return presetRange(key, now);
+  return { key: 'live' };
+}
+
+/** The address parameters of a range (the inverse of `rangeFromParams`). */
+export function rangeToParams(range: TimeRange): Record<string, string> {
+  if (range.key === 'live') return {};
+  if (range.key === 'custom') return { from: String(Math.round(range.window.start)), to: String(Math.round(range.window.end)) };
+  return { range: range.key };
+}
