@@ -203,6 +203,7 @@ def test_tokens_are_listed_newest_first_with_expired_ones_marked(world, api):
         "created_by",
         "created_at",
         "expired",
+        "enrolled_hosts",
     }
 
 

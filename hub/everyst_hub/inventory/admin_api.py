@@ -24,6 +24,7 @@ from .models import Agent, EnrollmentToken, HostGroup
 from .services import (
     EnrollmentTokenCreated,
     delete_enrollment_token,
+    hosts_enrolled_with,
     issue_agent_replacement,
     issue_enrollment_token,
     revoke_agent,
@@ -84,7 +85,9 @@ class EnrollmentTokenListView(APIView):
         tokens = EnrollmentToken.objects.select_related("group", "host", "created_by").order_by(
             "-created_at", "-id"
         )
-        return Response([enrollment_token_dict(t, now) for t in tokens])
+        tokens = list(tokens)
+        enrolled = hosts_enrolled_with([t.id for t in tokens])
+        return Response([{**enrollment_token_dict(t, now), "enrolled_hosts": enrolled[t.id]} for t in tokens])
 
     @extend_schema(request=CreateEnrollmentTokenSerializer, responses={201: OpenApiTypes.OBJECT})
     def post(self, request: Request) -> Response:

@@ -15,9 +15,18 @@ from django.db.models import F
 from django.utils import timezone
 from everyst.agent.v1 import agent_pb2
 
+from everyst_hub.accounts.models import User
+from everyst_hub.audit.models import AuditEvent
 from everyst_hub.audit.services import peer_ip, record
 from everyst_hub.core.errors import EverystError, Forbidden, InvalidInput, NotFound, Unauthenticated
-from everyst_hub.realtime.publish import publish_host_sync, publish_user_event_sync, send_to_agent_sync
+from everyst_hub.realtime.publish import (
+    dumps,
+    publish_host_sync,
+    publish_texts_sync,
+    publish_user_event_sync,
+    send_to_agent_sync,
+    user_group,
+)
 
 from .access import operated_group_ids, visible_group_ids, visible_host_ids
 from .models import Agent, EnrollmentToken, Host, HostGroup, HostGroupAccess
@@ -194,6 +203,8 @@ def enroll_agent(raw_token: str, facts: agent_pb2.HostFacts, *, peer: str = "") 
                 replaced_agents=enrolled.replaced,
                 **seen,
             )
+            frames = _enrolled_frames(token.id, enrolled)
+            transaction.on_commit(lambda: publish_texts_sync(frames))
     except _Refused as refused:
         # Outside the rolled-back transaction, so the refusal is kept.
         record(
@@ -214,6 +225,46 @@ def enroll_agent(raw_token: str, facts: agent_pb2.HostFacts, *, peer: str = "") 
     return Enrolled(
         agent=enrolled.agent, secret=enrolled.secret, host=enrolled.host, binding=enrolled.binding
     )
+
+
+def _enrolled_frames(token_id: int, enrolled: _Enrollment) -> list[tuple[str, str]]:
+    """An `enrolled` frame for each owner's and admin's live sockets: the Agents page waits on it
+    to say which host its token just enrolled. Other users learn of new hosts by `host` frames."""
+    text = dumps(
+        {
+            "type": "enrolled",
+            "token": token_id,
+            "host": {"id": enrolled.host["id"], "hostname": enrolled.host["hostname"]},
+            "binding": enrolled.binding,
+        }
+    )
+    admins = User.objects.filter(is_active=True, role__in=(User.Role.OWNER, User.Role.ADMIN))
+    return [(user_group(user_id), text) for user_id in admins.values_list("id", flat=True)]
+
+
+def hosts_enrolled_with(token_ids: list[int]) -> dict[int, list[dict[str, str]]]:
+    """Each token's enrolled hosts, oldest first, as their audit entries name them (the agent row
+    does not keep its token); hosts deleted since are left out, names are today's."""
+    events = (
+        AuditEvent.objects.filter(action="agent.enrolled", outcome="success", details__token__in=token_ids)
+        .order_by("ts", "id")
+        .values_list("details", flat=True)
+    )
+    pairs = [
+        (int(d["token"]), str(d["host"])) for d in events if d.get("token") is not None and d.get("host")
+    ]
+    names = {
+        str(host_id): hostname
+        for host_id, hostname in Host.objects.filter(id__in={h for _, h in pairs}).values_list(
+            "id", "hostname"
+        )
+    }
+    enrolled: dict[int, list[dict[str, str]]] = {token_id: [] for token_id in token_ids}
+    for token_id, host_id in pairs:
+        entry = {"id": host_id, "hostname": names[host_id]} if host_id in names else None
+        if entry is not None and entry not in enrolled[token_id]:
+            enrolled[token_id].append(entry)
+    return enrolled
 
 
 @dataclass(frozen=True)
