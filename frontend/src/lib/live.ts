@@ -23,6 +23,12 @@ export type HostEvent =
   /** The user may no longer see this host: its live subscription has ended. */
   | { type: 'lost' };
 
+/** What a `subscribeEnrolled` listener hears: an agent enrolled with an enrollment token. */
+export type EnrolledEvent =
+  | { type: 'enrolled'; token: number; host: { id: string; hostname: string } }
+  /** The socket came back after an outage: frames may have been missed, reload what is shown. */
+  | { type: 'resync' };
+
 /** What a `subscribeJobs` listener hears about one host's tool jobs. */
 export type JobEvent =
   /** A job changed; `rows` are the result items that arrived with this change. */
@@ -136,6 +142,7 @@ class LiveClient {
   private readonly jobHosts = new Map<string, Set<Listener<JobEvent>>>();
   private readonly pendingRuns = new Map<string, PendingRun>();
   private readonly alertListeners = new Set<Listener<AlertFrameEvent>>();
+  private readonly enrolledListeners = new Set<Listener<EnrolledEvent>>();
   private requestSeq = 0;
 
   constructor() {
@@ -350,6 +357,14 @@ class LiveClient {
       case 'notification':
         if (isNotification(frame.notification)) this.emitAlerts({ type: 'notification', notification: frame.notification });
         break;
+      case 'enrolled':
+        if (typeof frame.token === 'number' && isRecord(frame.host)) {
+          const { id, hostname } = frame.host;
+          if (typeof id === 'string' && typeof hostname === 'string') {
+            for (const l of this.enrolledListeners) l.cb({ type: 'enrolled', token: frame.token, host: { id, hostname } });
+          }
+        }
+        break;
       case 'error':
         if (import.meta.env.DEV) console.warn('live: hub refused a frame', frame);
         this.onError(frame);
@@ -376,6 +391,7 @@ class LiveClient {
     if (reconnected) {
       this.emitFleet({ type: 'resync' });
       this.emitAlerts({ type: 'resync' });
+      for (const l of this.enrolledListeners) l.cb({ type: 'resync' });
       for (const listeners of this.jobHosts.values()) for (const l of listeners) l.cb({ type: 'resync' });
     }
   }
@@ -516,6 +532,14 @@ class LiveClient {
     };
   }
 
+  subscribeEnrolled(cb: (event: EnrolledEvent) => void): () => void {
+    const listener: Listener<EnrolledEvent> = { cb };
+    this.enrolledListeners.add(listener);
+    return () => {
+      this.enrolledListeners.delete(listener);
+    };
+  }
+
   subscribeAccessLost(cb: (lost: string[]) => void): () => void {
     const listener: Listener<string[]> = { cb };
     this.accessListeners.add(listener);
@@ -627,6 +651,14 @@ export function subscribeAccessLost(cb: (lost: string[]) => void): () => void {
  */
 export function subscribeAlerts(cb: (event: AlertFrameEvent) => void): () => void {
   return client.subscribeAlerts(cb);
+}
+
+/**
+ * `enrolled` frames: the hub sends them to owners' and admins' sockets, with no subscription to
+ * ask for, when an agent enrolls; a `resync` follows a reconnect.
+ */
+export function subscribeEnrolled(cb: (event: EnrolledEvent) => void): () => void {
+  return client.subscribeEnrolled(cb);
 }
 
 /**

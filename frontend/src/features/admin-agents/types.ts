@@ -22,6 +22,8 @@ export interface EnrollmentToken {
   created_by: string | null;
   created_at: string;
   expired: boolean;
+  /** The hosts this token's enrollments went to, oldest first (on the list; absent from the create answer). */
+  enrolled_hosts?: HostRef[];
 }
 
 /** The create answer: the only time the raw token leaves the hub. */

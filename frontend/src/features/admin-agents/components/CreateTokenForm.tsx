@@ -58,7 +58,7 @@ export function CreateTokenForm({ onCreated }: CreateTokenFormProps) {
   };
 
   return (
-    <Panel title="New enrollment token">
+    <Panel title="Step 1 · New enrollment token">
       <form onSubmit={onSubmit} className="space-y-3" aria-label="New enrollment token">
         {create.isError && <Alert>{errorMessage(create.error)}</Alert>}
         <div className="grid gap-3 sm:grid-cols-2 lg:grid-cols-4">

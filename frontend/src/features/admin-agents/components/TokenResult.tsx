@@ -4,6 +4,7 @@ import { Panel } from '@/components/ui/Panel';
 import { secondaryButton } from '@/components/ui/styles';
 import { formatDateTime, parseIso } from '@/lib/format';
 import type { CreatedEnrollmentToken } from '../types';
+import { EnrollmentWatch } from './EnrollmentWatch';
 
 type CopyState = 'idle' | 'copied' | 'failed';
 
@@ -48,7 +49,7 @@ export function TokenResult({ created, onDismiss }: TokenResultProps) {
 
   return (
     <Panel
-      title={created.host ? 'Replacement token created' : 'Enrollment token created'}
+      title={created.host ? 'Step 2 · Replacement token created' : 'Step 2 · Enrollment token created'}
       testId="enroll-result"
       actions={
         <button type="button" onClick={onDismiss} className={secondaryButton}>
@@ -117,6 +118,7 @@ export function TokenResult({ created, onDismiss }: TokenResultProps) {
           <dt className="text-muted">CA fingerprint (SHA-256)</dt>
           <dd className="font-mono break-all">{created.ca_fingerprint}</dd>
         </dl>
+        <EnrollmentWatch created={created} />
       </div>
     </Panel>
   );
