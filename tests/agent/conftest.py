@@ -60,6 +60,8 @@ class FakeHub(agent_pb2_grpc.AgentServiceServicer):
         self.drop_after: int | None = None
         self.reject: grpc.StatusCode | None = None
         self.connect_attempts = 0
+        # What every stream is welcomed with (tests set stored_through_ts_ms, as a hub does).
+        self.welcome = agent_pb2.Welcome(host_id="host-1")
 
     async def Enroll(self, request: agent_pb2.EnrollRequest, context: Any) -> agent_pb2.EnrollResponse:
         self.enroll_requests.append(request)
@@ -75,7 +77,7 @@ class FakeHub(agent_pb2_grpc.AgentServiceServicer):
         self.streams.append(stream)
         hello = await context.read()
         stream.messages.append(hello)
-        await context.write(agent_pb2.HubMessage(welcome=agent_pb2.Welcome(host_id="host-1")))
+        await context.write(agent_pb2.HubMessage(welcome=self.welcome))
         pump = asyncio.create_task(self._pump(stream, context))
         try:
             while True:
