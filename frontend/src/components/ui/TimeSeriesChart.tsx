@@ -162,6 +162,9 @@ export function TimeSeriesChart({
   const bandsRef = useRef(bands);
   const stackRef = useRef(stack);
   const onZoomRef = useRef(onZoom);
+  const figureRef = useRef<HTMLElement>(null);
+  // The labels last drawn on each axis (the canvas has no text to read back), told on the figure.
+  const ticksRef = useRef<{ x: string[]; y: string[] }>({ x: [], y: [] });
   const theme = useTheme();
 
   dataRef.current = data;
@@ -197,6 +200,14 @@ export function TimeSeriesChart({
         drawClear: [(u) => drawBands(u, bandsRef.current, bandColors)],
         // Leaving the chart brings the newest values back, not dashes.
         setCursor: [(u) => showLatestInLegend(u)],
+        draw: [
+          () => {
+            const figure = figureRef.current;
+            if (!figure) return;
+            figure.dataset.xTicks = ticksRef.current.x.join('|');
+            figure.dataset.yTicks = ticksRef.current.y.join('|');
+          },
+        ],
         setSelect: [
           (u) => {
             const { left, width } = u.select;
@@ -234,7 +245,9 @@ export function TimeSeriesChart({
           splits: (u, _axisIdx, min, max) => timeTicks(min, max, Math.max(2, Math.floor(u.bbox.width / devicePixelRatio / xSpace))),
           values: (u, splits) => {
             const step = splits.length > 1 ? (splits[1] ?? 0) - (splits[0] ?? 0) : timeStep(u.scales.x?.min ?? 0, u.scales.x?.max ?? 1, 2);
-            return timeLabels(splits, step);
+            const labels = timeLabels(splits, step);
+            ticksRef.current.x = labels;
+            return labels;
           },
         },
         {
@@ -248,7 +261,9 @@ export function TimeSeriesChart({
             ticks(min, max, Math.max(2, Math.floor(u.bbox.height / devicePixelRatio / ySpace)), axis.kind),
           values: (_u, splits) => {
             const step = splits.length > 1 ? (splits[1] ?? 0) - (splits[0] ?? 0) : tickStep(0, splits[0] ?? 1, 2, axis.kind);
-            return axis.kind === 'bytes' ? byteLabels(splits, step, axis.suffix) : decimalLabels(splits, step, axis.suffix);
+            const labels = axis.kind === 'bytes' ? byteLabels(splits, step, axis.suffix) : decimalLabels(splits, step, axis.suffix);
+            ticksRef.current.y = labels;
+            return labels;
           },
         },
       ],
@@ -315,6 +330,7 @@ export function TimeSeriesChart({
   const summary = chartSummary(label, series, data, stack?.values, formatValue, xRange[1] - xRange[0]);
   return (
     <figure
+      ref={figureRef}
       data-testid={testId}
       data-bands={bands.length}
       data-stacked={stacked ? 'true' : undefined}
