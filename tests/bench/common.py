@@ -43,6 +43,51 @@ def machine_busy() -> tuple[float, float]:
     return float(sum(values) - idle), float(sum(values))
 
 
+def core_busy() -> dict[int, tuple[float, float]]:
+    """(busy, total) jiffies of each CPU since boot, from /proc/stat."""
+    cores: dict[int, tuple[float, float]] = {}
+    with open("/proc/stat") as f:
+        for line in f:
+            name, *rest = line.split()
+            if not name.startswith("cpu") or name == "cpu":
+                if cores:
+                    break
+                continue
+            values = [int(v) for v in rest]
+            idle = values[3] + values[4]
+            cores[int(name[3:])] = (float(sum(values) - idle), float(sum(values)))
+    return cores
+
+
+# ---------------------------------------------------------------------------- CPU pinning
+
+
+def split_cores() -> tuple[list[int], list[int]] | None:
+    """Cores for the hub and for the simulated agents (the first core, and the others), or None
+    with fewer than two cores to run on."""
+    cores = sorted(os.sched_getaffinity(0))
+    if len(cores) < 2:
+        return None
+    return cores[:1], cores[1:]
+
+
+def pin(pid: int, cores: Sequence[int]) -> None:
+    """Pin every thread of a process (threads started later inherit their creator's cores)."""
+    for _ in range(2):  # a thread started while the first pass ran is caught by the second
+        for task in os.listdir(f"/proc/{pid}/task"):
+            with contextlib.suppress(ProcessLookupError, FileNotFoundError):
+                os.sched_setaffinity(int(task), set(cores))
+
+
+def pinned_to(pid: int) -> list[int]:
+    """The cores any thread of a process may run on."""
+    allowed: set[int] = set()
+    for task in os.listdir(f"/proc/{pid}/task"):
+        with contextlib.suppress(ProcessLookupError, FileNotFoundError):
+            allowed |= os.sched_getaffinity(int(task))
+    return sorted(allowed)
+
+
 class CpuWindow:
     """CPU use of some processes and of the whole machine between start() and stop()."""
 
@@ -50,12 +95,14 @@ class CpuWindow:
         self.pids = pids
         self._start: dict[str, float] = {}
         self._machine: tuple[float, float] = (0.0, 0.0)
+        self._cores: dict[int, tuple[float, float]] = {}
         self._t0 = 0.0
 
     def start(self) -> None:
         self._t0 = time.monotonic()
         self._start = {name: cpu_seconds(pid) for name, pid in self.pids.items()}
         self._machine = machine_busy()
+        self._cores = core_busy()
 
     def stop(self) -> dict[str, Any]:
         elapsed = time.monotonic() - self._t0
@@ -67,6 +114,11 @@ class CpuWindow:
         result["machine_busy_pct"] = round(
             100 * (busy - self._machine[0]) / max(1.0, total - self._machine[1]), 1
         )
+        result["cores_busy_pct"] = {
+            core: round(100 * (b - self._cores[core][0]) / max(1.0, t - self._cores[core][1]), 1)
+            for core, (b, t) in core_busy().items()
+            if core in self._cores
+        }
         return result
 
 

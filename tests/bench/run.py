@@ -2,7 +2,7 @@
 write every figure to var/bench/latest.json.
 
     python -m tests.bench.run [--only agent,ingest,latency,netscan,history,alerts] [--quick]
-        [--levels 250,500] [--hold 60]
+        [--levels 250,500] [--hold 60] [--repeat 3] [--no-pin]
 """
 
 from __future__ import annotations
@@ -68,6 +68,17 @@ def main(argv: list[str] | None = None) -> int:
         "its own phase (the real agent's), the worst case for the hub",
     )
     parser.add_argument("--workers", type=int, default=3, help="processes driving simulated agents (2-4)")
+    parser.add_argument(
+        "--repeat",
+        type=int,
+        default=None,
+        help="ingest: runs of each level, median and spread (full: 3, quick: 1)",
+    )
+    parser.add_argument(
+        "--no-pin",
+        action="store_true",
+        help="ingest: do not pin the hub to the first core and the simulated agents to the others",
+    )
     parser.add_argument("--output", type=Path, default=OUTPUT)
     args = parser.parse_args(argv)
     selected = [name.strip() for name in args.only.split(",") if name.strip()]
@@ -96,6 +107,8 @@ def main(argv: list[str] | None = None) -> int:
                     final_hold=args.final_hold,
                     workers=args.workers,
                     spread=args.burst,
+                    repeat=args.repeat,
+                    pinned=not args.no_pin,
                 )
             elif name == "latency":
                 result = latency.run(args.quick, workers=args.workers, spread=args.burst)

@@ -6,7 +6,13 @@ opens its own TLS connection (a local subchannel pool per channel, so streams do
 HTTP/2 connection as they would not across real hosts), says Hello, waits for Welcome, then sends
 one MetricBatch of one Sample per second, aligned on the wall-clock second like the real agent
 (at the per-host phase the real agent uses, `tick_phase_ms`), and tracks the hub's
-cumulative acks. `ts_ms` is the wall-clock millisecond at which the sample was built.
+cumulative acks. `ts_ms` is the wall-clock millisecond at which the sample was sent.
+
+The simulated agents should cost as little as possible, so that the hub is what is measured:
+samples are encoded once per worker (`EncodedSamples`: a pool of realistic samples, with and
+without the top processes), and each send only prefixes a pool entry with its timestamp, the
+batch's sequence number and the two length headers, and writes those bytes through a
+pass-through serializer. Building and serializing a Sample per send cost ~5x more CPU per sample.
 """
 
 from __future__ import annotations
@@ -28,9 +34,12 @@ import grpc
 from everyst.agent.v1 import agent_pb2, agent_pb2_grpc
 from everyst_agent.client import tick_phase_ms
 
+from .common import pin
+
 WELCOME_TIMEOUT = 60.0
 ENROLL_TIMEOUT = 60.0
 CONNECT_CONCURRENCY = 64
+CONNECT_METHOD = "/everyst.agent.v1.AgentService/Connect"
 ENROLL_CONCURRENCY = 16
 # Pings as the real agent sends them (grpclib, everyst_agent/transport.py): keepalive only, no
 # BDP probes, which grpcio's clients add and which the hub's ping policy counted against them
@@ -164,6 +173,57 @@ class SampleFactory:
         return sample
 
 
+def _varint(value: int) -> bytes:
+    out = bytearray()
+    while value > 0x7F:
+        out.append((value & 0x7F) | 0x80)
+        value >>= 7
+    out.append(value)
+    return bytes(out)
+
+
+def _key(field: Any, wire_type: int) -> bytes:
+    return _varint(field.number << 3 | wire_type)
+
+
+_TS_KEY = _key(agent_pb2.Sample.DESCRIPTOR.fields_by_name["ts_ms"], 0)
+_SEQ_KEY = _key(agent_pb2.MetricBatch.DESCRIPTOR.fields_by_name["seq"], 0)
+_SAMPLES_KEY = _key(agent_pb2.MetricBatch.DESCRIPTOR.fields_by_name["samples"], 2)
+_METRICS_KEY = _key(agent_pb2.AgentMessage.DESCRIPTOR.fields_by_name["metrics"], 2)
+
+
+class EncodedSamples:
+    """A pool of encoded Samples without their timestamp, and the AgentMessage of one of them.
+
+    Protobuf fields may come in any order and each of these appears once, so a Sample is its
+    `ts_ms` field followed by the pool entry, a MetricBatch its `seq` then that Sample, and the
+    hub parses exactly what it would from the real agent."""
+
+    PLAIN, WITH_PROCESSES = 30, 6
+
+    def __init__(self, seed: int, breach: bool = False) -> None:
+        factory = SampleFactory(seed)
+        self.plain: list[bytes] = []
+        self.with_processes: list[bytes] = []
+        for tick in range(self.PLAIN + self.WITH_PROCESSES):
+            processes = tick >= self.PLAIN
+            sample = factory.build(0, 0 if processes else 1)
+            if breach:
+                sample.memory.percent = 95.0  # the alerts benchmark's breach window for a host
+            (self.with_processes if processes else self.plain).append(sample.SerializeToString())
+
+    def message(self, seq: int, ts_ms: int, index: int, tick: int) -> bytes:
+        """The AgentMessage of one MetricBatch, for agent `index`'s `tick`th second (the real
+        agent adds its top processes every 5th)."""
+        if tick % 5 == 0 and self.with_processes:
+            body = self.with_processes[(index + tick) % len(self.with_processes)]
+        else:
+            body = self.plain[(index + tick) % len(self.plain)]
+        sample = _TS_KEY + _varint(ts_ms) + body
+        batch = _SEQ_KEY + _varint(seq) + _SAMPLES_KEY + _varint(len(sample)) + sample
+        return _METRICS_KEY + _varint(len(batch)) + batch
+
+
 # ---------------------------------------------------------------------------- worker side
 
 
@@ -207,14 +267,23 @@ async def _enroll_chunk(
 
 
 class _SimAgent:
-    def __init__(self, creds: dict[str, Any], run_id: str, offset: float) -> None:
+    def __init__(
+        self,
+        creds: dict[str, Any],
+        run_id: str,
+        offset: float,
+        samples: EncodedSamples,
+        breach: EncodedSamples,
+    ) -> None:
         self.creds = creds
         self.run_id = run_id
         self.offset = offset
-        self.factory = SampleFactory(seed=creds["index"])
+        self.samples = samples
+        self.breach_samples = breach
         self.seq = 0
         self.sent = 0
         self.acked = 0
+        self.acked_in_hold = 0
         self.last_acked_ts = 0
         self.pending: deque[tuple[int, float, int]] = deque()
         self.channel: grpc.aio.Channel | None = None
@@ -223,20 +292,23 @@ class _SimAgent:
 
     async def connect(self, address: str, credentials: grpc.ChannelCredentials) -> None:
         self.channel = grpc.aio.secure_channel(address, credentials, options=CHANNEL_OPTIONS)
-        stub = agent_pb2_grpc.AgentServiceStub(self.channel)
-        self.call = stub.Connect(
+        # The stub's method, with the messages written as the bytes they already are.
+        connect = self.channel.stream_stream(
+            CONNECT_METHOD, request_serializer=None, response_deserializer=agent_pb2.HubMessage.FromString
+        )
+        self.call = connect(
             metadata=(
                 ("x-everyst-agent-id", self.creds["agent_id"]),
                 ("x-everyst-agent-secret", self.creds["secret"]),
             )
         )
         hello = agent_pb2.Hello(facts=host_facts(self.run_id, self.creds["index"]), collect_interval_ms=1000)
-        await self.call.write(agent_pb2.AgentMessage(hello=hello))
+        await self.call.write(agent_pb2.AgentMessage(hello=hello).SerializeToString())
         first = await asyncio.wait_for(self.call.read(), WELCOME_TIMEOUT)
         if first is grpc.aio.EOF or first.WhichOneof("body") != "welcome":
             raise RuntimeError(f"expected Welcome, got {first!r}")
 
-    async def read_acks(self, lags: array[float]) -> None:
+    async def read_acks(self, lags: array[float], hold_start: float, hold_end: float) -> None:
         while True:
             message = await self.call.read()
             if message is grpc.aio.EOF:
@@ -244,10 +316,12 @@ class _SimAgent:
             if message.WhichOneof("body") != "ack":
                 continue
             seq, now = message.ack.seq, time.monotonic()
+            in_hold = hold_start <= time.time() < hold_end
             while self.pending and self.pending[0][0] <= seq:
                 _, sent_at, ts = self.pending.popleft()
                 lags.append(now - sent_at)
                 self.acked += 1
+                self.acked_in_hold += in_hold  # stored by the hub within the measured window
                 self.last_acked_ts = ts
 
     async def send(self, hold_start: float, hold_end: float, slips: array[float]) -> None:
@@ -263,15 +337,12 @@ class _SimAgent:
             slips.append(now - scheduled)
             ts = int(now * 1000)
             self.seq += 1
-            batch = agent_pb2.MetricBatch(seq=self.seq)
-            sample = self.factory.build(ts, tick)
             breach = self.creds.get("breach")
-            if breach and breach[0] <= now < breach[1]:
-                sample.memory.percent = 95.0  # the alerts benchmark's breach window for this host
-            batch.samples.append(sample)
+            samples = self.breach_samples if breach and breach[0] <= now < breach[1] else self.samples
+            message = samples.message(self.seq, ts, self.creds["index"], tick)
             self.pending.append((self.seq, time.monotonic(), ts))
             self.sent += 1
-            await self.call.write(agent_pb2.AgentMessage(metrics=batch))
+            await self.call.write(message)
             tick += 1
 
     async def close(self) -> None:
@@ -311,11 +382,18 @@ async def _stream_chunk(
 ) -> dict[str, Any]:
     rng = random.Random(hold_start)
     credentials = _credentials(ca_pem)
+    encoded = EncodedSamples(seed=int(hold_start))
+    breaching = any("breach" in c for c in creds)
+    breach = EncodedSamples(seed=int(hold_start), breach=True) if breaching else encoded
     # Each agent ticks at the real agent's phase for its host id; a `spread` instead puts every
     # agent in the first `spread` s of each second (a burst, the worst case for the hub).
     agents = [
         _SimAgent(
-            c, run_id, tick_phase_ms(c["host_id"], 1000) / 1000 if spread is None else rng.random() * spread
+            c,
+            run_id,
+            tick_phase_ms(c["host_id"], 1000) / 1000 if spread is None else rng.random() * spread,
+            encoded,
+            breach,
         )
         for c in creds
     ]
@@ -353,7 +431,7 @@ async def _stream_chunk(
         cpu["end"] = time.process_time()
 
     async def life(agent: _SimAgent) -> None:
-        reader = asyncio.create_task(agent.read_acks(lags))
+        reader = asyncio.create_task(agent.read_acks(lags, hold_start, hold_end))
         try:
             await agent.send(hold_start, hold_end, slips)
             deadline = hold_end + drain
@@ -380,14 +458,25 @@ async def _stream_chunk(
         "connect_seconds": round(connect_seconds, 2),
         "sent": sum(a.sent for a in agents),
         "acked": sum(a.acked for a in agents),
+        "acked_in_hold": sum(a.acked_in_hold for a in agents),
         "errors": len(errors),
         "error_examples": sorted(set(errors))[:5],
         "last_acked_ts": {a.creds["host_id"]: a.last_acked_ts for a in agents if a.last_acked_ts},
         "lags": lags.tobytes(),
         "slips": slips.tobytes(),
+        # The send lag's trend: a worker that cannot keep up falls further behind as it goes.
+        "slip_trend_s": _trend(slips),
         "cpu_seconds": round(cpu.get("end", 0.0) - cpu.get("start", 0.0), 3),
         "rss_peak_mib": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
     }
+
+
+def _trend(values: array[float]) -> list[float]:
+    """Mean of the first and of the last quarter of values recorded in time order."""
+    quarter = len(values) // 4
+    if not quarter:
+        return [0.0, 0.0]
+    return [sum(values[:quarter]) / quarter, sum(values[-quarter:]) / quarter]
 
 
 def _describe(exc: BaseException) -> str:
@@ -410,7 +499,7 @@ def _split(items: list[Any], parts: int) -> list[list[Any]]:
 class Fleet:
     """Worker processes that enroll and drive simulated agents against one hub."""
 
-    def __init__(self, hub: Any, workers: int = 3) -> None:
+    def __init__(self, hub: Any, workers: int = 3, cores: list[int] | None = None) -> None:
         self.hub = hub
         self.workers = workers
         self.address = f"127.0.0.1:{hub.grpc_port}"
@@ -421,6 +510,14 @@ class Fleet:
         self.pool = ProcessPoolExecutor(workers, mp_context=get_context("spawn"))
         for future in [self.pool.submit(_warm) for _ in range(workers)]:
             future.result(timeout=120)
+        self.cores = cores
+        if cores:
+            for pid in self.pids:
+                pin(pid, cores)
+
+    @property
+    def pids(self) -> list[int]:
+        return list(getattr(self.pool, "_processes", {}))
 
     def enroll(self, total: int) -> float:
         """Enroll agents until `total` exist, in parallel; returns the seconds it took."""
@@ -464,6 +561,7 @@ class Fleet:
             "connected": 0,
             "sent": 0,
             "acked": 0,
+            "acked_in_hold": 0,
             "errors": 0,
             "error_examples": [],
             "last_acked_ts": {},
@@ -472,6 +570,7 @@ class Fleet:
             "connect_seconds": 0.0,
             "worker_cpu_seconds": [],
             "worker_rss_mib": [],
+            "slip_trends_s": [],
         }
         deadline = time.monotonic() + timeout
         for future in futures:
@@ -481,7 +580,7 @@ class Fleet:
                 merged["errors"] += 1
                 merged["error_examples"].append("a worker did not finish in time")
                 continue
-            for key in ("agents", "connected", "sent", "acked", "errors"):
+            for key in ("agents", "connected", "sent", "acked", "acked_in_hold", "errors"):
                 merged[key] += part[key]
             merged["error_examples"] = sorted(set(merged["error_examples"]) | set(part["error_examples"]))[:8]
             merged["last_acked_ts"].update(part["last_acked_ts"])
@@ -492,6 +591,7 @@ class Fleet:
             merged["connect_seconds"] = max(merged["connect_seconds"], part["connect_seconds"])
             merged["worker_cpu_seconds"].append(part["cpu_seconds"])
             merged["worker_rss_mib"].append(part["rss_peak_mib"])
+            merged["slip_trends_s"].append(part["slip_trend_s"])
         return merged
 
     def close(self) -> None:

@@ -10,7 +10,9 @@ pytestmark = pytest.mark.bench
 
 
 def test_a_quick_ingest_run_loses_no_sample_and_reports_sane_figures() -> None:
-    result = ingest.run(quick=True, levels=[20], hold=5, final_hold=0, drain=10, workers=2, profile=False)
+    result = ingest.run(
+        quick=True, levels=[20], hold=5, final_hold=0, drain=10, workers=2, profile=False, repeat=2
+    )
     level = result["levels"][0]
     assert level["connected"] == 20, level
     assert level["sent"] >= 20 * 4, level
@@ -20,7 +22,36 @@ def test_a_quick_ingest_run_loses_no_sample_and_reports_sane_figures() -> None:
     assert 0 < level["ack_lag_s"]["p50"] <= level["ack_lag_s"]["p99"] <= level["ack_lag_s"]["max"] < 5
     assert 0 < level["hub_cpu_pct_of_core"] < 400 and level["hub_rss"]["rss_peak_mib"] > 10
     assert level["holds"] and result["largest_holding"] == 20
-    assert "Hub ingest capacity" in ingest.render(result)
+    # The figures that travel: hub CPU per stored sample (median and spread of the runs), the
+    # simulated agents' own cost, and where each ran.
+    assert 0 < level["stored_in_hold"] <= level["acked"], level
+    runs = level["cpu_us_per_sample"]
+    assert runs["runs"] == 2 and len(runs["values"]) == 2 and len(level["runs"]) == 2, runs
+    assert 0 < runs["min"] <= runs["median"] <= runs["max"] and runs["spread_pct"] >= 0, runs
+    assert level["clients_cpu_us_per_sample"] > 0 and level["simulator_bound"] in (True, False), level
+    placement = result["config"]["placement"]
+    if placement["pinned"]:
+        assert not set(placement["hub_cores"]) & set(placement["simulator_cores"]), placement
+    rendered = ingest.render(result)
+    assert "Hub ingest capacity" in rendered and "CPU-µs per stored sample" in rendered
+
+
+def test_pre_encoded_batches_parse_as_the_samples_they_stand_for() -> None:
+    from everyst.agent.v1 import agent_pb2
+
+    from tests.bench.sim import EncodedSamples
+
+    encoded = EncodedSamples(seed=1)
+    for tick in (0, 1, 5, 299):
+        message = agent_pb2.AgentMessage.FromString(
+            encoded.message(1000 + tick, 1_765_000_000_000 + tick, 7, tick)
+        )
+        (sample,) = message.metrics.samples
+        assert message.metrics.seq == 1000 + tick and sample.ts_ms == 1_765_000_000_000 + tick
+        assert 0 < sample.cpu.percent < 100 and len(sample.disks) == 2 and len(sample.net) == 2
+        assert bool(sample.processes.by_cpu) == (tick % 5 == 0)
+    breach = agent_pb2.AgentMessage.FromString(EncodedSamples(seed=1, breach=True).message(1, 2, 3, 4))
+    assert breach.metrics.samples[0].memory.percent == 95.0  # the alerts benchmark's breach
 
 
 def test_a_small_netscan_run_matches_nmap_and_reports_ratios() -> None:
