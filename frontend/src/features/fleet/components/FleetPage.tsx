@@ -1,4 +1,5 @@
 import { useId, useState, useSyncExternalStore } from 'react';
+import { useSearchParams } from 'react-router-dom';
 import { Alert } from '@/components/ui/Alert';
 import { Spinner } from '@/components/ui/Spinner';
 import { useFleetHostGroups } from '../api/get-host-groups';
@@ -10,12 +11,66 @@ import {
   STATE_OPTIONS,
   isSortKey,
   isStateFilter,
+  isTableColumn,
   parseGroupFilter,
   type GroupFilter,
   type SortKey,
+  type SortDirection,
   type StateFilter,
+  type TableColumn,
 } from '../store/fleet-view';
+import { FleetTable } from './FleetTable';
 import { HostGrid } from './HostGrid';
+
+type FleetViewMode = 'cards' | 'table';
+
+/** Cards or table, and the table's order, live in the URL: reload and share keep them. */
+function useViewParams() {
+  const [params, setParams] = useSearchParams();
+  const view: FleetViewMode = params.get('view') === 'table' ? 'table' : 'cards';
+  const col = params.get('col');
+  const column: TableColumn = isTableColumn(col) ? col : 'name';
+  const direction: SortDirection = params.get('dir') === 'desc' ? 'desc' : 'asc';
+  const update = (changes: Record<string, string | null>) =>
+    setParams(
+      (current) => {
+        const next = new URLSearchParams(current);
+        for (const [key, value] of Object.entries(changes)) {
+          if (value === null) next.delete(key);
+          else next.set(key, value);
+        }
+        return next;
+      },
+      { replace: true },
+    );
+  return {
+    view,
+    column,
+    direction,
+    setView: (mode: FleetViewMode) => update({ view: mode === 'table' ? 'table' : null }),
+    setSort: (c: TableColumn, d: SortDirection) => update({ col: c === 'name' ? null : c, dir: d === 'asc' ? null : d }),
+  };
+}
+
+function ViewToggle({ view, onChange }: { view: FleetViewMode; onChange: (view: FleetViewMode) => void }) {
+  const button = (mode: FleetViewMode, label: string) => (
+    <button
+      type="button"
+      data-testid={`fleet-view-${mode}`}
+      aria-pressed={view === mode}
+      onClick={() => onChange(mode)}
+      className={`px-3 py-1.5 text-sm ${view === mode ? 'bg-accent text-accent-fg' : 'bg-surface text-fg hover:bg-surface-2'}`}
+    >
+      {label}
+    </button>
+  );
+  return (
+    <div role="group" aria-label="View" className="flex overflow-hidden rounded-md border border-border">
+      {button('cards', 'Cards')}
+      {button('table', 'Table')}
+    </div>
+  );
+}
 
 function FleetSummaryLine() {
   useSyncExternalStore(fleetStore.subscribeList, fleetStore.getListVersion);
@@ -42,6 +97,7 @@ export function FleetPage() {
   const [chosenGroup, setChosenGroup] = useState<GroupFilter>('all');
   const [state, setState] = useState<StateFilter>('all');
   const groups = useFleetHostGroups();
+  const viewParams = useViewParams();
   const searchId = useId();
   const sortId = useId();
   const groupId = useId();
@@ -113,26 +169,29 @@ export function FleetPage() {
               ))}
             </select>
           </div>
-          <div className="flex flex-col gap-1">
-            <label htmlFor={sortId} className="text-xs font-medium text-muted">
-              Sort by
-            </label>
-            <select
-              id={sortId}
-              data-testid="fleet-sort"
-              value={sort}
-              onChange={(e) => {
-                if (isSortKey(e.target.value)) setSort(e.target.value);
-              }}
-              className="rounded-md border border-border bg-surface px-3 py-1.5 text-sm text-fg focus:border-accent"
-            >
-              {SORT_OPTIONS.map((o) => (
-                <option key={o.value} value={o.value}>
-                  {o.label}
-                </option>
-              ))}
-            </select>
-          </div>
+          {viewParams.view === 'cards' && (
+            <div className="flex flex-col gap-1">
+              <label htmlFor={sortId} className="text-xs font-medium text-muted">
+                Sort by
+              </label>
+              <select
+                id={sortId}
+                data-testid="fleet-sort"
+                value={sort}
+                onChange={(e) => {
+                  if (isSortKey(e.target.value)) setSort(e.target.value);
+                }}
+                className="rounded-md border border-border bg-surface px-3 py-1.5 text-sm text-fg focus:border-accent"
+              >
+                {SORT_OPTIONS.map((o) => (
+                  <option key={o.value} value={o.value}>
+                    {o.label}
+                  </option>
+                ))}
+              </select>
+            </div>
+          )}
+          <ViewToggle view={viewParams.view} onChange={viewParams.setView} />
         </div>
       </div>
 
@@ -145,7 +204,17 @@ export function FleetPage() {
           </button>
         </Alert>
       )}
-      {hosts.data && (
+      {hosts.data && viewParams.view === 'table' && (
+        <FleetTable
+          search={search}
+          group={group}
+          state={state}
+          column={viewParams.column}
+          direction={viewParams.direction}
+          onSort={viewParams.setSort}
+        />
+      )}
+      {hosts.data && viewParams.view === 'cards' && (
         <HostGrid
           search={search}
           sort={sort}

@@ -10,7 +10,7 @@ import { HostTile } from './HostTile';
 const RESORT_MS = 3000;
 
 /** Per host: how many alerts fire and the worst severity; one object per host per alert change. */
-function summarize(alerts: FiredAlert[] | undefined): Map<string, HostAlertSummary> {
+export function summarize(alerts: FiredAlert[] | undefined): Map<string, HostAlertSummary> {
   const byHost = new Map<string, HostAlertSummary>();
   for (const alert of alerts ?? []) {
     const current = byHost.get(alert.host.id);
@@ -25,7 +25,7 @@ function summarize(alerts: FiredAlert[] | undefined): Map<string, HostAlertSumma
   return byHost;
 }
 
-function useResortTick(enabled: boolean): number {
+export function useResortTick(enabled: boolean): number {
   const [tick, setTick] = useState(0);
   useEffect(() => {
     if (!enabled) return;

@@ -1,9 +1,10 @@
-import { memo, useCallback, useSyncExternalStore } from 'react';
+import { memo, useCallback, useRef, useSyncExternalStore } from 'react';
 import { Link } from 'react-router-dom';
 import { StatusBadge } from '@/components/ui/StatusBadge';
 import { UsageBar, levelTextClass } from '@/components/ui/UsageBar';
 import { formatBytes, formatDateTime, formatNumber, formatPercent, formatRate, formatTime } from '@/lib/format';
-import { rootDisk, totalNet, type HostStatus } from '@/lib/metrics';
+import { rootDisk, type HostStatus } from '@/lib/metrics';
+import { useOnScreen } from '../hooks/use-on-screen';
 import { fleetStore } from '../store/fleet-store';
 import { lastSeenAt } from '../store/fleet-view';
 import { AlertBadge, type HostAlertSummary } from './AlertBadge';
@@ -46,35 +47,37 @@ function MetricRow({ name, percent, detail, testId }: MetricRowProps) {
   );
 }
 
-/** One host of the fleet grid; re-renders only when its own host changes. */
+const noop = () => undefined;
+
+/** One host of the fleet grid, the whole card a link to its page; re-renders only when its own
+ * host changes, and only while on (or near) the screen. */
 export const HostTile = memo(function HostTile({ hostId, alerts }: { hostId: string; alerts?: HostAlertSummary }) {
-  const subscribe = useCallback((listener: () => void) => fleetStore.subscribeTile(hostId, listener), [hostId]);
+  const ref = useRef<HTMLAnchorElement>(null);
+  const onScreen = useOnScreen(ref);
+  const subscribe = useCallback(
+    (listener: () => void) => (onScreen ? fleetStore.subscribeTile(hostId, listener) : noop),
+    [hostId, onScreen],
+  );
   const tile = useSyncExternalStore(subscribe, () => fleetStore.getTile(hostId));
   if (!tile) return null;
 
   const { host, latest, status } = tile;
   const disk = latest ? rootDisk(latest) : null;
-  const net = latest ? totalNet(latest) : null;
   const dim = BODY[status];
   const seen = lastSeenAt(tile);
 
   return (
-    <article
+    <Link
+      ref={ref}
+      to={`/hosts/${encodeURIComponent(host.id)}`}
       data-testid="host-tile"
       data-host-id={host.id}
       data-status={status}
-      className={`relative flex flex-col gap-3 rounded-lg border bg-surface p-4 transition-colors focus-within:border-accent [contain-intrinsic-size:auto_262px] [content-visibility:auto] ${FRAME[status]}`}
+      className={`flex h-full flex-col gap-3 rounded-lg border bg-surface p-4 text-fg transition-colors focus:outline-none focus-visible:border-accent focus-visible:ring-2 focus-visible:ring-accent [contain-intrinsic-size:auto_262px] [content-visibility:auto] ${FRAME[status]}`}
     >
       <header className="flex items-start justify-between gap-2">
         <div className="min-w-0">
-          <h3 className="truncate text-sm font-semibold text-fg">
-            <Link
-              to={`/hosts/${encodeURIComponent(host.id)}`}
-              className="rounded-sm after:absolute after:inset-0 after:rounded-lg after:content-[''] focus:outline-none focus-visible:underline"
-            >
-              {host.hostname}
-            </Link>
-          </h3>
+          <h3 className="truncate text-sm font-semibold text-fg">{host.hostname}</h3>
           <p className="truncate text-xs text-muted" title={host.os}>
             {host.os || 'Unknown OS'}
           </p>
@@ -108,13 +111,13 @@ export const HostTile = memo(function HostTile({ hostId, alerts }: { hostId: str
           <dt className="text-muted">
             <span aria-hidden="true">↓</span> Rx
           </dt>
-          <dd>{formatRate(net?.rx)}</dd>
+          <dd data-testid="host-tile-rx">{formatRate(tile.rx)}</dd>
         </div>
         <div className="flex justify-between gap-1">
           <dt className="text-muted">
             <span aria-hidden="true">↑</span> Tx
           </dt>
-          <dd>{formatRate(net?.tx)}</dd>
+          <dd data-testid="host-tile-tx">{formatRate(tile.tx)}</dd>
         </div>
         <div className="col-span-2 flex justify-between gap-1">
           <dt className="text-muted">Load</dt>
@@ -157,6 +160,6 @@ export const HostTile = memo(function HostTile({ hostId, alerts }: { hostId: str
           </span>
         )}
       </footer>
-    </article>
+    </Link>
   );
 });

@@ -1,4 +1,4 @@
-import { hostStatus, type HostStatus } from '@/lib/metrics';
+import { hostStatus, totalNet, type HostStatus } from '@/lib/metrics';
 import { subscribeSession, getSession } from '@/lib/session';
 import type { Host, HostInfo, Sample } from '@/types/api';
 
@@ -12,7 +12,15 @@ export interface TileState {
   /** When the newest sample arrived, on this tab's clock (unix ms). */
   lastSampleAt: number | null;
   status: HostStatus;
+  /** Network rates smoothed over about RATE_SMOOTHING_MS (bytes/s, loopback excluded), so a
+   * quiet host reads a steady 300 B/s rather than flickering 0 → 910 B/s → 0. */
+  rx: number | null;
+  tx: number | null;
 }
+
+/** How far back the fleet's sparklines reach. */
+export const SPARK_WINDOW_MS = 5 * 60_000;
+const RATE_SMOOTHING_MS = 5000;
 
 export interface FleetSummary {
   total: number;
@@ -22,6 +30,24 @@ export interface FleetSummary {
 }
 
 const FLUSH_MS = 100;
+
+/** Exponentially weighted: each new rate counts by how much time it covers, so uneven sample
+ * spacing (a late tick, a backlog flushed at once) weighs what it should. */
+function smoothed(previous: number | null, value: number, dtMs: number): number {
+  if (previous === null || !(dtMs > 0)) return value;
+  const weight = 1 - Math.exp(-dtMs / RATE_SMOOTHING_MS);
+  return previous + weight * (value - previous);
+}
+
+/** A host's CPU % over the last SPARK_WINDOW_MS, as [ts, value, ts, value, …] ascending. */
+export interface Spark {
+  points: number[];
+  /** Bumped on each change, so a drawing can tell it is current. */
+  version: number;
+  /** The REST backfill was asked for (once per host and page life). */
+  backfilled: boolean;
+}
+
 const STATUS_TICK_MS = 1000;
 
 function factsKey(host: HostInfo): string {
@@ -37,6 +63,7 @@ function stripLatest(host: Host): HostInfo {
 
 class FleetStore {
   private tiles = new Map<string, TileState>();
+  private readonly sparks = new Map<string, Spark>();
   private watchingSince = Date.now();
   private listVersion = 0;
   private summary: FleetSummary = { total: 0, online: 0, stale: 0, offline: 0 };
@@ -54,6 +81,32 @@ class FleetStore {
   getListVersion = (): number => this.listVersion;
 
   getSummary = (): FleetSummary => this.summary;
+
+  getSpark = (id: string): Spark | undefined => this.sparks.get(id);
+
+  /** Older CPU points from the hub (the history API), merged before the live ones. */
+  backfillSpark(id: string, ts: number[], values: (number | null)[]): void {
+    const spark = this.sparkOf(id);
+    const firstLive = spark.points[0] ?? Infinity;
+    const older: number[] = [];
+    for (let i = 0; i < ts.length; i++) {
+      const t = ts[i];
+      const value = values[i];
+      if (t !== undefined && value !== null && value !== undefined && t < firstLive) older.push(t, value);
+    }
+    if (older.length === 0) return;
+    spark.points = older.concat(spark.points);
+    spark.version += 1;
+    this.dirty.add(id);
+    this.scheduleFlush();
+  }
+
+  markSparkBackfilled(id: string): boolean {
+    const spark = this.sparkOf(id);
+    if (spark.backfilled) return false;
+    spark.backfilled = true;
+    return true;
+  }
 
   getAll(): TileState[] {
     return [...this.tiles.values()];
@@ -100,15 +153,20 @@ class FleetStore {
         latest = host.latest;
         lastSampleAt = Math.min(host.latest.ts, now);
       }
+      const net = latest ? totalNet(latest) : null;
       const tile: TileState = {
         host: info,
         latest,
         lastSampleAt,
         status: hostStatus(info, lastSampleAt, this.watchingSince, now),
+        rx: current?.rx ?? net?.rx ?? null,
+        tx: current?.tx ?? net?.tx ?? null,
       };
+      if (latest && latest !== current?.latest) this.pushSpark(host.id, latest);
       next.set(host.id, tile);
       this.dirty.add(host.id);
     }
+    for (const id of this.sparks.keys()) if (!next.has(id)) this.sparks.delete(id);
     this.tiles = next;
     this.listDirty = true;
     // Synchronously: the grid lays out the new list in the same frame as the page around it.
@@ -121,12 +179,17 @@ class FleetStore {
     if (!tile) return false;
     if (tile.latest && sample.ts <= tile.latest.ts) return true;
     const now = Date.now();
+    const net = totalNet(sample);
+    const dt = tile.latest ? sample.ts - tile.latest.ts : 0;
     this.tiles.set(hostId, {
       host: tile.host,
       latest: sample,
       lastSampleAt: now,
       status: hostStatus(tile.host, now, this.watchingSince, now),
+      rx: smoothed(tile.rx, net.rx, dt),
+      tx: smoothed(tile.tx, net.tx, dt),
     });
+    this.pushSpark(hostId, sample);
     this.dirty.add(hostId);
     if (tile.status !== 'online') this.listDirty = true;
     this.scheduleFlush();
@@ -142,6 +205,8 @@ class FleetStore {
       latest: tile?.latest ?? null,
       lastSampleAt,
       status: hostStatus(info, lastSampleAt, this.watchingSince, now),
+      rx: tile?.rx ?? null,
+      tx: tile?.tx ?? null,
     });
     this.dirty.add(info.id);
     if (!tile || factsKey(tile.host) !== factsKey(info)) this.listDirty = true;
@@ -152,6 +217,7 @@ class FleetStore {
   removeHosts(ids: Set<string>): void {
     let removed = false;
     for (const id of ids) {
+      this.sparks.delete(id);
       if (this.tiles.delete(id)) {
         removed = true;
         this.dirty.add(id);
@@ -164,6 +230,7 @@ class FleetStore {
 
   clear(): void {
     this.tiles = new Map();
+    this.sparks.clear();
     this.watchingSince = Date.now();
     this.listDirty = true;
     for (const id of this.tileListeners.keys()) this.dirty.add(id);
@@ -171,6 +238,31 @@ class FleetStore {
   }
 
   // ---- internals -------------------------------------------------------------------------
+
+  private sparkOf(id: string): Spark {
+    let spark = this.sparks.get(id);
+    if (!spark) {
+      spark = { points: [], version: 0, backfilled: false };
+      this.sparks.set(id, spark);
+    }
+    return spark;
+  }
+
+  private pushSpark(id: string, sample: Sample): void {
+    const spark = this.sparkOf(id);
+    const points = spark.points;
+    const last = points[points.length - 2] ?? -Infinity;
+    if (sample.ts <= last) return;
+    points.push(sample.ts, sample.cpu.percent);
+    // Trimmed in steps of a minute's worth, not on every sample: one splice a minute per host.
+    const start = sample.ts - SPARK_WINDOW_MS;
+    if ((points[0] ?? start) < start - 60_000) {
+      let cut = 0;
+      while (cut < points.length && (points[cut] ?? start) < start) cut += 2;
+      points.splice(0, cut);
+    }
+    spark.version += 1;
+  }
 
   private refreshStatuses(): void {
     const now = Date.now();

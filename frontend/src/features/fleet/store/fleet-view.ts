@@ -120,3 +120,69 @@ export function visibleHostIds(tiles: TileState[], { search, sort, group = 'all'
   }
   return shown.map((t) => t.host.id);
 }
+
+/** Columns of the fleet's table view, each sortable. */
+export type TableColumn = 'name' | 'cpu' | 'memory' | 'disk' | 'rx' | 'tx' | 'load' | 'uptime' | 'alerts';
+
+export const TABLE_COLUMNS: { key: TableColumn; label: string; numeric: boolean }[] = [
+  { key: 'name', label: 'Host', numeric: false },
+  { key: 'cpu', label: 'CPU', numeric: true },
+  { key: 'memory', label: 'Memory', numeric: true },
+  { key: 'disk', label: 'Disk', numeric: true },
+  { key: 'rx', label: 'Rx', numeric: true },
+  { key: 'tx', label: 'Tx', numeric: true },
+  { key: 'load', label: 'Load', numeric: true },
+  { key: 'uptime', label: 'Uptime', numeric: true },
+  { key: 'alerts', label: 'Alerts', numeric: true },
+];
+
+export function isTableColumn(value: string | null): value is TableColumn {
+  return TABLE_COLUMNS.some((c) => c.key === value);
+}
+
+export type SortDirection = 'asc' | 'desc';
+
+/** Hosts without data sort last whichever the direction. */
+function columnValue(tile: TileState, column: Exclude<TableColumn, 'name'>, alerts: Map<string, number>): number | null {
+  if (column === 'alerts') return alerts.get(tile.host.id) ?? 0;
+  const s = tile.latest;
+  if (!s) return null;
+  switch (column) {
+    case 'cpu':
+      return s.cpu.percent;
+    case 'memory':
+      return s.memory.percent;
+    case 'disk':
+      return rootDisk(s)?.percent ?? null;
+    case 'rx':
+      return tile.rx;
+    case 'tx':
+      return tile.tx;
+    case 'load':
+      return s.load.load1;
+    case 'uptime':
+      return s.uptime;
+  }
+}
+
+/** The table's rows: filtered as the cards are, ordered by one column. */
+export function tableHostIds(
+  tiles: TileState[],
+  filter: Omit<FleetFilter, 'sort'>,
+  column: TableColumn,
+  direction: SortDirection,
+  alerts: Map<string, number>,
+): string[] {
+  const byName = visibleHostIds(tiles, { ...filter, sort: 'name' });
+  if (column === 'name') return direction === 'asc' ? byName : byName.reverse();
+  const rank = new Map(byName.map((id, index) => [id, index]));
+  const byId = new Map(tiles.map((t) => [t.host.id, t]));
+  const sign = direction === 'asc' ? 1 : -1;
+  const values = new Map(byName.map((id) => [id, columnValue(byId.get(id) as TileState, column, alerts)]));
+  return byName.sort((a, b) => {
+    const va = values.get(a) ?? null;
+    const vb = values.get(b) ?? null;
+    if (va === null || vb === null) return va === vb ? (rank.get(a) ?? 0) - (rank.get(b) ?? 0) : va === null ? 1 : -1;
+    return sign * (va - vb) || (rank.get(a) ?? 0) - (rank.get(b) ?? 0);
+  });
+}
