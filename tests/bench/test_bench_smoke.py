@@ -36,6 +36,21 @@ def test_a_quick_ingest_run_loses_no_sample_and_reports_sane_figures() -> None:
     assert "Hub ingest capacity" in rendered and "CPU-µs per stored sample" in rendered
 
 
+def test_a_level_whose_simulators_were_saturated_or_fell_behind_is_flagged_a_lower_bound() -> None:
+    calm = {
+        "cores_busy_pct": {0: 99.0, 1: 60.0},
+        "machine_busy_pct": 80.0,
+        "client_slip_trend_s": [[0.01, 0.02]],
+    }
+    assert ingest._simulator_bound(calm, [1]) == []  # the hub's core may be full: that is the hub
+    busy = {**calm, "cores_busy_pct": {0: 50.0, 1: 95.0}}
+    assert "simulator cores [1] 95% busy" in ingest._simulator_bound(busy, [1])
+    behind = {**calm, "client_slip_trend_s": [[0.01, 0.02], [0.02, 0.4]]}
+    assert "send lag grew" in ingest._simulator_bound(behind, [1])[0]
+    unpinned = {**calm, "machine_busy_pct": 97.0}
+    assert "not pinned" in ingest._simulator_bound(unpinned, None)[0]
+
+
 def test_pre_encoded_batches_parse_as_the_samples_they_stand_for() -> None:
     from everyst.agent.v1 import agent_pb2
 
