@@ -74,7 +74,7 @@ def network_id(hub: Hub, token: str, host_id: str) -> int:
 def pages_to_visit(host_id: str, network_id: int) -> dict[str, list[str]]:
     """Every route of the router, with the addresses that show its fullest states."""
     return {
-        "": ["/"],
+        "": ["/", "/?view=table"],
         "hosts/:id": [f"/hosts/{host_id}", f"/hosts/{host_id}?range=1h", f"/hosts/{host_id}?range=7d"],
         "agents": ["/agents"],
         "account": ["/account"],
