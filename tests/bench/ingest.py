@@ -293,7 +293,10 @@ def _simulator_bound(level: dict[str, Any], cores: list[int] | None) -> list[str
 def _diagnose(level: dict[str, Any]) -> str:
     notes = []
     if level["simulator_bound"]:
-        notes.append(f"simulator-bound ({level['simulator_bound_why']}): the hub's figure is a lower bound")
+        notes.append(
+            f"simulator-bound ({level['simulator_bound_why']}): the agents held are a lower bound of the "
+            "hub's capacity"
+        )
     if level["hub_cpu_pct_of_core"] >= 85:
         notes.append(
             f"hub CPU saturated ({level['hub_cpu_pct_of_core']:.0f}% of a core; its Python work runs "
@@ -341,7 +344,8 @@ def _level_rows(level: dict[str, Any]) -> list[str]:
         f"window; simulated agents {level['clients_cpu_us_per_sample']} µs per sample; cores busy "
         f"{level['cores_busy_pct']}"
         + (
-            f"; SIMULATOR-BOUND: figure is a lower bound ({level['simulator_bound_why']})"
+            f"; SIMULATOR-BOUND ({level['simulator_bound_why']}): agents held are a lower bound, CPU "
+            "per sample may be high (acks read late)"
             if level["simulator_bound"]
             else ""
         ),
@@ -380,7 +384,7 @@ def render(result: dict[str, Any]) -> str:
                 (top.get("cpu_us_per_sample") or {}).get("median", top["hub_cpu_us_per_sample"]),
                 "",
                 "",
-                "lower bound" if top["simulator_bound"] else "",
+                "simulator-bound" if top["simulator_bound"] else "",
             ),
             Row(
                 f"simulated agents' CPU-µs per sample at {top['agents']} agents",
@@ -397,9 +401,18 @@ def render(result: dict[str, Any]) -> str:
             ),
         ]
     placement = result["config"]["placement"]
+    failed = next((lv for lv in levels if not lv["holds"]), None)
     lines = [
         table("Hub ingest capacity (one hub process, SQLite, TLS)", rows, "peer (none runnable here)"),
         "",
+        *(
+            [
+                f"simulator-bound: the {failed['agents']} agents level failed with the simulated agents at "
+                f"their limit, so {largest} agents held is a lower bound of the hub's capacity"
+            ]
+            if failed is not None and failed["simulator_bound"]
+            else []
+        ),
         (
             f"hub pinned to cores {placement['hub_cores']}, simulated agents to "
             f"{placement['simulator_cores']}"
