@@ -1,6 +1,7 @@
 import { apiFetch } from '@/lib/api';
 import type { HostHistory } from '@/types/api';
-import { SPARK_WINDOW_MS, fleetStore } from '../store/fleet-store';
+import { fleetStore } from '../store/fleet-store';
+import { SPARK_BUCKET_MS, SPARK_WINDOW_MS } from '../store/spark';
 
 /** At most this many backfills in flight: a table scrolled through 2,000 hosts must not fire
  * 2,000 requests at once. */
@@ -12,7 +13,7 @@ let running = 0;
 async function backfill(hostId: string): Promise<void> {
   const end = Date.now();
   const history = await apiFetch<HostHistory>(`/hosts/${encodeURIComponent(hostId)}/history`, {
-    query: { start: end - SPARK_WINDOW_MS, end, points: 300, series: 'cpu' },
+    query: { start: end - SPARK_WINDOW_MS, end, points: SPARK_WINDOW_MS / SPARK_BUCKET_MS, series: 'cpu' },
   });
   const cpu = history.series.cpu;
   if (cpu) fleetStore.backfillSpark(hostId, history.ts, cpu.avg);

@@ -1,5 +1,5 @@
 import { memo } from 'react';
-import { SPARK_WINDOW_MS, type Spark } from '../store/fleet-store';
+import { SPARK_WINDOW_MS, type Spark } from '../store/spark';
 
 const WIDTH = 96;
 const HEIGHT = 24;
@@ -17,24 +17,24 @@ export const Sparkline = memo(function Sparkline({
   now: number;
   label: string;
 }) {
-  const points = spark?.points ?? [];
   const start = now - SPARK_WINDOW_MS;
   let path = '';
-  for (let i = 0; i + 1 < points.length; i += 2) {
-    const ts = points[i] ?? 0;
-    if (ts < start) continue;
-    const value = Math.min(100, Math.max(0, points[i + 1] ?? 0));
+  let count = 0;
+  spark?.forEach((ts, raw) => {
+    if (ts < start) return;
+    const value = Math.min(100, Math.max(0, raw));
     const x = ((ts - start) / SPARK_WINDOW_MS) * WIDTH;
     const y = HEIGHT - 1 - (value / 100) * (HEIGHT - 2);
     path += `${x.toFixed(1)},${y.toFixed(1)} `;
-  }
+    count += 1;
+  });
   return (
     <svg
       role="img"
       aria-label={label}
       data-version={version}
       data-testid="fleet-sparkline"
-      data-points={path ? path.trim().split(' ').length : 0}
+      data-points={count}
       width={WIDTH}
       height={HEIGHT}
       viewBox={`0 0 ${WIDTH} ${HEIGHT}`}

@@ -1,6 +1,7 @@
 import { hostStatus, totalNet, type HostStatus } from '@/lib/metrics';
 import { subscribeSession, getSession } from '@/lib/session';
 import type { Host, HostInfo, Sample } from '@/types/api';
+import { Spark } from './spark';
 
 // Live fleet state lives outside React: each tile subscribes to its own host only, and
 // notifications are batched, so a second's worth of samples from hundreds of hosts costs one
@@ -18,8 +19,6 @@ export interface TileState {
   tx: number | null;
 }
 
-/** How far back the fleet's sparklines reach. */
-export const SPARK_WINDOW_MS = 5 * 60_000;
 const RATE_SMOOTHING_MS = 5000;
 
 export interface FleetSummary {
@@ -39,14 +38,6 @@ function smoothed(previous: number | null, value: number, dtMs: number): number 
   return previous + weight * (value - previous);
 }
 
-/** A host's CPU % over the last SPARK_WINDOW_MS, as [ts, value, ts, value, …] ascending. */
-export interface Spark {
-  points: number[];
-  /** Bumped on each change, so a drawing can tell it is current. */
-  version: number;
-  /** The REST backfill was asked for (once per host and page life). */
-  backfilled: boolean;
-}
 
 const STATUS_TICK_MS = 1000;
 
@@ -86,17 +77,7 @@ class FleetStore {
 
   /** Older CPU points from the hub (the history API), merged before the live ones. */
   backfillSpark(id: string, ts: number[], values: (number | null)[]): void {
-    const spark = this.sparkOf(id);
-    const firstLive = spark.points[0] ?? Infinity;
-    const older: number[] = [];
-    for (let i = 0; i < ts.length; i++) {
-      const t = ts[i];
-      const value = values[i];
-      if (t !== undefined && value !== null && value !== undefined && t < firstLive) older.push(t, value);
-    }
-    if (older.length === 0) return;
-    spark.points = older.concat(spark.points);
-    spark.version += 1;
+    this.sparkOf(id).prepend(ts, values);
     this.dirty.add(id);
     this.scheduleFlush();
   }
@@ -242,26 +223,14 @@ class FleetStore {
   private sparkOf(id: string): Spark {
     let spark = this.sparks.get(id);
     if (!spark) {
-      spark = { points: [], version: 0, backfilled: false };
+      spark = new Spark();
       this.sparks.set(id, spark);
     }
     return spark;
   }
 
   private pushSpark(id: string, sample: Sample): void {
-    const spark = this.sparkOf(id);
-    const points = spark.points;
-    const last = points[points.length - 2] ?? -Infinity;
-    if (sample.ts <= last) return;
-    points.push(sample.ts, sample.cpu.percent);
-    // Trimmed in steps of a minute's worth, not on every sample: one splice a minute per host.
-    const start = sample.ts - SPARK_WINDOW_MS;
-    if ((points[0] ?? start) < start - 60_000) {
-      let cut = 0;
-      while (cut < points.length && (points[cut] ?? start) < start) cut += 2;
-      points.splice(0, cut);
-    }
-    spark.version += 1;
+    this.sparkOf(id).push(sample.ts, sample.cpu.percent);
   }
 
   private refreshStatuses(): void {

@@ -59,6 +59,20 @@ describe('the fleet table', () => {
   });
 });
 
+describe('the sparkline', () => {
+  it('puts the history backfill before the live points', () => {
+    tiles(host('late', null));
+    fleetStore.applySample('late', sample(300_000, 40));
+    fleetStore.backfillSpark('late', [100_000, 200_000, 300_000], [10, null, 20]);
+    const points: [number, number][] = [];
+    fleetStore.getSpark('late')?.forEach((ts, value) => points.push([ts, value]));
+    expect(points).toEqual([
+      [100_000, 10],
+      [300_000, 40],
+    ]);
+  });
+});
+
 describe('smoothed network rates', () => {
   it('do not flicker between zero and a lone burst', () => {
     tiles(host('quiet', sample(0, 1, 0)));
@@ -80,9 +94,12 @@ describe('smoothed network rates', () => {
   it('keep five minutes of CPU for the sparkline', () => {
     tiles(host('spark', null));
     for (let i = 1; i <= 600; i++) fleetStore.applySample('spark', sample(i * 1000, i % 100));
-    const points = fleetStore.getSpark('spark')?.points ?? [];
-    const oldest = points[0] ?? 0;
-    expect(oldest).toBeGreaterThanOrEqual(600_000 - 6 * 60_000);
-    expect(points.at(-2)).toBe(600_000);
+    const points: [number, number][] = [];
+    fleetStore.getSpark('spark')?.forEach((ts, value) => points.push([ts, value]));
+    // One point per 5 s bucket, the bucket's highest value, the newest five minutes only.
+    expect(points).toHaveLength(60);
+    expect(points[0]?.[0]).toBe(600_000 - 5 * 60_000 + 5000);
+    expect(points.at(-1)).toEqual([600_000, 0]);
+    expect(points.at(-2)).toEqual([595_000, 99]);
   });
 });
