@@ -84,8 +84,12 @@ class ReplicaLock:
         return f"everyst-hub {os.getpid()} {self.name}"
 
     def release(self) -> None:
-        """Give the task up (at shutdown): closing the session frees the lock at once."""
+        """Give the task up (at shutdown). Unlocked before the session is closed: a closed
+        connection's lock is freed only once its server process has noticed."""
         with self._guard:
+            if self._held and self._connection is not None:
+                with contextlib.suppress(DatabaseError), self._connection.cursor() as cursor:
+                    cursor.execute("SELECT pg_advisory_unlock(%s)", [self.key])
             self._drop()
 
     def _drop(self) -> None:
