@@ -1,4 +1,4 @@
-import { Panel } from '@/components/ui/Panel';
+import { Panel, PanelLine } from '@/components/ui/Panel';
 import type { Sensors, Temperature } from '@/types/api';
 import { Muted, Table, familyNote, td, tdRight, th, thRight } from './parts';
 
@@ -20,6 +20,13 @@ export function SensorTable({ sensors, unavailable }: { sensors: Sensors | null;
   const temperatures = sensors?.temperatures ?? [];
   const fans = sensors?.fans ?? [];
   const empty = temperatures.length === 0 && fans.length === 0;
+  if (unavailable || (sensors !== null && empty)) {
+    return (
+      <PanelLine title="Temperatures and fans" testId="table-sensors">
+        <span data-state={unavailable ? 'unavailable' : 'empty'}>{unavailable ? 'unavailable on this host.' : 'no sensors.'}</span>
+      </PanelLine>
+    );
+  }
   return (
     <Panel title="Temperatures and fans" testId="table-sensors">
       {familyNote(unavailable, sensors !== null) ??

@@ -1,9 +1,16 @@
-import { Panel } from '@/components/ui/Panel';
+import { Panel, PanelLine } from '@/components/ui/Panel';
 import { formatDateTime } from '@/lib/format';
 import type { UserSession } from '@/types/api';
 import { Muted, Table, familyNote, td, tdMono, th } from './parts';
 
 export function SessionTable({ sessions, unavailable }: { sessions: UserSession[] | null; unavailable: boolean }) {
+  if (unavailable || sessions?.length === 0) {
+    return (
+      <PanelLine title="Sessions" testId="table-sessions">
+        {unavailable ? 'unavailable on this host.' : 'nobody is logged in.'}
+      </PanelLine>
+    );
+  }
   return (
     <Panel title={`Sessions${sessions ? ` (${sessions.length})` : ''}`} testId="table-sessions">
       {familyNote(unavailable, sessions !== null) ??
