@@ -57,6 +57,10 @@ def test_a_hub_killed_mid_incident_neither_repeats_nor_forgets_it(tmp_path: Path
         assert [(a["id"], a["state"]) for a in alerts_of(hub, token, rule["id"])] == [
             (firing["id"], "firing")
         ]
+        # The kill may have come between storing the incident and storing its notifications: the
+        # restarted hub then tells it once, after UNSENT_AFTER (15 s). Either way, exactly once.
+        wait_until(lambda: notifications_of(hub, token, firing["id"]), 30, "the firing notification")
+        time.sleep(2)
         assert notifications_of(hub, token, firing["id"]) == ["firing"]
 
         hub.call("PATCH", f"/api/v1/alert-rules/{rule['id']}", token, {"threshold": 101})
