@@ -1,7 +1,7 @@
 """`make bench`: run the benchmarks, print a table per benchmark with its peer and the ratio, and
 write every figure to var/bench/latest.json.
 
-    python -m tests.bench.run [--only agent,ingest,latency,netscan,history,alerts] [--quick]
+    python -m tests.bench.run [--only agent,ingest,latency,netscan,history,alerts,fleet_ui] [--quick] [--full]
         [--levels 250,500] [--hold 60] [--repeat 3] [--no-pin]
 """
 
@@ -18,7 +18,7 @@ import traceback
 from pathlib import Path
 from typing import Any
 
-from . import agent, alerts, history, ingest, latency, netscan
+from . import agent, alerts, fleet_ui, history, ingest, latency, netscan
 
 BENCHMARKS = {
     "agent": agent,
@@ -27,6 +27,7 @@ BENCHMARKS = {
     "netscan": netscan,
     "history": history,
     "alerts": alerts,
+    "fleet_ui": fleet_ui,
 }
 OUTPUT = Path("var/bench/latest.json")
 
@@ -52,6 +53,11 @@ def main(argv: list[str] | None = None) -> int:
         "--only", default=",".join(BENCHMARKS), help="comma-separated: " + ",".join(BENCHMARKS)
     )
     parser.add_argument("--quick", action="store_true", help="a short smoke run of each benchmark")
+    parser.add_argument(
+        "--full",
+        action="store_true",
+        help="fleet_ui: 10 minutes per view instead of 60 s",
+    )
     parser.add_argument("--levels", default="", help="ingest: agent counts to try, e.g. 250,500,1000")
     parser.add_argument("--hold", type=float, default=None, help="ingest: seconds per level")
     parser.add_argument(
@@ -118,6 +124,8 @@ def main(argv: list[str] | None = None) -> int:
                 result = netscan.run(args.quick)
             elif name == "alerts":
                 result = alerts.run(args.quick, workers=args.workers)
+            elif name == "fleet_ui":
+                result = fleet_ui.run(args.quick, full=args.full, workers=args.workers)
             else:
                 result = agent.run(args.quick)
         except Exception as exc:

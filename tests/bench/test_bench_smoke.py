@@ -88,3 +88,18 @@ def test_a_small_netscan_run_matches_nmap_and_reports_ratios() -> None:
     for entry in scenarios.values():
         assert entry["everyst_median"] > 0 and entry["nmap_median"] > 0 and entry["ratio"] > 0
     assert "nmap" in netscan.render(result)
+
+
+def test_a_quick_fleet_ui_run_measures_both_views_of_a_streaming_fleet() -> None:
+    from tests.bench import fleet_ui
+
+    result = fleet_ui.run(quick=True, agents=50, seconds=10, workers=2)
+    assert result["samples_acked"] >= 50 * 10, result
+    for name in ("cards", "table"):
+        view = result["views"][name]
+        assert 9 <= view["seconds"] <= 15, view
+        assert 0 <= view["long_task_busy_pct"] <= view["all_tasks_busy_pct"] + 1, view
+        assert 0 < view["all_tasks_busy_pct"] < 100 and view["heap_start_mib"] > 0, view
+    assert result["views"]["cards"]["tiles"] == 50
+    assert 0 < result["views"]["table"]["rows_mounted"] <= 50
+    assert "Fleet page smoothness" in fleet_ui.render(result)
