@@ -20,11 +20,10 @@ export const UsageBar = memo(function UsageBar({ percent, label, className = '' 
   const width = percent === null ? 0 : Math.min(100, Math.max(0, percent));
   return (
     <div
-      role="meter"
-      aria-label={label}
-      aria-valuemin={0}
-      aria-valuemax={100}
-      aria-valuenow={percent === null ? undefined : Math.round(width)}
+      // A meter must state a value: with none (no swap, no sample yet) the bar is a picture.
+      {...(percent === null
+        ? { role: 'img', 'aria-label': `${label}: no data` }
+        : { role: 'meter', 'aria-label': label, 'aria-valuemin': 0, 'aria-valuemax': 100, 'aria-valuenow': Math.round(width) })}
       data-level={level}
       className={`h-1.5 w-full overflow-hidden rounded-full bg-track ${className}`}
     >

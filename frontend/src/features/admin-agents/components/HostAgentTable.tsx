@@ -100,7 +100,7 @@ export function HostAgentTable({ onReplaced }: HostAgentTableProps) {
                       replace.reset();
                       setPending(entry);
                     }}
-                    aria-label={`Replace the agent of ${entry.host.hostname}`}
+                    aria-label={`Replace agent of ${entry.host.hostname}`}
                   >
                     Replace agent
                   </button>

@@ -23,7 +23,8 @@ export function ListeningTable({ sockets, unavailable }: ListeningTableProps) {
         (sorted.length === 0 ? (
           <Muted>Nothing is listening.</Muted>
         ) : (
-          <div className="max-h-96 overflow-y-auto">
+          // Focusable, so keyboard users can scroll a long list too.
+          <div className="max-h-96 overflow-y-auto" tabIndex={0} role="region" aria-label="Listening sockets">
             <Table
               minWidth="28rem"
               head={

@@ -127,7 +127,7 @@ export function Raw({ value, label = 'Raw result' }: { value: unknown; label?: s
   return (
     <details className="text-sm">
       <summary className="cursor-pointer text-muted hover:text-fg">{label}</summary>
-      <pre data-testid="tool-raw" className="mt-2 max-h-96 overflow-auto whitespace-pre-wrap break-all rounded-md bg-surface-2 p-3 font-mono text-xs text-fg">
+      <pre data-testid="tool-raw" tabIndex={0} className="mt-2 max-h-96 overflow-auto whitespace-pre-wrap break-all rounded-md bg-surface-2 p-3 font-mono text-xs text-fg">
         {JSON.stringify(value, null, 2)}
       </pre>
     </details>
