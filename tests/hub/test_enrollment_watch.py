@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 from asgiref.sync import sync_to_async
 from everyst.agent.v1 import agent_pb2
+from everyst_hub.core.errors import Unauthenticated
 from everyst_hub.inventory import services
 from everyst_hub.inventory.models import Host
 
@@ -80,7 +81,7 @@ async def test_a_refused_enrollment_sends_no_enrolled_frame(world):
     )
     assert (await admin.receive_json_from(timeout=2))["type"] == "enrolled"
 
-    with pytest.raises(Exception, match="used up"):
+    with pytest.raises(Unauthenticated, match="used up"):
         await sync_to_async(services.enroll_agent)(
             created.raw, agent_pb2.HostFacts(hostname="two", machine_id="m6")
         )
