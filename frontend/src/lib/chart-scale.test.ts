@@ -9,6 +9,7 @@ import {
   tickStep,
   ticks,
   timeLabels,
+  ticksThatFit,
   timeTicks,
 } from './chart-scale';
 
@@ -68,6 +69,18 @@ describe('time ticks', () => {
     const values = timeTicks(start, start + 3600, 7, utc);
     expect(values.every((t) => t % 600 === 0)).toBe(true);
     expect(values.length).toBeLessThanOrEqual(7);
+  });
+
+  it('are at least two even when the window crosses no whole minute', () => {
+    const start = Date.UTC(2026, 11, 7, 14, 6, 18) / 1000;
+    const values = timeTicks(start, start + 32, 2, utc);
+    expect(values.length).toBeGreaterThanOrEqual(2);
+    expect(values.every((t) => t >= start && t <= start + 32 && t % 5 === 0)).toBe(true);
+  });
+
+  it('fit the room they have', () => {
+    expect(ticksThatFit(120, 30)).toBe(5);
+    expect(ticksThatFit(10, 30)).toBe(2);
   });
 
   it('show the date once per day, on its own line, and never the same label twice', () => {

@@ -129,16 +129,30 @@ export function localOffset(unixSeconds: number): number {
   return -new Date(unixSeconds * 1000).getTimezoneOffset() * 60;
 }
 
-/** Ticks (unix seconds) on round local times: whole minutes, hours, midnights. */
+/**
+ * Ticks (unix seconds) on round local times: whole minutes, hours, midnights. At least two
+ * when the window allows (a finer step rather than a bare axis: 40 s of a young host cross no
+ * whole minute).
+ */
 export function timeTicks(
   min: number,
   max: number,
   maxTicks: number,
   offset: (unixSeconds: number) => number = localOffset,
 ): number[] {
-  const step = timeStep(min, max, maxTicks);
   const shift = offset(min);
-  return multiples(min + shift, max + shift, step).map((t) => t - shift);
+  let index = TIME_STEPS.indexOf(timeStep(min, max, maxTicks) as (typeof TIME_STEPS)[number]);
+  let out = multiples(min + shift, max + shift, TIME_STEPS[index] ?? DAY);
+  while (out.length < 2 && index > 0) {
+    index -= 1;
+    out = multiples(min + shift, max + shift, TIME_STEPS[index] ?? SECOND);
+  }
+  return out.map((t) => t - shift);
+}
+
+/** How many ticks fit along `pixels` with at least `space` pixels between them. */
+export function ticksThatFit(pixels: number, space: number): number {
+  return Math.max(2, Math.floor(pixels / space) + 1);
 }
 
 export interface TimeFormatOptions {

@@ -7,6 +7,7 @@ import {
   roundedTop,
   tickStep,
   ticks,
+  ticksThatFit,
   timeLabels,
   timeStep,
   timeTicks,
@@ -191,6 +192,9 @@ export function TimeSeriesChart({
 
     const ySpace = 32;
     const xSpace = 96;
+    // From the chart's fixed height (less the time axis), so the scale's rounded top and the
+    // ticks agree: uPlot sizes the plot box only after it has asked for the range.
+    const yTicks = ticksThatFit(height - 54, ySpace);
     const opts: uPlot.Options = {
       width: Math.max(160, Math.floor(el.clientWidth)),
       height,
@@ -225,12 +229,11 @@ export function TimeSeriesChart({
       scales: {
         x: { time: true, range: () => [xRangeRef.current[0], xRangeRef.current[1]] },
         y: {
-          range: (u, dataMin, dataMax) => {
+          range: (_u, dataMin, dataMax) => {
             const lo = yMin ?? Math.min(0, Number.isFinite(dataMin) ? dataMin : 0);
             if (yMax !== undefined) return [lo, yMax];
             const hiData = Number.isFinite(dataMax) ? dataMax : lo;
-            const maxTicks = Math.max(2, Math.floor(u.bbox.height / devicePixelRatio / ySpace) || Math.floor(height / ySpace));
-            return [lo, roundedTop(lo, hiData, maxTicks, axis.kind)];
+            return [lo, roundedTop(lo, hiData, yTicks, axis.kind)];
           },
         },
       },
@@ -242,7 +245,7 @@ export function TimeSeriesChart({
           grid: { stroke: grid, width: 1 },
           ticks: { stroke: grid, width: 1 },
           space: xSpace,
-          splits: (u, _axisIdx, min, max) => timeTicks(min, max, Math.max(2, Math.floor(u.bbox.width / devicePixelRatio / xSpace))),
+          splits: (u, _axisIdx, min, max) => timeTicks(min, max, ticksThatFit(u.bbox.width / devicePixelRatio, xSpace)),
           values: (u, splits) => {
             const step = splits.length > 1 ? (splits[1] ?? 0) - (splits[0] ?? 0) : timeStep(u.scales.x?.min ?? 0, u.scales.x?.max ?? 1, 2);
             const labels = timeLabels(splits, step);
@@ -257,8 +260,7 @@ export function TimeSeriesChart({
           grid: { stroke: grid, width: 1 },
           ticks: { stroke: grid, width: 1 },
           space: ySpace,
-          splits: (u, _axisIdx, min, max) =>
-            ticks(min, max, Math.max(2, Math.floor(u.bbox.height / devicePixelRatio / ySpace)), axis.kind),
+          splits: (_u, _axisIdx, min, max) => ticks(min, max, yTicks, axis.kind),
           values: (_u, splits) => {
             const step = splits.length > 1 ? (splits[1] ?? 0) - (splits[0] ?? 0) : tickStep(0, splits[0] ?? 1, 2, axis.kind);
             const labels = axis.kind === 'bytes' ? byteLabels(splits, step, axis.suffix) : decimalLabels(splits, step, axis.suffix);
