@@ -21,6 +21,7 @@ import operator
 import threading
 import time
 import uuid
+from collections import deque
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -169,6 +170,10 @@ class AlertEngine:
         self._event_rules: list[CompiledRule] = []
         # Each host's listening ports as last reported, since this hub started (host events).
         self._listening: dict[uuid.UUID, set[str]] = {}
+        self._dropping_rules: list[CompiledRule] = []
+        # Each host's dropped-sample total as last seen, and its recent growth (ts_ms, samples).
+        self._dropped: dict[uuid.UUID, int] = {}
+        self._drops: dict[uuid.UUID, deque[tuple[int, int]]] = {}
         self._generation = -1
         self._version: tuple[int, Any] | None = None
         self._host_groups: dict[uuid.UUID, set[int]] = {}
@@ -186,6 +191,9 @@ class AlertEngine:
             self._load_rules()
             self._load_host_groups()
             self._sync_incidents()
+            # The baseline of agent_dropping rules, so drops stored before this start are not
+            # taken for new ones (ingest stores the total before the engine sees the batch).
+            self._dropped = dict(Host.objects.values_list("id", "dropped_samples"))
 
     def _load_rules(self) -> None:
         self._generation = services.rules_generation()
@@ -198,6 +206,7 @@ class AlertEngine:
             for r in compiled
             if r.source == AlertRule.Source.HOST_EVENT and r.metric in services.HOST_EVENTS
         ]
+        self._dropping_rules = [r for r in compiled if r.source == AlertRule.Source.AGENT_DROPPING]
         self._plans.clear()
         live = {r.id for r in compiled}
         for host_id, rkey, state in self._all():
@@ -275,11 +284,14 @@ class AlertEngine:
         with self._lock:
             if self._generation != services.rules_generation():
                 self._load_rules()
-            if not self._rules and not self._event_rules:
-                return
             plans, states = self._plans, self.states
             for item in batches:
                 host_id = item.host_id
+                # Kept whether or not a rule watches it: a rule added later must not take
+                # old drops for new ones.
+                self._dropping(item, events)
+                if not self._rules and not self._event_rules:
+                    continue
                 if self._event_rules:
                     self._host_events(item, events)
                 plan = plans.get(host_id)
@@ -343,6 +355,63 @@ class AlertEngine:
                 self._resolve(key, state, ts_ms, events)
         else:
             state.clear_since = None
+
+    def _dropping(self, item: IncomingBatch, events: Events) -> None:
+        """agent_dropping rules: the value is how many samples the agent dropped within the rule's
+        window (for_seconds; 0: since its previous batch); it fires as soon as that breaches the
+        threshold, and resolves once no batch has reported a new drop for clear_seconds."""
+        host_id, total = item.host_id, item.batch.dropped_total
+        samples = item.batch.samples
+        before = self._dropped.get(host_id, 0)
+        self._dropped[host_id] = total
+        # Reinstalled agent (count back to 0): a new baseline, not a drop.
+        grown = total - before if total > before else 0
+        if not samples or (not self._dropping_rules and not grown):
+            return
+        ts_ms = max(s.ts_ms for s in samples)
+        drops = self._drops.get(host_id)
+        if grown:
+            if drops is None:
+                drops = self._drops[host_id] = deque()
+            drops.append((ts_ms, grown))
+        if drops is not None:
+            longest = max((r.for_ms + FOR_JITTER_MS for r in self._dropping_rules), default=0)
+            while drops and drops[0][0] < ts_ms - longest:
+                drops.popleft()
+            if not drops:
+                del self._drops[host_id]
+        if not self._dropping_rules:
+            return
+        groups = self._host_groups.get(host_id, set())
+        for rule in self._dropping_rules:
+            if not rule.applies_to(host_id, groups):
+                continue
+            window = rule.for_ms + FOR_JITTER_MS if rule.for_ms else 0
+            in_window = [(t, n) for t, n in drops or () if t >= ts_ms - window] if window else []
+            value = sum(n for _, n in in_window) if window else grown
+            state = self.states.get(host_id, {}).get((rule.id, ""))
+            if state is None or state.incident_id is None:
+                if not rule.compare(value, rule.threshold):
+                    if state is not None:
+                        self._pop(host_id, (rule.id, ""))
+                    continue
+                first = in_window[0][0] if in_window else ts_ms
+                state = SeriesState(pending_since=first, peak=value, last=value)
+                self.states.setdefault(host_id, {})[(rule.id, "")] = state
+                self._fire(rule, (rule.id, host_id, ""), state, ts_ms, events)
+                if state.incident_id is not None:
+                    state.clear_since = ts_ms
+                continue
+            # Firing: the incident's value is every sample dropped since it began.
+            if grown:
+                state.last += grown
+                state.peak = state.last
+                state.dirty = True
+                state.clear_since = ts_ms
+            elif state.clear_since is None:  # adopted after a restart: quiet from now on
+                state.clear_since = ts_ms
+            elif ts_ms - state.clear_since >= rule.clear_ms:
+                self._resolve((rule.id, host_id, ""), state, ts_ms, events)
 
     def _host_events(self, item: IncomingBatch, events: Events) -> None:
         """New listening ports, from the samples that list them (every 30 s). The first list a host
@@ -457,7 +526,7 @@ class AlertEngine:
                     self._step(rule, host_id, "", round(missed, 1), now_ms, events)
 
     def _repeat(self, now: datetime) -> None:
-        rules = {r.id: r for r in self._rules + self._offline_rules if r.repeat_ms}
+        rules = {r.id: r for r in self._rules + self._offline_rules + self._dropping_rules if r.repeat_ms}
         if not rules:
             return
         events: list[services.AlertEvent] = []

@@ -20,6 +20,8 @@ class AlertRule(models.Model):
         NETWORK_EVENT = "network_event"
         # A change on the host itself (metric names it: listening_port_new).
         HOST_EVENT = "host_event"
+        # An agent whose spool overflowed, so samples were lost (its dropped count grew).
+        AGENT_DROPPING = "agent_dropping"
 
     class Comparison(models.TextChoices):
         GT = ">"

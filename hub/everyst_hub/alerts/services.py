@@ -272,6 +272,17 @@ def _body(event: str, incident: Incident) -> str:
     rule = incident.rule
     if rule.source == AlertRule.Source.HOST_OFFLINE:
         condition = f"no sample for more than {rule.threshold:g} collection intervals"
+    elif rule.source == AlertRule.Source.AGENT_DROPPING:
+        window = f"within {rule.for_seconds} s" if rule.for_seconds else "in one report"
+        lines = [
+            f"Condition: the agent's spool overflowed, {rule.comparison} {rule.threshold:g} samples "
+            f"dropped {window}",
+            f"Samples dropped: {incident.last_value:g}",
+            f"Started: {_iso(incident.started_at)}",
+        ]
+        if incident.ended_at:
+            lines.append(f"Resolved (no new drop for {rule.clear_seconds} s): {_iso(incident.ended_at)}")
+        return "\n".join(lines)
     elif rule.source in (AlertRule.Source.NETWORK_EVENT, AlertRule.Source.HOST_EVENT):
         kind = "Network" if rule.source == AlertRule.Source.NETWORK_EVENT else "Host"
         event = rule.metric.replace("_", " ")
@@ -607,6 +618,10 @@ def _validate_rule(rule: AlertRule) -> None:
             raise InvalidInput(f"A network event rule's metric is one of {kinds}.")
     elif rule.network_id:
         raise InvalidInput("Only network event rules watch a network.")
+    if rule.source == AlertRule.Source.AGENT_DROPPING:
+        rule.metric = ""
+        if rule.threshold < 0:
+            raise InvalidInput("An agent-dropping rule's threshold is a number of samples, 0 or more.")
     if rule.source == AlertRule.Source.HOST_EVENT and rule.metric not in HOST_EVENTS:
         raise InvalidInput(f"A host event rule's metric is one of {', '.join(HOST_EVENTS)}.")
     if sum(1 for scope in (rule.host_id, rule.group_id, rule.network_id) if scope) > 1:
