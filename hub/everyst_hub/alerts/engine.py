@@ -171,6 +171,7 @@ class AlertEngine:
         # Each host's listening ports as last reported, since this hub started (host events).
         self._listening: dict[uuid.UUID, set[str]] = {}
         self._dropping_rules: list[CompiledRule] = []
+        self._job_rules: list[CompiledRule] = []
         # Each host's dropped-sample total as last seen, and its recent growth (ts_ms, samples).
         self._dropped: dict[uuid.UUID, int] = {}
         self._drops: dict[uuid.UUID, deque[tuple[int, int]]] = {}
@@ -207,6 +208,8 @@ class AlertEngine:
             if r.source == AlertRule.Source.HOST_EVENT and r.metric in services.HOST_EVENTS
         ]
         self._dropping_rules = [r for r in compiled if r.source == AlertRule.Source.AGENT_DROPPING]
+        # Opened and resolved by alerts/services.py as jobs end; the engine only repeats them.
+        self._job_rules = [r for r in compiled if r.source == AlertRule.Source.JOB_FAILED]
         self._plans.clear()
         live = {r.id for r in compiled}
         for host_id, rkey, state in self._all():
@@ -526,7 +529,11 @@ class AlertEngine:
                     self._step(rule, host_id, "", round(missed, 1), now_ms, events)
 
     def _repeat(self, now: datetime) -> None:
-        rules = {r.id: r for r in self._rules + self._offline_rules + self._dropping_rules if r.repeat_ms}
+        rules = {
+            r.id: r
+            for r in self._rules + self._offline_rules + self._dropping_rules + self._job_rules
+            if r.repeat_ms
+        }
         if not rules:
             return
         events: list[services.AlertEvent] = []

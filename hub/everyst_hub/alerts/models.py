@@ -22,6 +22,8 @@ class AlertRule(models.Model):
         HOST_EVENT = "host_event"
         # An agent whose spool overflowed, so samples were lost (its dropped count grew).
         AGENT_DROPPING = "agent_dropping"
+        # A scheduled scan or tool run that failed or was interrupted (match: the tool name).
+        JOB_FAILED = "job_failed"
 
     class Comparison(models.TextChoices):
         GT = ">"

@@ -272,6 +272,15 @@ def _body(event: str, incident: Incident) -> str:
     rule = incident.rule
     if rule.source == AlertRule.Source.HOST_OFFLINE:
         condition = f"no sample for more than {rule.threshold:g} collection intervals"
+    elif rule.source == AlertRule.Source.JOB_FAILED:
+        lines = [
+            f"Scheduled job: {incident.series}",
+            f"Failed runs in a row: {incident.last_value:g}",
+            f"Started: {_iso(incident.started_at)}",
+        ]
+        if incident.ended_at:
+            lines.append(f"Resolved (a later run succeeded): {_iso(incident.ended_at)}")
+        return "\n".join(lines)
     elif rule.source == AlertRule.Source.AGENT_DROPPING:
         window = f"within {rule.for_seconds} s" if rule.for_seconds else "in one report"
         lines = [
@@ -622,6 +631,8 @@ def _validate_rule(rule: AlertRule) -> None:
         rule.metric = ""
         if rule.threshold < 0:
             raise InvalidInput("An agent-dropping rule's threshold is a number of samples, 0 or more.")
+    if rule.source == AlertRule.Source.JOB_FAILED:
+        rule.metric = ""
     if rule.source == AlertRule.Source.HOST_EVENT and rule.metric not in HOST_EVENTS:
         raise InvalidInput(f"A host event rule's metric is one of {', '.join(HOST_EVENTS)}.")
     if sum(1 for scope in (rule.host_id, rule.group_id, rule.network_id) if scope) > 1:
@@ -963,6 +974,71 @@ def _series_matches(rule: AlertRule, series: str) -> bool:
     if rule.match and not fnmatch.fnmatchcase(series, rule.match):
         return False
     return not any(fnmatch.fnmatchcase(series, p) for p in rule.exclude if isinstance(p, str))
+
+
+# ------------------------------------------------------------------------- scheduled jobs
+
+
+FAILED_JOB_STATES = ("failed", "interrupted")
+
+
+def scheduled_job_ended(job: Any) -> None:
+    """job_failed alerts for a job that just ended, if a schedule started it: a failed or
+    interrupted run opens (or counts on) the schedule's incident, a finished one resolves it; a
+    cancelled run changes nothing.
+
+    Called in the transaction that records the job's end, which happens once per job (the first
+    final event wins), so each run counts once. A failure here is logged; the job's end is kept."""
+    try:
+        with transaction.atomic():
+            _scheduled_job_ended(job)
+    except Exception:
+        logger.exception("alerting on the end of job %s failed", job.id)
+
+
+def _scheduled_job_ended(job: Any) -> None:
+    from everyst_hub.network.models import Schedule  # network builds on tools, alerts on both
+
+    failed = job.status in FAILED_JOB_STATES
+    if not failed and job.status != "finished":
+        return
+    schedules = list(Schedule.objects.filter(last_job_id=job.id).select_related("network"))
+    if not schedules:
+        return
+    rules = list(AlertRule.objects.filter(enabled=True, source=AlertRule.Source.JOB_FAILED))
+    if not rules:
+        return
+    host = Host.objects.get(id=job.host_id)
+    groups = set(host.groups.values_list("id", flat=True))
+    when = job.finished_at or timezone.now()
+    events: list[AlertEvent] = []
+    for schedule in schedules:
+        # One series per schedule: its tool and what it scans.
+        series = f"{schedule.tool} {schedule.network.cidr}"
+        for rule in rules:
+            if (rule.host_id and rule.host_id != host.id) or (rule.group_id and rule.group_id not in groups):
+                continue
+            if rule.match and not fnmatch.fnmatchcase(job.tool, rule.match):
+                continue
+            if any(fnmatch.fnmatchcase(job.tool, p) for p in rule.exclude if isinstance(p, str)):
+                continue
+            open_one = Incident.objects.filter(
+                rule=rule, host=host, series=series, ended_at__isnull=True
+            ).first()
+            if failed and open_one is None:
+                opened = open_incident(rule.id, host.id, series, 1, 1, when)
+                if opened is not None and opened[1]:
+                    events.append(AlertEvent("firing", opened[0]))
+            elif failed and open_one is not None:
+                count = open_one.last_value + 1
+                Incident.objects.filter(id=open_one.id).update(last_value=count, peak_value=count)
+            elif open_one is not None:
+                resolved = resolve_incident(open_one.id, when, open_one.peak_value, open_one.last_value)
+                if resolved is not None:
+                    events.append(AlertEvent("resolved", resolved))
+    frames = notify(events)
+    if frames:
+        transaction.on_commit(lambda: publish_texts_sync(frames))
 
 
 # ---------------------------------------------------------------------------------- preferences

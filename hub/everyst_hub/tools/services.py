@@ -184,6 +184,8 @@ def record_event(host_id: uuid.UUID, event: agent_pb2.ToolEvent) -> dict[str, An
         job.save()
         if job.status == Status.FINISHED and job.tool in SCAN_TOOLS:
             _apply_to_inventory(job)
+        if job.done:
+            _job_ended(job)
     frame = {"type": "job", "job": job_dict(job)}
     if new_rows:
         frame["rows"] = new_rows
@@ -206,6 +208,13 @@ def _apply_to_inventory(job: ToolJob) -> None:
             apply_scan(job)
     except Exception:
         logger.exception("job %s: updating the network inventory failed", job.id)
+
+
+def _job_ended(job: ToolJob) -> None:
+    """A scheduled run's end may open or resolve a job_failed alert."""
+    from everyst_hub.alerts.services import scheduled_job_ended  # alerts builds on this app
+
+    scheduled_job_ended(job)
 
 
 def _payload(text: str) -> Any:
@@ -290,6 +299,7 @@ def _interrupt(jobs: Any, message: str) -> list[dict[str, Any]]:
             job.message = message
             job.finished_at = timezone.now()
             job.save(update_fields=["status", "message", "finished_at"])
+            _job_ended(job)
             frames.append({"type": "job", "job": job_dict(job)})
     return frames
 
