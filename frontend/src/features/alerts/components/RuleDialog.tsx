@@ -148,8 +148,10 @@ function RuleForm({ rule, user, hosts, groups, onClose }: Omit<RuleDialogProps, 
       .split(',')
       .map((p) => p.trim())
       .filter(Boolean),
-    comparison: form.comparison,
-    threshold: toNumber(form.threshold),
+    // Only metric rules choose a direction; the other sources count upwards.
+    comparison: form.source === 'metric' ? form.comparison : '>',
+    // A job_failed rule has no threshold: any failed run fires.
+    threshold: form.source === 'job_failed' ? 0 : toNumber(form.threshold),
     for_seconds: toNumber(form.forSeconds),
     clear_threshold: form.clearThreshold.trim() === '' ? null : toNumber(form.clearThreshold),
     clear_seconds: toNumber(form.clearSeconds),
@@ -169,7 +171,8 @@ function RuleForm({ rule, user, hosts, groups, onClose }: Omit<RuleDialogProps, 
   );
 
   // Cheap even for thousands of hosts: one pass over their latest samples per keystroke.
-  const preview = scopeMissing || form.source === 'network_event' ? null : previewRule(fields, hosts);
+  const stateless = form.source === 'network_event' || form.source === 'agent_dropping' || form.source === 'job_failed';
+  const preview = scopeMissing || stateless ? null : previewRule(fields, hosts);
 
   const onSubmit = (event: FormEvent<HTMLFormElement>) => {
     event.preventDefault();
@@ -196,12 +199,20 @@ function RuleForm({ rule, user, hosts, groups, onClose }: Omit<RuleDialogProps, 
           value={form.source}
           onChange={(e) => {
             const source = e.target.value as RuleSource;
-            setForm((f) => ({ ...f, source, scope: source !== 'network_event' && f.scope === 'network' ? 'host' : f.scope }));
+            setForm((f) => ({
+              ...f,
+              source,
+              scope: source !== 'network_event' && f.scope === 'network' ? 'host' : f.scope,
+              // A new agent-dropping rule starts as the default one: any drop, clears after 5 min.
+              ...(source === 'agent_dropping' && !rule ? { threshold: '0', forSeconds: '0', clearSeconds: '300' } : {}),
+            }));
           }}
         >
           <option value="metric">A metric</option>
           <option value="host_offline">Host offline</option>
           <option value="network_event">A network event</option>
+          <option value="agent_dropping">Agent dropping samples</option>
+          <option value="job_failed">A scheduled scan fails</option>
         </SelectField>
         {form.source === 'network_event' && (
           <SelectField label="Event" data-testid="rule-event" value={form.event} onChange={(e) => set('event', e.target.value as NetworkEventKind)}>
@@ -232,6 +243,26 @@ function RuleForm({ rule, user, hosts, groups, onClose }: Omit<RuleDialogProps, 
           onChange={(e) => set('match', e.target.value)}
         />
       )}
+      {form.source === 'job_failed' && (
+        <div className="grid gap-3 sm:grid-cols-2">
+          <TextField
+            label="Only tools matching"
+            optional
+            data-testid="rule-match"
+            placeholder="* (every one), e.g. discover"
+            value={form.match}
+            onChange={(e) => set('match', e.target.value)}
+          />
+          <TextField
+            label="Except tools matching"
+            optional
+            data-testid="rule-exclude"
+            placeholder="patterns, comma-separated"
+            value={form.exclude}
+            onChange={(e) => set('exclude', e.target.value)}
+          />
+        </div>
+      )}
       {form.source === 'metric' && metric?.key && (
         <div className="grid gap-3 sm:grid-cols-2">
           <TextField
@@ -252,7 +283,7 @@ function RuleForm({ rule, user, hosts, groups, onClose }: Omit<RuleDialogProps, 
           />
         </div>
       )}
-      {form.source !== 'network_event' && (
+      {form.source !== 'network_event' && form.source !== 'job_failed' && (
         <div className="grid gap-3 sm:grid-cols-3">
           {form.source === 'metric' && (
             <SelectField
@@ -268,7 +299,13 @@ function RuleForm({ rule, user, hosts, groups, onClose }: Omit<RuleDialogProps, 
             </SelectField>
           )}
           <TextField
-            label={form.source === 'metric' ? `Threshold${metric?.unit ? ` (${metric.unit})` : ''}` : 'Missed collection intervals'}
+            label={
+              form.source === 'metric'
+                ? `Threshold${metric?.unit ? ` (${metric.unit})` : ''}`
+                : form.source === 'agent_dropping'
+                  ? 'Fires above this many dropped samples'
+                  : 'Missed collection intervals'
+            }
             data-testid="rule-threshold"
             type="number"
             step="any"
@@ -276,9 +313,9 @@ function RuleForm({ rule, user, hosts, groups, onClose }: Omit<RuleDialogProps, 
             value={form.threshold}
             onChange={(e) => set('threshold', e.target.value)}
           />
-          {form.source === 'metric' && (
+          {(form.source === 'metric' || form.source === 'agent_dropping') && (
             <TextField
-              label="For (seconds)"
+              label={form.source === 'metric' ? 'For (seconds)' : 'Within (seconds, 0: one report)'}
               data-testid="rule-for"
               type="number"
               min={0}
@@ -288,6 +325,17 @@ function RuleForm({ rule, user, hosts, groups, onClose }: Omit<RuleDialogProps, 
             />
           )}
         </div>
+      )}
+      {form.source === 'agent_dropping' && (
+        <TextField
+          label="Clears after (seconds without a new drop)"
+          data-testid="rule-clear-for"
+          type="number"
+          min={0}
+          required
+          value={form.clearSeconds}
+          onChange={(e) => set('clearSeconds', e.target.value)}
+        />
       )}
       {form.source === 'metric' && (
         <div className="grid gap-3 sm:grid-cols-2">
@@ -399,7 +447,11 @@ function RuleForm({ rule, user, hosts, groups, onClose }: Omit<RuleDialogProps, 
           <span className="text-muted">
             {form.source === 'network_event'
               ? 'A network event fires when a scan finds the change: there is no state to preview.'
-              : scopeMissing
+              : form.source === 'agent_dropping'
+                ? 'Fires when an agent reports samples dropped from its full spool: there is no state to preview.'
+                : form.source === 'job_failed'
+                  ? "Fires when a schedule's run fails or is interrupted; resolves when its next run succeeds."
+                  : scopeMissing
                 ? 'Choose where the rule applies to see which hosts it would fire on.'
                 : 'No preview for this metric.'}
           </span>

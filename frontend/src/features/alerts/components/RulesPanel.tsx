@@ -24,6 +24,9 @@ const COLUMNS = ['Rule', 'Condition', 'For', 'Clears', 'Severity', 'Repeat', 'Ap
 function conditionOf(rule: AlertRule): string {
   if (rule.source === 'host_offline') return `no sample for ${formatNumber(rule.threshold, 0)} intervals`;
   if (rule.source === 'network_event') return `${rule.metric.replace('_', ' ')}${rule.match ? ` [${rule.match}]` : ''}`;
+  if (rule.source === 'agent_dropping')
+    return `more than ${formatNumber(rule.threshold, 0)} samples dropped ${rule.for_seconds ? `within ${formatDuration(rule.for_seconds)}` : 'in a report'}`;
+  if (rule.source === 'job_failed') return `a scheduled ${rule.match || 'scan'} fails`;
   const match = rule.match ? ` [${rule.match}]` : '';
   const exclude = rule.exclude.length ? ` except ${rule.exclude.join(', ')}` : '';
   return `${rule.metric}${match}${exclude} ${rule.comparison} ${formatNumber(rule.threshold)}`;
@@ -82,7 +85,15 @@ export function RulesPanel() {
                     </td>
                     <td className={`${tdClass} font-mono text-xs`}>{conditionOf(rule)}</td>
                     <td className={`${tdClass} tabular-nums`}>{rule.source === 'metric' ? formatDuration(rule.for_seconds) : '–'}</td>
-                    <td className={`${tdClass} text-xs`}>{rule.source === 'metric' ? clearsOf(rule) : rule.source === 'host_offline' ? 'on the next sample' : 'at once (an event)'}</td>
+                    <td className={`${tdClass} text-xs`}>{rule.source === 'metric'
+                        ? clearsOf(rule)
+                        : rule.source === 'host_offline'
+                          ? 'on the next sample'
+                          : rule.source === 'agent_dropping'
+                            ? `after ${formatDuration(rule.clear_seconds)} without a drop`
+                            : rule.source === 'job_failed'
+                              ? 'on the next successful run'
+                              : 'at once (an event)'}</td>
                     <td className={tdClass}>
                       <SeverityBadge severity={rule.severity} />
                     </td>

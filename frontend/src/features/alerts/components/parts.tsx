@@ -23,6 +23,8 @@ export function SeverityBadge({ severity }: { severity: Severity }) {
 export function conditionText(alert: FiredAlert): string {
   if (alert.rule.source === 'host_offline') return `no sample for ${formatNumber(alert.threshold, 0)} intervals`;
   if (alert.rule.source === 'network_event') return `${alert.rule.metric.replace('_', ' ')} ${alert.series}`;
+  if (alert.rule.source === 'agent_dropping') return `${formatNumber(alert.last_value, 0)} samples dropped`;
+  if (alert.rule.source === 'job_failed') return `scheduled ${alert.series} failed`;
   const series = alert.series ? ` (${alert.series})` : '';
   return `${alert.rule.metric}${series} ${alert.comparison} ${formatNumber(alert.threshold)}`;
 }
