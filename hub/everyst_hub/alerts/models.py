@@ -24,6 +24,8 @@ class AlertRule(models.Model):
         AGENT_DROPPING = "agent_dropping"
         # A scheduled scan or tool run that failed or was interrupted (match: the tool name).
         JOB_FAILED = "job_failed"
+        # A scheduled TLS check found a certificate expiring in fewer than `threshold` days.
+        TLS_EXPIRY = "tls_expiry"
 
     class Comparison(models.TextChoices):
         GT = ">"

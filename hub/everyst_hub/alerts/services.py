@@ -23,7 +23,7 @@ from everyst_hub.audit.services import record
 from everyst_hub.core.errors import Forbidden, InvalidInput, NotFound
 from everyst_hub.inventory import access
 from everyst_hub.inventory.models import Host, HostGroup
-from everyst_hub.network.models import Network, NetworkEvent
+from everyst_hub.network.models import Network, NetworkEvent, Schedule
 from everyst_hub.realtime.publish import dumps, publish_texts_sync, user_group
 
 from .metrics import METRICS
@@ -280,6 +280,15 @@ def _body(event: str, incident: Incident) -> str:
         ]
         if incident.ended_at:
             lines.append(f"Resolved (a later run succeeded): {_iso(incident.ended_at)}")
+        return "\n".join(lines)
+    elif rule.source == AlertRule.Source.TLS_EXPIRY:
+        lines = [
+            f"Condition: the certificate of {incident.series} expires within {rule.threshold:g} days",
+            f"Days left: {incident.last_value:g} (fewest {incident.peak_value:g})",
+            f"Started: {_iso(incident.started_at)}",
+        ]
+        if incident.ended_at:
+            lines.append(f"Resolved (a later check found it renewed): {_iso(incident.ended_at)}")
         return "\n".join(lines)
     elif rule.source == AlertRule.Source.AGENT_DROPPING:
         window = f"within {rule.for_seconds} s" if rule.for_seconds else "in one report"
@@ -633,6 +642,10 @@ def _validate_rule(rule: AlertRule) -> None:
             raise InvalidInput("An agent-dropping rule's threshold is a number of samples, 0 or more.")
     if rule.source == AlertRule.Source.JOB_FAILED:
         rule.metric = ""
+    if rule.source == AlertRule.Source.TLS_EXPIRY:
+        rule.metric, rule.comparison = "", AlertRule.Comparison.LT
+        if rule.threshold <= 0:
+            raise InvalidInput("A TLS expiry rule's threshold is the days left it warns under, above 0.")
     if rule.source == AlertRule.Source.HOST_EVENT and rule.metric not in HOST_EVENTS:
         raise InvalidInput(f"A host event rule's metric is one of {', '.join(HOST_EVENTS)}.")
     if sum(1 for scope in (rule.host_id, rule.group_id, rule.network_id) if scope) > 1:
@@ -936,7 +949,8 @@ def _network_event_alerts(network: Network, events: Sequence[NetworkEvent]) -> N
         return
     host = network.host
     groups = set(host.groups.values_list("id", flat=True))
-    watched = network.schedules.filter(enabled=True).exists()
+    # A TLS check scheduled from a network's host does not scan that network.
+    watched = network.schedules.filter(enabled=True).exclude(tool=Schedule.Tool.TLS_CERT).exists()
     opened: list[AlertEvent] = []
     for rule in rules:
         if rule.network_id is not None:
@@ -997,24 +1011,25 @@ def scheduled_job_ended(job: Any) -> None:
 
 
 def _scheduled_job_ended(job: Any) -> None:
-    from everyst_hub.network.models import Schedule  # network builds on tools, alerts on both
-
     failed = job.status in FAILED_JOB_STATES
     if not failed and job.status != "finished":
         return
     schedules = list(Schedule.objects.filter(last_job_id=job.id).select_related("network"))
     if not schedules:
         return
-    rules = list(AlertRule.objects.filter(enabled=True, source=AlertRule.Source.JOB_FAILED))
-    if not rules:
+    sources = [AlertRule.Source.JOB_FAILED, AlertRule.Source.TLS_EXPIRY]
+    all_rules = list(AlertRule.objects.filter(enabled=True, source__in=sources))
+    rules = [r for r in all_rules if r.source == AlertRule.Source.JOB_FAILED]
+    tls_rules = [r for r in all_rules if r.source == AlertRule.Source.TLS_EXPIRY]
+    if not all_rules:
         return
     host = Host.objects.get(id=job.host_id)
     groups = set(host.groups.values_list("id", flat=True))
     when = job.finished_at or timezone.now()
     events: list[AlertEvent] = []
     for schedule in schedules:
-        # One series per schedule: its tool and what it scans.
-        series = f"{schedule.tool} {schedule.network.cidr}"
+        # One series per schedule: its tool and what it scans or checks.
+        series = f"{schedule.tool} {_schedule_target(schedule)}"
         for rule in rules:
             if (rule.host_id and rule.host_id != host.id) or (rule.group_id and rule.group_id not in groups):
                 continue
@@ -1036,9 +1051,65 @@ def _scheduled_job_ended(job: Any) -> None:
                 resolved = resolve_incident(open_one.id, when, open_one.peak_value, open_one.last_value)
                 if resolved is not None:
                     events.append(AlertEvent("resolved", resolved))
+    if tls_rules and job.tool == Schedule.Tool.TLS_CERT and job.status == "finished":
+        for schedule in schedules:
+            _tls_expiry(job, schedule, host, groups, tls_rules, when, events)
     frames = notify(events)
     if frames:
         transaction.on_commit(lambda: publish_texts_sync(frames))
+
+
+def _schedule_target(schedule: Schedule) -> str:
+    if schedule.tool == Schedule.Tool.TLS_CERT:
+        params = schedule.params if isinstance(schedule.params, dict) else {}
+        return f"{params.get('host', '')}:{params.get('port', 443)}"
+    return schedule.network.cidr
+
+
+def _days_left(job: Any) -> float | None:
+    """Days to expiry of the leaf certificate in a finished tls_cert job's result."""
+    result = job.result if isinstance(job.result, dict) else {}
+    certificate = result.get("certificate")
+    days = certificate.get("days_to_expiry") if isinstance(certificate, dict) else None
+    if isinstance(days, bool) or not isinstance(days, int | float):
+        return None
+    return float(days)
+
+
+def _tls_expiry(
+    job: Any,
+    schedule: Schedule,
+    host: Host,
+    groups: set[int],
+    rules: list[AlertRule],
+    when: datetime,
+    events: list[AlertEvent],
+) -> None:
+    """A scheduled TLS check's result against the tls_expiry rules: under a rule's days it opens
+    (or updates) the target's alert, at or above them it resolves it."""
+    days = _days_left(job)
+    if days is None:
+        return
+    series = _schedule_target(schedule)
+    for rule in rules:
+        if (rule.host_id and rule.host_id != host.id) or (rule.group_id and rule.group_id not in groups):
+            continue
+        if not _series_matches(rule, series):
+            continue
+        open_one = Incident.objects.filter(rule=rule, host=host, series=series, ended_at__isnull=True).first()
+        if days < rule.threshold:
+            if open_one is None:
+                opened = open_incident(rule.id, host.id, series, days, days, when)
+                if opened is not None and opened[1]:
+                    events.append(AlertEvent("firing", opened[0]))
+            else:
+                Incident.objects.filter(id=open_one.id).update(
+                    last_value=days, peak_value=min(days, open_one.peak_value)
+                )
+        elif open_one is not None:
+            resolved = resolve_incident(open_one.id, when, open_one.peak_value, days)
+            if resolved is not None:
+                events.append(AlertEvent("resolved", resolved))
 
 
 # ---------------------------------------------------------------------------------- preferences

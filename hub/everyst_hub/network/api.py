@@ -16,11 +16,11 @@ from .services import MAX_EVERY_MINUTES, MIN_EVERY_MINUTES, schedule_dict
 
 
 class ScheduleToolField(serializers.CharField):
-    """discover or port_scan, checked by the service. A plain string in the schema: an enum here
+    """discover, port_scan or tls_cert, checked by the service. A plain string in the schema: an enum here
     would collide with the tools app's enum of the same field name."""
 
     def __init__(self, **kwargs: Any) -> None:
-        super().__init__(max_length=16, help_text="discover or port_scan", **kwargs)
+        super().__init__(max_length=16, help_text="discover, port_scan or tls_cert", **kwargs)
 
 
 class ScheduleSerializer(serializers.Serializer):

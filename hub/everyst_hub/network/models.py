@@ -98,11 +98,13 @@ class NetworkEvent(models.Model):
 
 
 class Schedule(models.Model):
-    """A recurring scan of one network, run as the user who created it."""
+    """A recurring scan of one network, run as the user who created it; or a recurring TLS
+    certificate check of one target (params host and port), run from that network's host."""
 
     class Tool(models.TextChoices):
         DISCOVER = "discover"
         PORT_SCAN = "port_scan"
+        TLS_CERT = "tls_cert"
 
     network = models.ForeignKey(Network, on_delete=models.CASCADE, related_name="schedules")
     tool = models.CharField(max_length=16, choices=Tool.choices)

@@ -1,4 +1,5 @@
-"""Recurring scans: every 30 s the hub starts the schedules that are due, as their creators."""
+"""Recurring scans and TLS checks: every 30 s the hub starts the schedules that are due, as their
+creators."""
 
 from __future__ import annotations
 
@@ -56,12 +57,13 @@ def _start(schedule: Schedule, now: datetime) -> Any:
         reason = "skipped: the previous run has not finished"
     else:
         try:
-            job = tools.start_job(
-                schedule.created_by,
-                network.host_id,
-                schedule.tool,
-                {**schedule.params, "target": network.cidr},
+            # A scan covers its network; a TLS check names its own target (host, port).
+            params = (
+                dict(schedule.params)
+                if schedule.tool == Schedule.Tool.TLS_CERT
+                else {**schedule.params, "target": network.cidr}
             )
+            job = tools.start_job(schedule.created_by, network.host_id, schedule.tool, params)
         except EverystError as exc:
             reason = f"skipped: {exc.message}"
     if reason:

@@ -645,12 +645,24 @@ def _check_schedule(tool: Any, params: Any, every_minutes: Any) -> None:
             raise InvalidInput("params: must be a JSON object.")
         if "target" in params:
             raise InvalidInput("params: leave out target; a schedule scans its network's CIDR.")
+        if tool == Schedule.Tool.TLS_CERT:
+            _check_tls_target(params)
         if len(json.dumps(params)) > MAX_SCHEDULE_PARAMS_BYTES:
             raise InvalidInput(f"params: at most {MAX_SCHEDULE_PARAMS_BYTES} bytes.")
     if every_minutes is not None and not (
         isinstance(every_minutes, int) and MIN_EVERY_MINUTES <= every_minutes <= MAX_EVERY_MINUTES
     ):
         raise InvalidInput(f"every_minutes: between {MIN_EVERY_MINUTES} and {MAX_EVERY_MINUTES}.")
+
+
+def _check_tls_target(params: dict[str, Any]) -> None:
+    """A TLS check names what it checks (the agent validates the rest, and its own scope)."""
+    host = params.get("host")
+    if not isinstance(host, str) or not 0 < len(host) <= 253:
+        raise InvalidInput("params: a tls_cert schedule needs host, the name or address to check.")
+    port = params.get("port", 443)
+    if not isinstance(port, int) or isinstance(port, bool) or not 0 < port < 65536:
+        raise InvalidInput("params: port is between 1 and 65535.")
 
 
 def create_schedule(
@@ -712,6 +724,8 @@ def update_schedule(
     fields = {k: v for k, v in changes.items() if k in ("tool", "params", "every_minutes", "enabled")}
     for name, value in fields.items():
         setattr(schedule, name, value)
+    if schedule.tool == Schedule.Tool.TLS_CERT:  # its params or its tool may have changed alone
+        _check_tls_target(schedule.params)
     if fields.get("enabled") is True or "every_minutes" in fields:
         soonest = timezone.now() + timedelta(minutes=schedule.every_minutes)
         schedule.next_run_at = min(schedule.next_run_at, soonest)
