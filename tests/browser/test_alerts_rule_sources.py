@@ -1,5 +1,5 @@
-"""The rule editor offers the agent-dropping and failed-scheduled-job sources (issue #11), with only
-the fields each of them uses, and saves what the hub expects."""
+"""The rule editor offers the agent-dropping, failed-scheduled-job and TLS-expiry sources (issue
+#11), with only the fields each of them uses, and saves what the hub expects."""
 
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ def saved_rule(hub: Hub, token: str, name: str) -> dict[str, object]:
     return rule
 
 
-def test_an_admin_writes_agent_dropping_and_failed_job_rules_in_the_editor(  # type: ignore[no-untyped-def]
+def test_an_admin_writes_agent_dropping_failed_job_and_tls_expiry_rules_in_the_editor(  # type: ignore[no-untyped-def]
     hub: Hub, browser
 ) -> None:
     token = hub.login()
@@ -64,5 +64,25 @@ def test_an_admin_writes_agent_dropping_and_failed_job_rules_in_the_editor(  # t
         assert "port_scan" in row.inner_text()
         rule = saved_rule(hub, token, "UI failed scan rule")
         assert (rule["source"], rule["match"], rule["metric"]) == ("job_failed", "port_scan", "")
+
+        page.get_by_test_id("rule-new").click()
+        form = page.get_by_test_id("rule-form")
+        form.get_by_test_id("rule-name").fill("UI certificate rule")
+        form.get_by_test_id("rule-source").select_option("tls_expiry")
+        assert form.get_by_test_id("rule-comparison").count() == 0
+        assert form.get_by_test_id("rule-threshold").input_value() == "14"
+        form.get_by_test_id("rule-threshold").fill("21")
+        form.get_by_test_id("rule-match").fill("*:443")
+        form.get_by_test_id("rule-submit").click()
+        row = page.locator('[data-testid="rule-row"][data-rule="UI certificate rule"]')
+        row.wait_for(timeout=10_000)
+        assert "under 21 days" in row.inner_text()
+        rule = saved_rule(hub, token, "UI certificate rule")
+        assert (rule["source"], rule["comparison"], rule["threshold"], rule["match"]) == (
+            "tls_expiry",
+            "<",
+            21,
+            "*:443",
+        )
     finally:
         context.close()

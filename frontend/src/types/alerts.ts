@@ -3,7 +3,7 @@
 
 export type Severity = 'warning' | 'critical';
 export type Comparison = '>' | '>=' | '<' | '<=';
-export type RuleSource = 'metric' | 'host_offline' | 'network_event' | 'host_event' | 'agent_dropping' | 'job_failed';
+export type RuleSource = 'metric' | 'host_offline' | 'network_event' | 'host_event' | 'agent_dropping' | 'job_failed' | 'tls_expiry';
 
 /** What a network-event rule watches for (its `metric`). */
 export type NetworkEventKind = 'device_new' | 'device_gone' | 'port_opened' | 'port_closed';

@@ -85,7 +85,7 @@ export interface DeviceDetail extends Device {
   history: NetworkEvent[];
 }
 
-export type ScheduleTool = 'discover' | 'port_scan';
+export type ScheduleTool = 'discover' | 'port_scan' | 'tls_cert';
 
 export interface Schedule {
   id: number;

@@ -149,7 +149,7 @@ function RuleForm({ rule, user, hosts, groups, onClose }: Omit<RuleDialogProps, 
       .map((p) => p.trim())
       .filter(Boolean),
     // Only metric rules choose a direction; the other sources count upwards.
-    comparison: form.source === 'metric' ? form.comparison : '>',
+    comparison: form.source === 'metric' ? form.comparison : form.source === 'tls_expiry' ? '<' : '>',
     // A job_failed rule has no threshold: any failed run fires.
     threshold: form.source === 'job_failed' ? 0 : toNumber(form.threshold),
     for_seconds: toNumber(form.forSeconds),
@@ -171,7 +171,8 @@ function RuleForm({ rule, user, hosts, groups, onClose }: Omit<RuleDialogProps, 
   );
 
   // Cheap even for thousands of hosts: one pass over their latest samples per keystroke.
-  const stateless = form.source === 'network_event' || form.source === 'agent_dropping' || form.source === 'job_failed';
+  const stateless =
+    form.source === 'network_event' || form.source === 'agent_dropping' || form.source === 'job_failed' || form.source === 'tls_expiry';
   const preview = scopeMissing || stateless ? null : previewRule(fields, hosts);
 
   const onSubmit = (event: FormEvent<HTMLFormElement>) => {
@@ -205,6 +206,7 @@ function RuleForm({ rule, user, hosts, groups, onClose }: Omit<RuleDialogProps, 
               scope: source !== 'network_event' && f.scope === 'network' ? 'host' : f.scope,
               // A new agent-dropping rule starts as the default one: any drop, clears after 5 min.
               ...(source === 'agent_dropping' && !rule ? { threshold: '0', forSeconds: '0', clearSeconds: '300' } : {}),
+              ...(source === 'tls_expiry' && !rule ? { threshold: '14' } : {}),
             }));
           }}
         >
@@ -213,6 +215,7 @@ function RuleForm({ rule, user, hosts, groups, onClose }: Omit<RuleDialogProps, 
           <option value="network_event">A network event</option>
           <option value="agent_dropping">Agent dropping samples</option>
           <option value="job_failed">A scheduled scan fails</option>
+          <option value="tls_expiry">A TLS certificate expires soon</option>
         </SelectField>
         {form.source === 'network_event' && (
           <SelectField label="Event" data-testid="rule-event" value={form.event} onChange={(e) => set('event', e.target.value as NetworkEventKind)}>
@@ -243,18 +246,18 @@ function RuleForm({ rule, user, hosts, groups, onClose }: Omit<RuleDialogProps, 
           onChange={(e) => set('match', e.target.value)}
         />
       )}
-      {form.source === 'job_failed' && (
+      {(form.source === 'job_failed' || form.source === 'tls_expiry') && (
         <div className="grid gap-3 sm:grid-cols-2">
           <TextField
-            label="Only tools matching"
+            label={form.source === 'job_failed' ? 'Only tools matching' : 'Only targets matching'}
             optional
             data-testid="rule-match"
-            placeholder="* (every one), e.g. discover"
+            placeholder={form.source === 'job_failed' ? '* (every one), e.g. discover' : '* (every one), e.g. *:443'}
             value={form.match}
             onChange={(e) => set('match', e.target.value)}
           />
           <TextField
-            label="Except tools matching"
+            label={form.source === 'job_failed' ? 'Except tools matching' : 'Except targets matching'}
             optional
             data-testid="rule-exclude"
             placeholder="patterns, comma-separated"
@@ -304,7 +307,9 @@ function RuleForm({ rule, user, hosts, groups, onClose }: Omit<RuleDialogProps, 
                 ? `Threshold${metric?.unit ? ` (${metric.unit})` : ''}`
                 : form.source === 'agent_dropping'
                   ? 'Fires above this many dropped samples'
-                  : 'Missed collection intervals'
+                  : form.source === 'tls_expiry'
+                    ? 'Fires under this many days left'
+                    : 'Missed collection intervals'
             }
             data-testid="rule-threshold"
             type="number"
@@ -451,6 +456,8 @@ function RuleForm({ rule, user, hosts, groups, onClose }: Omit<RuleDialogProps, 
                 ? 'Fires when an agent reports samples dropped from its full spool: there is no state to preview.'
                 : form.source === 'job_failed'
                   ? "Fires when a schedule's run fails or is interrupted; resolves when its next run succeeds."
+                  : form.source === 'tls_expiry'
+                    ? 'Fires when a scheduled TLS check finds the certificate expiring; resolves when a later check finds it renewed.'
                   : scopeMissing
                 ? 'Choose where the rule applies to see which hosts it would fire on.'
                 : 'No preview for this metric.'}

@@ -27,6 +27,7 @@ function conditionOf(rule: AlertRule): string {
   if (rule.source === 'agent_dropping')
     return `more than ${formatNumber(rule.threshold, 0)} samples dropped ${rule.for_seconds ? `within ${formatDuration(rule.for_seconds)}` : 'in a report'}`;
   if (rule.source === 'job_failed') return `a scheduled ${rule.match || 'scan'} fails`;
+  if (rule.source === 'tls_expiry') return `TLS certificate${rule.match ? ` [${rule.match}]` : ''} expires in under ${formatNumber(rule.threshold, 0)} days`;
   const match = rule.match ? ` [${rule.match}]` : '';
   const exclude = rule.exclude.length ? ` except ${rule.exclude.join(', ')}` : '';
   return `${rule.metric}${match}${exclude} ${rule.comparison} ${formatNumber(rule.threshold)}`;
@@ -93,6 +94,8 @@ export function RulesPanel() {
                             ? `after ${formatDuration(rule.clear_seconds)} without a drop`
                             : rule.source === 'job_failed'
                               ? 'on the next successful run'
+                              : rule.source === 'tls_expiry'
+                                ? 'when a check finds it renewed'
                               : 'at once (an event)'}</td>
                     <td className={tdClass}>
                       <SeverityBadge severity={rule.severity} />

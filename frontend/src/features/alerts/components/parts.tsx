@@ -25,6 +25,7 @@ export function conditionText(alert: FiredAlert): string {
   if (alert.rule.source === 'network_event') return `${alert.rule.metric.replace('_', ' ')} ${alert.series}`;
   if (alert.rule.source === 'agent_dropping') return `${formatNumber(alert.last_value, 0)} samples dropped`;
   if (alert.rule.source === 'job_failed') return `scheduled ${alert.series} failed`;
+  if (alert.rule.source === 'tls_expiry') return `TLS certificate of ${alert.series} expires in ${formatNumber(alert.last_value, 1)} days`;
   const series = alert.series ? ` (${alert.series})` : '';
   return `${alert.rule.metric}${series} ${alert.comparison} ${formatNumber(alert.threshold)}`;
 }

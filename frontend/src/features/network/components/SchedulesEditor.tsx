@@ -14,7 +14,8 @@ import { TOOL_LABELS } from './format';
 const MIN_MINUTES = 5;
 
 function describeParams(schedule: Schedule): string {
-  const { ports, top_ports: top } = schedule.params;
+  const { ports, top_ports: top, host, port } = schedule.params;
+  if (schedule.tool === 'tls_cert' && typeof host === 'string') return `${host}:${typeof port === 'number' ? port : 443}`;
   if (typeof ports === 'string' && ports) return `ports ${ports}`;
   if (typeof top === 'number') return `top ${top} ports`;
   return '';
@@ -96,6 +97,8 @@ function CreateScheduleForm({ networkId }: { networkId: number }) {
   const [minutes, setMinutes] = useState('60');
   const [ports, setPorts] = useState('');
   const [topPorts, setTopPorts] = useState('100');
+  const [tlsHost, setTlsHost] = useState('');
+  const [tlsPort, setTlsPort] = useState('443');
   const [problem, setProblem] = useState<string | null>(null);
 
   const submit = (event: FormEvent) => {
@@ -114,6 +117,15 @@ function CreateScheduleForm({ networkId }: { networkId: number }) {
         return;
       }
     }
+    if (tool === 'tls_cert') {
+      // A TLS check names its own target; it runs from this network's host.
+      if (!tlsHost.trim()) {
+        setProblem('Give the host name or address whose certificate to check.');
+        return;
+      }
+      params.host = tlsHost.trim();
+      params.port = Number(tlsPort) || 443;
+    }
     setProblem(null);
     create.mutate({ tool, params, every_minutes: every, enabled: true });
   };
@@ -125,6 +137,7 @@ function CreateScheduleForm({ networkId }: { networkId: number }) {
         <select className={inputClass} value={tool} onChange={(e) => setTool(e.target.value as ScheduleTool)}>
           <option value="discover">Discovery</option>
           <option value="port_scan">Port scan</option>
+          <option value="tls_cert">TLS certificate check</option>
         </select>
       </label>
       <label className="w-28">
@@ -148,6 +161,18 @@ function CreateScheduleForm({ networkId }: { networkId: number }) {
           <label className="w-28">
             <span className={labelClass}>or top ports</span>
             <input type="number" min={1} max={1000} className={inputClass} value={topPorts} onChange={(e) => setTopPorts(e.target.value)} />
+          </label>
+        </>
+      )}
+      {tool === 'tls_cert' && (
+        <>
+          <label className="w-44">
+            <span className={labelClass}>Host to check</span>
+            <input className={inputClass} value={tlsHost} placeholder="www.example.org" onChange={(e) => setTlsHost(e.target.value)} />
+          </label>
+          <label className="w-24">
+            <span className={labelClass}>Port</span>
+            <input type="number" min={1} max={65535} className={inputClass} value={tlsPort} onChange={(e) => setTlsPort(e.target.value)} />
           </label>
         </>
       )}

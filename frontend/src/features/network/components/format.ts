@@ -27,4 +27,5 @@ export const TOOL_LABELS: Record<string, string> = {
   discover: 'Discovery',
   port_scan: 'Port scan',
   services: 'Service scan',
+  tls_cert: 'TLS certificate check',
 };
