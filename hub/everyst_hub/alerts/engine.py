@@ -371,6 +371,9 @@ class AlertEngine:
         grown = total - before if total > before else 0
         if not samples or (not self._dropping_rules and not grown):
             return
+        # The usual batch: nothing dropped, nothing tracked for this host, no window to age.
+        if not grown and host_id not in self._drops and host_id not in self.states:
+            return
         ts_ms = max(s.ts_ms for s in samples)
         drops = self._drops.get(host_id)
         if grown:
