@@ -4,6 +4,7 @@ stand-in for the package index the install script's pip would use."""
 from __future__ import annotations
 
 import importlib.metadata
+import shutil
 import zipfile
 from pathlib import Path
 
@@ -84,18 +85,23 @@ def agent_requirements(wheel: Path) -> set[str]:
 
 
 def offline_site(names: set[str], directory: Path) -> Path:
-    """A directory holding (as symlinks into this test run's environment) exactly the given
-    distributions: a venv that lists it in a .pth file has them installed, so the install script's
-    pip resolves the agent's dependencies with no package index, as this sandbox has none."""
+    """A directory holding copies of exactly the given distributions from this test run's
+    environment: a venv that lists it in a .pth file has them installed, so the install script's
+    pip resolves the agent's dependencies with no package index, as this sandbox has none. Copies,
+    not symlinks: the agent's own user must read them, and this run's environment may sit under
+    a directory only root can enter (a fresh clone in a private temporary directory)."""
     directory.mkdir(parents=True, exist_ok=True)
     for name in names:
         dist = importlib.metadata.distribution(name)
-        for file in dist.files or []:
-            top = file.parts[0]
+        for top in sorted({file.parts[0] for file in dist.files or []}):
             if top.endswith(".pth") or top == ".." or top.startswith("__"):
                 continue
             source = Path(str(dist.locate_file(top)))
-            link = directory / top
-            if source.exists() and not link.exists():
-                link.symlink_to(source)
+            target = directory / top
+            if source.is_dir():
+                shutil.copytree(
+                    source, target, dirs_exist_ok=True, ignore=shutil.ignore_patterns("__pycache__")
+                )
+            elif source.exists() and not target.exists():
+                shutil.copy2(source, target)
     return directory
