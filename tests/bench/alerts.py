@@ -173,7 +173,14 @@ def run(quick: bool = False, workers: int = 3) -> dict[str, Any]:
     storm = count // 4
     storm_hold = 25.0 if quick else 40.0
     with temp_dir("everyst-bench-alerts-") as tmp:
-        hub = Hub(tmp / "hub", extra_env={"EVERYST_ALERTS_GROUP_SECONDS": f"{GROUP_SECONDS:g}"})
+        hub = Hub(
+            tmp / "hub",
+            extra_env={
+                "EVERYST_ALERTS_GROUP_SECONDS": f"{GROUP_SECONDS:g}",
+                # The toast socket outlives a default 5-minute access token, which closes it.
+                "EVERYST_ACCESS_TOKEN_MINUTES": "60",
+            },
+        )
         fleet: Fleet | None = None
         watcher: ToastWatcher | None = None
         target = WebhookTarget()
