@@ -6,10 +6,8 @@ from __future__ import annotations
 import http.server
 import json
 import shutil
-import socket
 import threading
 import time
-import uuid
 from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
@@ -19,40 +17,20 @@ import pytest
 
 from tests.support.live import live_socket, next_frame
 from tests.support.processes import AgentProcess, Hub, wait_until
+from tests.support.scaleout import fresh_database, redis_database
 
 pytestmark = pytest.mark.scaleout
-
-PG = ("127.0.0.1", 5432)
-REDIS = ("127.0.0.1", 6379)
-
-
-def reachable(address: tuple[str, int]) -> bool:
-    try:
-        with socket.create_connection(address, timeout=1):
-            return True
-    except OSError:
-        return False
 
 
 @pytest.fixture
 def database_url() -> Iterator[str]:
-    if not reachable(PG):
-        pytest.skip("PostgreSQL is not running on 127.0.0.1:5432: scale-out test skipped")
-    import psycopg
-
-    name = f"everyst_alerts_{uuid.uuid4().hex[:8]}"
-    with psycopg.connect("postgresql://postgres@127.0.0.1:5432/postgres", autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
-    yield f"postgres://postgres@127.0.0.1:5432/{name}"
-    with psycopg.connect("postgresql://postgres@127.0.0.1:5432/postgres", autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    with fresh_database("everyst_alerts") as url:
+        yield url
 
 
 @pytest.fixture
 def redis_url() -> str:
-    if not reachable(REDIS):
-        pytest.skip("Redis is not running on 127.0.0.1:6379: scale-out test skipped")
-    return "redis://127.0.0.1:6379/8"
+    return redis_database(8)
 
 
 @pytest.fixture

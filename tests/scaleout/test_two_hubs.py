@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import json
 import shutil
-import socket
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -13,40 +11,20 @@ import pytest
 
 from tests.support.live import live_socket, next_frame
 from tests.support.processes import AgentProcess, Hub, wait_until
+from tests.support.scaleout import fresh_database, redis_database
 
 pytestmark = pytest.mark.scaleout
-
-PG = ("127.0.0.1", 5432)
-REDIS = ("127.0.0.1", 6379)
-
-
-def reachable(address: tuple[str, int]) -> bool:
-    try:
-        with socket.create_connection(address, timeout=1):
-            return True
-    except OSError:
-        return False
 
 
 @pytest.fixture(scope="module")
 def database_url() -> Iterator[str]:
-    if not reachable(PG):
-        pytest.skip("PostgreSQL is not running on 127.0.0.1:5432: scale-out test skipped")
-    import psycopg
-
-    name = f"everyst_scaleout_{uuid.uuid4().hex[:8]}"
-    with psycopg.connect("postgresql://postgres@127.0.0.1:5432/postgres", autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
-    yield f"postgres://postgres@127.0.0.1:5432/{name}"
-    with psycopg.connect("postgresql://postgres@127.0.0.1:5432/postgres", autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    with fresh_database("everyst_scaleout") as url:
+        yield url
 
 
 @pytest.fixture(scope="module")
 def redis_url() -> str:
-    if not reachable(REDIS):
-        pytest.skip("Redis is not running on 127.0.0.1:6379: scale-out test skipped")
-    return "redis://127.0.0.1:6379/7"
+    return redis_database(7)
 
 
 @pytest.fixture(scope="module")

@@ -7,9 +7,7 @@ from __future__ import annotations
 import asyncio
 import shutil
 import signal
-import socket
 import time
-import uuid
 from collections.abc import Iterator
 from typing import Any
 
@@ -19,36 +17,18 @@ from everyst.agent.v1 import agent_pb2, agent_pb2_grpc
 from everyst_hub.core.leader import lock_key
 
 from tests.support.processes import Hub, wait_until
+from tests.support.scaleout import fresh_database, redis_database
 
 pytestmark = pytest.mark.scaleout
 
-PG = ("127.0.0.1", 5432)
-REDIS = ("127.0.0.1", 6379)
 RAW_TIER, RAW_STEP_MS, CLOSE_GRACE_MS = 1, 15_000, 5_000
-
-
-def reachable(address: tuple[str, int]) -> bool:
-    try:
-        with socket.create_connection(address, timeout=1):
-            return True
-    except OSError:
-        return False
 
 
 @pytest.fixture(scope="module")
 def database_url() -> Iterator[str]:
-    if not reachable(PG):
-        pytest.skip("PostgreSQL is not running on 127.0.0.1:5432: scale-out test skipped")
-    if not reachable(REDIS):
-        pytest.skip("Redis is not running on 127.0.0.1:6379: scale-out test skipped")
-    import psycopg
-
-    name = f"everyst_once_{uuid.uuid4().hex[:8]}"
-    with psycopg.connect("postgresql://postgres@127.0.0.1:5432/postgres", autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
-    yield f"postgresql://postgres@127.0.0.1:5432/{name}"
-    with psycopg.connect("postgresql://postgres@127.0.0.1:5432/postgres", autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    redis_database(7)  # skips, saying so, when Redis is not running
+    with fresh_database("everyst_once") as url:
+        yield url
 
 
 @pytest.fixture(scope="module")
