@@ -149,8 +149,8 @@ def _fill(route: str, world: Any, host: str) -> str:
     from django.utils import timezone
     from everyst_hub.accounts.api_tokens import create_api_token
     from everyst_hub.alerts.models import AlertRule, Incident, NotificationChannel, Silence
+    from everyst_hub.inventory.enrollment import create_enrollment_token
     from everyst_hub.inventory.models import Agent
-    from everyst_hub.inventory.services import create_enrollment_token
     from everyst_hub.network.models import Device, Network, Schedule
     from everyst_hub.tools.models import ToolJob
 

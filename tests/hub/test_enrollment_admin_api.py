@@ -10,7 +10,7 @@ from everyst.agent.v1 import agent_pb2
 from everyst_hub.audit.models import AuditEvent
 from everyst_hub.core.errors import Unauthenticated
 from everyst_hub.ingest.server import server_tls
-from everyst_hub.inventory import services
+from everyst_hub.inventory import enrollment
 from everyst_hub.inventory.models import Agent, EnrollmentToken, HostGroup
 
 from tests.conftest import access_token_for
@@ -28,11 +28,11 @@ def as_user(api, user):
 
 
 def an_agent(host) -> Agent:
-    return Agent.objects.create(host=host, secret_hash=services.hash_secret(SECRET))
+    return Agent.objects.create(host=host, secret_hash=enrollment.hash_secret(SECRET))
 
 
 def a_token(**kwargs) -> EnrollmentToken:
-    return services.create_enrollment_token(**kwargs).token
+    return enrollment.create_enrollment_token(**kwargs).token
 
 
 def every_endpoint(world):
@@ -77,7 +77,7 @@ def test_admins_create_a_token_that_is_shown_once_and_stored_hashed(world, api, 
     raw = body["token"]
     assert raw.startswith("evt_")
     stored = EnrollmentToken.objects.get(id=body["id"])
-    assert stored.token_hash == services.hash_secret(raw)
+    assert stored.token_hash == enrollment.hash_secret(raw)
     assert raw not in stored.token_hash
     assert body["description"] == "web servers"
     assert body["uses_left"] == 3
@@ -209,12 +209,12 @@ def test_tokens_are_listed_newest_first_with_expired_ones_marked(world, api):
 
 @pytest.mark.parametrize("name", ADMINS)
 def test_admins_delete_a_token_which_then_cannot_enroll(world, api, name):
-    created = services.create_enrollment_token()
+    created = enrollment.create_enrollment_token()
     response = as_user(api, world.users()[name]).delete(f"/api/v1/enrollment-tokens/{created.token.id}")
     assert response.status_code == 204
     assert not EnrollmentToken.objects.exists()
     with pytest.raises(Unauthenticated):
-        services.enroll_agent(created.raw, agent_pb2.HostFacts(hostname="late"))
+        enrollment.enroll_agent(created.raw, agent_pb2.HostFacts(hostname="late"))
 
 
 def test_deleting_an_unknown_token_is_404(world, api):
@@ -260,13 +260,13 @@ def test_agents_are_listed_with_their_host_and_state(world, api):
 @pytest.mark.parametrize("name", ADMINS)
 def test_admins_revoke_an_agent_which_then_fails_to_authenticate(world, api, name):
     agent = an_agent(world.host_a)
-    assert services.authenticate_agent(str(agent.id), SECRET) == agent
+    assert enrollment.authenticate_agent(str(agent.id), SECRET) == agent
     response = as_user(api, world.users()[name]).post(f"/api/v1/agents/{agent.id}/revoke")
     assert response.status_code == 200
     assert response.json()["id"] == str(agent.id)
     assert response.json()["revoked_at"] is not None
     with pytest.raises(Unauthenticated):
-        services.authenticate_agent(str(agent.id), SECRET)
+        enrollment.authenticate_agent(str(agent.id), SECRET)
     event = AuditEvent.objects.get(action="agent.revoked")
     assert event.actor == world.users()[name]
     assert event.target_id == str(agent.id)

@@ -12,7 +12,7 @@ from django.utils import timezone
 from everyst.agent.v1 import agent_pb2, agent_pb2_grpc
 from everyst_hub.audit.models import AuditEvent
 from everyst_hub.core.errors import Unauthenticated
-from everyst_hub.inventory import services
+from everyst_hub.inventory import enrollment
 from everyst_hub.inventory.models import Agent, EnrollmentToken, Host
 from everyst_hub.metrics.models import Sample
 from everyst_hub.metrics.services import IncomingBatch, store_batches
@@ -24,11 +24,13 @@ PEER = "ipv4:127.0.0.9:40001"
 
 
 def an_active_agent(host: Host) -> Agent:
-    return Agent.objects.create(host=host, secret_hash=services.hash_secret("secret of the real agent"))
+    return Agent.objects.create(host=host, secret_hash=enrollment.hash_secret("secret of the real agent"))
 
 
 def a_revoked_agent(host: Host) -> Agent:
-    return Agent.objects.create(host=host, secret_hash=services.hash_secret("old"), revoked_at=timezone.now())
+    return Agent.objects.create(
+        host=host, secret_hash=enrollment.hash_secret("old"), revoked_at=timezone.now()
+    )
 
 
 def machine(host: Host, hostname: str = "newcomer") -> agent_pb2.HostFacts:
@@ -52,7 +54,7 @@ async def test_a_group_b_token_with_host_as_machine_id_is_refused_and_the_real_a
     hub, world
 ):
     creds, real = await connected_host(hub, world, "victim")
-    created = await sync_to_async(services.create_enrollment_token)(group=world.group_b)
+    created = await sync_to_async(enrollment.create_enrollment_token)(group=world.group_b)
     stolen = agent_pb2.HostFacts(hostname="intruder", machine_id="victim" * 4, os="EvilOS")
     async with channel(hub) as ch:
         with pytest.raises(grpc.aio.AioRpcError) as refused:
@@ -90,7 +92,7 @@ async def test_a_group_b_token_with_host_as_machine_id_is_refused_and_the_real_a
 @pytest.mark.django_db(transaction=True)
 async def test_replacing_the_agent_of_a_host_revokes_the_old_one_and_closes_its_stream(hub, world):
     creds, old = await connected_host(hub, world, "rebuilt")
-    created = await sync_to_async(services.issue_agent_replacement)(
+    created = await sync_to_async(enrollment.issue_agent_replacement)(
         creds.host_id, actor=world.admin, ttl=timedelta(minutes=10)
     )
     # A reinstalled machine: a new machine id, same host in the console.
@@ -140,8 +142,8 @@ def test_a_host_whose_agents_are_all_revoked_is_re_bound_with_its_history(world)
     store_batches(
         [IncomingBatch(world.host_a.id, agent_pb2.MetricBatch(seq=1, samples=[agent_pb2.Sample(ts_ms=1)]))]
     )
-    created = services.create_enrollment_token()
-    enrolled = services.enroll_agent(created.raw, machine(world.host_a, "host-a"), peer=PEER)
+    created = enrollment.create_enrollment_token()
+    enrolled = enrollment.enroll_agent(created.raw, machine(world.host_a, "host-a"), peer=PEER)
     assert enrolled.agent.host_id == world.host_a.id
     assert Host.objects.count() == 2
     assert Sample.objects.filter(host=world.host_a).count() == 1
@@ -155,17 +157,17 @@ def test_a_host_whose_agents_are_all_revoked_is_re_bound_with_its_history(world)
 @pytest.mark.django_db
 def test_a_group_bound_token_does_not_move_an_existing_host_into_its_group(world):
     a_revoked_agent(world.host_a)
-    created = services.create_enrollment_token(group=world.group_b)
-    enrolled = services.enroll_agent(created.raw, machine(world.host_a, "host-a"), peer=PEER)
+    created = enrollment.create_enrollment_token(group=world.group_b)
+    enrolled = enrollment.enroll_agent(created.raw, machine(world.host_a, "host-a"), peer=PEER)
     assert enrolled.agent.host_id == world.host_a.id
     assert [g.name for g in world.host_a.groups.all()] == ["group-a"]
 
 
 @pytest.mark.django_db
 def test_a_group_bound_token_puts_the_host_it_creates_into_its_group(world):
-    created = services.create_enrollment_token(group=world.group_b)
+    created = enrollment.create_enrollment_token(group=world.group_b)
     fresh = agent_pb2.HostFacts(hostname="fresh", machine_id="f" * 32)
-    enrolled = services.enroll_agent(created.raw, fresh, peer=PEER)
+    enrolled = enrollment.enroll_agent(created.raw, fresh, peer=PEER)
     assert [g.name for g in enrolled.agent.host.groups.all()] == ["group-b"]
     event = AuditEvent.objects.get(action="agent.enrolled")
     assert event.details["binding"] == "new_host"
@@ -176,9 +178,9 @@ def test_a_group_bound_token_puts_the_host_it_creates_into_its_group(world):
 @pytest.mark.django_db
 def test_an_enrollment_with_the_machine_id_of_a_host_with_an_active_agent_is_refused(world):
     real = an_active_agent(world.host_a)
-    created = services.create_enrollment_token(group=world.group_b)
-    with pytest.raises(services.MachineAlreadyEnrolled, match="already enrolled as host host-a"):
-        services.enroll_agent(created.raw, machine(world.host_a), peer=PEER)
+    created = enrollment.create_enrollment_token(group=world.group_b)
+    with pytest.raises(enrollment.MachineAlreadyEnrolled, match="already enrolled as host host-a"):
+        enrollment.enroll_agent(created.raw, machine(world.host_a), peer=PEER)
     world.host_a.refresh_from_db()
     assert world.host_a.hostname == "host-a"
     assert list(Agent.objects.filter(host=world.host_a)) == [real]
@@ -190,12 +192,12 @@ def _unknown() -> str:
 
 
 def _expired() -> str:
-    return services.create_enrollment_token(ttl=timedelta(seconds=-1)).raw
+    return enrollment.create_enrollment_token(ttl=timedelta(seconds=-1)).raw
 
 
 def _used_up() -> str:
-    created = services.create_enrollment_token()
-    services.enroll_agent(created.raw, agent_pb2.HostFacts(hostname="first", machine_id="1" * 32))
+    created = enrollment.create_enrollment_token()
+    enrollment.enroll_agent(created.raw, agent_pb2.HostFacts(hostname="first", machine_id="1" * 32))
     return created.raw
 
 
@@ -213,7 +215,7 @@ def test_every_refused_enrollment_is_audited_with_machine_id_and_source(world, m
     raw = make_token()
     facts = agent_pb2.HostFacts(hostname="prober", machine_id="9" * 32)
     with pytest.raises(Unauthenticated):
-        services.enroll_agent(raw, facts, peer=PEER)
+        enrollment.enroll_agent(raw, facts, peer=PEER)
     [event] = refusals()
     assert event.outcome == "failure"
     assert event.details["reason"] == reason
@@ -232,7 +234,7 @@ def test_every_refused_enrollment_is_audited_with_machine_id_and_source(world, m
 def test_the_source_of_an_enrollment_is_audited_whatever_form_the_peer_takes(world, peer, ip):
     facts = agent_pb2.HostFacts(hostname="prober", machine_id="9" * 32)
     with pytest.raises(Unauthenticated):
-        services.enroll_agent("evt_unknown", facts, peer=peer)
+        enrollment.enroll_agent("evt_unknown", facts, peer=peer)
     [event] = refusals()
     assert event.ip == ip
     assert event.details["peer"] == peer
@@ -242,9 +244,9 @@ def test_the_source_of_an_enrollment_is_audited_whatever_form_the_peer_takes(wor
 def test_a_replacement_token_from_the_machine_of_another_active_host_is_refused(world):
     an_active_agent(world.host_b)
     real_a = an_active_agent(world.host_a)
-    created = services.issue_agent_replacement(world.host_a.id, actor=world.admin, ttl=timedelta(minutes=5))
-    with pytest.raises(services.MachineAlreadyEnrolled, match="host-b"):
-        services.enroll_agent(created.raw, machine(world.host_b), peer=PEER)
+    created = enrollment.issue_agent_replacement(world.host_a.id, actor=world.admin, ttl=timedelta(minutes=5))
+    with pytest.raises(enrollment.MachineAlreadyEnrolled, match="host-b"):
+        enrollment.enroll_agent(created.raw, machine(world.host_b), peer=PEER)
     real_a.refresh_from_db()
     assert real_a.revoked_at is None
     assert EnrollmentToken.objects.get(id=created.token.id).uses_left == 1
@@ -254,10 +256,10 @@ def test_a_replacement_token_from_the_machine_of_another_active_host_is_refused(
 @pytest.mark.django_db
 def test_a_replacement_token_binds_one_agent_only(world):
     an_active_agent(world.host_a)
-    created = services.issue_agent_replacement(world.host_a.id, actor=world.admin, ttl=timedelta(minutes=5))
-    services.enroll_agent(created.raw, machine(world.host_a, "host-a"), peer=PEER)
+    created = enrollment.issue_agent_replacement(world.host_a.id, actor=world.admin, ttl=timedelta(minutes=5))
+    enrollment.enroll_agent(created.raw, machine(world.host_a, "host-a"), peer=PEER)
     with pytest.raises(Unauthenticated, match="used up"):
-        services.enroll_agent(created.raw, machine(world.host_a, "host-a"), peer=PEER)
+        enrollment.enroll_agent(created.raw, machine(world.host_a, "host-a"), peer=PEER)
     assert Agent.objects.filter(host=world.host_a, revoked_at__isnull=True).count() == 1
 
 
@@ -273,7 +275,7 @@ def test_admins_get_a_one_use_replacement_token_and_command_for_a_host(world, ap
     assert body["uses_left"] == 1 and body["group"] is None
     assert body["token"].startswith("evt_") and body["token"] in body["install_command"]
     token = EnrollmentToken.objects.get(id=body["id"])
-    assert token.host == world.host_a and token.token_hash == services.hash_secret(body["token"])
+    assert token.host == world.host_a and token.token_hash == enrollment.hash_secret(body["token"])
     event = AuditEvent.objects.get(action="agent.replacement_issued")
     assert event.actor == world.admin
     assert event.target_id == str(world.host_a.id)
@@ -291,6 +293,6 @@ def test_replacing_the_agent_of_an_unknown_host_is_404(world, api, host_id):
 
 @pytest.mark.django_db
 def test_the_enrollment_token_list_names_the_host_a_replacement_token_is_for(world, api):
-    services.issue_agent_replacement(world.host_a.id, actor=world.admin, ttl=timedelta(minutes=5))
+    enrollment.issue_agent_replacement(world.host_a.id, actor=world.admin, ttl=timedelta(minutes=5))
     [listed] = as_admin(api, world).get("/api/v1/enrollment-tokens").json()
     assert listed["host"] == {"id": str(world.host_a.id), "hostname": "host-a"}

@@ -234,7 +234,7 @@ async def live_fleet_socket(user) -> WebsocketCommunicator:
 
 @pytest.mark.django_db(transaction=True)
 async def test_viewer_a_live_socket_loses_host_a_when_it_leaves_group_a(world):
-    from everyst_hub.inventory.services import set_group_hosts
+    from everyst_hub.inventory.groups import set_group_hosts
 
     from tests.support.publish import publish_samples
 
@@ -248,7 +248,7 @@ async def test_viewer_a_live_socket_loses_host_a_when_it_leaves_group_a(world):
 
 @pytest.mark.django_db(transaction=True)
 async def test_viewer_a_live_socket_gains_host_b_when_it_joins_group_a(world):
-    from everyst_hub.inventory.services import set_group_hosts
+    from everyst_hub.inventory.groups import set_group_hosts
 
     from tests.support.publish import publish_samples
 
@@ -269,7 +269,7 @@ async def test_viewer_a_live_socket_gains_host_b_when_it_joins_group_a(world):
 
 @pytest.mark.django_db(transaction=True)
 async def test_deleting_group_a_drops_host_a_from_viewer_a_live_socket(world):
-    from everyst_hub.inventory.services import delete_host_group
+    from everyst_hub.inventory.groups import delete_host_group
 
     ws = await live_fleet_socket(world.viewer_a)
     await sync_to_async(delete_host_group)(world.admin, world.group_a.id, None)

@@ -9,8 +9,8 @@ import pytest
 from asgiref.sync import sync_to_async
 from everyst.agent.v1 import agent_pb2, agent_pb2_grpc
 from everyst_hub.ingest.server import start_ingest_server
+from everyst_hub.inventory.enrollment import create_enrollment_token
 from everyst_hub.inventory.models import Agent, Host
-from everyst_hub.inventory.services import create_enrollment_token
 from everyst_hub.metrics.models import Sample
 
 from tests.support.ingest import Stream, batch, channel, enroll, facts, metadata
@@ -143,7 +143,7 @@ async def test_the_agent_secret_is_stored_only_as_a_hash(hub):
 
 
 async def test_revoking_an_agent_closes_its_live_stream_at_once(hub):
-    from everyst_hub.inventory.services import revoke_agent
+    from everyst_hub.inventory.enrollment import revoke_agent
 
     creds = await enroll(hub, "epsilon")
     stream = Stream(hub, metadata(creds))
@@ -185,13 +185,13 @@ async def test_a_secret_copied_to_another_machine_is_refused_and_shown_to_admins
 
 
 async def test_an_unexpected_hub_error_reaches_the_agent_as_a_generic_internal_status(hub, monkeypatch):
-    from everyst_hub.inventory import services as inventory
+    from everyst_hub.inventory import hosts
 
     def broken(*args, **kwargs):
         raise RuntimeError("secret detail of the database")
 
     creds = await enroll(hub, "eta")
-    monkeypatch.setattr(inventory, "agent_connected", broken)
+    monkeypatch.setattr(hosts, "agent_connected", broken)
     stream = Stream(hub, metadata(creds))
     with pytest.raises(grpc.aio.AioRpcError) as failed:
         await stream.hello("eta")

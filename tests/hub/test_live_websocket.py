@@ -10,7 +10,7 @@ import pytest
 from asgiref.sync import sync_to_async
 from channels.testing import WebsocketCommunicator
 from everyst_hub.config.asgi import application
-from everyst_hub.inventory.services import host_summary
+from everyst_hub.inventory.hosts import host_summary
 from everyst_hub.realtime.publish import publish_host
 
 from tests.conftest import access_token_for

@@ -12,7 +12,7 @@ from django.test import override_settings
 from everyst.agent.v1 import agent_pb2
 from everyst_hub.config.env import ConfigError, env_str
 from everyst_hub.core.errors import Unauthenticated
-from everyst_hub.inventory.services import create_enrollment_token, enroll_agent
+from everyst_hub.inventory.enrollment import create_enrollment_token, enroll_agent
 from rest_framework_simplejwt.tokens import AccessToken, RefreshToken
 
 from tests.conftest import PASSWORD

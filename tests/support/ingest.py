@@ -9,7 +9,7 @@ import grpc
 from asgiref.sync import sync_to_async
 from everyst.agent.v1 import agent_pb2, agent_pb2_grpc
 from everyst_hub.ingest.server import IngestServer, server_tls
-from everyst_hub.inventory.services import create_enrollment_token
+from everyst_hub.inventory.enrollment import create_enrollment_token
 
 
 def channel(hub: IngestServer) -> grpc.aio.Channel:

@@ -102,7 +102,7 @@ def prepare_local_agent(grpc_port: int) -> Path:
     """Set the hub's keys in the local agent's config, keeping the rest of the file; include a fresh
     one-use enrollment token only when the agent has no credentials yet (a second `make run` reuses
     the existing enrollment)."""
-    from everyst_hub.inventory.services import create_enrollment_token
+    from everyst_hub.inventory.enrollment import create_enrollment_token
 
     state_dir = settings.DATA_DIR / "local-agent"
     state_dir.mkdir(parents=True, exist_ok=True, mode=0o700)

@@ -53,7 +53,7 @@ class HostRow:
     agent_version: str
 
     def online(self, now_ms: int) -> bool:
-        # The same rule as inventory.services.is_online, on a row read without a model instance.
+        # The same rule as inventory.hosts.is_online, on a row read without a model instance.
         if not self.connected or self.last_seen_ms is None:
             return False
         stale_after_ms = max(5000, settings.STALE_AFTER_INTERVALS * self.interval_ms)

@@ -10,7 +10,7 @@ import grpc
 from asgiref.sync import sync_to_async
 
 from everyst_hub.core.errors import EverystError
-from everyst_hub.inventory.services import authenticate_agent
+from everyst_hub.inventory.enrollment import authenticate_agent
 
 # Enroll's credential is the enrollment token in its request body.
 OPEN_METHODS = frozenset({"/everyst.agent.v1.AgentService/Enroll"})

@@ -17,7 +17,7 @@ from everyst.agent.v1 import agent_pb2, agent_pb2_grpc
 
 from everyst_hub.core.errors import EverystError
 from everyst_hub.core.params import MAX_UNIX_MS
-from everyst_hub.inventory import services as inventory
+from everyst_hub.inventory import enrollment, hosts
 from everyst_hub.metrics.services import stored_through
 from everyst_hub.realtime.publish import agent_group, publish_host, publish_job
 from everyst_hub.tools import services as tools
@@ -101,7 +101,7 @@ class Disconnects:
     async def _write(self, ids: set[uuid.UUID], batch: asyncio.Future[None]) -> None:
         try:
             self.flushes += 1
-            for summary in await sync_to_async(inventory.agents_disconnected)(list(ids)):
+            for summary in await sync_to_async(hosts.agents_disconnected)(list(ids)):
                 await publish_host(summary)
         except Exception:
             logger.exception("marking %d hosts offline failed", len(ids))
@@ -154,7 +154,7 @@ class AgentServicer(agent_pb2_grpc.AgentServiceServicer):
         self, request: agent_pb2.EnrollRequest, context: grpc.aio.ServicerContext
     ) -> agent_pb2.EnrollResponse:
         try:
-            enrolled = await sync_to_async(inventory.enroll_agent)(
+            enrolled = await sync_to_async(enrollment.enroll_agent)(
                 request.token, request.facts, peer=context.peer()
             )
         except EverystError as exc:
@@ -190,7 +190,7 @@ class AgentServicer(agent_pb2_grpc.AgentServiceServicer):
         # The interceptor refused bad credentials already; this resolves the agent, and still
         # refuses one revoked in between.
         try:
-            agent = await sync_to_async(inventory.authenticate_agent)(
+            agent = await sync_to_async(enrollment.authenticate_agent)(
                 *credentials(context.invocation_metadata())
             )
         except EverystError as exc:
@@ -216,11 +216,11 @@ class AgentServicer(agent_pb2_grpc.AgentServiceServicer):
 
         await self.disconnects.settled(agent.host_id)
         try:
-            host = await sync_to_async(inventory.agent_connected)(agent, first.hello, context.peer())
+            host = await sync_to_async(hosts.agent_connected)(agent, first.hello, context.peer())
         except EverystError as exc:
             logger.warning("refused agent %s from %s: %s", agent.id, context.peer(), exc.message)
             await context.abort(_status(exc), exc.message)
-        await publish_host(await sync_to_async(inventory.host_summary)(host))
+        await publish_host(await sync_to_async(hosts.host_summary)(host))
         # Listen for commands before reconciling: a job started in between is then either seen
         # here (and sent again) or delivered through the group, never lost.
         channel = await _join(host.id)

@@ -20,8 +20,7 @@ from everyst_hub.core.permissions import IsAdmin
 from everyst_hub.deploy.packages import PublicAddresses, install_command, public_addresses
 from everyst_hub.ingest.server import server_tls
 
-from .models import Agent, EnrollmentToken, HostGroup
-from .services import (
+from .enrollment import (
     EnrollmentTokenCreated,
     delete_enrollment_token,
     hosts_enrolled_with,
@@ -29,6 +28,7 @@ from .services import (
     issue_enrollment_token,
     revoke_agent,
 )
+from .models import Agent, EnrollmentToken, HostGroup
 
 
 def _iso(value: datetime | None) -> str | None:

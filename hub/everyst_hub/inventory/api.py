@@ -12,7 +12,7 @@ from everyst_hub.ingest.server import server_tls
 from everyst_hub.metrics.services import latest_sample, latest_samples
 
 from .access import get_visible_host, visible_hosts
-from .services import host_summary
+from .hosts import host_summary
 
 
 class HostListView(APIView):

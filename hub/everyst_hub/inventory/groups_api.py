@@ -16,11 +16,11 @@ from rest_framework.views import APIView
 from everyst_hub.audit.services import client_ip
 from everyst_hub.core.permissions import IsAdmin
 
-from . import services
+from . import groups
 from .models import HostGroup
 
 
-def group_dict(entry: services.VisibleHostGroup) -> dict[str, Any]:
+def group_dict(entry: groups.VisibleHostGroup) -> dict[str, Any]:
     data: dict[str, Any] = {
         "id": entry.group.id,
         "name": entry.group.name,
@@ -38,7 +38,7 @@ def group_dict(entry: services.VisibleHostGroup) -> dict[str, Any]:
 
 def _answer(request: Request, group: HostGroup, status: int = 200) -> Response:
     """The group as the acting admin sees it in the list."""
-    (entry,) = services.visible_host_groups(request.user, only=group.id)
+    (entry,) = groups.visible_host_groups(request.user, only=group.id)
     return Response(group_dict(entry), status=status)
 
 
@@ -62,13 +62,13 @@ class HostGroupListView(APIView):
 
     @extend_schema(operation_id="v1_host_groups_list", responses=OpenApiTypes.OBJECT)
     def get(self, request: Request) -> Response:
-        return Response([group_dict(e) for e in services.visible_host_groups(request.user)])
+        return Response([group_dict(e) for e in groups.visible_host_groups(request.user)])
 
     @extend_schema(request=HostGroupCreateSerializer, responses={201: OpenApiTypes.OBJECT})
     def post(self, request: Request) -> Response:
         body = HostGroupCreateSerializer(data=request.data)
         body.is_valid(raise_exception=True)
-        group = services.create_host_group(
+        group = groups.create_host_group(
             request.user,
             name=body.validated_data["name"],
             description=body.validated_data["description"],
@@ -84,14 +84,14 @@ class HostGroupDetailView(APIView):
     def patch(self, request: Request, group_id: int) -> Response:
         body = HostGroupUpdateSerializer(data=request.data)
         body.is_valid(raise_exception=True)
-        group = services.update_host_group(
+        group = groups.update_host_group(
             request.user, group_id, dict(body.validated_data), client_ip(request)
         )
         return _answer(request, group)
 
     @extend_schema(responses={204: None})
     def delete(self, request: Request, group_id: int) -> Response:
-        services.delete_host_group(request.user, group_id, client_ip(request))
+        groups.delete_host_group(request.user, group_id, client_ip(request))
         return Response(status=204)
 
 
@@ -102,7 +102,7 @@ class HostGroupHostsView(APIView):
     def put(self, request: Request, group_id: int) -> Response:
         body = HostGroupHostsSerializer(data=request.data)
         body.is_valid(raise_exception=True)
-        group = services.set_group_hosts(
+        group = groups.set_group_hosts(
             request.user, group_id, body.validated_data["host_ids"], client_ip(request)
         )
         return _answer(request, group)

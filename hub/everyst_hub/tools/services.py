@@ -18,7 +18,7 @@ from everyst_hub.core import jsonlimits
 from everyst_hub.core.errors import EverystError, InvalidInput, NotFound
 from everyst_hub.core.params import parse_uuid
 from everyst_hub.inventory.access import get_operable_host, get_visible_host, visible_hosts
-from everyst_hub.inventory.services import is_online
+from everyst_hub.inventory.hosts import is_online
 from everyst_hub.network.services import SCAN_TOOLS, apply_scan
 from everyst_hub.realtime.publish import send_to_agent_sync
 

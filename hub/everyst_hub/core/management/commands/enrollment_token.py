@@ -8,8 +8,8 @@ from django.core.management.base import BaseCommand, CommandError
 
 from everyst_hub.deploy.packages import install_command, public_addresses
 from everyst_hub.ingest.server import server_tls
+from everyst_hub.inventory.enrollment import create_enrollment_token
 from everyst_hub.inventory.models import HostGroup
-from everyst_hub.inventory.services import create_enrollment_token
 
 
 class Command(BaseCommand):
