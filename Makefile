@@ -22,7 +22,14 @@ $(GEN)/agent_pb2.py: $(PROTO) | $(BIN)/python
 		--grpc_python_out=gen --mypy_grpc_out=gen $(PROTO)
 	for d in gen/everyst gen/everyst/agent gen/everyst/agent/v1; do touch $$d/__init__.py; done
 
-gen: $(GEN)/agent_pb2.py
+# The dashboard's REST types, from the hub's OpenAPI schema (its serializers are the source).
+NODE_MODULES := frontend/node_modules/.package-lock.json
+$(NODE_MODULES): frontend/package.json frontend/package-lock.json
+	cd frontend && (npm ci --no-audit --no-fund --loglevel=error || npm install --no-audit --no-fund --loglevel=error)
+	touch $(NODE_MODULES)
+
+gen: $(GEN)/agent_pb2.py $(STAMP) $(NODE_MODULES)
+	$(BIN)/everyst-hub api_types
 
 $(STAMP): pyproject.toml $(GEN)/agent_pb2.py
 	$(BIN)/pip install -q -e ".[agent,hub,dev]"
@@ -63,7 +70,7 @@ lint: install
 	$(BIN)/ruff check hub agent tests
 	$(BIN)/mypy hub/everyst_hub agent/everyst_agent
 
-dist: gen
+dist: $(GEN)/agent_pb2.py
 	$(BIN)/pip install -q build
 	$(BIN)/python -m build --wheel --outdir dist .
 

@@ -188,6 +188,7 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "UserRoleEnum": "everyst_hub.accounts.models.User.Role",
         "GroupRoleEnum": "everyst_hub.inventory.models.HostGroupAccess.Role",
+        "SeverityEnum": "everyst_hub.alerts.models.Severity",
     },
 }
 
