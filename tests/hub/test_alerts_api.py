@@ -182,3 +182,61 @@ def test_disabling_a_rule_resolves_what_it_fired(world: Any, api: Any) -> None:
     assert response.status_code == 200
     (alert,) = as_user(api, world.admin).get("/api/v1/alerts").json()
     assert alert["state"] == "resolved" and alert["ended_at"] is not None
+
+
+def memory_sample(engine: AlertEngine, host: Any, percent: float, ts_ms: int) -> None:
+    s = agent_pb2.Sample(ts_ms=ts_ms)
+    s.memory.percent = percent
+    batch = [IncomingBatch(host.id, agent_pb2.MetricBatch(seq=ts_ms, samples=[s]))]
+    store_samples(batch)
+    engine.observe(batch)
+
+
+@pytest.mark.django_db
+def test_deleting_a_rule_keeps_its_alerts_in_the_history_and_quietly_ends_those_firing(
+    world: Any, api: Any
+) -> None:
+    engine = armed_engine()
+    now = int(time.time() * 1000)
+    for offset, percent in ((-60_000, 97), (-59_000, 10), (-1000, 98)):  # fired, resolved, fires again
+        memory_sample(engine, world.host_a, percent, now + offset)
+    rule = AlertRule.objects.get(name="Memory high")
+    admin = as_user(api, world.admin)
+    assert sorted(a["state"] for a in admin.get("/api/v1/alerts").json()) == ["firing", "resolved"]
+    notifications = Notification.objects.count()
+
+    assert admin.delete(f"/api/v1/alert-rules/{rule.id}").status_code == 204
+
+    history = admin.get("/api/v1/alerts?state=resolved").json()
+    assert len(history) == 2 and not admin.get("/api/v1/alerts?state=firing").json()
+    for alert in history:
+        assert alert["rule"] == {
+            "id": None,
+            "deleted": True,
+            "name": "Memory high",
+            "metric": "memory.percent",
+            "source": "metric",
+        }
+        assert (alert["comparison"], alert["threshold"], alert["severity"]) == (">", 90, "critical")
+        assert alert["ended_at"] is not None
+    # The viewer of the host still sees its history, and the alert by its id.
+    assert len(as_user(api, world.viewer_a).get("/api/v1/alerts").json()) == 2
+    assert as_user(api, world.viewer_a).get(f"/api/v1/alerts/{history[0]['id']}").status_code == 200
+    assert Notification.objects.count() == notifications  # ended quietly, as disabling does
+
+
+@pytest.mark.django_db
+def test_deleting_a_group_keeps_the_alerts_of_the_rules_scoped_to_it(world: Any, api: Any) -> None:
+    AlertRule.objects.filter(builtin=True).update(enabled=False)
+    rule = AlertRule.objects.create(
+        name="Group A memory", metric="memory.percent", threshold=90, group=world.group_a
+    )
+    engine = AlertEngine()
+    engine.load()
+    memory_sample(engine, world.host_a, 99, int(time.time() * 1000))
+    admin = as_user(api, world.admin)
+    assert admin.delete(f"/api/v1/host-groups/{world.group_a.id}").status_code == 204
+    assert not AlertRule.objects.filter(id=rule.id).exists()
+    (alert,) = admin.get("/api/v1/alerts").json()
+    assert alert["rule"]["deleted"] is True and alert["rule"]["name"] == "Group A memory"
+    assert alert["state"] == "resolved"

@@ -39,7 +39,8 @@ export type AlertState = 'firing' | 'resolved';
 
 export interface FiredAlert {
   id: number;
-  rule: { id: number; name: string; metric: string; source: string };
+  /** A deleted rule's alerts stay: id null, deleted true, the rest as the rule was. */
+  rule: { id: number | null; deleted: boolean; name: string; metric: string; source: string };
   host: { id: string; hostname: string };
   series: string;
   state: AlertState;

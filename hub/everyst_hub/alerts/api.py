@@ -56,7 +56,8 @@ class RuleSerializer(serializers.Serializer):
 
 
 class AlertRuleRefSerializer(serializers.Serializer):
-    id = serializers.IntegerField()
+    id = serializers.IntegerField(allow_null=True, help_text="null once the rule is deleted")
+    deleted = serializers.BooleanField(help_text="the rule is deleted; name and the rest are as it was")
     name = serializers.CharField()
     metric = serializers.CharField()
     source = serializers.CharField()

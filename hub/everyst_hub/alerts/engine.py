@@ -214,7 +214,7 @@ class AlertEngine:
         live = {r.id for r in compiled}
         for host_id, rkey, state in self._all():
             # A disabled or deleted rule's breaches are forgotten; its open incidents stay open
-            # until _sync_incidents finds them closed (deleting a rule deletes its incidents).
+            # until _sync_incidents finds them closed (disabling or deleting a rule ends them).
             if rkey[0] not in live and state.incident_id is None:
                 self._pop(host_id, rkey)
 
@@ -239,7 +239,7 @@ class AlertEngine:
     def _sync_incidents(self) -> None:
         """Adopt incidents opened elsewhere (a restart, another replica), drop those closed
         elsewhere, and learn acknowledgements."""
-        open_rows = Incident.objects.filter(ended_at__isnull=True).values_list(
+        open_rows = Incident.objects.filter(ended_at__isnull=True, rule__isnull=False).values_list(
             "id",
             "rule_id",
             "host_id",

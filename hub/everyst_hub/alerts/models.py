@@ -83,7 +83,12 @@ class Incident(models.Model):
         FIRING = "firing"
         RESOLVED = "resolved"
 
-    rule = models.ForeignKey(AlertRule, on_delete=models.CASCADE, related_name="incidents")
+    # Null once the rule is deleted: the history stays, told by deleted_rule.
+    rule = models.ForeignKey(
+        AlertRule, null=True, blank=True, on_delete=models.SET_NULL, related_name="incidents"
+    )
+    # The rule as it was when deleted ({"name", "source", "metric", "comparison", "threshold"}).
+    deleted_rule = models.JSONField(null=True, blank=True)
     host = models.ForeignKey("inventory.Host", on_delete=models.CASCADE, related_name="incidents")
     series = models.CharField(max_length=200, blank=True)
     state = models.CharField(max_length=16, choices=State.choices, default=State.FIRING)

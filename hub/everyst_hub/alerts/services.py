@@ -97,17 +97,38 @@ def rule_dict(rule: AlertRule) -> dict[str, Any]:
     }
 
 
+def _rule_snapshot(rule: AlertRule) -> dict[str, Any]:
+    return {
+        "name": rule.name,
+        "source": rule.source,
+        "metric": rule.metric,
+        "comparison": rule.comparison,
+        "threshold": rule.threshold,
+    }
+
+
 def incident_dict(incident: Incident) -> dict[str, Any]:
-    rule, host = incident.rule, incident.host
+    host = incident.host
+    if incident.rule is not None:
+        rule = _rule_snapshot(incident.rule)
+        rule_ref = {"id": incident.rule.id, "deleted": False}
+    else:
+        rule = incident.deleted_rule or {}
+        rule_ref = {"id": None, "deleted": True}
     return {
         "id": incident.id,
-        "rule": {"id": rule.id, "name": rule.name, "metric": rule.metric, "source": rule.source},
+        "rule": {
+            **rule_ref,
+            "name": rule.get("name", ""),
+            "metric": rule.get("metric", ""),
+            "source": rule.get("source", ""),
+        },
         "host": {"id": str(host.id), "hostname": host.hostname},
         "series": incident.series,
         "state": incident.state,
         "severity": incident.severity,
-        "comparison": rule.comparison,
-        "threshold": rule.threshold,
+        "comparison": rule.get("comparison", ""),
+        "threshold": rule.get("threshold", 0),
         "started_at": _iso(incident.started_at),
         "ended_at": _iso(incident.ended_at),
         "peak_value": incident.peak_value,
@@ -532,7 +553,7 @@ def acknowledge(
             target=incident.host,
             ip=ip,
             alert=incident.id,
-            rule=incident.rule.name,
+            rule=incident_dict(incident)["rule"]["name"],
             series=incident.series,
         )
     text = dumps({"type": "alert", "event": "acknowledged", "alert": incident_dict(incident)})
@@ -712,11 +733,22 @@ def update_rule(user: Any, rule_id: object, fields: dict[str, Any], ip: str | No
 
 
 def delete_rule(user: Any, rule_id: object, ip: str | None = None) -> None:
+    """Delete the rule; its alerts stay in the history (keep_history_of_deleted_rule)."""
     rule = get_rule(user, rule_id)
     _check_scope(user, _scope_host(rule.host, rule.network), rule.group, manage=True)
     record("alert.rule.delete", actor=user, target=rule, ip=ip)
     rule.delete()
     rules_changed()
+
+
+def keep_history_of_deleted_rule(sender: Any, instance: AlertRule, **kwargs: Any) -> None:
+    """Before a rule is deleted (by delete_rule, or with the group or network it is scoped to):
+    its alerts keep what it was, and those still firing end now, quietly, as when a rule is
+    disabled (nothing would ever evaluate them again). Notifications of its alerts not yet
+    stored are dropped: they would tell of a rule that no longer exists."""
+    alerts = Incident.objects.filter(rule=instance)
+    alerts.update(deleted_rule=_rule_snapshot(instance), pending_event="", pending_since=None)
+    alerts.filter(ended_at__isnull=True).update(state=Incident.State.RESOLVED, ended_at=timezone.now())
 
 
 # ------------------------------------------------------------------------------------- silences

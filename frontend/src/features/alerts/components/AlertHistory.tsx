@@ -6,7 +6,7 @@ import { tableClass, tdClass } from '@/components/ui/styles';
 import { describeError } from '@/lib/api';
 import { formatDateTime, formatDuration, formatNumber, parseIso } from '@/lib/format';
 import { useAlerts } from '../api/get-alerts';
-import { SeverityBadge, conditionText } from './parts';
+import { SeverityBadge, conditionText, ruleName } from './parts';
 
 const COLUMNS = ['Severity', 'Host', 'Rule', 'Condition', 'Peak', 'Started', 'Resolved', 'Lasted', 'Acknowledged by'] as const;
 
@@ -37,7 +37,9 @@ export function AlertHistory() {
                     {alert.host.hostname}
                   </Link>
                 </td>
-                <td className={tdClass}>{alert.rule.name}</td>
+                <td className={tdClass} data-testid="history-alert-rule" data-deleted={alert.rule.deleted}>
+                  {ruleName(alert)}
+                </td>
                 <td className={`${tdClass} font-mono text-xs`}>{conditionText(alert)}</td>
                 <td className={`${tdClass} tabular-nums`}>{formatNumber(alert.peak_value)}</td>
                 <td className={`${tdClass} text-xs`}>{formatDateTime(started)}</td>

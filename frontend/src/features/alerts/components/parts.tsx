@@ -19,6 +19,11 @@ export function SeverityBadge({ severity }: { severity: Severity }) {
   );
 }
 
+/** The rule's name; "(deleted rule) <name>" for an alert whose rule is gone. */
+export function ruleName(alert: FiredAlert): string {
+  return alert.rule.deleted ? `(deleted rule) ${alert.rule.name}` : alert.rule.name;
+}
+
 /** "memory.percent > 90" or "offline > 3 intervals", with the series it fired on. */
 export function conditionText(alert: FiredAlert): string {
   if (alert.rule.source === 'host_offline') return `no sample for ${formatNumber(alert.threshold, 0)} intervals`;
