@@ -22,6 +22,7 @@ import subprocess
 import tempfile
 import threading
 import urllib.request
+import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -29,6 +30,7 @@ from pathlib import Path
 import pytest
 
 from tests.support.deploy import AGENT_UNIT, agent_requirements, offline_site, setpriv_as_unit
+from tests.support.imports import AGENT, imports
 from tests.support.netns import running_lab
 from tests.support.processes import Hub, wait_until
 
@@ -153,6 +155,14 @@ def installed(hub: Hub, sandbox: Sandbox, fingerprint: str) -> subprocess.Comple
 
 def test_the_agent_extra_pulls_in_only_the_agent_dependencies(wheel: Path) -> None:
     assert agent_requirements(wheel) == AGENT_DEPENDENCIES
+
+
+def test_the_served_package_holds_every_package_of_ours_the_agent_imports(wheel: Path) -> None:
+    ours = {"everyst", "everyst_agent", "everyst_common"}
+    needed = {name.split(".")[0] for names in imports(AGENT).values() for name in names} & ours
+    with zipfile.ZipFile(wheel) as archive:
+        shipped = {name.split("/")[0] for name in archive.namelist()}
+    assert needed == ours and needed <= shipped
 
 
 def test_the_served_package_is_signed_under_the_pinned_ca_and_openssl_verifies_it(

@@ -41,10 +41,11 @@ INSTALL_SCRIPT = Path(__file__).with_name("install.sh")
 MANIFEST_NAME = "agent.manifest"
 SIGNATURE_NAME = "agent.manifest.sig"
 SIGNING_CERT_NAME = "package-signing.pem"
-# What goes into the served wheel: the agent needs agent/ and gen/; the project metadata needs the rest.
-_SOURCE_PARTS = ("agent", "gen", "hub", "pyproject.toml", "README.md")
+# What goes into the served wheel: the agent needs agent/, common/ and gen/; the project metadata
+# needs the rest.
+_SOURCE_PARTS = ("agent", "common", "gen", "hub", "pyproject.toml", "README.md")
 # Only these decide whether a built wheel is stale: hub code in it never runs on an agent.
-_AGENT_SOURCES = ("agent", "gen", "pyproject.toml")
+_AGENT_SOURCES = ("agent", "common", "gen", "pyproject.toml")
 # Goes verbatim between single quotes in the served script.
 _SAFE_ADDRESS = re.compile(r"[A-Za-z0-9.:/\[\]_%-]+")
 

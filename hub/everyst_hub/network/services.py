@@ -14,6 +14,8 @@ from typing import Any
 from django.db import transaction
 from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
+from everyst_common.mac import normalize_mac, randomized_mac, vendor
+from everyst_common.ports import PortListError, parse_ports
 
 from everyst_hub.audit.services import record
 from everyst_hub.core.errors import InvalidInput, NotFound
@@ -353,7 +355,7 @@ def _seen(rows: list[dict[str, Any]], tool: str) -> dict[str, Seen]:
             continue
         seen = found.setdefault(ip, Seen(ip))
         if tool == "discover":
-            seen.mac = _mac(row.get("mac")) or seen.mac
+            seen.mac = normalize_mac(row.get("mac")) or seen.mac
             seen.vendor = str(row.get("vendor") or "")[:200] or seen.vendor
             if row.get("hostname"):
                 seen.hostname = str(row["hostname"])[:255]
@@ -388,33 +390,11 @@ def _service_text(row: dict[str, Any]) -> str:
     return " · ".join(p for p in parts if p and p != "None")[:500]
 
 
-def _mac(value: Any) -> str:
-    if not isinstance(value, str) or not value:
-        return ""
-    text = value.strip().lower().replace("-", ":")
-    octets = text.split(":")
-    if len(octets) != 6 or not all(len(o) == 2 and all(c in "0123456789abcdef" for c in o) for o in octets):
-        return ""
-    return text
-
-
-def randomized_mac(mac: str) -> bool:
-    """Locally administered (bit 1 of the first octet): a randomized (private) address, or made up."""
-    return bool(mac) and bool(int(mac.split(":")[0], 16) & 0x02)
-
-
 def mac_vendor(mac: str) -> str:
-    """The IEEE registrant of the MAC's OUI from netaddr's offline table, or ""."""
+    """Who registered the MAC, for a device the agent named no vendor for; "" for a randomized one."""
     if not mac or randomized_mac(mac):
         return ""
-    try:
-        import netaddr
-    except ImportError:  # netaddr ships with the agent extra; the hub works without it
-        return ""
-    try:
-        return str(netaddr.EUI(mac).oui.registration().org)[:200]
-    except (netaddr.NotRegisteredError, netaddr.AddrFormatError, IndexError, ValueError):
-        return ""
+    return (vendor(mac) or "")[:200]
 
 
 def _in_any(ip: str, networks: list[IPNetwork]) -> bool:
@@ -500,25 +480,12 @@ def _scanned_ports(job: ToolJob) -> set[int] | None:
     spec, top = params.get("ports"), params.get("top_ports")
     if job.tool == "services" and not spec and not top:
         top = 100  # the services tool's default
-    ports: set[int] = set()
-    if isinstance(spec, str) and spec.strip():
-        for part in spec.replace(" ", "").split(","):
-            if not part:
-                continue
-            low, _, high = part.partition("-")
-            try:
-                a, b = int(low), int(high or low)
-            except ValueError:
-                return None
-            if not 1 <= a <= b <= 65535:
-                return None
-            ports.update(range(a, b + 1))
-    if isinstance(top, int) and top > 0:
-        # The agent's table ships in the same distribution as the hub and imports nothing.
-        from everyst_agent.tools.top_ports import TOP_PORTS
-
-        ports.update(TOP_PORTS[:top])
-    return ports or None
+    try:
+        return set(
+            parse_ports(spec if isinstance(spec, str) else None, top if isinstance(top, int) else None)
+        )
+    except PortListError:
+        return None
 
 
 def _expand(targets: list[IPNetwork]) -> list[str]:
