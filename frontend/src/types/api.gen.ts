@@ -174,7 +174,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get: operations["api_v1_auth_api_tokens_retrieve"];
+        get: operations["api_v1_auth_api_tokens_list"];
         put?: never;
         post: operations["api_v1_auth_api_tokens_create"];
         delete?: never;
@@ -819,7 +819,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get: operations["api_v1_users_retrieve"];
+        get: operations["api_v1_users_list"];
         put?: never;
         post: operations["api_v1_users_create"];
         delete?: never;
@@ -921,6 +921,30 @@ export interface components {
         AccessRequest: {
             access: components["schemas"]["AccessEntryRequest"][];
         };
+        AccessToken: {
+            access: string;
+        };
+        /** @description A user as owners and admins manage them; `login_failures` comes in the context. */
+        AdminUser: {
+            readonly access: components["schemas"]["GroupAccess"][];
+            /** Format: date-time */
+            date_joined: string;
+            email: string;
+            first_name: string;
+            id: number;
+            is_active: boolean;
+            /**
+             * Format: date-time
+             * @description null before the first login
+             */
+            last_login: string | null;
+            last_name: string;
+            /** @description failed logins within the throttle window, from every address */
+            readonly login_failures: number;
+            role: components["schemas"]["UserRoleEnum"];
+            theme: components["schemas"]["ThemeEnum"];
+            username: string;
+        };
         Alert: {
             /** Format: date-time */
             acknowledged_at: string | null;
@@ -940,7 +964,7 @@ export interface components {
             silenced: boolean;
             /** Format: date-time */
             started_at: string;
-            state: components["schemas"]["StateEnum"];
+            state: components["schemas"]["AlertStateEnum"];
             /** Format: double */
             threshold: number;
         };
@@ -958,20 +982,50 @@ export interface components {
             name: string;
             source: string;
         };
+        /**
+         * @description * `firing` - Firing
+         *     * `resolved` - Resolved
+         * @enum {string}
+         */
+        AlertStateEnum: "firing" | "resolved";
+        ApiToken: {
+            /** Format: date-time */
+            created_at: string;
+            /** Format: date-time */
+            expires_at: string;
+            readonly groups: components["schemas"]["HostGroup"][];
+            id: number;
+            /** Format: date-time */
+            last_used_at: string | null;
+            last_used_ip: string | null;
+            name: string;
+            prefix: string;
+            /** Format: date-time */
+            revoked_at: string | null;
+            role: components["schemas"]["ApiTokenRoleEnum"];
+            readonly state: components["schemas"]["ApiTokenStateEnum"];
+        };
         ApiTokenCreateRequest: {
             /** @default 90 */
             expires_in_days: number;
             groups: number[];
             name: string;
             /** @default read */
-            role: components["schemas"]["ApiTokenCreateRoleEnum"];
+            role: components["schemas"]["ApiTokenRoleEnum"];
         };
         /**
          * @description * `read` - Read-only
          *     * `operate` - Operator
          * @enum {string}
          */
-        ApiTokenCreateRoleEnum: "read" | "operate";
+        ApiTokenRoleEnum: "read" | "operate";
+        /**
+         * @description * `active` - Active
+         *     * `expired` - Expired
+         *     * `revoked` - Revoked
+         * @enum {string}
+         */
+        ApiTokenStateEnum: "active" | "expired" | "revoked";
         Channel: {
             /** @description email: {"to": [...]}; webhook: {"url": ...}; apprise: {} */
             config: {
@@ -1024,10 +1078,34 @@ export interface components {
             /** @default 1 */
             uses: number;
         };
+        /** @description The one answer that carries the token's secret (given in the context). */
+        CreatedApiToken: {
+            /** Format: date-time */
+            created_at: string;
+            /** Format: date-time */
+            expires_at: string;
+            readonly groups: components["schemas"]["HostGroup"][];
+            id: number;
+            /** Format: date-time */
+            last_used_at: string | null;
+            last_used_ip: string | null;
+            name: string;
+            prefix: string;
+            /** Format: date-time */
+            revoked_at: string | null;
+            role: components["schemas"]["ApiTokenRoleEnum"];
+            readonly secret: string;
+            readonly state: components["schemas"]["ApiTokenStateEnum"];
+        };
         FirstOwnerRequest: {
             email?: string;
             password: string;
             username: string;
+        };
+        GroupAccess: {
+            group: string;
+            group_id: number;
+            role: components["schemas"]["GroupRoleEnum"];
         };
         /**
          * @description * `viewer` - Viewer
@@ -1035,6 +1113,11 @@ export interface components {
          * @enum {string}
          */
         GroupRoleEnum: "viewer" | "operator";
+        /** @description A host group as other answers refer to it. */
+        HostGroup: {
+            id: number;
+            name: string;
+        };
         HostGroupCreateRequest: {
             /** @default  */
             description: string;
@@ -1253,6 +1336,14 @@ export interface components {
             /** @description discover, port_scan or tls_cert */
             tool: string;
         };
+        /** @description A new session: the access token (the refresh token is an HttpOnly cookie) and its user. */
+        Session: {
+            access: string;
+            user: components["schemas"]["User"];
+        };
+        SetupStatus: {
+            needs_owner: boolean;
+        };
         /**
          * @description * `warning` - Warning
          *     * `critical` - Critical
@@ -1307,12 +1398,6 @@ export interface components {
             tool: components["schemas"]["ToolEnum"];
         };
         /**
-         * @description * `firing` - Firing
-         *     * `resolved` - Resolved
-         * @enum {string}
-         */
-        StateEnum: "firing" | "resolved";
-        /**
          * @description * `system` - System
          *     * `dark` - Dark
          *     * `light` - Light
@@ -1335,6 +1420,23 @@ export interface components {
         UnreadCount: {
             unread: number;
         };
+        User: {
+            /** Format: date-time */
+            date_joined: string;
+            email: string;
+            first_name: string;
+            id: number;
+            is_active: boolean;
+            /**
+             * Format: date-time
+             * @description null before the first login
+             */
+            last_login: string | null;
+            last_name: string;
+            role: components["schemas"]["UserRoleEnum"];
+            theme: components["schemas"]["ThemeEnum"];
+            username: string;
+        };
         UserCreateRequest: {
             email?: string;
             password: string;
@@ -1349,6 +1451,25 @@ export interface components {
          * @enum {string}
          */
         UserRoleEnum: "owner" | "admin" | "member";
+        /** @description A user and the host groups they are granted (`/auth/me`). */
+        UserWithAccess: {
+            readonly access: components["schemas"]["GroupAccess"][];
+            /** Format: date-time */
+            date_joined: string;
+            email: string;
+            first_name: string;
+            id: number;
+            is_active: boolean;
+            /**
+             * Format: date-time
+             * @description null before the first login
+             */
+            last_login: string | null;
+            last_name: string;
+            role: components["schemas"]["UserRoleEnum"];
+            theme: components["schemas"]["ThemeEnum"];
+            username: string;
+        };
     };
     responses: never;
     parameters: never;
@@ -1358,18 +1479,26 @@ export interface components {
 }
 export type AccessEntryRequest = components['schemas']['AccessEntryRequest'];
 export type AccessRequest = components['schemas']['AccessRequest'];
+export type AccessToken = components['schemas']['AccessToken'];
+export type AdminUser = components['schemas']['AdminUser'];
 export type Alert = components['schemas']['Alert'];
 export type AlertHostRef = components['schemas']['AlertHostRef'];
 export type AlertRuleRef = components['schemas']['AlertRuleRef'];
+export type AlertStateEnum = components['schemas']['AlertStateEnum'];
+export type ApiToken = components['schemas']['ApiToken'];
 export type ApiTokenCreateRequest = components['schemas']['ApiTokenCreateRequest'];
-export type ApiTokenCreateRoleEnum = components['schemas']['ApiTokenCreateRoleEnum'];
+export type ApiTokenRoleEnum = components['schemas']['ApiTokenRoleEnum'];
+export type ApiTokenStateEnum = components['schemas']['ApiTokenStateEnum'];
 export type Channel = components['schemas']['Channel'];
 export type ChannelCreateRequest = components['schemas']['ChannelCreateRequest'];
 export type ChannelTestResult = components['schemas']['ChannelTestResult'];
 export type ComparisonEnum = components['schemas']['ComparisonEnum'];
 export type CreateEnrollmentTokenRequest = components['schemas']['CreateEnrollmentTokenRequest'];
+export type CreatedApiToken = components['schemas']['CreatedApiToken'];
 export type FirstOwnerRequest = components['schemas']['FirstOwnerRequest'];
+export type GroupAccess = components['schemas']['GroupAccess'];
 export type GroupRoleEnum = components['schemas']['GroupRoleEnum'];
+export type HostGroup = components['schemas']['HostGroup'];
 export type HostGroupCreateRequest = components['schemas']['HostGroupCreateRequest'];
 export type HostGroupHostsRequest = components['schemas']['HostGroupHostsRequest'];
 export type KindEnum = components['schemas']['KindEnum'];
@@ -1393,17 +1522,20 @@ export type ReplaceAgentRequest = components['schemas']['ReplaceAgentRequest'];
 export type Rule = components['schemas']['Rule'];
 export type RuleCreateRequest = components['schemas']['RuleCreateRequest'];
 export type ScheduleRequest = components['schemas']['ScheduleRequest'];
+export type Session = components['schemas']['Session'];
+export type SetupStatus = components['schemas']['SetupStatus'];
 export type SeverityEnum = components['schemas']['SeverityEnum'];
 export type Silence = components['schemas']['Silence'];
 export type SilenceCreateRequest = components['schemas']['SilenceCreateRequest'];
 export type SourceEnum = components['schemas']['SourceEnum'];
 export type StartJobRequest = components['schemas']['StartJobRequest'];
-export type StateEnum = components['schemas']['StateEnum'];
 export type ThemeEnum = components['schemas']['ThemeEnum'];
 export type ToolEnum = components['schemas']['ToolEnum'];
 export type UnreadCount = components['schemas']['UnreadCount'];
+export type User = components['schemas']['User'];
 export type UserCreateRequest = components['schemas']['UserCreateRequest'];
 export type UserRoleEnum = components['schemas']['UserRoleEnum'];
+export type UserWithAccess = components['schemas']['UserWithAccess'];
 export type $defs = Record<string, never>;
 export interface operations {
     api_v1_agents_retrieve: {
@@ -1695,7 +1827,7 @@ export interface operations {
             };
         };
     };
-    api_v1_auth_api_tokens_retrieve: {
+    api_v1_auth_api_tokens_list: {
         parameters: {
             query?: never;
             header?: never;
@@ -1709,9 +1841,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        [key: string]: unknown;
-                    };
+                    "application/json": components["schemas"]["ApiToken"][];
                 };
             };
         };
@@ -1734,9 +1864,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        [key: string]: unknown;
-                    };
+                    "application/json": components["schemas"]["CreatedApiToken"];
                 };
             };
         };
@@ -1779,9 +1907,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        [key: string]: unknown;
-                    };
+                    "application/json": components["schemas"]["Session"];
                 };
             };
         };
@@ -1818,9 +1944,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        [key: string]: unknown;
-                    };
+                    "application/json": components["schemas"]["UserWithAccess"];
                 };
             };
         };
@@ -1843,9 +1967,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        [key: string]: unknown;
-                    };
+                    "application/json": components["schemas"]["UserWithAccess"];
                 };
             };
         };
@@ -1868,9 +1990,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        [key: string]: unknown;
-                    };
+                    "application/json": components["schemas"]["Session"];
                 };
             };
         };
@@ -1889,9 +2009,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        [key: string]: unknown;
-                    };
+                    "application/json": components["schemas"]["AccessToken"];
                 };
             };
         };
@@ -2819,9 +2937,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        [key: string]: unknown;
-                    };
+                    "application/json": components["schemas"]["SetupStatus"];
                 };
             };
         };
@@ -2844,9 +2960,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        [key: string]: unknown;
-                    };
+                    "application/json": components["schemas"]["Session"];
                 };
             };
         };
@@ -2962,7 +3076,7 @@ export interface operations {
             };
         };
     };
-    api_v1_users_retrieve: {
+    api_v1_users_list: {
         parameters: {
             query?: never;
             header?: never;
@@ -2976,9 +3090,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        [key: string]: unknown;
-                    };
+                    "application/json": components["schemas"]["AdminUser"][];
                 };
             };
         };
@@ -3001,9 +3113,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        [key: string]: unknown;
-                    };
+                    "application/json": components["schemas"]["AdminUser"];
                 };
             };
         };
@@ -3024,9 +3134,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        [key: string]: unknown;
-                    };
+                    "application/json": components["schemas"]["AdminUser"];
                 };
             };
         };
@@ -3071,9 +3179,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        [key: string]: unknown;
-                    };
+                    "application/json": components["schemas"]["AdminUser"];
                 };
             };
         };
@@ -3098,9 +3204,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        [key: string]: unknown;
-                    };
+                    "application/json": components["schemas"]["AdminUser"];
                 };
             };
         };
@@ -3145,9 +3249,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        [key: string]: unknown;
-                    };
+                    "application/json": components["schemas"]["AdminUser"];
                 };
             };
         };

@@ -9,7 +9,6 @@ from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.utils.cache import add_never_cache_headers
-from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
 from rest_framework.permissions import AllowAny, IsAuthenticated
@@ -26,35 +25,18 @@ from everyst_hub.inventory.models import HostGroupAccess
 
 from . import services, sessions
 from .models import User
+from .serializers import (
+    AccessTokenSerializer,
+    AdminUserSerializer,
+    SessionSerializer,
+    SetupStatusSerializer,
+    UserWithAccessSerializer,
+)
 
 
-def user_dict(
-    user: User, *, with_access: bool = False, login_failures: dict[int, int] | None = None
-) -> dict[str, Any]:
-    data: dict[str, Any] = {
-        "id": user.id,
-        "username": user.username,
-        "email": user.email,
-        "first_name": user.first_name,
-        "last_name": user.last_name,
-        "role": user.role,
-        "theme": user.theme,
-        "is_active": user.is_active,
-        "last_login": user.last_login.isoformat().replace("+00:00", "Z") if user.last_login else None,
-        "date_joined": user.date_joined.isoformat().replace("+00:00", "Z"),
-    }
-    if with_access:
-        data["access"] = [
-            {"group_id": a.group_id, "group": a.group.name, "role": a.role}
-            for a in HostGroupAccess.objects.filter(user=user).select_related("group").order_by("group__name")
-        ]
-    if login_failures is not None:
-        data["login_failures"] = login_failures.get(user.id, 0)
-    return data
-
-
-def admin_user_dict(user: User) -> dict[str, Any]:
-    return user_dict(user, with_access=True, login_failures=services.recent_login_failures([user]))
+def _admin_user(user: User) -> dict[str, Any]:
+    failures = services.recent_login_failures([user])
+    return AdminUserSerializer(user, context={"login_failures": failures}).data  # type: ignore[return-value]
 
 
 class LoginSerializer(serializers.Serializer):
@@ -64,7 +46,7 @@ class LoginSerializer(serializers.Serializer):
 
 def _session_response(request: Request, user: User, status: int = 200) -> Response:
     tokens = sessions.issue_tokens(user)
-    response = Response({"access": tokens.access, "user": user_dict(user)}, status=status)
+    response = Response(SessionSerializer({"access": tokens.access, "user": user}).data, status=status)
     return _with_refresh_cookie(request, response, tokens.refresh)
 
 
@@ -105,7 +87,7 @@ class LoginView(APIView):
     authentication_classes: list[type] = []
     permission_classes = [AllowAny]
 
-    @extend_schema(request=LoginSerializer, responses={200: OpenApiTypes.OBJECT})
+    @extend_schema(request=LoginSerializer, responses=SessionSerializer)
     def post(self, request: Request) -> Response:
         body = LoginSerializer(data=request.data)
         body.is_valid(raise_exception=True)
@@ -119,14 +101,15 @@ class RefreshView(APIView):
     authentication_classes: list[type] = []
     permission_classes = [AllowAny]
 
-    @extend_schema(request=None, responses={200: OpenApiTypes.OBJECT})
+    @extend_schema(request=None, responses=AccessTokenSerializer)
     def post(self, request: Request) -> Response:
         _require_same_origin(request)
         raw = request.COOKIES.get(settings.REFRESH_COOKIE_NAME, "")
         if not raw:
             raise Unauthenticated("No refresh token: log in again.", code="no_refresh_token")
         tokens = sessions.rotate(raw, client_ip(request))
-        return _with_refresh_cookie(request, Response({"access": tokens.access}), tokens.refresh)
+        answer = AccessTokenSerializer({"access": tokens.access}).data
+        return _with_refresh_cookie(request, Response(answer), tokens.refresh)
 
 
 class LogoutView(APIView):
@@ -168,16 +151,16 @@ class MeView(APIView):
             return [IsAuthenticated(), RefusesApiTokens()]
         return super().get_permissions()
 
-    @extend_schema(responses=OpenApiTypes.OBJECT)
+    @extend_schema(responses=UserWithAccessSerializer)
     def get(self, request: Request) -> Response:
-        return Response(user_dict(request.user, with_access=True))
+        return Response(UserWithAccessSerializer(request.user).data)
 
-    @extend_schema(request=ProfileSerializer, responses=OpenApiTypes.OBJECT)
+    @extend_schema(request=ProfileSerializer, responses=UserWithAccessSerializer)
     def patch(self, request: Request) -> Response:
         body = ProfileSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         user = services.update_profile(request.user, dict(body.validated_data), client_ip(request))
-        return Response(user_dict(user, with_access=True))
+        return Response(UserWithAccessSerializer(user).data)
 
 
 class PasswordChangeSerializer(serializers.Serializer):
@@ -190,7 +173,7 @@ class PasswordChangeView(APIView):
 
     permission_classes = [IsAuthenticated, RefusesApiTokens]
 
-    @extend_schema(request=PasswordChangeSerializer, responses={200: OpenApiTypes.OBJECT})
+    @extend_schema(request=PasswordChangeSerializer, responses=SessionSerializer)
     def post(self, request: Request) -> Response:
         body = PasswordChangeSerializer(data=request.data)
         body.is_valid(raise_exception=True)
@@ -215,11 +198,11 @@ class SetupView(APIView):
     authentication_classes: list[type] = []
     permission_classes = [AllowAny]
 
-    @extend_schema(responses=OpenApiTypes.OBJECT)
+    @extend_schema(responses=SetupStatusSerializer)
     def get(self, request: Request) -> Response:
-        return Response({"needs_owner": services.needs_first_owner()})
+        return Response(SetupStatusSerializer({"needs_owner": services.needs_first_owner()}).data)
 
-    @extend_schema(request=FirstOwnerSerializer, responses={201: OpenApiTypes.OBJECT})
+    @extend_schema(request=FirstOwnerSerializer, responses={201: SessionSerializer})
     def post(self, request: Request) -> Response:
         body = FirstOwnerSerializer(data=request.data)
         body.is_valid(raise_exception=True)
@@ -273,35 +256,35 @@ def _user(user_id: int) -> User:
 class UserListView(APIView):
     permission_classes = [RefusesApiTokens, IsAdmin]
 
-    @extend_schema(responses=OpenApiTypes.OBJECT)
+    @extend_schema(responses=AdminUserSerializer(many=True))
     def get(self, request: Request) -> Response:
         users = list(User.objects.order_by("username"))
         failures = services.recent_login_failures(users)
-        return Response([user_dict(u, with_access=True, login_failures=failures) for u in users])
+        return Response(AdminUserSerializer(users, many=True, context={"login_failures": failures}).data)
 
-    @extend_schema(request=UserCreateSerializer, responses={201: OpenApiTypes.OBJECT})
+    @extend_schema(request=UserCreateSerializer, responses={201: AdminUserSerializer})
     def post(self, request: Request) -> Response:
         body = UserCreateSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         user = services.create_user(request.user, ip=client_ip(request), **body.validated_data)
-        return Response(admin_user_dict(user), status=201)
+        return Response(_admin_user(user), status=201)
 
 
 class UserDetailView(APIView):
     permission_classes = [RefusesApiTokens, IsAdmin]
 
-    @extend_schema(operation_id="v1_user_retrieve", responses=OpenApiTypes.OBJECT)
+    @extend_schema(operation_id="v1_user_retrieve", responses=AdminUserSerializer)
     def get(self, request: Request, user_id: int) -> Response:
-        return Response(admin_user_dict(_user(user_id)))
+        return Response(_admin_user(_user(user_id)))
 
-    @extend_schema(request=UserUpdateSerializer, responses=OpenApiTypes.OBJECT)
+    @extend_schema(request=UserUpdateSerializer, responses=AdminUserSerializer)
     def patch(self, request: Request, user_id: int) -> Response:
         body = UserUpdateSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         user = services.update_user(
             request.user, _user(user_id), dict(body.validated_data), client_ip(request)
         )
-        return Response(admin_user_dict(user))
+        return Response(_admin_user(user))
 
     @extend_schema(responses={204: None})
     def delete(self, request: Request, user_id: int) -> Response:
@@ -325,14 +308,14 @@ class UserPasswordView(APIView):
 class UserAccessView(APIView):
     permission_classes = [RefusesApiTokens, IsAdmin]
 
-    @extend_schema(request=AccessSerializer, responses=OpenApiTypes.OBJECT)
+    @extend_schema(request=AccessSerializer, responses=AdminUserSerializer)
     def put(self, request: Request, user_id: int) -> Response:
         body = AccessSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         user = _user(user_id)
         entries = [(e["group_id"], e["role"]) for e in body.validated_data["access"]]
         services.set_group_access(request.user, user, entries, client_ip(request))
-        return Response(admin_user_dict(user))
+        return Response(_admin_user(user))
 
 
 class UserUnlockView(APIView):
@@ -340,8 +323,8 @@ class UserUnlockView(APIView):
 
     permission_classes = [RefusesApiTokens, IsAdmin]
 
-    @extend_schema(request=None, responses=OpenApiTypes.OBJECT)
+    @extend_schema(request=None, responses=AdminUserSerializer)
     def post(self, request: Request, user_id: int) -> Response:
         user = _user(user_id)
         services.unlock_login(request.user, user, client_ip(request))
-        return Response(admin_user_dict(user))
+        return Response(_admin_user(user))

@@ -3,10 +3,6 @@ refused here, so a leaked token cannot mint or list others."""
 
 from __future__ import annotations
 
-from typing import Any
-
-from django.utils import timezone
-from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
 from rest_framework.permissions import IsAuthenticated
@@ -19,28 +15,7 @@ from everyst_hub.core.permissions import RefusesApiTokens
 
 from . import api_tokens
 from .models import ApiToken
-
-
-def _iso(value: Any) -> str | None:
-    return value.isoformat().replace("+00:00", "Z") if value else None
-
-
-def token_dict(token: ApiToken) -> dict[str, Any]:
-    now = timezone.now()
-    state = "revoked" if token.revoked_at else "expired" if token.expires_at <= now else "active"
-    return {
-        "id": token.id,
-        "name": token.name,
-        "prefix": token.prefix,
-        "role": token.role,
-        "groups": [{"id": g.id, "name": g.name} for g in sorted(token.groups.all(), key=lambda g: g.name)],
-        "created_at": _iso(token.created_at),
-        "expires_at": _iso(token.expires_at),
-        "last_used_at": _iso(token.last_used_at),
-        "last_used_ip": token.last_used_ip,
-        "revoked_at": _iso(token.revoked_at),
-        "state": state,
-    }
+from .serializers import ApiTokenSerializer, CreatedApiTokenSerializer
 
 
 class ApiTokenCreateSerializer(serializers.Serializer):
@@ -53,11 +28,11 @@ class ApiTokenCreateSerializer(serializers.Serializer):
 class ApiTokenListView(APIView):
     permission_classes = [IsAuthenticated, RefusesApiTokens]
 
-    @extend_schema(responses=OpenApiTypes.OBJECT)
+    @extend_schema(responses=ApiTokenSerializer(many=True))
     def get(self, request: Request) -> Response:
-        return Response([token_dict(t) for t in api_tokens.list_api_tokens(request.user)])
+        return Response(ApiTokenSerializer(api_tokens.list_api_tokens(request.user), many=True).data)
 
-    @extend_schema(request=ApiTokenCreateSerializer, responses={201: OpenApiTypes.OBJECT})
+    @extend_schema(request=ApiTokenCreateSerializer, responses={201: CreatedApiTokenSerializer})
     def post(self, request: Request) -> Response:
         body = ApiTokenCreateSerializer(data=request.data)
         body.is_valid(raise_exception=True)
@@ -70,7 +45,8 @@ class ApiTokenListView(APIView):
             ip=client_ip(request),
         )
         # The only time the secret leaves the hub.
-        return Response({**token_dict(created.token), "secret": created.secret}, status=201)
+        answer = CreatedApiTokenSerializer(created.token, context={"secret": created.secret}).data
+        return Response(answer, status=201)
 
 
 class ApiTokenDetailView(APIView):

@@ -189,6 +189,8 @@ SPECTACULAR_SETTINGS = {
         "UserRoleEnum": "everyst_hub.accounts.models.User.Role",
         "GroupRoleEnum": "everyst_hub.inventory.models.HostGroupAccess.Role",
         "SeverityEnum": "everyst_hub.alerts.models.Severity",
+        "ApiTokenRoleEnum": "everyst_hub.accounts.models.ApiToken.Role",
+        "ApiTokenStateEnum": "everyst_hub.accounts.serializers.ApiTokenState",
     },
 }
 
