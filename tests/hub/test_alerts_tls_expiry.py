@@ -24,8 +24,7 @@ from everyst_agent.tools.scope import Scope
 from everyst_hub.alerts.models import AlertRule, Incident, Notification
 from everyst_hub.core.errors import InvalidInput
 from everyst_hub.network.models import Network, Schedule
-from everyst_hub.network.schedules import run_due_schedules
-from everyst_hub.network.services import create_schedule
+from everyst_hub.network.schedules import create_schedule, run_due_schedules
 from everyst_hub.tools.models import ToolJob
 from everyst_hub.tools.services import record_event
 

@@ -13,8 +13,8 @@ from django.utils import timezone
 from everyst.agent.v1 import agent_pb2
 from everyst_hub.audit.models import AuditEvent
 from everyst_hub.network.models import Device, DevicePort, Network, NetworkEvent, Schedule
+from everyst_hub.network.scans import apply_scan
 from everyst_hub.network.schedules import run_due_schedules
-from everyst_hub.network.services import apply_scan
 from everyst_hub.tools.models import ToolJob
 from everyst_hub.tools.services import record_event
 

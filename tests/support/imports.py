@@ -28,10 +28,14 @@ def imports(package: Path) -> dict[str, set[str]]:
     return found
 
 
-def importing(package: Path, top_level: str) -> dict[str, list[str]]:
-    """The package's files that import `top_level` or one of its modules, and what they import."""
+def importing(package: Path, module: str) -> dict[str, list[str]]:
+    """The package's files that import `module` or one of its submodules, and which they import."""
+
+    def within(name: str) -> bool:
+        return name == module or name.startswith(module + ".")
+
     return {
-        path: sorted(n for n in names if n.split(".")[0] == top_level)
+        path: sorted(filter(within, names))
         for path, names in imports(package).items()
-        if any(n.split(".")[0] == top_level for n in names)
+        if any(map(within, names))
     }

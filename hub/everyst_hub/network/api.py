@@ -11,8 +11,8 @@ from rest_framework.views import APIView
 
 from everyst_hub.audit.services import client_ip
 
-from . import services
-from .services import MAX_EVERY_MINUTES, MIN_EVERY_MINUTES, schedule_dict
+from . import inventory, schedules
+from .schedules import MAX_EVERY_MINUTES, MIN_EVERY_MINUTES, schedule_dict
 
 
 class ScheduleToolField(serializers.CharField):
@@ -42,13 +42,13 @@ class ScheduleChangeSerializer(serializers.Serializer):
 class HostNetworksView(APIView):
     @extend_schema(responses=OpenApiTypes.OBJECT)
     def get(self, request: Request, host_id: str) -> Response:
-        return Response(services.host_networks(request.user, host_id))
+        return Response(inventory.host_networks(request.user, host_id))
 
 
 class NetworkDetailView(APIView):
     @extend_schema(operation_id="v1_network_retrieve", responses=OpenApiTypes.OBJECT)
     def get(self, request: Request, network_id: int) -> Response:
-        return Response(services.network_detail(request.user, network_id))
+        return Response(inventory.network_detail(request.user, network_id))
 
 
 class NetworkEventsView(APIView):
@@ -61,7 +61,7 @@ class NetworkEventsView(APIView):
     )
     def get(self, request: Request, network_id: int) -> Response:
         return Response(
-            services.network_events(
+            inventory.network_events(
                 request.user,
                 network_id,
                 since=request.query_params.get("since"),
@@ -73,26 +73,26 @@ class NetworkEventsView(APIView):
 class NetworkScansView(APIView):
     @extend_schema(responses=OpenApiTypes.OBJECT)
     def get(self, request: Request, network_id: int) -> Response:
-        return Response(services.network_scans(request.user, network_id))
+        return Response(inventory.network_scans(request.user, network_id))
 
 
 class DeviceDetailView(APIView):
     @extend_schema(operation_id="v1_device_retrieve", responses=OpenApiTypes.OBJECT)
     def get(self, request: Request, device_id: int) -> Response:
-        return Response(services.device_detail(request.user, device_id))
+        return Response(inventory.device_detail(request.user, device_id))
 
 
 class NetworkSchedulesView(APIView):
     @extend_schema(responses=OpenApiTypes.OBJECT)
     def get(self, request: Request, network_id: int) -> Response:
-        return Response(services.network_schedules(request.user, network_id))
+        return Response(schedules.network_schedules(request.user, network_id))
 
     @extend_schema(request=ScheduleSerializer, responses={201: OpenApiTypes.OBJECT})
     def post(self, request: Request, network_id: int) -> Response:
-        services.get_network(request.user, network_id, operate=True)  # who may ask before what is asked
+        inventory.get_network(request.user, network_id, operate=True)  # who may ask before what is asked
         body = ScheduleSerializer(data=request.data)
         body.is_valid(raise_exception=True)
-        schedule = services.create_schedule(
+        schedule = schedules.create_schedule(
             request.user, network_id, ip=client_ip(request), **body.validated_data
         )
         return Response(schedule_dict(schedule), status=201)
@@ -101,15 +101,15 @@ class NetworkSchedulesView(APIView):
 class ScheduleDetailView(APIView):
     @extend_schema(request=ScheduleChangeSerializer, responses=OpenApiTypes.OBJECT)
     def patch(self, request: Request, schedule_id: int) -> Response:
-        services.get_schedule(request.user, schedule_id)
+        schedules.get_schedule(request.user, schedule_id)
         body = ScheduleChangeSerializer(data=request.data)
         body.is_valid(raise_exception=True)
-        schedule = services.update_schedule(
+        schedule = schedules.update_schedule(
             request.user, schedule_id, dict(body.validated_data), client_ip(request)
         )
         return Response(schedule_dict(schedule))
 
     @extend_schema(responses={204: None})
     def delete(self, request: Request, schedule_id: int) -> Response:
-        services.delete_schedule(request.user, schedule_id, client_ip(request))
+        schedules.delete_schedule(request.user, schedule_id, client_ip(request))
         return Response(status=204)

@@ -1,27 +1,181 @@
-"""Recurring scans and TLS checks: every 30 s the hub starts the schedules that are due, as their
-creators."""
+"""Recurring scans and TLS checks: operators create, change and delete a network's schedules; every
+30 s the hub starts the schedules that are due, as their creators."""
 
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 from datetime import datetime, timedelta
 from typing import Any
 
 from asgiref.sync import sync_to_async
+from django.db.models import QuerySet
 from django.utils import timezone
 
-from everyst_hub.core.errors import EverystError
+from everyst_hub.audit.services import record
+from everyst_hub.core.errors import EverystError, InvalidInput, NotFound
 from everyst_hub.core.leader import ReplicaLock
+from everyst_hub.core.params import parse_id
 from everyst_hub.realtime.publish import publish_job
 from everyst_hub.tools import services as tools
 from everyst_hub.tools.services import job_dict
 
+from .inventory import get_network, iso
 from .models import Schedule
-from .services import due_schedules
 
 logger = logging.getLogger(__name__)
 INTERVAL_SECONDS = 30
+MIN_EVERY_MINUTES = 5
+MAX_EVERY_MINUTES = 60 * 24 * 31
+MAX_SCHEDULE_PARAMS_BYTES = 4096
+
+
+def schedule_dict(schedule: Schedule) -> dict[str, Any]:
+    return {
+        "id": schedule.id,
+        "network": schedule.network_id,
+        "tool": schedule.tool,
+        "params": schedule.params,
+        "every_minutes": schedule.every_minutes,
+        "enabled": schedule.enabled,
+        "next_run_at": iso(schedule.next_run_at),
+        "last_run_at": iso(schedule.last_run_at),
+        "last_job": str(schedule.last_job_id) if schedule.last_job_id else None,
+        "last_message": schedule.last_message,
+        "created_by": schedule.created_by.username if schedule.created_by else None,
+        "created_at": iso(schedule.created_at),
+    }
+
+
+def network_schedules(user: Any, network_id: object) -> list[dict[str, Any]]:
+    network = get_network(user, network_id)
+    return [schedule_dict(s) for s in network.schedules.select_related("created_by")]
+
+
+def _check_schedule(tool: Any, params: Any, every_minutes: Any) -> None:
+    if tool is not None and tool not in Schedule.Tool.values:
+        raise InvalidInput(f"tool: use one of {', '.join(Schedule.Tool.values)}.")
+    if params is not None:
+        if not isinstance(params, dict):
+            raise InvalidInput("params: must be a JSON object.")
+        if "target" in params:
+            raise InvalidInput("params: leave out target; a schedule scans its network's CIDR.")
+        if tool == Schedule.Tool.TLS_CERT:
+            _check_tls_target(params)
+        if len(json.dumps(params)) > MAX_SCHEDULE_PARAMS_BYTES:
+            raise InvalidInput(f"params: at most {MAX_SCHEDULE_PARAMS_BYTES} bytes.")
+    if every_minutes is not None and not (
+        isinstance(every_minutes, int) and MIN_EVERY_MINUTES <= every_minutes <= MAX_EVERY_MINUTES
+    ):
+        raise InvalidInput(f"every_minutes: between {MIN_EVERY_MINUTES} and {MAX_EVERY_MINUTES}.")
+
+
+def _check_tls_target(params: dict[str, Any]) -> None:
+    """A TLS check names what it checks (the agent validates the rest, and its own scope)."""
+    host = params.get("host")
+    if not isinstance(host, str) or not 0 < len(host) <= 253:
+        raise InvalidInput("params: a tls_cert schedule needs host, the name or address to check.")
+    port = params.get("port", 443)
+    if not isinstance(port, int) or isinstance(port, bool) or not 0 < port < 65536:
+        raise InvalidInput("params: port is between 1 and 65535.")
+
+
+def create_schedule(
+    user: Any,
+    network_id: object,
+    *,
+    tool: str,
+    params: dict[str, Any],
+    every_minutes: int,
+    enabled: bool = True,
+    ip: str | None = None,
+) -> Schedule:
+    network = get_network(user, network_id, operate=True)
+    _check_schedule(tool, params, every_minutes)
+    schedule = Schedule.objects.create(
+        network=network,
+        tool=tool,
+        params=params,
+        every_minutes=every_minutes,
+        enabled=enabled,
+        next_run_at=timezone.now(),
+        created_by=user,
+    )
+    record(
+        "network.schedule.create",
+        actor=user,
+        target=network.host,
+        ip=ip,
+        schedule=schedule.id,
+        network=network.cidr,
+        tool=tool,
+        every_minutes=every_minutes,
+        enabled=enabled,
+    )
+    return schedule
+
+
+def get_schedule(user: Any, schedule_id: object) -> Schedule:
+    """The schedule if the user may operate its network's host (viewers: 403, others: 404)."""
+    schedule = (
+        Schedule.objects.select_related("network", "created_by")
+        .filter(id=parse_id(schedule_id, "Schedule"))
+        .first()
+    )
+    if schedule is None:
+        raise NotFound("Schedule not found.")
+    try:
+        get_network(user, schedule.network_id, operate=True)
+    except NotFound as exc:
+        raise NotFound("Schedule not found.") from exc
+    return schedule
+
+
+def update_schedule(
+    user: Any, schedule_id: object, changes: dict[str, Any], ip: str | None = None
+) -> Schedule:
+    schedule = get_schedule(user, schedule_id)
+    _check_schedule(changes.get("tool"), changes.get("params"), changes.get("every_minutes"))
+    fields = {k: v for k, v in changes.items() if k in ("tool", "params", "every_minutes", "enabled")}
+    for name, value in fields.items():
+        setattr(schedule, name, value)
+    if schedule.tool == Schedule.Tool.TLS_CERT:  # its params or its tool may have changed alone
+        _check_tls_target(schedule.params)
+    if fields.get("enabled") is True or "every_minutes" in fields:
+        soonest = timezone.now() + timedelta(minutes=schedule.every_minutes)
+        schedule.next_run_at = min(schedule.next_run_at, soonest)
+    schedule.save()
+    record(
+        "network.schedule.update",
+        actor=user,
+        target=schedule.network.host,
+        ip=ip,
+        schedule=schedule.id,
+        network=schedule.network.cidr,
+        changes=fields,
+    )
+    return schedule
+
+
+def delete_schedule(user: Any, schedule_id: object, ip: str | None = None) -> None:
+    schedule = get_schedule(user, schedule_id)
+    record(
+        "network.schedule.delete",
+        actor=user,
+        target=schedule.network.host,
+        ip=ip,
+        schedule=schedule.id,
+        network=schedule.network.cidr,
+        tool=schedule.tool,
+    )
+    schedule.delete()
+
+
+def due_schedules(now: datetime) -> QuerySet[Schedule]:
+    return Schedule.objects.filter(enabled=True, next_run_at__lte=now).select_related(
+        "network", "network__host", "created_by", "last_job"
+    )
 
 
 def run_due_schedules(now: datetime | None = None) -> list[dict[str, Any]]:

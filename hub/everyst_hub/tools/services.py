@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import logging
 import uuid
+from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
@@ -19,7 +20,6 @@ from everyst_hub.core.errors import EverystError, InvalidInput, NotFound
 from everyst_hub.core.params import parse_uuid
 from everyst_hub.inventory.access import get_operable_host, get_visible_host, visible_hosts
 from everyst_hub.inventory.hosts import is_online
-from everyst_hub.network.services import SCAN_TOOLS, apply_scan
 from everyst_hub.realtime.publish import send_to_agent_sync
 
 from .models import ToolJob
@@ -41,6 +41,17 @@ SILENT_AFTER = timedelta(seconds=1800 + 120)
 # On reconnect, a queued job the agent does not know is sent again if it is this recent.
 RESEND_WITHIN = timedelta(minutes=10)
 Status = ToolJob.Status
+
+# What apps built on this one do with a job that finished (the network app folds scans into its
+# inventory), registered from their AppConfig.ready: tools imports none of them.
+_finished_hooks: list[Callable[[ToolJob], object]] = []
+
+
+def on_job_finished(hook: Callable[[ToolJob], object]) -> None:
+    """Call `hook(job)` for every job that ends FINISHED, inside the transaction that records the
+    end, in a savepoint of its own: a hook that fails is logged and never loses the job's end."""
+    if hook not in _finished_hooks:
+        _finished_hooks.append(hook)
 
 
 class HostOffline(EverystError):
@@ -182,8 +193,8 @@ def record_event(host_id: uuid.UUID, event: agent_pb2.ToolEvent) -> dict[str, An
             if event.blob:
                 job.artifact = bytes(event.blob[:MAX_ARTIFACT_BYTES])
         job.save()
-        if job.status == Status.FINISHED and job.tool in SCAN_TOOLS:
-            _apply_to_inventory(job)
+        if job.status == Status.FINISHED:
+            _job_finished(job)
         if job.done:
             _job_ended(job)
     frame = {"type": "job", "job": job_dict(job)}
@@ -201,13 +212,13 @@ def _rows(payload: Any) -> list[Any]:
     return [] if payload is None else [payload]
 
 
-def _apply_to_inventory(job: ToolJob) -> None:
-    """A finished scan updates the network inventory; a failure there must not lose the job's end."""
-    try:
-        with transaction.atomic():
-            apply_scan(job)
-    except Exception:
-        logger.exception("job %s: updating the network inventory failed", job.id)
+def _job_finished(job: ToolJob) -> None:
+    for hook in _finished_hooks:
+        try:
+            with transaction.atomic():
+                hook(job)
+        except Exception:
+            logger.exception("job %s: %s failed", job.id, getattr(hook, "__qualname__", hook))
 
 
 def _job_ended(job: ToolJob) -> None:

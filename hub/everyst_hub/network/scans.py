@@ -1,231 +1,31 @@
-"""Device inventory: finished discover / port_scan / services jobs become networks, devices, ports
-and the events that tell what changed since the previous scan of the same network."""
+"""Finished discover / port_scan / services jobs become networks, devices and ports, and the events
+that tell what changed since the previous scan of the same network."""
 
 from __future__ import annotations
 
 import ipaddress
-import json
 import logging
-from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 from django.db import transaction
-from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 from everyst_common.mac import normalize_mac, randomized_mac, vendor
 from everyst_common.ports import PortListError, parse_ports
 
-from everyst_hub.audit.services import record
-from everyst_hub.core.errors import InvalidInput, NotFound
-from everyst_hub.core.params import parse_id, time_param, uuid_param
-from everyst_hub.inventory.access import get_operable_host, get_visible_host
 from everyst_hub.inventory.models import Host
 from everyst_hub.tools.models import ToolJob
 
-from .models import Device, DevicePort, Network, NetworkEvent, NetworkScan, Schedule
+from .models import Device, DevicePort, Network, NetworkEvent, NetworkScan
 
 logger = logging.getLogger(__name__)
 
 SCAN_TOOLS = ("discover", "port_scan", "services")
 Kind = NetworkEvent.Kind
 IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
-IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 # Bounds on what one job may expand to on the hub (the agent caps a job at 1024 hosts anyway).
 MAX_EXPAND = 4096
-MIN_EVERY_MINUTES = 5
-MAX_EVERY_MINUTES = 60 * 24 * 31
-MAX_SCHEDULE_PARAMS_BYTES = 4096
-
-
-# ---------------------------------------------------------------------------- serialization
-
-
-def _iso(value: datetime | None) -> str | None:
-    return value.isoformat().replace("+00:00", "Z") if value else None
-
-
-def network_dict(network: Network, *, counts: dict[str, int] | None = None) -> dict[str, Any]:
-    data: dict[str, Any] = {
-        "id": network.id,
-        "host": str(network.host_id),
-        "cidr": network.cidr,
-        "name": network.name,
-        "created_at": _iso(network.created_at),
-        "last_scan_at": _iso(network.last_scan_at),
-    }
-    if counts is not None:
-        data.update(counts)
-    return data
-
-
-def port_dict(port: DevicePort) -> dict[str, Any]:
-    return {
-        "port": port.port,
-        "proto": port.proto,
-        "service": port.service,
-        "open": port.open,
-        "first_seen": _iso(port.first_seen),
-        "last_seen": _iso(port.last_seen),
-    }
-
-
-def device_dict(device: Device, *, ports: Iterable[DevicePort] | None = None) -> dict[str, Any]:
-    data: dict[str, Any] = {
-        "id": device.id,
-        "network": device.network_id,
-        "ip": device.ip,
-        "mac": device.mac,
-        "vendor": device.vendor,
-        "hostname": device.hostname,
-        "hostname_source": device.hostname_source,
-        "randomized_mac": device.randomized_mac,
-        "is_self": device.is_self,
-        "present": device.present,
-        "first_seen": _iso(device.first_seen),
-        "last_seen": _iso(device.last_seen),
-    }
-    if ports is not None:
-        data["ports"] = [port_dict(p) for p in ports]
-    return data
-
-
-def event_dict(event: NetworkEvent) -> dict[str, Any]:
-    device = event.device
-    return {
-        "id": event.id,
-        "network": event.network_id,
-        "kind": event.kind,
-        "device": device.id if device else None,
-        "ip": device.ip if device else None,
-        "hostname": device.hostname if device else None,
-        "port": event.port,
-        "proto": event.proto or None,
-        "ts": _iso(event.ts),
-        "job": str(event.job_id) if event.job_id else None,
-    }
-
-
-def schedule_dict(schedule: Schedule) -> dict[str, Any]:
-    return {
-        "id": schedule.id,
-        "network": schedule.network_id,
-        "tool": schedule.tool,
-        "params": schedule.params,
-        "every_minutes": schedule.every_minutes,
-        "enabled": schedule.enabled,
-        "next_run_at": _iso(schedule.next_run_at),
-        "last_run_at": _iso(schedule.last_run_at),
-        "last_job": str(schedule.last_job_id) if schedule.last_job_id else None,
-        "last_message": schedule.last_message,
-        "created_by": schedule.created_by.username if schedule.created_by else None,
-        "created_at": _iso(schedule.created_at),
-    }
-
-
-# ---------------------------------------------------------------------------- reading
-
-
-def get_network(user: Any, network_id: object, *, operate: bool = False) -> Network:
-    """The network if the user may see its host (NotFound otherwise: its existence is not revealed);
-    with `operate`, Forbidden unless the user may run tools on that host."""
-    network = Network.objects.select_related("host").filter(id=parse_id(network_id, "Network")).first()
-    if network is None:
-        raise NotFound("Network not found.")
-    try:
-        get_visible_host(user, network.host_id)
-    except NotFound as exc:
-        raise NotFound("Network not found.") from exc
-    if operate:
-        get_operable_host(user, network.host_id)
-    return network
-
-
-def host_networks(user: Any, host_id: object) -> list[dict[str, Any]]:
-    host = get_visible_host(user, host_id)
-    networks = Network.objects.filter(host=host).annotate(
-        device_count=Count("devices", distinct=True),
-        present_count=Count("devices", filter=Q(devices__present=True), distinct=True),
-    )
-    return [
-        network_dict(n, counts={"devices": n.device_count, "present": n.present_count})  # type: ignore[attr-defined]
-        for n in networks
-    ]
-
-
-def network_detail(user: Any, network_id: object) -> dict[str, Any]:
-    network = get_network(user, network_id)
-    devices = network.devices.prefetch_related("ports").order_by("id")
-    data = network_dict(network)
-    data["host_name"] = network.host.hostname
-    data["devices"] = [device_dict(d, ports=d.ports.all()) for d in devices]
-    return data
-
-
-def network_events(
-    user: Any, network_id: object, *, since: str | None = None, job: str | None = None, limit: int = 500
-) -> list[dict[str, Any]]:
-    network = get_network(user, network_id)
-    events = NetworkEvent.objects.filter(network=network).select_related("device")
-    after = time_param("since", since)
-    if after is not None:
-        events = events.filter(ts__gte=after)
-    job_id = uuid_param("job", job)
-    if job_id is not None:
-        events = events.filter(job_id=job_id)
-    return [event_dict(e) for e in events[: max(1, min(limit, 2000))]]
-
-
-def network_scans(user: Any, network_id: object, limit: int = 100) -> list[dict[str, Any]]:
-    network = get_network(user, network_id)
-    scans = list(
-        NetworkScan.objects.filter(network=network).select_related("job", "job__requested_by")[:limit]
-    )
-    counts: dict[tuple[str, str], int] = {}
-    rows = (
-        NetworkEvent.objects.filter(network=network, job_id__in=[s.job_id for s in scans])
-        .values("job_id", "kind")
-        .annotate(n=Count("id"))
-    )
-    for row in rows:
-        counts[(str(row["job_id"]), row["kind"])] = row["n"]
-    result = []
-    for scan in scans:
-        job = scan.job
-        result.append(
-            {
-                "job": str(job.id),
-                "tool": job.tool,
-                "params": job.params,
-                "status": job.status,
-                "requested_by": job.requested_by.username if job.requested_by else None,
-                "finished_at": _iso(job.finished_at),
-                "applied_at": _iso(scan.applied_at),
-                "devices_seen": scan.devices_seen,
-                "open_ports": scan.open_ports,
-                "changes": {k: counts.get((str(job.id), k), 0) for k in NetworkEvent.Kind.values},
-            }
-        )
-    return result
-
-
-def device_detail(user: Any, device_id: object) -> dict[str, Any]:
-    device = Device.objects.select_related("network").filter(id=parse_id(device_id, "Device")).first()
-    if device is None:
-        raise NotFound("Device not found.")
-    try:
-        get_visible_host(user, device.network.host_id)
-    except NotFound as exc:
-        raise NotFound("Device not found.") from exc
-    data = device_dict(device, ports=device.ports.all())
-    data["network_cidr"] = device.network.cidr
-    data["host"] = str(device.network.host_id)
-    data["history"] = [event_dict(e) for e in device.events.select_related("device")[:500]]
-    return data
-
-
-# ---------------------------------------------------------------------------- applying scans
 
 
 @dataclass
@@ -390,7 +190,7 @@ def _service_text(row: dict[str, Any]) -> str:
     return " · ".join(p for p in parts if p and p != "None")[:500]
 
 
-def mac_vendor(mac: str) -> str:
+def _mac_vendor(mac: str) -> str:
     """Who registered the MAC, for a device the agent named no vendor for; "" for a randomized one."""
     if not mac or randomized_mac(mac):
         return ""
@@ -441,7 +241,7 @@ def _upsert_device(
     device.last_seen = max(device.last_seen, when)
     if discovered:
         device.mac = seen.mac or device.mac
-        device.vendor = seen.vendor or device.vendor or mac_vendor(device.mac)
+        device.vendor = seen.vendor or device.vendor or _mac_vendor(device.mac)
         if seen.hostname:
             device.hostname, device.hostname_source = seen.hostname, seen.hostname_source
         device.randomized_mac = seen.randomized if seen.randomized is not None else randomized_mac(device.mac)
@@ -594,136 +394,3 @@ def _finish(
     from everyst_hub.alerts.services import network_event_alerts  # alerts builds on this app
 
     network_event_alerts(network, events, first_scan=first_scan)
-
-
-# ---------------------------------------------------------------------------- schedules
-
-
-def network_schedules(user: Any, network_id: object) -> list[dict[str, Any]]:
-    network = get_network(user, network_id)
-    return [schedule_dict(s) for s in network.schedules.select_related("created_by")]
-
-
-def _check_schedule(tool: Any, params: Any, every_minutes: Any) -> None:
-    if tool is not None and tool not in Schedule.Tool.values:
-        raise InvalidInput(f"tool: use one of {', '.join(Schedule.Tool.values)}.")
-    if params is not None:
-        if not isinstance(params, dict):
-            raise InvalidInput("params: must be a JSON object.")
-        if "target" in params:
-            raise InvalidInput("params: leave out target; a schedule scans its network's CIDR.")
-        if tool == Schedule.Tool.TLS_CERT:
-            _check_tls_target(params)
-        if len(json.dumps(params)) > MAX_SCHEDULE_PARAMS_BYTES:
-            raise InvalidInput(f"params: at most {MAX_SCHEDULE_PARAMS_BYTES} bytes.")
-    if every_minutes is not None and not (
-        isinstance(every_minutes, int) and MIN_EVERY_MINUTES <= every_minutes <= MAX_EVERY_MINUTES
-    ):
-        raise InvalidInput(f"every_minutes: between {MIN_EVERY_MINUTES} and {MAX_EVERY_MINUTES}.")
-
-
-def _check_tls_target(params: dict[str, Any]) -> None:
-    """A TLS check names what it checks (the agent validates the rest, and its own scope)."""
-    host = params.get("host")
-    if not isinstance(host, str) or not 0 < len(host) <= 253:
-        raise InvalidInput("params: a tls_cert schedule needs host, the name or address to check.")
-    port = params.get("port", 443)
-    if not isinstance(port, int) or isinstance(port, bool) or not 0 < port < 65536:
-        raise InvalidInput("params: port is between 1 and 65535.")
-
-
-def create_schedule(
-    user: Any,
-    network_id: object,
-    *,
-    tool: str,
-    params: dict[str, Any],
-    every_minutes: int,
-    enabled: bool = True,
-    ip: str | None = None,
-) -> Schedule:
-    network = get_network(user, network_id, operate=True)
-    _check_schedule(tool, params, every_minutes)
-    schedule = Schedule.objects.create(
-        network=network,
-        tool=tool,
-        params=params,
-        every_minutes=every_minutes,
-        enabled=enabled,
-        next_run_at=timezone.now(),
-        created_by=user,
-    )
-    record(
-        "network.schedule.create",
-        actor=user,
-        target=network.host,
-        ip=ip,
-        schedule=schedule.id,
-        network=network.cidr,
-        tool=tool,
-        every_minutes=every_minutes,
-        enabled=enabled,
-    )
-    return schedule
-
-
-def get_schedule(user: Any, schedule_id: object) -> Schedule:
-    """The schedule if the user may operate its network's host (viewers: 403, others: 404)."""
-    schedule = (
-        Schedule.objects.select_related("network", "created_by")
-        .filter(id=parse_id(schedule_id, "Schedule"))
-        .first()
-    )
-    if schedule is None:
-        raise NotFound("Schedule not found.")
-    try:
-        get_network(user, schedule.network_id, operate=True)
-    except NotFound as exc:
-        raise NotFound("Schedule not found.") from exc
-    return schedule
-
-
-def update_schedule(
-    user: Any, schedule_id: object, changes: dict[str, Any], ip: str | None = None
-) -> Schedule:
-    schedule = get_schedule(user, schedule_id)
-    _check_schedule(changes.get("tool"), changes.get("params"), changes.get("every_minutes"))
-    fields = {k: v for k, v in changes.items() if k in ("tool", "params", "every_minutes", "enabled")}
-    for name, value in fields.items():
-        setattr(schedule, name, value)
-    if schedule.tool == Schedule.Tool.TLS_CERT:  # its params or its tool may have changed alone
-        _check_tls_target(schedule.params)
-    if fields.get("enabled") is True or "every_minutes" in fields:
-        soonest = timezone.now() + timedelta(minutes=schedule.every_minutes)
-        schedule.next_run_at = min(schedule.next_run_at, soonest)
-    schedule.save()
-    record(
-        "network.schedule.update",
-        actor=user,
-        target=schedule.network.host,
-        ip=ip,
-        schedule=schedule.id,
-        network=schedule.network.cidr,
-        changes=fields,
-    )
-    return schedule
-
-
-def delete_schedule(user: Any, schedule_id: object, ip: str | None = None) -> None:
-    schedule = get_schedule(user, schedule_id)
-    record(
-        "network.schedule.delete",
-        actor=user,
-        target=schedule.network.host,
-        ip=ip,
-        schedule=schedule.id,
-        network=schedule.network.cidr,
-        tool=schedule.tool,
-    )
-    schedule.delete()
-
-
-def due_schedules(now: datetime) -> QuerySet[Schedule]:
-    return Schedule.objects.filter(enabled=True, next_run_at__lte=now).select_related(
-        "network", "network__host", "created_by", "last_job"
-    )
