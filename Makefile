@@ -28,8 +28,10 @@ $(NODE_MODULES): frontend/package.json frontend/package-lock.json
 	cd frontend && (npm ci --no-audit --no-fund --loglevel=error || npm install --no-audit --no-fund --loglevel=error)
 	touch $(NODE_MODULES)
 
+# Then the tools' params schema (from the agent's Params), and the frames' TS types and docs table.
 gen: $(GEN)/agent_pb2.py $(STAMP) $(NODE_MODULES)
 	$(BIN)/everyst-hub api_types
+	$(BIN)/python scripts/contracts.py
 
 $(STAMP): pyproject.toml $(GEN)/agent_pb2.py
 	$(BIN)/pip install -q -e ".[agent,hub,dev]"

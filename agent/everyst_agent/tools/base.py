@@ -1,15 +1,14 @@
-"""What every tool shares: its errors, its params parsing, the job context it reports through."""
+"""What every tool shares: its errors, the job context it reports through (params: params.py)."""
 
 from __future__ import annotations
 
-import dataclasses
-import json
 import socket
-import types
-import typing
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
+
+from everyst_common.ports import PortListError
+from everyst_common.ports import parse_ports as port_list
 
 from everyst_agent.tools.scope import Scope
 
@@ -71,81 +70,8 @@ class Tool:
     run: Callable[[Any, JobContext], Awaitable[dict[str, Any]]]
     # Whether the job's targets must be checked against the scope (False only for purely local tools).
     needs_targets: bool = True
-
-
-def parse_params(cls: type, params_json: str) -> Any:
-    """Build the params dataclass `cls` from JSON, checking names and types; then its `validate()`."""
-    try:
-        raw = json.loads(params_json) if params_json.strip() else {}
-    except json.JSONDecodeError as exc:
-        raise ParamsError(f"params_json is not valid JSON: {exc}") from None
-    if not isinstance(raw, dict):
-        raise ParamsError(f"params_json must be a JSON object, got {type(raw).__name__}")
-    hints = typing.get_type_hints(cls)
-    fields = {f.name: f for f in dataclasses.fields(cls)}
-    unknown = sorted(set(raw) - set(fields))
-    if unknown:
-        raise ParamsError(f"unknown parameter(s) {', '.join(unknown)}; known: {', '.join(fields)}")
-    values = {}
-    for name, value in raw.items():
-        values[name] = _coerce(name, value, hints[name])
-    try:
-        params = cls(**values)
-    except TypeError as exc:
-        missing = [n for n, f in fields.items() if n not in values and _required(f)]
-        raise ParamsError(f"missing parameter(s) {', '.join(missing) or '?'} ({exc})") from None
-    validate = getattr(params, "validate", None)
-    if validate is not None:
-        validate()
-    return params
-
-
-def _required(f: dataclasses.Field[Any]) -> bool:
-    return f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING
-
-
-def _coerce(name: str, value: Any, hint: Any) -> Any:
-    origin = typing.get_origin(hint)
-    args = typing.get_args(hint)
-    if origin in (typing.Union, types.UnionType):
-        if value is None and type(None) in args:
-            return None
-        errors = []
-        for arg in args:
-            if arg is type(None):
-                continue
-            try:
-                return _coerce(name, value, arg)
-            except ParamsError as exc:
-                errors.append(str(exc))
-        raise ParamsError(errors[0] if errors else f"{name} has an unsupported value {value!r}")
-    if origin is typing.Literal:
-        if value not in args:
-            raise ParamsError(f"{name} must be one of {', '.join(map(str, args))}, got {value!r}")
-        return value
-    if origin in (list, tuple):
-        if isinstance(value, str):
-            value = [item for item in value.replace(",", " ").split() if item]
-        if not isinstance(value, list):
-            raise ParamsError(f"{name} must be a list, got {value!r}")
-        return [_coerce(name, item, args[0]) for item in value]
-    if hint is bool:
-        if not isinstance(value, bool):
-            raise ParamsError(f"{name} must be true or false, got {value!r}")
-        return value
-    if hint is int:
-        if isinstance(value, bool) or not isinstance(value, int):
-            raise ParamsError(f"{name} must be an integer, got {value!r}")
-        return value
-    if hint is float:
-        if isinstance(value, bool) or not isinstance(value, int | float):
-            raise ParamsError(f"{name} must be a number, got {value!r}")
-        return float(value)
-    if hint is str:
-        if not isinstance(value, str):
-            raise ParamsError(f"{name} must be a string, got {value!r}")
-        return value
-    raise ParamsError(f"{name}: unsupported parameter type {hint!r}")
+    # What people call it (the dashboard's tool picker); its Params' docstring says what it does.
+    title: str = field(kw_only=True)
 
 
 def in_range(name: str, value: float, low: float, high: float) -> None:
@@ -172,32 +98,15 @@ def require_net_raw(what: str) -> None:
 
 def parse_ports(spec: str | None, top: int | None, limit: int) -> list[int]:
     """`"22,80,1000-2000"` or the first `top` of nmap's frequency ordering; checked against `limit`."""
-    from everyst_agent.tools.top_ports import TOP_PORTS
-
-    ports: set[int] = set()
-    if spec:
-        for part in spec.replace(" ", "").split(","):
-            if not part:
-                continue
-            low, _, high = part.partition("-")
-            try:
-                a, b = int(low), int(high or low)
-            except ValueError:
-                raise ParamsError(f"ports: {part!r} is not a port or a range like 1000-2000") from None
-            if not 1 <= a <= b <= 65535:
-                raise ParamsError(f"ports: {part!r} is outside 1-65535 or reversed")
-            ports.update(range(a, b + 1))
-    if top:
-        if not 1 <= top <= len(TOP_PORTS):
-            raise ParamsError(f"top_ports must be between 1 and {len(TOP_PORTS)}, got {top}")
-        ports.update(TOP_PORTS[:top])
-    if not ports:
-        raise ParamsError('give ports (e.g. "22,80,1000-2000") or top_ports (e.g. 100)')
+    try:
+        ports = port_list(spec, top)
+    except PortListError as exc:
+        raise ParamsError(str(exc)) from None
     if len(ports) > limit:
         raise ParamsError(
             f"{len(ports)} ports asked; this agent scans at most {limit} per job (max_ports_per_job)"
         )
-    return sorted(ports)
+    return ports
 
 
 def chunks(items: Iterable[Any], size: int) -> Iterable[list[Any]]:

@@ -9,7 +9,7 @@ import contextlib
 import io
 import time
 from dataclasses import dataclass
-from typing import Any
+from typing import Annotated, Any
 
 from scapy.arch.common import compile_filter
 from scapy.config import conf
@@ -25,10 +25,10 @@ from everyst_agent.tools.base import (
     ParamsError,
     Tool,
     ToolError,
-    in_range,
     plural,
     require_net_raw,
 )
+from everyst_agent.tools.params import Param
 
 MAX_PACKETS = 10_000
 MAX_SECONDS = 300
@@ -39,16 +39,12 @@ PCAP_RECORD_OVERHEAD = 16
 
 @dataclass
 class Params:
-    interface: str | None = None
-    filter: str = ""
-    count: int = 100
-    seconds: float = 10.0
+    """Captures packets on an interface (needs CAP_NET_RAW); the pcap can be downloaded afterwards."""
 
-    def validate(self) -> None:
-        in_range("count", self.count, 1, MAX_PACKETS)
-        in_range("seconds", self.seconds, 0.1, MAX_SECONDS)
-        if len(self.filter) > 1024:
-            raise ParamsError("filter is longer than 1024 characters")
+    interface: Annotated[str | None, Param("Interface", max_length=64)] = None
+    filter: Annotated[str, Param("BPF filter", max_length=1024)] = ""
+    count: Annotated[int, Param("Packets (at most)", 1, MAX_PACKETS)] = 100
+    seconds: Annotated[float, Param("Seconds (at most)", 0.1, MAX_SECONDS)] = 10.0
 
 
 def row(packet: Any) -> dict[str, Any]:
@@ -205,4 +201,4 @@ def _stop(sniffer: Any) -> None:
         sniffer.stop(join=True)
 
 
-TOOL = Tool("capture", Params, run, needs_targets=False)
+TOOL = Tool("capture", Params, run, needs_targets=False, title="Packet capture")

@@ -16,11 +16,14 @@ import socket
 import struct
 import time
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from everyst_agent.tools.base import JobContext, Tool, ToolError, has_net_raw, in_range, plural
+from everyst_common.mac import randomized_mac, vendor
+
+from everyst_agent.tools.base import JobContext, Tool, ToolError, has_net_raw, plural
 from everyst_agent.tools.mdns import mdns_names
-from everyst_agent.tools.net import SOCKETS, Address, randomized_mac, reverse_dns, vendor
+from everyst_agent.tools.net import SOCKETS, Address, reverse_dns
+from everyst_agent.tools.params import Param
 from everyst_agent.tools.scope import Interface, connected_interfaces, interface_for
 
 ETH_P_ARP = 0x0806
@@ -29,21 +32,23 @@ PROBE_PORTS = [80, 443, 22, 445, 139, 3389, 8080, 53]
 
 @dataclass
 class Params:
-    # CIDRs or addresses; by default every connected IPv4 subnet.
-    target: list[str] = field(default_factory=list)
-    method: Literal["auto", "arp", "tcp"] = "auto"
-    timeout: float = 1.0
-    retries: int = 1
-    resolve_names: bool = True
-    # Ask the local link over multicast DNS for the names reverse DNS does not know.
-    mdns: bool = True
-    ports: list[int] = field(default_factory=lambda: list(PROBE_PORTS))
+    """Finds the devices on a subnet: ARP sweep when the agent has CAP_NET_RAW, else TCP probes and the
+    ARP table."""
 
-    def validate(self) -> None:
-        in_range("timeout", self.timeout, 0.1, 10)
-        in_range("retries", self.retries, 0, 3)
-        for port in self.ports:
-            in_range("ports", port, 1, 65535)
+    target: Annotated[
+        list[str],
+        Param("Subnets or addresses", description="CIDRs or addresses; none: every connected IPv4 subnet"),
+    ] = field(default_factory=list)
+    method: Annotated[Literal["auto", "arp", "tcp"], Param("Method")] = "auto"
+    timeout: Annotated[float, Param("Timeout (s)", 0.1, 10)] = 1.0
+    retries: Annotated[int, Param("Retries", 0, 3)] = 1
+    resolve_names: Annotated[bool, Param("Resolve host names")] = True
+    mdns: Annotated[
+        bool, Param("Ask multicast DNS", description="for the names reverse DNS does not know (local link)")
+    ] = True
+    ports: Annotated[list[int], Param("TCP probe ports", 1, 65535, description="without CAP_NET_RAW")] = (
+        field(default_factory=lambda: list(PROBE_PORTS))
+    )
 
     def targets(self) -> list[str]:
         if self.target:
@@ -310,4 +315,4 @@ def read_arp_table() -> dict[Address, str]:
     return table
 
 
-TOOL = Tool("discover", Params, run)
+TOOL = Tool("discover", Params, run, title="Discover hosts")

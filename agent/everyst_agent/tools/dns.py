@@ -11,35 +11,34 @@ import socket
 import struct
 import time
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Annotated, Any, Literal
 
 from scapy.layers.dns import DNS, DNSQR
 
-from everyst_agent.tools.base import JobContext, ParamsError, Tool, ToolError, in_range
+from everyst_agent.tools.base import JobContext, ParamsError, Tool, ToolError
+from everyst_agent.tools.params import Param
 
 TYPES = {"A": 1, "NS": 2, "CNAME": 5, "SOA": 6, "PTR": 12, "MX": 15, "TXT": 16, "AAAA": 28}
+RecordType = Literal["A", "AAAA", "MX", "NS", "CNAME", "TXT", "SOA", "PTR"]
 RCODES = {0: "NOERROR", 1: "FORMERR", 2: "SERVFAIL", 3: "NXDOMAIN", 4: "NOTIMP", 5: "REFUSED"}
 
 
 @dataclass
 class Params:
-    name: str
-    types: list[str] = field(default_factory=lambda: ["A"])
-    server: str | None = None
-    port: int = 53
-    timeout: float = 2.0
-    retries: int = 1
+    """Queries the host's resolver, or a DNS server you name (which must be in the agent's scope)."""
+
+    name: Annotated[str, Param("Name", max_length=253, description="a domain name or, for PTR, an address")]
+    types: Annotated[list[RecordType], Param("Record types")] = field(default_factory=lambda: ["A"])
+    server: Annotated[str | None, Param("Server", max_length=253)] = None
+    port: Annotated[int, Param("Port", 1, 65535)] = 53
+    timeout: Annotated[float, Param("Timeout (s)", 0.1, 30)] = 2.0
+    retries: Annotated[int, Param("Retries", 0, 5)] = 1
 
     def validate(self) -> None:
-        self.types = [t.upper() for t in self.types]
-        unknown = [t for t in self.types if t not in TYPES]
-        if unknown or not self.types:
-            raise ParamsError(f"types must be among {', '.join(TYPES)}; got {', '.join(unknown) or 'none'}")
-        if not self.name.strip() or len(self.name) > 253:
+        if not self.types:
+            raise ParamsError(f"types must be among {', '.join(TYPES)}; got none")
+        if not self.name.strip():
             raise ParamsError("name must be a domain name or, for PTR, an address")
-        in_range("port", self.port, 1, 65535)
-        in_range("timeout", self.timeout, 0.1, 30)
-        in_range("retries", self.retries, 0, 5)
 
     def targets(self) -> list[str]:
         # The system resolver is what this host uses anyway; any other server is a target like a host.
@@ -166,4 +165,4 @@ async def run(params: Params, ctx: JobContext) -> dict[str, Any]:
     }
 
 
-TOOL = Tool("dns", Params, run)
+TOOL = Tool("dns", Params, run, title="DNS lookup")

@@ -5,16 +5,19 @@ from __future__ import annotations
 import asyncio
 import socket
 from dataclasses import dataclass
-from typing import Any
+from typing import Annotated, Any
 
 import psutil
 
 from everyst_agent.tools.base import JobContext, Tool, plural
+from everyst_agent.tools.params import Param
 
 
 @dataclass
 class Params:
-    udp: bool = True
+    """This host's listening TCP sockets and bound UDP sockets, with their processes."""
+
+    udp: Annotated[bool, Param("Include UDP")] = True
 
 
 def listening(udp: bool) -> list[dict[str, Any]]:
@@ -59,4 +62,4 @@ async def run(params: Params, ctx: JobContext) -> dict[str, Any]:
     return {"message": f"{plural(len(rows), 'listening socket')}", "count": len(rows), "notes": note}
 
 
-TOOL = Tool("listening", Params, run, needs_targets=False)
+TOOL = Tool("listening", Params, run, needs_targets=False, title="Listening sockets")

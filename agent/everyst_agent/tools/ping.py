@@ -12,31 +12,28 @@ import socket
 import struct
 import time
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from scapy.layers.inet import ICMP
 from scapy.layers.inet6 import ICMPv6EchoRequest
 
-from everyst_agent.tools.base import JobContext, Tool, ToolError, has_net_raw, in_range, plural
+from everyst_agent.tools.base import JobContext, Tool, ToolError, has_net_raw, plural
 from everyst_agent.tools.net import SOCKETS, Address
+from everyst_agent.tools.params import Param
 
 TCP_PORTS = (80, 443, 22)
 
 
 @dataclass
 class Params:
-    target: list[str]
-    count: int = 4
-    interval: float = 1.0
-    timeout: float = 1.0
-    size: int = 56
-    method: Literal["auto", "icmp", "icmp-dgram", "tcp"] = "auto"
+    """ICMP echo (raw or unprivileged socket), or TCP connect timing where ICMP is not allowed."""
 
-    def validate(self) -> None:
-        in_range("count", self.count, 1, 1000)
-        in_range("interval", self.interval, 0.01, 60)
-        in_range("timeout", self.timeout, 0.05, 30)
-        in_range("size", self.size, 0, 1400)
+    target: Annotated[list[str], Param("Hosts")]
+    count: Annotated[int, Param("Count", 1, 1000)] = 4
+    interval: Annotated[float, Param("Interval (s)", 0.01, 60)] = 1.0
+    timeout: Annotated[float, Param("Timeout (s)", 0.05, 30)] = 1.0
+    size: Annotated[int, Param("Payload (bytes)", 0, 1400)] = 56
+    method: Annotated[Literal["auto", "icmp", "icmp-dgram", "tcp"], Param("Method")] = "auto"
 
     def targets(self) -> list[str]:
         return self.target
@@ -267,4 +264,4 @@ class TcpProber:
             return time.monotonic() - started
 
 
-TOOL = Tool("ping", Params, run)
+TOOL = Tool("ping", Params, run, title="Ping")

@@ -20,10 +20,13 @@ import sys
 import time
 from dataclasses import dataclass
 from socket import SO_ERROR, SOL_SOCKET
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from everyst_agent.tools.base import JobContext, Tool, ToolError, has_net_raw, in_range, parse_ports, plural
+from everyst_common.top_ports import TOP_PORTS
+
+from everyst_agent.tools.base import JobContext, Tool, ToolError, has_net_raw, parse_ports, plural
 from everyst_agent.tools.net import SOCKETS, Address, Lease, Pacer, Reporter, checksum, source_address
+from everyst_agent.tools.params import Param
 
 SYN, RST, ACK = 0x02, 0x04, 0x10
 MSS_OPTION = b"\x02\x04\x05\xb4"
@@ -36,22 +39,22 @@ SO_RCVBUFFORCE = getattr(socket, "SO_RCVBUFFORCE", 33)
 
 @dataclass
 class Params:
-    target: list[str]
-    ports: str | None = None
-    top_ports: int | None = None
-    method: Literal["auto", "syn", "connect"] = "auto"
-    timeout: float = 1.0
-    concurrency: int = 1024
-    rate: float | None = None
-    retries: int = 1
+    """TCP SYN scan when the agent has CAP_NET_RAW, else a connect scan."""
+
+    target: Annotated[list[str], Param("Hosts or subnets")]
+    top_ports: Annotated[int | None, Param("Most common ports (nmap ranking)", 1, len(TOP_PORTS))] = None
+    ports: Annotated[str | None, Param("Port list", format="port-list")] = None
+    method: Annotated[Literal["auto", "syn", "connect"], Param("Method")] = "auto"
+    timeout: Annotated[float, Param("Timeout (s)", 0.05, 30)] = 1.0
+    retries: Annotated[int, Param("Retries", 0, 5)] = 1
+    concurrency: Annotated[int, Param("Concurrency", 1, 10000)] = 1024
+    rate: Annotated[
+        float | None,
+        Param("Rate limit (probes/s)", 1, 1_000_000, description="none: as fast as the concurrency allows"),
+    ] = None
 
     def validate(self) -> None:
         parse_ports(self.ports, self.top_ports, 65535)
-        in_range("timeout", self.timeout, 0.05, 30)
-        in_range("concurrency", self.concurrency, 1, 10000)
-        in_range("retries", self.retries, 0, 5)
-        if self.rate is not None:
-            in_range("rate", self.rate, 1, 1_000_000)
 
     def targets(self) -> list[str]:
         return self.target
@@ -503,4 +506,4 @@ async def _send(loop: asyncio.AbstractEventLoop, sock: socket.socket, segment: b
     raise ToolError(f"the network would not take packets to {host}; lower the rate")
 
 
-TOOL = Tool("port_scan", Params, run)
+TOOL = Tool("port_scan", Params, run, title="Port scan")

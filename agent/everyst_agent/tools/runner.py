@@ -16,7 +16,8 @@ from typing import Any
 
 from everyst.agent.v1 import agent_pb2
 
-from everyst_agent.tools.base import JobContext, Limits, ParamsError, Tool, ToolError, parse_params
+from everyst_agent.tools.base import JobContext, Limits, ParamsError, Tool, ToolError
+from everyst_agent.tools.params import parse_params
 from everyst_agent.tools.registry import TOOL_NAMES, load
 from everyst_agent.tools.scope import Scope, ScopeError
 

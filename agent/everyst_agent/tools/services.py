@@ -13,10 +13,13 @@ import ssl
 import struct
 import time
 from dataclasses import dataclass
-from typing import Any
+from typing import Annotated, Any
 
-from everyst_agent.tools.base import JobContext, Tool, in_range, parse_ports, plural
+from everyst_common.top_ports import TOP_PORTS
+
+from everyst_agent.tools.base import JobContext, Tool, parse_ports, plural
 from everyst_agent.tools.net import SOCKETS, Address
+from everyst_agent.tools.params import Param
 from everyst_agent.tools.port_scan import Params as ScanParams
 from everyst_agent.tools.port_scan import Tally, connect_scan
 
@@ -27,18 +30,21 @@ TITLE = re.compile(rb"<title[^>]*>(.*?)</title>", re.I | re.S)
 
 @dataclass
 class Params:
-    target: list[str]
-    ports: str | None = None
-    top_ports: int | None = None
-    timeout: float = 2.0
-    concurrency: int = 32
+    """Finds open ports, then identifies what answers on each (banners, TLS, HTTP, Redis, PostgreSQL)."""
+
+    target: Annotated[list[str], Param("Hosts")]
+    top_ports: Annotated[
+        int | None,
+        Param("Most common ports (nmap ranking)", 1, len(TOP_PORTS), description="none, nor ports: 100"),
+    ] = None
+    ports: Annotated[str | None, Param("Port list", format="port-list")] = None
+    timeout: Annotated[float, Param("Timeout (s)", 0.1, 30)] = 2.0
+    concurrency: Annotated[int, Param("Concurrency", 1, 256)] = 32
 
     def validate(self) -> None:
         if not self.ports and not self.top_ports:
             self.top_ports = 100
         parse_ports(self.ports, self.top_ports, 65535)
-        in_range("timeout", self.timeout, 0.1, 30)
-        in_range("concurrency", self.concurrency, 1, 256)
 
     def targets(self) -> list[str]:
         return self.target
@@ -284,4 +290,4 @@ async def run(params: Params, ctx: JobContext) -> dict[str, Any]:
     return {"message": f"{plural(len(rows), 'open port')} identified", "services": counts, "open": len(rows)}
 
 
-TOOL = Tool("services", Params, run)
+TOOL = Tool("services", Params, run, title="Service detection")

@@ -9,22 +9,23 @@ import datetime as dt
 import hashlib
 import ssl
 from dataclasses import dataclass
-from typing import Any
+from typing import Annotated, Any
 
-from everyst_agent.tools.base import JobContext, Tool, ToolError, in_range, plural
+from everyst_agent.tools.base import JobContext, Tool, ToolError, plural
 from everyst_agent.tools.net import Address
+from everyst_agent.tools.params import Param
 
 
 @dataclass
 class Params:
-    host: str
-    port: int = 443
-    server_name: str | None = None
-    timeout: float = 5.0
+    """Reads the certificate a TLS server presents (self-signed too) and whether the system trusts it."""
 
-    def validate(self) -> None:
-        in_range("port", self.port, 1, 65535)
-        in_range("timeout", self.timeout, 0.1, 60)
+    host: Annotated[str, Param("Host", max_length=253)]
+    port: Annotated[int, Param("Port", 1, 65535)] = 443
+    server_name: Annotated[
+        str | None, Param("Server name (SNI)", max_length=253, description="none: the host, if it is a name")
+    ] = None
+    timeout: Annotated[float, Param("Timeout (s)", 0.1, 60)] = 5.0
 
     def targets(self) -> list[str]:
         return [self.host]
@@ -165,4 +166,4 @@ def _is_ip(text: str) -> bool:
     return True
 
 
-TOOL = Tool("tls_cert", Params, run)
+TOOL = Tool("tls_cert", Params, run, title="TLS certificate")

@@ -11,26 +11,24 @@ import socket
 import struct
 import time
 from dataclasses import dataclass
-from typing import Any
+from typing import Annotated, Any
 
-from everyst_agent.tools.base import JobContext, Tool, ToolError, in_range, plural, require_net_raw
+from everyst_agent.tools.base import JobContext, Tool, ToolError, plural, require_net_raw
 from everyst_agent.tools.net import Address, reverse_dns
+from everyst_agent.tools.params import Param
 
 BASE_PORT = 33434
 
 
 @dataclass
 class Params:
-    target: str
-    max_hops: int = 30
-    probes: int = 3
-    timeout: float = 1.0
-    resolve_names: bool = True
+    """UDP probes with rising TTL (IPv4; needs CAP_NET_RAW to read the ICMP answers)."""
 
-    def validate(self) -> None:
-        in_range("max_hops", self.max_hops, 1, 64)
-        in_range("probes", self.probes, 1, 5)
-        in_range("timeout", self.timeout, 0.1, 10)
+    target: Annotated[str, Param("Host", max_length=253)]
+    max_hops: Annotated[int, Param("Max hops", 1, 64)] = 30
+    probes: Annotated[int, Param("Probes per hop", 1, 5)] = 3
+    timeout: Annotated[float, Param("Timeout (s)", 0.1, 10)] = 1.0
+    resolve_names: Annotated[bool, Param("Resolve host names")] = True
 
     def targets(self) -> list[str]:
         return [self.target]
@@ -120,4 +118,4 @@ async def run(params: Params, ctx: JobContext) -> dict[str, Any]:
     }
 
 
-TOOL = Tool("traceroute", Params, run)
+TOOL = Tool("traceroute", Params, run, title="Traceroute")

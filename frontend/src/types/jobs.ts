@@ -1,15 +1,6 @@
 // Wire types of tool jobs (hub/everyst_hub/tools/services.py `job_dict`).
 
-export type ToolName =
-  | 'discover'
-  | 'ping'
-  | 'port_scan'
-  | 'services'
-  | 'traceroute'
-  | 'dns'
-  | 'tls_cert'
-  | 'listening'
-  | 'capture';
+export type { ToolName } from '@/types/tools.gen';
 
 export type JobStatus = 'queued' | 'running' | 'finished' | 'failed' | 'cancelled' | 'interrupted';
 

@@ -1,7 +1,8 @@
-import type { ToolName } from '@/types/jobs';
+import { TOOL_SCHEMAS, type ParamSchema, type ToolName, type ToolParams } from '@/types/tools.gen';
 
-// Each tool's form, mirroring the params dataclasses in agent/everyst_agent/tools/*.py: the
-// defaults are the agent's (or the Tools page's own where noted), the bounds its `validate()`.
+// Each tool's form, derived from its params schema (generated from the agent's Params dataclasses:
+// names, types, bounds, defaults, titles); what only a form needs (placeholders, the row nouns,
+// where the form starts) is in TOOL_UI below.
 
 export type FormValue = string | boolean | string[];
 export type FormValues = Record<string, FormValue>;
@@ -35,191 +36,145 @@ export interface ToolSpec {
   rows: readonly [string, string];
 }
 
-const DNS_TYPES = ['A', 'AAAA', 'MX', 'NS', 'CNAME', 'TXT', 'SOA', 'PTR'] as const;
-const TOP_PORTS_MAX = 1000;
+type ParamName<T extends ToolName> = keyof ToolParams[T] & string;
 
-const portChoice = (topDefault: string): { fields: Field[]; defaults: FormValues } => ({
-  fields: [
-    { kind: 'select', name: 'port_mode', label: 'Ports', options: ['top', 'list'] },
-    {
-      kind: 'number',
-      name: 'top_ports',
-      label: 'Most common ports (nmap ranking)',
-      min: 1,
-      max: TOP_PORTS_MAX,
-      integer: true,
-      when: (v) => v.port_mode === 'top',
-    },
-    {
-      kind: 'ports',
-      name: 'ports',
-      label: 'Port list',
-      placeholder: '22,80,443,8000-8100',
-      when: (v) => v.port_mode === 'list',
-    },
-  ],
-  defaults: { port_mode: 'top', top_ports: topDefault, ports: '' },
-});
+export interface ToolUi<T extends ToolName> {
+  rows: readonly [string, string];
+  /** Params the form leaves out (the agent's default applies). */
+  hidden?: readonly ParamName<T>[];
+  placeholders?: Partial<Record<ParamName<T>, string>>;
+  help?: Partial<Record<ParamName<T>, string>>;
+  /** Where the form starts, where that is not the agent's default. */
+  start?: Partial<Record<ParamName<T>, FormValue>>;
+}
 
-const portScanPorts = portChoice('100');
-const servicesPorts = portChoice('100');
+/** What `specFromSchema` reads of a tool's schema and of its TOOL_UI entry, whichever the tool. */
+export interface AnyToolSchema {
+  title: string;
+  description: string;
+  properties: Readonly<Record<string, ParamSchema>>;
+  required: readonly string[];
+  'x-scoped': boolean;
+}
 
-export const TOOL_SPECS: Record<ToolName, ToolSpec> = {
+interface AnyToolUi {
+  rows: readonly [string, string];
+  hidden?: readonly string[];
+  placeholders?: Readonly<Partial<Record<string, string>>>;
+  help?: Readonly<Partial<Record<string, string>>>;
+  start?: Readonly<Partial<Record<string, FormValue>>>;
+}
+
+export const TOOL_UI: { readonly [T in ToolName]: ToolUi<T> } = {
   discover: {
-    name: 'discover',
-    label: 'Discover hosts',
-    summary: 'Finds the devices on a subnet: ARP sweep when the agent has CAP_NET_RAW, else TCP probes and the ARP table.',
-    scoped: true,
     rows: ['host found', 'hosts found'],
-    fields: [
-      {
-        kind: 'targets',
-        name: 'target',
-        label: 'Subnets or addresses',
-        required: false,
-        placeholder: 'empty: every connected IPv4 subnet',
-      },
-      { kind: 'select', name: 'method', label: 'Method', options: ['auto', 'arp', 'tcp'] },
-      { kind: 'number', name: 'timeout', label: 'Timeout (s)', min: 0.1, max: 10, integer: false },
-      { kind: 'number', name: 'retries', label: 'Retries', min: 0, max: 3, integer: true },
-      { kind: 'checkbox', name: 'resolve_names', label: 'Resolve host names' },
-    ],
-    defaults: { target: '', method: 'auto', timeout: '1', retries: '1', resolve_names: true },
+    hidden: ['mdns', 'ports'],
+    placeholders: { target: 'empty: every connected IPv4 subnet' },
   },
-  ping: {
-    name: 'ping',
-    label: 'Ping',
-    summary: 'ICMP echo (raw or unprivileged socket), or TCP connect timing where ICMP is not allowed.',
-    scoped: true,
-    rows: ['probe', 'probes'],
-    fields: [
-      { kind: 'targets', name: 'target', label: 'Hosts', required: true, placeholder: '192.168.1.1 or gateway.lan' },
-      { kind: 'number', name: 'count', label: 'Count', min: 1, max: 1000, integer: true },
-      { kind: 'number', name: 'interval', label: 'Interval (s)', min: 0.01, max: 60, integer: false },
-      { kind: 'number', name: 'timeout', label: 'Timeout (s)', min: 0.05, max: 30, integer: false },
-      { kind: 'number', name: 'size', label: 'Payload (bytes)', min: 0, max: 1400, integer: true },
-      { kind: 'select', name: 'method', label: 'Method', options: ['auto', 'icmp', 'icmp-dgram', 'tcp'] },
-    ],
-    defaults: { target: '', count: '4', interval: '1', timeout: '1', size: '56', method: 'auto' },
-  },
+  ping: { rows: ['probe', 'probes'], placeholders: { target: '192.168.1.1 or gateway.lan' } },
   port_scan: {
-    name: 'port_scan',
-    label: 'Port scan',
-    summary: 'TCP SYN scan when the agent has CAP_NET_RAW, else a connect scan.',
-    scoped: true,
     rows: ['open port found', 'open ports found'],
-    fields: [
-      { kind: 'targets', name: 'target', label: 'Hosts or subnets', required: true, placeholder: '192.168.1.10 or 192.168.1.0/24' },
-      ...portScanPorts.fields,
-      { kind: 'select', name: 'method', label: 'Method', options: ['auto', 'syn', 'connect'] },
-      { kind: 'number', name: 'timeout', label: 'Timeout (s)', min: 0.05, max: 30, integer: false },
-      { kind: 'number', name: 'retries', label: 'Retries', min: 0, max: 5, integer: true },
-      { kind: 'number', name: 'concurrency', label: 'Concurrency', min: 1, max: 10000, integer: true },
-      {
-        kind: 'number',
-        name: 'rate',
-        label: 'Rate limit (probes/s)',
-        min: 1,
-        max: 1_000_000,
-        integer: false,
-        optional: true,
-        help: 'Empty: as fast as the concurrency allows.',
-      },
-    ],
-    defaults: { target: '', ...portScanPorts.defaults, method: 'auto', timeout: '1', retries: '1', concurrency: '1024', rate: '' },
+    placeholders: { target: '192.168.1.10 or 192.168.1.0/24', ports: '22,80,443,8000-8100' },
+    help: { rate: 'Empty: as fast as the concurrency allows.' },
+    start: { top_ports: '100' },
   },
   services: {
-    name: 'services',
-    label: 'Service detection',
-    summary: 'Finds open ports, then identifies what answers on each (banners, TLS, HTTP, Redis, PostgreSQL).',
-    scoped: true,
     rows: ['service identified', 'services identified'],
-    fields: [
-      { kind: 'targets', name: 'target', label: 'Hosts', required: true, placeholder: '192.168.1.10' },
-      ...servicesPorts.fields,
-      { kind: 'number', name: 'timeout', label: 'Timeout (s)', min: 0.1, max: 30, integer: false },
-      { kind: 'number', name: 'concurrency', label: 'Concurrency', min: 1, max: 256, integer: true },
-    ],
-    defaults: { target: '', ...servicesPorts.defaults, timeout: '2', concurrency: '32' },
+    placeholders: { target: '192.168.1.10', ports: '22,80,443,8000-8100' },
+    start: { top_ports: '100' },
   },
-  traceroute: {
-    name: 'traceroute',
-    label: 'Traceroute',
-    summary: 'UDP probes with rising TTL (IPv4; needs CAP_NET_RAW to read the ICMP answers).',
-    scoped: true,
-    rows: ['hop', 'hops'],
-    fields: [
-      { kind: 'text', name: 'target', label: 'Host', required: true, placeholder: '192.168.1.1', maxLength: 253 },
-      { kind: 'number', name: 'max_hops', label: 'Max hops', min: 1, max: 64, integer: true },
-      { kind: 'number', name: 'probes', label: 'Probes per hop', min: 1, max: 5, integer: true },
-      { kind: 'number', name: 'timeout', label: 'Timeout (s)', min: 0.1, max: 10, integer: false },
-      { kind: 'checkbox', name: 'resolve_names', label: 'Resolve host names' },
-    ],
-    defaults: { target: '', max_hops: '30', probes: '3', timeout: '1', resolve_names: true },
-  },
+  traceroute: { rows: ['hop', 'hops'], placeholders: { target: '192.168.1.1' } },
   dns: {
-    name: 'dns',
-    label: 'DNS lookup',
-    summary: "Queries the host's resolver, or a DNS server you name (which must be in the agent's scope).",
-    scoped: true,
     rows: ['record', 'records'],
-    fields: [
-      { kind: 'text', name: 'name', label: 'Name', required: true, placeholder: 'example.com, or an address for PTR', maxLength: 253 },
-      { kind: 'multi', name: 'types', label: 'Record types', options: DNS_TYPES },
-      { kind: 'text', name: 'server', label: 'Server', required: false, placeholder: "empty: the host's resolver", maxLength: 253 },
-      { kind: 'number', name: 'port', label: 'Port', min: 1, max: 65535, integer: true },
-      { kind: 'number', name: 'timeout', label: 'Timeout (s)', min: 0.1, max: 30, integer: false },
-      { kind: 'number', name: 'retries', label: 'Retries', min: 0, max: 5, integer: true },
-    ],
-    defaults: { name: '', types: ['A', 'AAAA', 'MX'], server: '', port: '53', timeout: '2', retries: '1' },
+    placeholders: { name: 'example.com, or an address for PTR', server: "empty: the host's resolver" },
+    start: { types: ['A', 'AAAA', 'MX'] },
   },
   tls_cert: {
-    name: 'tls_cert',
-    label: 'TLS certificate',
-    summary: 'Reads the certificate a TLS server presents (self-signed too) and whether the system trusts it.',
-    scoped: true,
     rows: ['certificate field', 'certificate fields'],
-    fields: [
-      { kind: 'text', name: 'host', label: 'Host', required: true, placeholder: '192.168.1.10 or nas.lan', maxLength: 253 },
-      { kind: 'number', name: 'port', label: 'Port', min: 1, max: 65535, integer: true },
-      {
-        kind: 'text',
-        name: 'server_name',
-        label: 'Server name (SNI)',
-        required: false,
-        placeholder: 'empty: the host, if it is a name',
-        maxLength: 253,
-      },
-      { kind: 'number', name: 'timeout', label: 'Timeout (s)', min: 0.1, max: 60, integer: false },
-    ],
-    defaults: { host: '', port: '443', server_name: '', timeout: '5' },
+    placeholders: { host: '192.168.1.10 or nas.lan', server_name: 'empty: the host, if it is a name' },
   },
-  listening: {
-    name: 'listening',
-    label: 'Listening sockets',
-    summary: "This host's listening TCP sockets and bound UDP sockets, with their processes.",
-    scoped: false,
-    rows: ['socket', 'sockets'],
-    fields: [{ kind: 'checkbox', name: 'udp', label: 'Include UDP' }],
-    defaults: { udp: true },
-  },
+  listening: { rows: ['socket', 'sockets'] },
   capture: {
-    name: 'capture',
-    label: 'Packet capture',
-    summary: 'Captures packets on an interface (needs CAP_NET_RAW); the pcap can be downloaded afterwards.',
-    scoped: false,
     rows: ['packet captured', 'packets captured'],
-    fields: [
-      { kind: 'text', name: 'interface', label: 'Interface', required: false, placeholder: "empty: the host's default", maxLength: 64 },
-      { kind: 'text', name: 'filter', label: 'BPF filter', required: false, placeholder: 'e.g. tcp port 443', maxLength: 1024 },
-      { kind: 'number', name: 'count', label: 'Packets (at most)', min: 1, max: 10000, integer: true },
-      { kind: 'number', name: 'seconds', label: 'Seconds (at most)', min: 0.1, max: 300, integer: false },
-    ],
-    defaults: { interface: '', filter: '', count: '100', seconds: '10' },
+    placeholders: { interface: "empty: the host's default", filter: 'e.g. tcp port 443' },
   },
 };
 
-export const TOOL_ORDER: ToolName[] = [
+function types(param: ParamSchema): readonly string[] {
+  if (param.anyOf) return param.anyOf.flatMap(types);
+  if (param.type === undefined) return [];
+  return typeof param.type === 'string' ? [param.type] : param.type;
+}
+
+function fieldOf(name: string, param: ParamSchema, required: boolean, ui: AnyToolUi): Field | null {
+  const kinds = types(param);
+  const help = ui.help?.[name];
+  const base: FieldBase = { name, label: param.title ?? name, ...(help ? { help } : {}) };
+  const placeholder = ui.placeholders?.[name] ?? '';
+  const items = param.items ?? param.anyOf?.find((p) => p.items)?.items;
+  if (kinds.includes('array') && items?.enum) return { ...base, kind: 'multi', options: items.enum };
+  if (kinds.includes('array') && kinds.includes('string')) return { ...base, kind: 'targets', required, placeholder };
+  if (param.enum) return { ...base, kind: 'select', options: param.enum };
+  if (kinds.includes('boolean')) return { ...base, kind: 'checkbox' };
+  if (kinds.includes('integer') || kinds.includes('number')) {
+    return {
+      ...base,
+      kind: 'number',
+      min: param.minimum ?? -Infinity,
+      max: param.maximum ?? Infinity,
+      integer: kinds.includes('integer'),
+      ...(kinds.includes('null') ? { optional: true } : {}),
+    };
+  }
+  if (param.format === 'port-list') return { ...base, kind: 'ports', placeholder };
+  if (kinds.includes('string')) {
+    return { ...base, kind: 'text', required, maxLength: param.maxLength ?? 4000, ...(placeholder ? { placeholder } : {}) };
+  }
+  return null; // a list of numbers and the like: no form field, the agent's default applies
+}
+
+function startValue(field: Field, param: ParamSchema): FormValue {
+  const value = param.default;
+  if (field.kind === 'checkbox') return value === true;
+  if (field.kind === 'multi') return Array.isArray(value) ? value.map(String) : [];
+  if (value === null || value === undefined) return '';
+  return Array.isArray(value) ? value.map(String).join(', ') : String(value);
+}
+
+/**
+ * A tool's form from its params schema: one field per param in the agent's order; where a tool takes
+ * a port list or the top N ports, a chooser between the two comes first ("port_mode", form only).
+ */
+export function specFromSchema(name: ToolName, schema: AnyToolSchema, ui: AnyToolUi): ToolSpec {
+  const properties = schema.properties;
+  const required = new Set<string>(schema.required);
+  const hidden = new Set<string>(ui.hidden ?? []);
+  const portChoice = properties.ports?.format === 'port-list' && properties.top_ports !== undefined;
+  const fields: Field[] = [];
+  const defaults: FormValues = {};
+  for (const [param, prop] of Object.entries(properties)) {
+    if (hidden.has(param)) continue;
+    let field = fieldOf(param, prop, required.has(param), ui);
+    if (field === null) continue;
+    if (portChoice && (param === 'ports' || param === 'top_ports')) {
+      if (!fields.some((f) => f.name === 'port_mode')) {
+        fields.push({ kind: 'select', name: 'port_mode', label: 'Ports', options: ['top', 'list'] });
+        defaults.port_mode = 'top';
+      }
+      const mode = param === 'ports' ? 'list' : 'top';
+      field = { ...field, when: (v) => v.port_mode === mode };
+    }
+    fields.push(field);
+    defaults[param] = ui.start?.[param] ?? startValue(field, prop);
+  }
+  return { name, label: schema.title, summary: schema.description, scoped: schema['x-scoped'], rows: ui.rows, fields, defaults };
+}
+
+export const TOOL_SPECS = Object.fromEntries(
+  (Object.keys(TOOL_SCHEMAS) as ToolName[]).map((name) => [name, specFromSchema(name, TOOL_SCHEMAS[name], TOOL_UI[name])]),
+) as Record<ToolName, ToolSpec>;
+
+export const TOOL_ORDER: readonly ToolName[] = [
   'discover',
   'ping',
   'port_scan',
