@@ -1026,6 +1026,30 @@ export interface components {
          * @enum {string}
          */
         ApiTokenStateEnum: "active" | "expired" | "revoked";
+        AuditEvent: {
+            action: string;
+            actor: string;
+            /** @description what the action changed, by action */
+            details: {
+                [key: string]: unknown;
+            };
+            id: number;
+            ip: string | null;
+            outcome: components["schemas"]["OutcomeEnum"];
+            target: components["schemas"]["AuditTarget"];
+            /** Format: date-time */
+            ts: string;
+        };
+        /** @description One page, newest first; `next_before_id` asks for the next older one (null: no more). */
+        AuditPage: {
+            next_before_id: number | null;
+            results: components["schemas"]["AuditEvent"][];
+        };
+        AuditTarget: {
+            id: string;
+            name: string;
+            type: string;
+        };
         Channel: {
             /** @description email: {"to": [...]}; webhook: {"url": ...}; apprise: {} */
             config: {
@@ -1165,6 +1189,12 @@ export interface components {
             severity: components["schemas"]["SeverityEnum"];
             title: string;
         };
+        /**
+         * @description * `success` - success
+         *     * `failure` - failure
+         * @enum {string}
+         */
+        OutcomeEnum: "success" | "failure";
         PasswordChangeRequest: {
             current_password: string;
             new_password: string;
@@ -1489,6 +1519,9 @@ export type ApiToken = components['schemas']['ApiToken'];
 export type ApiTokenCreateRequest = components['schemas']['ApiTokenCreateRequest'];
 export type ApiTokenRoleEnum = components['schemas']['ApiTokenRoleEnum'];
 export type ApiTokenStateEnum = components['schemas']['ApiTokenStateEnum'];
+export type AuditEvent = components['schemas']['AuditEvent'];
+export type AuditPage = components['schemas']['AuditPage'];
+export type AuditTarget = components['schemas']['AuditTarget'];
 export type Channel = components['schemas']['Channel'];
 export type ChannelCreateRequest = components['schemas']['ChannelCreateRequest'];
 export type ChannelTestResult = components['schemas']['ChannelTestResult'];
@@ -1507,6 +1540,7 @@ export type MarkReadRequest = components['schemas']['MarkReadRequest'];
 export type MarkedRead = components['schemas']['MarkedRead'];
 export type Metric = components['schemas']['Metric'];
 export type Notification = components['schemas']['Notification'];
+export type OutcomeEnum = components['schemas']['OutcomeEnum'];
 export type PasswordChangeRequest = components['schemas']['PasswordChangeRequest'];
 export type PasswordResetRequest = components['schemas']['PasswordResetRequest'];
 export type PatchedChannelChangeRequest = components['schemas']['PatchedChannelChangeRequest'];
@@ -1820,9 +1854,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        [key: string]: unknown;
-                    };
+                    "application/json": components["schemas"]["AuditPage"];
                 };
             };
         };

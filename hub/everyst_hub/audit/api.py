@@ -1,8 +1,5 @@
 from __future__ import annotations
 
-from typing import Any
-
-from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
 from rest_framework.request import Request
@@ -13,6 +10,7 @@ from everyst_hub.core.fields import IdField
 from everyst_hub.core.permissions import IsAdmin
 
 from .models import AuditEvent
+from .serializers import AuditPageSerializer
 
 PAGE_SIZE = 100
 
@@ -27,25 +25,12 @@ class AuditQuery(serializers.Serializer):
     before_id = IdField(required=False)
 
 
-def event_dict(event: AuditEvent) -> dict[str, Any]:
-    return {
-        "id": event.id,
-        "ts": event.ts.isoformat().replace("+00:00", "Z"),
-        "actor": event.actor_name,
-        "action": event.action,
-        "outcome": event.outcome,
-        "target": {"type": event.target_type, "id": event.target_id, "name": event.target_name},
-        "ip": event.ip,
-        "details": event.details,
-    }
-
-
 class AuditListView(APIView):
     """Browse the audit log, newest first, filtered; read-only by construction (GET only)."""
 
     permission_classes = [IsAdmin]
 
-    @extend_schema(parameters=[AuditQuery], responses=OpenApiTypes.OBJECT)
+    @extend_schema(parameters=[AuditQuery], responses=AuditPageSerializer)
     def get(self, request: Request) -> Response:
         query = AuditQuery(data=request.query_params)
         query.is_valid(raise_exception=True)
@@ -68,6 +53,5 @@ class AuditListView(APIView):
         page = list(events[: PAGE_SIZE + 1])
         more = len(page) > PAGE_SIZE
         page = page[:PAGE_SIZE]
-        return Response(
-            {"results": [event_dict(e) for e in page], "next_before_id": page[-1].id if more else None}
-        )
+        answer = {"results": page, "next_before_id": page[-1].id if more else None}
+        return Response(AuditPageSerializer(answer).data)
