@@ -1,24 +1,17 @@
-"""The gRPC ingest server, run inside the hub's event loop."""
+"""The gRPC ingest server, run inside the hub's event loop with the hub's background work."""
 
 from __future__ import annotations
 
-import asyncio
 import ipaddress
 import logging
 from dataclasses import dataclass
 
 import grpc
-from asgiref.sync import sync_to_async
 from django.conf import settings
 from everyst.agent.v1 import agent_pb2_grpc
 
-from everyst_hub.alerts.runtime import AlertRuntime, start_alerts
 from everyst_hub.config.env import ConfigError
-from everyst_hub.metrics.compactor import Compactor
-from everyst_hub.metrics.services import IncomingBatch
-from everyst_hub.network.schedules import start_schedule_runner
-from everyst_hub.realtime.publish import publish_job
-from everyst_hub.tools import services as tools
+from everyst_hub.core.background import Background, start_background
 
 from . import health
 from .auth import AgentAuthInterceptor
@@ -47,20 +40,16 @@ class IngestServer:
     server: grpc.aio.Server
     servicer: AgentServicer
     writer: IngestWriter
-    compactor: Compactor
     port: int
-    alerts: AlertRuntime
-
-    maintenance: asyncio.Task[None]
+    background: Background
 
     async def stop(self, grace: float = 2.0) -> None:
         health.forget(self)
-        self.maintenance.cancel()
+        self.background.stop_loops()
         await self.server.stop(grace)
         await self.servicer.drain(grace + 5.0)
         await self.writer.close()
-        await self.alerts.stop()
-        await self.compactor.stop()
+        await self.background.stop()
 
 
 async def start_ingest_server(host: str, port: int) -> IngestServer:
@@ -69,18 +58,8 @@ async def start_ingest_server(host: str, port: int) -> IngestServer:
             f"EVERYST_GRPC_TLS=false only serves loopback, but the gRPC address is {host!r}: "
             "keep TLS on, or bind EVERYST_GRPC_HOST=127.0.0.1 for local development."
         )
-    compactor = Compactor()
-    compactor.start()
-    alerts = await start_alerts()
-
-    def stored(batches: list[IncomingBatch]) -> None:
-        # In the writer's thread, after the commit: sum the samples into their raw buckets,
-        # then evaluate the alert rules on them.
-        for item in batches:
-            compactor.add(item.host_id, item.batch.samples)
-        alerts.engine.observe(batches)
-
-    writer = IngestWriter(flush_interval=settings.INGEST_FLUSH_MS / 1000, on_stored=stored)
+    background = await start_background()
+    writer = IngestWriter(flush_interval=settings.INGEST_FLUSH_MS / 1000, on_stored=background.stored)
     writer.start()
     limit = settings.GRPC_MAX_MESSAGE_BYTES
     server = grpc.aio.server(
@@ -109,27 +88,7 @@ async def start_ingest_server(host: str, port: int) -> IngestServer:
     logger.info(
         "gRPC ingest listening on %s:%s (%s)", host, bound, "TLS" if settings.GRPC_TLS else "plaintext"
     )
-    maintenance = asyncio.get_running_loop().create_task(_interrupt_lost_jobs())
-    start_schedule_runner(alongside=maintenance)
-    running = IngestServer(
-        server=server,
-        servicer=servicer,
-        writer=writer,
-        compactor=compactor,
-        port=bound,
-        alerts=alerts,
-        maintenance=maintenance,
-    )
+    background.start_loops()
+    running = IngestServer(server=server, servicer=servicer, writer=writer, port=bound, background=background)
     health.remember(running)
     return running
-
-
-async def _interrupt_lost_jobs() -> None:
-    """Jobs nobody will finish end as interrupted instead of staying 'running' (tools.interrupt_lost_jobs)."""
-    while True:
-        await asyncio.sleep(30)
-        try:
-            for frame in await sync_to_async(tools.interrupt_lost_jobs, thread_sensitive=False)():
-                await publish_job(frame)
-        except Exception:
-            logger.exception("interrupting orphaned jobs failed")

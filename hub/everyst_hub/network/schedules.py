@@ -231,7 +231,7 @@ def _start(schedule: Schedule, now: datetime) -> Any:
 
 
 async def run_schedules_forever() -> None:
-    """The runner the ingest server starts next to its maintenance task. Of several replicas,
+    """The runner the hub's background work starts (core/background.py). Of several replicas,
     the one holding the scan-schedules lock runs it (the claim above stays as a second guard)."""
     lock = ReplicaLock("scan-schedules")
     held = sync_to_async(lock.held, thread_sensitive=False)
@@ -247,10 +247,3 @@ async def run_schedules_forever() -> None:
                 logger.exception("running due scan schedules failed")
     finally:
         await sync_to_async(lock.release, thread_sensitive=False)()
-
-
-def start_schedule_runner(alongside: asyncio.Task[None]) -> asyncio.Task[None]:
-    """Run the schedules next to the ingest server's maintenance task, and stop when it stops."""
-    runner = asyncio.get_running_loop().create_task(run_schedules_forever())
-    alongside.add_done_callback(lambda _: runner.cancel())
-    return runner
