@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 import time
 
@@ -14,6 +15,7 @@ from everyst_hub.metrics.compactor import Compactor
 from everyst_hub.metrics.history import choose_tier, history
 from everyst_hub.metrics.models import Rollup, Sample
 from everyst_hub.metrics.rollup import decode
+from everyst_hub.metrics.serializers import HostHistorySerializer
 from everyst_hub.metrics.services import IncomingBatch, store_batches
 
 from tests.conftest import access_token_for
@@ -123,6 +125,8 @@ def test_history_shows_gaps_as_gaps(world):
     assert cpu[0] == 5 and cpu[10] == 9
     assert cpu[1:10] == [None] * 9
     assert result["count"][0] == 60 and result["count"][5] == 0
+    # The API declares this form with HostHistorySerializer: the same JSON.
+    assert json.dumps(HostHistorySerializer(result).data) == json.dumps(result)
 
 
 def test_history_api_filters_series_and_checks_access(world, api):

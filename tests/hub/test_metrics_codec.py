@@ -232,3 +232,15 @@ def test_no_sample_field_is_left_out_of_the_json_form():
     for message, key in ((agent_pb2.Cpu, "cpu"), (agent_pb2.Memory, "memory")):
         assert {f.name for f in message.DESCRIPTOR.fields} == set(form[key])
     assert {f.name for f in agent_pb2.DiskUsage.DESCRIPTOR.fields} == set(form["disks"][0])
+
+
+def test_the_declared_sample_type_is_exactly_the_codecs_form():
+    # The API schema (and the dashboard's types) declare samples with SampleSerializer; ingest
+    # builds them with the codec. Both must give the same JSON, full or bare.
+    from everyst_hub.metrics.serializers import SampleSerializer
+
+    bare = agent_pb2.Sample(ts_ms=2)
+    bare.listening.SetInParent()
+    for sample in (full_sample(), agent_pb2.Sample(ts_ms=1), bare):
+        form = sample_to_dict(sample)
+        assert json.dumps(SampleSerializer(form).data) == json.dumps(form)

@@ -1091,6 +1091,33 @@ export interface components {
          * @enum {string}
          */
         ComparisonEnum: ">" | ">=" | "<" | "<=";
+        CpuStats: {
+            /**
+             * Format: double
+             * @description whole host, per second over the last interval
+             */
+            ctx_switches_ps: number;
+            /** Format: double */
+            idle: number;
+            /** Format: double */
+            interrupts_ps: number;
+            /** Format: double */
+            iowait: number;
+            /**
+             * Format: double
+             * @description the agent container's CPU quota in cores; null without one
+             */
+            limit_cores: number | null;
+            per_core: number[];
+            /** Format: double */
+            percent: number;
+            /** Format: double */
+            steal: number;
+            /** Format: double */
+            system: number;
+            /** Format: double */
+            user: number;
+        };
         CreateEnrollmentTokenRequest: {
             /** @default  */
             description: string;
@@ -1121,6 +1148,47 @@ export interface components {
             readonly secret: string;
             readonly state: components["schemas"]["ApiTokenStateEnum"];
         };
+        DiskIo: {
+            /** Format: double */
+            busy_pct: number;
+            device: string;
+            /** Format: double */
+            read_bps: number;
+            /** Format: double */
+            read_iops: number;
+            /** Format: double */
+            write_bps: number;
+            /** Format: double */
+            write_iops: number;
+        };
+        DiskUsage: {
+            device: string;
+            free: number;
+            fstype: string;
+            /** Format: double */
+            inodes_percent: number | null;
+            /** @description null on file systems without a fixed inode table */
+            inodes_total: number | null;
+            inodes_used: number | null;
+            mount: string;
+            /** Format: double */
+            percent: number;
+            total: number;
+            used: number;
+        };
+        FailedUnit: {
+            active: string;
+            description: string;
+            load: string;
+            name: string;
+            sub: string;
+        };
+        Fan: {
+            chip: string;
+            label: string;
+            /** Format: double */
+            rpm: number;
+        };
         FirstOwnerRequest: {
             email?: string;
             password: string;
@@ -1137,6 +1205,11 @@ export interface components {
          * @enum {string}
          */
         GroupRoleEnum: "viewer" | "operator";
+        /** @description Per bucket average and maximum, null where there is no data. */
+        HistorySeries: {
+            avg: (number | null)[];
+            max: (number | null)[];
+        };
         /** @description A host group as other answers refer to it. */
         HostGroup: {
             id: number;
@@ -1150,6 +1223,20 @@ export interface components {
         HostGroupHostsRequest: {
             host_ids: string[];
         };
+        /** @description Buckets of `step_ms` from `from`, one entry per `ts`. */
+        HostHistory: {
+            count: number[];
+            /** @description when the host's kept data begins (unix ms); null: none */
+            data_start: number | null;
+            from: number;
+            series: {
+                [key: string]: components["schemas"]["HistorySeries"];
+            };
+            step_ms: number;
+            tier: string;
+            to: number;
+            ts: number[];
+        };
         /**
          * @description * `email` - Email
          *     * `webhook` - Webhook
@@ -1157,6 +1244,21 @@ export interface components {
          * @enum {string}
          */
         KindEnum: "email" | "webhook" | "apprise";
+        ListeningSocket: {
+            address: string;
+            pid: number | null;
+            port: number;
+            process: string | null;
+            protocol: string;
+        };
+        LoadStats: {
+            /** Format: double */
+            load1: number;
+            /** Format: double */
+            load15: number;
+            /** Format: double */
+            load5: number;
+        };
         LoginRequest: {
             password: string;
             username: string;
@@ -1170,12 +1272,38 @@ export interface components {
             marked: number;
             unread: number;
         };
+        MemoryStats: {
+            available: number;
+            buffers: number;
+            cached: number;
+            /** @description the agent container's memory limit in bytes; null without one */
+            limit: number | null;
+            /** Format: double */
+            percent: number;
+            total: number;
+            used: number;
+        };
         Metric: {
             description: string;
             /** @description what a series key is ("mount", "interface"); empty: one series */
             key: string;
             name: string;
             unit: string;
+        };
+        NetIo: {
+            dropin: number;
+            dropout: number;
+            errin: number;
+            errout: number;
+            iface: string;
+            /** Format: double */
+            rx_bps: number;
+            /** Format: double */
+            rx_pps: number;
+            /** Format: double */
+            tx_bps: number;
+            /** Format: double */
+            tx_pps: number;
         };
         Notification: {
             alert: number | null;
@@ -1301,6 +1429,21 @@ export interface components {
             timezone?: string;
             toasts?: boolean;
         };
+        ProcessInfo: {
+            cmdline: string;
+            /**
+             * Format: double
+             * @description of one core, like top: may exceed 100
+             */
+            cpu_percent: number;
+            /** Format: double */
+            memory_percent: number;
+            memory_rss: number;
+            name: string;
+            pid: number;
+            status: string;
+            username: string;
+        };
         ReplaceAgentRequest: {
             /** @default 60 */
             expires_minutes: number;
@@ -1356,6 +1499,29 @@ export interface components {
             /** Format: double */
             threshold: number;
         };
+        /** @description One sample of a host. The slower families are null on ticks that did not collect them. */
+        Sample: {
+            cpu: components["schemas"]["CpuStats"];
+            disk_io: components["schemas"]["DiskIo"][];
+            disks: components["schemas"]["DiskUsage"][];
+            failed_units: components["schemas"]["FailedUnit"][] | null;
+            listening: components["schemas"]["ListeningSocket"][] | null;
+            load: components["schemas"]["LoadStats"];
+            memory: components["schemas"]["MemoryStats"];
+            net: components["schemas"]["NetIo"][];
+            processes: components["schemas"]["TopProcesses"] | null;
+            sensors: components["schemas"]["Sensors"];
+            swap: components["schemas"]["SwapStats"];
+            ts: number;
+            /** @description metric families the host cannot report */
+            unavailable: string[];
+            /** Format: double */
+            uptime: number;
+            users: components["schemas"]["UserSession"][] | null;
+        };
+        SamplesPage: {
+            samples: components["schemas"]["Sample"][];
+        };
         ScheduleRequest: {
             /** @default true */
             enabled: boolean;
@@ -1365,6 +1531,10 @@ export interface components {
             };
             /** @description discover, port_scan or tls_cert */
             tool: string;
+        };
+        Sensors: {
+            fans: components["schemas"]["Fan"][];
+            temperatures: components["schemas"]["Temperature"][];
         };
         /** @description A new session: the access token (the refresh token is an HttpOnly cookie) and its user. */
         Session: {
@@ -1427,6 +1597,25 @@ export interface components {
             };
             tool: components["schemas"]["ToolEnum"];
         };
+        SwapStats: {
+            /** Format: double */
+            percent: number;
+            total: number;
+            used: number;
+        };
+        Temperature: {
+            chip: string;
+            /** Format: double */
+            critical: number | null;
+            /**
+             * Format: double
+             * @description °C
+             */
+            current: number;
+            /** Format: double */
+            high: number | null;
+            label: string;
+        };
         /**
          * @description * `system` - System
          *     * `dark` - Dark
@@ -1447,6 +1636,10 @@ export interface components {
          * @enum {string}
          */
         ToolEnum: "capture" | "discover" | "dns" | "listening" | "ping" | "port_scan" | "services" | "tls_cert" | "traceroute";
+        TopProcesses: {
+            by_cpu: components["schemas"]["ProcessInfo"][];
+            by_memory: components["schemas"]["ProcessInfo"][];
+        };
         UnreadCount: {
             unread: number;
         };
@@ -1481,6 +1674,16 @@ export interface components {
          * @enum {string}
          */
         UserRoleEnum: "owner" | "admin" | "member";
+        UserSession: {
+            host: string;
+            name: string;
+            /**
+             * Format: double
+             * @description unix seconds
+             */
+            started: number;
+            terminal: string;
+        };
         /** @description A user and the host groups they are granted (`/auth/me`). */
         UserWithAccess: {
             readonly access: components["schemas"]["GroupAccess"][];
@@ -1526,19 +1729,30 @@ export type Channel = components['schemas']['Channel'];
 export type ChannelCreateRequest = components['schemas']['ChannelCreateRequest'];
 export type ChannelTestResult = components['schemas']['ChannelTestResult'];
 export type ComparisonEnum = components['schemas']['ComparisonEnum'];
+export type CpuStats = components['schemas']['CpuStats'];
 export type CreateEnrollmentTokenRequest = components['schemas']['CreateEnrollmentTokenRequest'];
 export type CreatedApiToken = components['schemas']['CreatedApiToken'];
+export type DiskIo = components['schemas']['DiskIo'];
+export type DiskUsage = components['schemas']['DiskUsage'];
+export type FailedUnit = components['schemas']['FailedUnit'];
+export type Fan = components['schemas']['Fan'];
 export type FirstOwnerRequest = components['schemas']['FirstOwnerRequest'];
 export type GroupAccess = components['schemas']['GroupAccess'];
 export type GroupRoleEnum = components['schemas']['GroupRoleEnum'];
+export type HistorySeries = components['schemas']['HistorySeries'];
 export type HostGroup = components['schemas']['HostGroup'];
 export type HostGroupCreateRequest = components['schemas']['HostGroupCreateRequest'];
 export type HostGroupHostsRequest = components['schemas']['HostGroupHostsRequest'];
+export type HostHistory = components['schemas']['HostHistory'];
 export type KindEnum = components['schemas']['KindEnum'];
+export type ListeningSocket = components['schemas']['ListeningSocket'];
+export type LoadStats = components['schemas']['LoadStats'];
 export type LoginRequest = components['schemas']['LoginRequest'];
 export type MarkReadRequest = components['schemas']['MarkReadRequest'];
 export type MarkedRead = components['schemas']['MarkedRead'];
+export type MemoryStats = components['schemas']['MemoryStats'];
 export type Metric = components['schemas']['Metric'];
+export type NetIo = components['schemas']['NetIo'];
 export type Notification = components['schemas']['Notification'];
 export type OutcomeEnum = components['schemas']['OutcomeEnum'];
 export type PasswordChangeRequest = components['schemas']['PasswordChangeRequest'];
@@ -1552,10 +1766,14 @@ export type PatchedSilenceChangeRequest = components['schemas']['PatchedSilenceC
 export type PatchedUserUpdateRequest = components['schemas']['PatchedUserUpdateRequest'];
 export type Preferences = components['schemas']['Preferences'];
 export type PreferencesChangeRequest = components['schemas']['PreferencesChangeRequest'];
+export type ProcessInfo = components['schemas']['ProcessInfo'];
 export type ReplaceAgentRequest = components['schemas']['ReplaceAgentRequest'];
 export type Rule = components['schemas']['Rule'];
 export type RuleCreateRequest = components['schemas']['RuleCreateRequest'];
+export type Sample = components['schemas']['Sample'];
+export type SamplesPage = components['schemas']['SamplesPage'];
 export type ScheduleRequest = components['schemas']['ScheduleRequest'];
+export type Sensors = components['schemas']['Sensors'];
 export type Session = components['schemas']['Session'];
 export type SetupStatus = components['schemas']['SetupStatus'];
 export type SeverityEnum = components['schemas']['SeverityEnum'];
@@ -1563,12 +1781,16 @@ export type Silence = components['schemas']['Silence'];
 export type SilenceCreateRequest = components['schemas']['SilenceCreateRequest'];
 export type SourceEnum = components['schemas']['SourceEnum'];
 export type StartJobRequest = components['schemas']['StartJobRequest'];
+export type SwapStats = components['schemas']['SwapStats'];
+export type Temperature = components['schemas']['Temperature'];
 export type ThemeEnum = components['schemas']['ThemeEnum'];
 export type ToolEnum = components['schemas']['ToolEnum'];
+export type TopProcesses = components['schemas']['TopProcesses'];
 export type UnreadCount = components['schemas']['UnreadCount'];
 export type User = components['schemas']['User'];
 export type UserCreateRequest = components['schemas']['UserCreateRequest'];
 export type UserRoleEnum = components['schemas']['UserRoleEnum'];
+export type UserSession = components['schemas']['UserSession'];
 export type UserWithAccess = components['schemas']['UserWithAccess'];
 export type $defs = Record<string, never>;
 export interface operations {
@@ -2323,9 +2545,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        [key: string]: unknown;
-                    };
+                    "application/json": components["schemas"]["HostHistory"];
                 };
             };
         };
@@ -2396,9 +2616,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        [key: string]: unknown;
-                    };
+                    "application/json": components["schemas"]["Sample"];
                 };
             };
         };
@@ -2475,9 +2693,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        [key: string]: unknown;
-                    };
+                    "application/json": components["schemas"]["SamplesPage"];
                 };
             };
         };
