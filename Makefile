@@ -59,7 +59,7 @@ system-deps:
 
 test: install frontend system-deps
 	cd frontend && npm test
-	$(BIN)/ruff check hub agent tests
+	$(BIN)/ruff check hub agent common tests
 	$(BIN)/pytest $(PYTEST_ARGS)
 
 # Benchmarks against peers in the same run (~20 min; BENCH_ARGS="--quick" for a smoke run).
@@ -69,8 +69,8 @@ bench: install frontend system-deps
 	$(BIN)/python -m tests.bench.run $(BENCH_ARGS)
 
 lint: install
-	$(BIN)/ruff check hub agent tests
-	$(BIN)/mypy hub/everyst_hub agent/everyst_agent
+	$(BIN)/ruff check hub agent common tests
+	$(BIN)/mypy hub/everyst_hub agent/everyst_agent common/everyst_common
 
 dist: $(GEN)/agent_pb2.py
 	$(BIN)/pip install -q build

@@ -244,21 +244,6 @@ async def reverse_dns(address: str, timeout: float = 1.0) -> str | None:
         return None
 
 
-def vendor(mac: str) -> str | None:
-    """The IEEE registrant of the MAC's OUI (netaddr's offline database), or None."""
-    import netaddr
-
-    try:
-        return str(netaddr.EUI(mac).oui.registration().org)
-    except (netaddr.NotRegisteredError, netaddr.AddrFormatError, IndexError, ValueError):
-        return None
-
-
-def randomized_mac(mac: str) -> bool:
-    """Locally administered (bit 1 of the first octet): randomized by the device or made up (veth)."""
-    return bool(int(mac.split(":")[0], 16) & 0x02)
-
-
 async def gather_limited(coros: list[Callable[[], Awaitable[Any]]], limit: int) -> list[Any]:
     """Run the coroutine factories with at most `limit` at once, in a TaskGroup (cancelled together)."""
     results: list[Any] = [None] * len(coros)

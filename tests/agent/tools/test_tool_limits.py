@@ -16,7 +16,7 @@ from everyst.agent.v1 import agent_pb2
 from everyst_agent.tools.base import has_net_raw
 from everyst_agent.tools.runner import ToolRunner
 from everyst_agent.tools.scope import Scope
-from everyst_agent.tools.top_ports import TOP_PORTS
+from everyst_common.top_ports import TOP_PORTS
 
 from tests.agent.conftest import make_config, wait_for
 from tests.agent.tools.conftest import OPEN_PORTS, final, rows
