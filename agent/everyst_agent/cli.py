@@ -144,7 +144,7 @@ def _follow_parent() -> bool:
 
 
 async def _run(config: AgentConfig) -> None:
-    from everyst_agent import client
+    from everyst_agent import enrollment, run_loop
 
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
@@ -155,9 +155,9 @@ async def _run(config: AgentConfig) -> None:
 
     for signum in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(signum, on_signal, signum)
-    credentials = await client.ensure_enrolled(config, stop)
+    credentials = await enrollment.ensure_enrolled(config, stop)
     if credentials is not None:
-        await client.run(config, stop, credentials)
+        await run_loop.run(config, stop, credentials)
     log.info("stopped")
 
 
@@ -165,7 +165,7 @@ async def _run(config: AgentConfig) -> None:
 
 
 def cmd_enroll(args: argparse.Namespace) -> int:
-    from everyst_agent import client
+    from everyst_agent import enrollment
 
     config = load_config(args.config, overrides={"hub": args.hub, "ca_fingerprint": args.ca_fingerprint})
     configure_logging(config.log_level)
@@ -188,8 +188,8 @@ def cmd_enroll(args: argparse.Namespace) -> int:
                 "--hub-url needs --ca-fingerprint: the downloaded CA is trusted only if it matches the "
                 "fingerprint shown by the hub"
             )
-        client.fetch_ca(args.hub_url, config.ca_fingerprint, config.ca_path)
-    credentials = asyncio.run(client.enroll(config, token))
+        enrollment.fetch_ca(args.hub_url, config.ca_fingerprint, config.ca_path)
+    credentials = asyncio.run(enrollment.enroll(config, token))
     print(f"enrolled with {config.hub} as agent {credentials.agent_id} (host {credentials.host_id})")
     print(f"credentials saved to {config.credentials_path}")
     if args.hub:

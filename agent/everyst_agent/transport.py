@@ -14,9 +14,10 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import random
 import ssl
-from collections.abc import AsyncIterator, Iterator
-from typing import Any
+from collections.abc import AsyncIterator, Callable, Iterator
+from typing import TYPE_CHECKING, Any
 
 from everyst.agent.v1 import agent_pb2
 from grpclib.client import Channel, Stream, StreamStreamMethod, UnaryUnaryMethod
@@ -24,12 +25,33 @@ from grpclib.config import Configuration
 from grpclib.const import Status
 from grpclib.exceptions import GRPCError, ProtocolError, StreamTerminatedError
 
+from everyst_agent.pki import load_root_certificates
+
+if TYPE_CHECKING:
+    from everyst_agent.config import AgentConfig
+
 SERVICE = "/" + agent_pb2.DESCRIPTOR.services_by_name["AgentService"].full_name + "/"
 # Detects a silently dead hub or NAT mapping within ~30 s; the hub accepts pings this often.
 KEEPALIVE_TIME = 20.0
 KEEPALIVE_TIMEOUT = 10.0
+BACKOFF_BASE = 0.5
+BACKOFF_MAX = 30.0
+# The hub refused who we are (a token, or an agent's credentials): retrying soon will not help.
+REJECTED = frozenset({Status.UNAUTHENTICATED, Status.PERMISSION_DENIED})
 
-__all__ = ["Channel", "HubStream", "RpcError", "Status", "enroll", "make_channel", "open_stream"]
+__all__ = [
+    "REJECTED",
+    "Backoff",
+    "Channel",
+    "HubStream",
+    "RpcError",
+    "Status",
+    "enroll",
+    "hub_channel",
+    "make_channel",
+    "open_stream",
+    "hub_roots",
+]
 
 
 class RpcError(Exception):
@@ -165,3 +187,42 @@ async def open_stream(channel: Channel, metadata: tuple[tuple[str, str], ...]) -
                 await stream.cancel()
         with contextlib.suppress(Exception):
             await stream.__aexit__(None, None, None)
+
+
+def hub_roots(config: AgentConfig) -> bytes | None:
+    """What the hub's certificate is checked against (None: plaintext, nothing to check)."""
+    return load_root_certificates(config) if config.tls else None
+
+
+@contextlib.asynccontextmanager
+async def hub_channel(config: AgentConfig, root_certificates: bytes | None) -> AsyncIterator[Channel]:
+    channel = make_channel(
+        config.hub, tls=config.tls, root_certificates=root_certificates, server_name=config.tls_server_name
+    )
+    try:
+        yield channel
+    finally:
+        channel.close()
+
+
+class Backoff:
+    """Exponential backoff with full jitter: uniform(0, min(cap, base * 2**attempt))."""
+
+    def __init__(
+        self, base: float = BACKOFF_BASE, cap: float = BACKOFF_MAX, rng: Callable[[], float] = random.random
+    ) -> None:
+        self.base, self.cap, self._rng = base, cap, rng
+        self.attempt = 0
+
+    def next(self) -> float:
+        ceiling = min(self.cap, self.base * 2 ** min(self.attempt, 32))
+        self.attempt += 1
+        return self._rng() * ceiling
+
+    def at_max(self) -> float:
+        """A delay near the cap, still jittered so a fleet rejected at once does not retry in step."""
+        self.attempt += 1
+        return self.cap * (0.5 + 0.5 * self._rng())
+
+    def reset(self) -> None:
+        self.attempt = 0

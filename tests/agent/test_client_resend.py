@@ -8,8 +8,9 @@ import time
 from pathlib import Path
 
 from everyst.agent.v1 import agent_pb2
-from everyst_agent.client import Agent, Backoff
+from everyst_agent.run_loop import Agent
 from everyst_agent.spool import Spool
+from everyst_agent.transport import Backoff
 
 from tests.agent.conftest import CREDENTIALS, FakeHub, make_config, wait_for
 

@@ -13,9 +13,12 @@ from typing import Any
 import grpc
 import pytest
 from everyst.agent.v1 import agent_pb2
-from everyst_agent import client
-from everyst_agent.client import Agent, Backoff, tick_phase_ms
+from everyst_agent import enrollment, run_loop
+from everyst_agent.credentials import load_credentials
+from everyst_agent.errors import EnrollError
+from everyst_agent.run_loop import Agent, tick_phase_ms
 from everyst_agent.spool import Spool
+from everyst_agent.transport import Backoff
 
 from tests.agent.conftest import CREDENTIALS, FakeHub, make_config, start_server, wait_for
 
@@ -191,7 +194,7 @@ async def test_run_stops_within_two_seconds_and_closes_the_stream_and_spool(fake
     hub, port = fake_hub
     config = make_config(tmp_path, port)
     stop = asyncio.Event()
-    task = asyncio.create_task(client.run(config, stop, CREDENTIALS))
+    task = asyncio.create_task(run_loop.run(config, stop, CREDENTIALS))
     await wait_for(lambda: hub.streams and hub.last.seqs, what="a batch")
     started = time.monotonic()
     stop.set()
@@ -206,28 +209,28 @@ async def test_enroll_saves_credentials_readable_only_by_their_owner(fake_hub, t
     hub, port = fake_hub
     state = tmp_path / "state"
     config = make_config(state, port)
-    creds = await client.enroll(config, "good-token")
+    creds = await enrollment.enroll(config, "good-token")
     assert (creds.agent_id, creds.secret, creds.host_id) == ("agent-1", "s3cret", "host-1")
     assert hub.enroll_requests[0].facts.hostname == socket.gethostname()
     assert state.stat().st_mode & 0o777 == 0o700
     path = state / "credentials.json"
     assert path.stat().st_mode & 0o777 == 0o600
-    assert client.load_credentials(path) == creds
+    assert load_credentials(path) == creds
 
 
 async def test_enroll_with_a_refused_token_fails_clearly_and_writes_nothing(fake_hub, tmp_path):
     hub, port = fake_hub
     config = make_config(tmp_path, port)
-    with pytest.raises(client.EnrollError, match="refused the enrollment token") as excinfo:
-        await client.enroll(config, "stale-token")
+    with pytest.raises(EnrollError, match="refused the enrollment token") as excinfo:
+        await enrollment.enroll(config, "stale-token")
     assert not excinfo.value.retryable
     assert not (tmp_path / "credentials.json").exists()
 
 
 async def test_enroll_against_an_unreachable_hub_is_retryable(tmp_path):
     config = make_config(tmp_path, free_port())
-    with pytest.raises(client.EnrollError, match="cannot reach hub") as excinfo:
-        await client.enroll(config, "good-token")
+    with pytest.raises(EnrollError, match="cannot reach hub") as excinfo:
+        await enrollment.enroll(config, "good-token")
     assert excinfo.value.retryable
 
 

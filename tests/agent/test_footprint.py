@@ -51,7 +51,7 @@ async def test_a_streaming_daemon_has_not_imported_what_it_does_not_need(fake_hu
     assert proc.returncode == 0, err.decode()
     line = next(line for line in err.decode().splitlines() if line.startswith("MODULES "))
     modules = set(json.loads(line.removeprefix("MODULES ")))
-    assert "grpclib.client" in modules and "everyst_agent.client" in modules
+    assert "grpclib.client" in modules and "everyst_agent.run_loop" in modules
     loaded = sorted(m for m in modules for name in NOT_IN_THE_DAEMON if m == name or m.startswith(name + "."))
     assert loaded == []
 

@@ -12,10 +12,11 @@ from typing import Any
 import grpc
 import pytest
 from everyst.agent.v1 import agent_pb2
-from everyst_agent.client import Agent, Backoff
 from everyst_agent.config import AgentConfig, load_config
 from everyst_agent.errors import ConfigError
+from everyst_agent.run_loop import Agent
 from everyst_agent.spool import Spool
+from everyst_agent.transport import Backoff
 
 from tests.agent.conftest import CREDENTIALS, FakeHub, make_config, start_server, wait_for
 

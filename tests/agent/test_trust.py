@@ -13,10 +13,10 @@ from pathlib import Path
 
 import grpc
 import pytest
-from everyst_agent import client
-from everyst_agent.client import Agent
-from everyst_agent.errors import TrustError
+from everyst_agent import enrollment
+from everyst_agent.errors import EnrollError, TrustError
 from everyst_agent.pki import fingerprint, load_root_certificates
+from everyst_agent.run_loop import Agent
 from everyst_agent.spool import Spool
 
 from tests.agent.conftest import CREDENTIALS, FakeHub, make_config, start_server, wait_for
@@ -104,7 +104,7 @@ def ca_server(pki) -> Iterator[dict[str, object]]:
 def test_fetch_ca_accepts_the_pinned_fingerprint_in_any_case_with_colons(pki, ca_server, tmp_path):
     dest = tmp_path / "state" / "hub-ca.pem"
     pinned = ":".join(pki.fingerprint[i : i + 2] for i in range(0, 64, 2)).upper()
-    client.fetch_ca(str(ca_server["url"]) + "/", pinned, dest)
+    enrollment.fetch_ca(str(ca_server["url"]) + "/", pinned, dest)
     assert ca_server["paths"] == ["/api/v1/agents/ca.pem"]
     assert fingerprint(dest.read_text()) == pki.fingerprint
     assert dest.stat().st_mode & 0o777 == 0o644
@@ -114,7 +114,7 @@ def test_fetch_ca_accepts_the_pinned_fingerprint_in_any_case_with_colons(pki, ca
 def test_fetch_ca_refuses_a_certificate_that_does_not_match_the_pin(ca_server, tmp_path):
     dest = tmp_path / "hub-ca.pem"
     with pytest.raises(TrustError, match="refusing to trust it"):
-        client.fetch_ca(str(ca_server["url"]), "00" * 32, dest)
+        enrollment.fetch_ca(str(ca_server["url"]), "00" * 32, dest)
     assert not dest.exists()
 
 
@@ -122,13 +122,13 @@ def test_fetch_ca_writes_only_the_pinned_certificate_not_extras_appended_to_it(p
     intruder = Pki()
     ca_server["body"] = pki.ca_pem + intruder.ca_pem
     dest = tmp_path / "hub-ca.pem"
-    client.fetch_ca(str(ca_server["url"]), pki.fingerprint, dest)
+    enrollment.fetch_ca(str(ca_server["url"]), pki.fingerprint, dest)
     assert dest.read_text().count("BEGIN CERTIFICATE") == 1
 
 
 def test_fetch_ca_reports_an_unreachable_hub(tmp_path):
     with pytest.raises(TrustError, match="cannot download the hub CA"):
-        client.fetch_ca("http://127.0.0.1:1", "00" * 32, tmp_path / "ca.pem")
+        enrollment.fetch_ca("http://127.0.0.1:1", "00" * 32, tmp_path / "ca.pem")
 
 
 def test_a_ca_file_that_differs_from_the_pinned_fingerprint_is_refused(pki, tmp_path):
@@ -155,7 +155,7 @@ async def test_agent_streams_over_tls_to_a_hub_signed_by_the_pinned_ca(pki, tmp_
     task = asyncio.create_task(Agent(config, CREDENTIALS, spool).run_until(stop))
     try:
         await wait_for(lambda: hub.streams and hub.last.seqs, what="a batch over TLS")
-        creds = await client.enroll(config, "good-token")
+        creds = await enrollment.enroll(config, "good-token")
         assert creds.agent_id == "agent-1"
     finally:
         stop.set()
@@ -170,8 +170,8 @@ async def test_agent_does_not_talk_to_a_hub_signed_by_another_ca(pki, tmp_path):
     server, port = await start_server(hub, credentials=pki.server_credentials())
     try:
         config = make_config(tmp_path, port, tls=True, tls_server_name=SERVER_NAME)
-        with pytest.raises(client.EnrollError):
-            await client.enroll(config, "good-token")
+        with pytest.raises(EnrollError):
+            await enrollment.enroll(config, "good-token")
         assert hub.enroll_requests == []
     finally:
         await server.stop(None)

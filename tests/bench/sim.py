@@ -32,7 +32,7 @@ from typing import Any
 
 import grpc
 from everyst.agent.v1 import agent_pb2, agent_pb2_grpc
-from everyst_agent.client import tick_phase_ms
+from everyst_agent.run_loop import tick_phase_ms
 
 from .common import pin
 

@@ -14,10 +14,10 @@ import pytest
 from asgiref.sync import sync_to_async
 from everyst.agent.v1 import agent_pb2
 from everyst_agent import PROTOCOL as AGENT_PROTOCOL
-from everyst_agent import client as agent_client
-from everyst_agent.client import Agent
+from everyst_agent import run_loop
 from everyst_agent.config import AgentConfig
 from everyst_agent.credentials import Credentials
+from everyst_agent.run_loop import Agent
 from everyst_agent.spool import Spool
 from everyst_hub.ingest import protocol
 from everyst_hub.ingest.server import server_tls
@@ -112,7 +112,7 @@ async def test_a_refused_agent_logs_why_once_per_attempt_keeps_spooling_and_deli
         interval=0.1,
         machine_id=facts("ahead").machine_id,
     )
-    monkeypatch.setattr(agent_client, "PROTOCOL", (1, 2))
+    monkeypatch.setattr(run_loop, "PROTOCOL", (1, 2))
     spool = Spool(config.spool_path, config.spool_max_samples)
     agent = Agent(config, Credentials(creds.agent_id, creds.secret, creds.host_id), spool)
     agent.incompatible_retry = 0.5

@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 from everyst.agent.v1 import agent_pb2
-from everyst_agent.client import Agent
+from everyst_agent.run_loop import Agent
 from everyst_agent.spool import Spool
 from everyst_agent.tools.base import Limits
 from everyst_agent.tools.runner import ToolRunner

@@ -1,4 +1,4 @@
-"""The agent's side of the gRPC contract: enrollment, the CA download, and the long-lived stream.
+"""The agent's run loop: collect into the spool, and stream the spool to the hub over one long-lived stream.
 
 `run()` drives two tasks on one event loop. The collector ticks on wall-clock boundaries and appends
 every sample to the spool, connected or not. The connection opens `Connect`, says Hello, waits for
@@ -22,45 +22,36 @@ import math
 import random
 import sqlite3
 import time
-from collections.abc import AsyncIterator, Callable
-from pathlib import Path
 
 from everyst.agent.v1 import agent_pb2
 
 from everyst_agent import PROTOCOL, __version__, transport
 from everyst_agent.collectors import Sampler, collect_facts
 from everyst_agent.config import MAX_INTERVAL, MIN_INTERVAL, AgentConfig
-from everyst_agent.credentials import (
-    Credentials,
-    ensure_state_dir,
-    load_credentials,
-    save_credentials,
-    write_private,
-)
-from everyst_agent.errors import EnrollError, NotEnrolledError, TrustError
-from everyst_agent.pki import load_root_certificates, pinned_certificate
+from everyst_agent.credentials import Credentials, ensure_state_dir, load_credentials
 from everyst_agent.spool import Spool
 from everyst_agent.tools.runner import ToolRunner
-from everyst_agent.transport import Channel, HubStream, RpcError, Status, make_channel
+from everyst_agent.transport import (
+    REJECTED,
+    Backoff,
+    HubStream,
+    RpcError,
+    Status,
+    hub_channel,
+    hub_roots,
+)
 
 log = logging.getLogger(__name__)
 
-ENROLL_TIMEOUT = 20.0
-BACKOFF_BASE = 0.5
-BACKOFF_MAX = 30.0
 STABLE_STREAM = 30.0
 # A hub that refuses our protocol version stays that way until one side is upgraded: ask rarely.
 INCOMPATIBLE_RETRY = 300.0
 # Rows read from the spool at once: large enough to drain a backlog quickly, small enough to let
 # acks and ticks through between reads.
 READ_CHUNK = 64
-CA_PATH = "/api/v1/agents/ca.pem"
-CA_MAX_BYTES = 1 << 20
 # Tool events waiting for a stream; a full queue slows the tools down rather than dropping events.
 TOOL_EVENT_BACKLOG = 1024
 TOOL_CLOSE_TIMEOUT = 5.0
-_REJECTED = frozenset({Status.UNAUTHENTICATED, Status.PERMISSION_DENIED})
-_RETRYABLE_ENROLL = frozenset({Status.UNAVAILABLE, Status.DEADLINE_EXCEEDED})
 
 
 class StreamError(Exception):
@@ -69,136 +60,6 @@ class StreamError(Exception):
 
 class StreamStalled(StreamError):
     """The hub stopped answering on a stream it did not close: no Welcome, or no ack, in time."""
-
-
-class Backoff:
-    """Exponential backoff with full jitter: uniform(0, min(cap, base * 2**attempt))."""
-
-    def __init__(
-        self, base: float = BACKOFF_BASE, cap: float = BACKOFF_MAX, rng: Callable[[], float] = random.random
-    ) -> None:
-        self.base, self.cap, self._rng = base, cap, rng
-        self.attempt = 0
-
-    def next(self) -> float:
-        ceiling = min(self.cap, self.base * 2 ** min(self.attempt, 32))
-        self.attempt += 1
-        return self._rng() * ceiling
-
-    def at_max(self) -> float:
-        """A delay near the cap, still jittered so a fleet rejected at once does not retry in step."""
-        self.attempt += 1
-        return self.cap * (0.5 + 0.5 * self._rng())
-
-    def reset(self) -> None:
-        self.attempt = 0
-
-
-@contextlib.asynccontextmanager
-async def hub_channel(config: AgentConfig, root_certificates: bytes | None) -> AsyncIterator[Channel]:
-    channel = make_channel(
-        config.hub, tls=config.tls, root_certificates=root_certificates, server_name=config.tls_server_name
-    )
-    try:
-        yield channel
-    finally:
-        channel.close()
-
-
-def _root_certificates(config: AgentConfig) -> bytes | None:
-    return load_root_certificates(config) if config.tls else None
-
-
-# ---------------------------------------------------------------------------- enrollment
-
-
-async def enroll(config: AgentConfig, token: str) -> Credentials:
-    """Trade `token` for this agent's identity and store it in `<state_dir>/credentials.json` (0600)."""
-    request = agent_pb2.EnrollRequest(token=token, facts=collect_facts(machine_id=config.machine_id))
-    async with hub_channel(config, _root_certificates(config)) as channel:
-        try:
-            response = await transport.enroll(channel, request, ENROLL_TIMEOUT)
-        except RpcError as exc:
-            raise EnrollError(
-                _describe_enroll_failure(config, exc), retryable=exc.code in _RETRYABLE_ENROLL
-            ) from None
-    if not response.agent_id or not response.secret:
-        raise EnrollError(f"hub {config.hub} answered the enrollment without an agent id or secret")
-    creds = Credentials(
-        agent_id=response.agent_id, secret=response.secret, host_id=response.host_id, hub=config.hub
-    )
-    ensure_state_dir(config.state_dir)
-    save_credentials(config.credentials_path, creds)
-    log.info("enrolled with hub %s as agent %s (host %s)", config.hub, creds.agent_id, creds.host_id)
-    return creds
-
-
-def _describe_enroll_failure(config: AgentConfig, exc: RpcError) -> str:
-    code, details = exc.code, exc.details
-    if code in _REJECTED or code == Status.INVALID_ARGUMENT:
-        return f"hub {config.hub} refused the enrollment token ({details}); create a new token on the hub"
-    if code in _RETRYABLE_ENROLL:
-        hint = " (is it a TLS port? set tls = false only for a plaintext hub)" if not config.tls else ""
-        return f"cannot reach hub {config.hub}: {details}{hint}"
-    return f"enrollment with hub {config.hub} failed: {code.name}: {details}"
-
-
-async def ensure_enrolled(config: AgentConfig, stop: asyncio.Event) -> Credentials | None:
-    """Existing credentials, or enroll with `enroll_token`, retrying while the hub is unreachable.
-
-    Returns None if `stop` is set before enrollment succeeded.
-    """
-    try:
-        return load_credentials(config.credentials_path)
-    except NotEnrolledError:
-        if not config.enroll_token:
-            raise
-    backoff = Backoff()
-    while not stop.is_set():
-        try:
-            return await enroll(config, config.enroll_token)
-        except EnrollError as exc:
-            if not exc.retryable:
-                raise
-            delay = backoff.next()
-            log.warning("%s; retrying enrollment in %.1f s", exc, delay)
-        with contextlib.suppress(TimeoutError):
-            async with asyncio.timeout(delay):
-                await stop.wait()
-    return None
-
-
-def fetch_ca(hub_http_url: str, fingerprint: str, dest: Path) -> str:
-    """Download the hub's CA certificate, check it against the pinned `fingerprint`, write it to `dest`.
-
-    Returns the PEM written. The transport is not what is trusted here (the hub's HTTP port may be
-    plain HTTP or use this very CA): the pinned fingerprint is, as with kubeadm's CA cert hash.
-    """
-    # Imported here: urllib.request costs ~2.5 MiB of RSS that `run` never needs.
-    import ssl
-    import urllib.error
-    import urllib.request
-
-    url = hub_http_url.rstrip("/") + CA_PATH
-    if not url.startswith(("http://", "https://")):
-        raise TrustError(f"hub URL must start with http:// or https://, got {hub_http_url!r}")
-    context = ssl.create_default_context()
-    context.check_hostname = False
-    context.verify_mode = ssl.CERT_NONE
-    try:
-        with urllib.request.urlopen(url, timeout=15, context=context) as response:
-            body = response.read(CA_MAX_BYTES + 1)
-    except urllib.error.HTTPError as exc:
-        raise TrustError(f"cannot download the hub CA from {url}: HTTP {exc.code} {exc.reason}") from None
-    except (urllib.error.URLError, OSError) as exc:
-        reason = getattr(exc, "reason", exc)
-        raise TrustError(f"cannot download the hub CA from {url}: {reason}") from None
-    if len(body) > CA_MAX_BYTES:
-        raise TrustError(f"{url} returned more than {CA_MAX_BYTES} bytes; that is not a CA certificate")
-    pem = pinned_certificate(body.decode("ascii", errors="replace"), fingerprint, url)
-    write_private(dest, pem.encode("ascii"), 0o644)
-    log.info("pinned hub CA %s saved to %s", fingerprint, dest)
-    return pem
 
 
 def tick_phase_ms(host_id: str, interval_ms: int) -> int:
@@ -214,9 +75,6 @@ def tick_phase_ms(host_id: str, interval_ms: int) -> int:
     return binascii.crc32(host_id.encode()) % max(interval_ms, 1)
 
 
-# ---------------------------------------------------------------------------- the stream
-
-
 class Agent:
     """Collects into the spool and streams the spool to the hub until cancelled."""
 
@@ -229,7 +87,7 @@ class Agent:
         self._stopping = False  # set by run_until before it cancels its tasks
         self.backoff = Backoff()
         self.incompatible_retry = INCOMPATIBLE_RETRY
-        self._root_certificates = _root_certificates(config)
+        self._root_certificates = hub_roots(config)
         # Resolved with True when the next tick is due, or False early when the interval changed.
         self._next_tick: asyncio.Future[bool] | None = None
         # Each live stream registers an event here to be woken when a sample is spooled.
@@ -340,7 +198,7 @@ class Agent:
                     reason,
                     delay,
                 )
-            elif code in _REJECTED:
+            elif code in REJECTED:
                 delay = backoff.at_max()
                 log.error(
                     "hub %s rejected agent %s (%s): the agent may be revoked or its credentials in %s "
