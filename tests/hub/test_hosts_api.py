@@ -101,3 +101,26 @@ def test_bad_range_parameters_get_a_400(world, api):
     assert response.status_code == 400
     assert "since" in response.json()["error"]["fields"]
     assert api.get(f"/api/v1/hosts/{world.host_a.id}/samples?limit=999999").status_code == 400
+
+
+def test_the_declared_host_type_is_exactly_what_the_host_list_answers(world, api):
+    # Hosts are built by host_summary (thousands at once); HostWithLatestSerializer declares them.
+    import json
+
+    from django.utils import timezone
+    from everyst_hub.inventory.models import Host
+    from everyst_hub.inventory.serializers import HostWithLatestSerializer
+
+    Host.objects.filter(id=world.host_a.id).update(
+        last_seen=timezone.now(), boot_time=1764000000.5, addresses=["10.0.0.2/24"], os="Debian"
+    )
+    world.host_b.groups.add(world.group_a)
+    store(world.host_a, 1_000)
+    as_user(api, world.owner)
+    answer = api.get("/api/v1/hosts").json()
+    assert len(answer) == 2 and any(h["latest"] for h in answer) and any(h["last_seen"] for h in answer)
+    hosts = {str(h.id): h for h in Host.objects.prefetch_related("groups")}
+    for entry in answer:
+        host = hosts[entry["id"]]
+        host.latest = entry["latest"]  # type: ignore[attr-defined]
+        assert json.loads(json.dumps(HostWithLatestSerializer(host).data)) == entry

@@ -12,7 +12,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get: operations["api_v1_agents_retrieve"];
+        get: operations["api_v1_agents_list"];
         put?: never;
         post?: never;
         delete?: never;
@@ -303,7 +303,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get: operations["api_v1_enrollment_tokens_retrieve"];
+        get: operations["api_v1_enrollment_tokens_list"];
         put?: never;
         post: operations["api_v1_enrollment_tokens_create"];
         delete?: never;
@@ -383,7 +383,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get: operations["api_v1_hosts_retrieve"];
+        get: operations["api_v1_hosts_list"];
         put?: never;
         post?: never;
         delete?: never;
@@ -945,6 +945,17 @@ export interface components {
             theme: components["schemas"]["ThemeEnum"];
             username: string;
         };
+        Agent: {
+            connected: boolean;
+            /** Format: date-time */
+            created_at: string;
+            host: components["schemas"]["HostRef"];
+            id: string;
+            /** Format: date-time */
+            last_seen: string | null;
+            /** Format: date-time */
+            revoked_at: string | null;
+        };
         Alert: {
             /** Format: date-time */
             acknowledged_at: string | null;
@@ -1148,6 +1159,31 @@ export interface components {
             readonly secret: string;
             readonly state: components["schemas"]["ApiTokenStateEnum"];
         };
+        /**
+         * @description The one answer that carries the raw token, with the one-line command that installs and
+         *     enrolls an agent (the rest of the answer comes in the context's `invite`).
+         */
+        CreatedEnrollmentToken: {
+            readonly ca_fingerprint: string;
+            /** Format: date-time */
+            created_at: string;
+            created_by: string | null;
+            description: string;
+            readonly expired: boolean;
+            /** Format: date-time */
+            expires_at: string;
+            group: components["schemas"]["HostGroup"] | null;
+            readonly grpc_address: string;
+            /** @description a replacement token's host: it enrolls onto it only */
+            host: components["schemas"]["HostRef"] | null;
+            readonly hub_url: string;
+            id: number;
+            readonly install_command: string;
+            /** @description why the command may not work, or not safely, from another machine */
+            readonly install_warnings: string[];
+            readonly token: string;
+            uses_left: number;
+        };
         DiskIo: {
             /** Format: double */
             busy_pct: number;
@@ -1199,6 +1235,11 @@ export interface components {
             group_id: number;
             role: components["schemas"]["GroupRoleEnum"];
         };
+        GroupGrant: {
+            role: components["schemas"]["GroupRoleEnum"];
+            user_id: number;
+            username: string;
+        };
         /**
          * @description * `viewer` - Viewer
          *     * `operator` - Operator
@@ -1220,6 +1261,17 @@ export interface components {
             description: string;
             name: string;
         };
+        /** @description A host group as its user sees it; `access` (who holds which role) for owners and admins only. */
+        HostGroupDetail: {
+            access?: components["schemas"]["GroupGrant"][];
+            description: string;
+            host_count: number;
+            host_ids: string[];
+            id: number;
+            /** @description admin, operator or viewer */
+            my_role: string;
+            name: string;
+        };
         HostGroupHostsRequest: {
             host_ids: string[];
         };
@@ -1237,6 +1289,37 @@ export interface components {
             to: number;
             ts: number[];
         };
+        HostRef: {
+            hostname: string;
+            id: string;
+        };
+        /** @description A host and its latest sample (null before its first). */
+        HostWithLatest: {
+            addresses: string[];
+            agent_version: string;
+            arch: string;
+            /**
+             * Format: double
+             * @description unix seconds
+             */
+            boot_time: number | null;
+            collect_interval_ms: number;
+            cpu_logical: number;
+            cpu_model: string;
+            cpu_physical: number;
+            dropped_samples: number;
+            groups: components["schemas"]["HostGroup"][];
+            hostname: string;
+            id: string;
+            kernel: string;
+            /** Format: date-time */
+            last_seen: string | null;
+            latest: components["schemas"]["Sample"] | null;
+            memory_total: number;
+            readonly online: boolean;
+            os: string;
+            virtualization: string;
+        };
         /**
          * @description * `email` - Email
          *     * `webhook` - Webhook
@@ -1244,6 +1327,22 @@ export interface components {
          * @enum {string}
          */
         KindEnum: "email" | "webhook" | "apprise";
+        /** @description With the hosts enrolled with it (`enrolled` in the context: token id -> hosts). */
+        ListedEnrollmentToken: {
+            /** Format: date-time */
+            created_at: string;
+            created_by: string | null;
+            description: string;
+            readonly enrolled_hosts: components["schemas"]["HostRef"][];
+            readonly expired: boolean;
+            /** Format: date-time */
+            expires_at: string;
+            group: components["schemas"]["HostGroup"] | null;
+            /** @description a replacement token's host: it enrolls onto it only */
+            host: components["schemas"]["HostRef"] | null;
+            id: number;
+            uses_left: number;
+        };
         ListeningSocket: {
             address: string;
             pid: number | null;
@@ -1714,6 +1813,7 @@ export type AccessEntryRequest = components['schemas']['AccessEntryRequest'];
 export type AccessRequest = components['schemas']['AccessRequest'];
 export type AccessToken = components['schemas']['AccessToken'];
 export type AdminUser = components['schemas']['AdminUser'];
+export type Agent = components['schemas']['Agent'];
 export type Alert = components['schemas']['Alert'];
 export type AlertHostRef = components['schemas']['AlertHostRef'];
 export type AlertRuleRef = components['schemas']['AlertRuleRef'];
@@ -1732,19 +1832,25 @@ export type ComparisonEnum = components['schemas']['ComparisonEnum'];
 export type CpuStats = components['schemas']['CpuStats'];
 export type CreateEnrollmentTokenRequest = components['schemas']['CreateEnrollmentTokenRequest'];
 export type CreatedApiToken = components['schemas']['CreatedApiToken'];
+export type CreatedEnrollmentToken = components['schemas']['CreatedEnrollmentToken'];
 export type DiskIo = components['schemas']['DiskIo'];
 export type DiskUsage = components['schemas']['DiskUsage'];
 export type FailedUnit = components['schemas']['FailedUnit'];
 export type Fan = components['schemas']['Fan'];
 export type FirstOwnerRequest = components['schemas']['FirstOwnerRequest'];
 export type GroupAccess = components['schemas']['GroupAccess'];
+export type GroupGrant = components['schemas']['GroupGrant'];
 export type GroupRoleEnum = components['schemas']['GroupRoleEnum'];
 export type HistorySeries = components['schemas']['HistorySeries'];
 export type HostGroup = components['schemas']['HostGroup'];
 export type HostGroupCreateRequest = components['schemas']['HostGroupCreateRequest'];
+export type HostGroupDetail = components['schemas']['HostGroupDetail'];
 export type HostGroupHostsRequest = components['schemas']['HostGroupHostsRequest'];
 export type HostHistory = components['schemas']['HostHistory'];
+export type HostRef = components['schemas']['HostRef'];
+export type HostWithLatest = components['schemas']['HostWithLatest'];
 export type KindEnum = components['schemas']['KindEnum'];
+export type ListedEnrollmentToken = components['schemas']['ListedEnrollmentToken'];
 export type ListeningSocket = components['schemas']['ListeningSocket'];
 export type LoadStats = components['schemas']['LoadStats'];
 export type LoginRequest = components['schemas']['LoginRequest'];
@@ -1794,7 +1900,7 @@ export type UserSession = components['schemas']['UserSession'];
 export type UserWithAccess = components['schemas']['UserWithAccess'];
 export type $defs = Record<string, never>;
 export interface operations {
-    api_v1_agents_retrieve: {
+    api_v1_agents_list: {
         parameters: {
             query?: never;
             header?: never;
@@ -1808,9 +1914,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        [key: string]: unknown;
-                    };
+                    "application/json": components["schemas"]["Agent"][];
                 };
             };
         };
@@ -1850,9 +1954,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        [key: string]: unknown;
-                    };
+                    "application/json": components["schemas"]["Agent"];
                 };
             };
         };
@@ -2291,7 +2393,7 @@ export interface operations {
             };
         };
     };
-    api_v1_enrollment_tokens_retrieve: {
+    api_v1_enrollment_tokens_list: {
         parameters: {
             query?: never;
             header?: never;
@@ -2305,9 +2407,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        [key: string]: unknown;
-                    };
+                    "application/json": components["schemas"]["ListedEnrollmentToken"][];
                 };
             };
         };
@@ -2330,9 +2430,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        [key: string]: unknown;
-                    };
+                    "application/json": components["schemas"]["CreatedEnrollmentToken"];
                 };
             };
         };
@@ -2371,9 +2469,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        [key: string]: unknown;
-                    };
+                    "application/json": components["schemas"]["HostGroupDetail"][];
                 };
             };
         };
@@ -2396,9 +2492,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        [key: string]: unknown;
-                    };
+                    "application/json": components["schemas"]["HostGroupDetail"];
                 };
             };
         };
@@ -2443,9 +2537,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        [key: string]: unknown;
-                    };
+                    "application/json": components["schemas"]["HostGroupDetail"];
                 };
             };
         };
@@ -2470,14 +2562,12 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        [key: string]: unknown;
-                    };
+                    "application/json": components["schemas"]["HostGroupDetail"];
                 };
             };
         };
     };
-    api_v1_hosts_retrieve: {
+    api_v1_hosts_list: {
         parameters: {
             query?: never;
             header?: never;
@@ -2491,9 +2581,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        [key: string]: unknown;
-                    };
+                    "application/json": components["schemas"]["HostWithLatest"][];
                 };
             };
         };
@@ -2514,9 +2602,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        [key: string]: unknown;
-                    };
+                    "application/json": components["schemas"]["HostWithLatest"];
                 };
             };
         };
@@ -2664,9 +2750,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        [key: string]: unknown;
-                    };
+                    "application/json": components["schemas"]["CreatedEnrollmentToken"];
                 };
             };
         };

@@ -4,11 +4,10 @@ answer; only their hashes are stored."""
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 from django.utils import timezone
-from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
 from rest_framework.request import Request
@@ -29,36 +28,7 @@ from .enrollment import (
     revoke_agent,
 )
 from .models import Agent, EnrollmentToken, HostGroup
-
-
-def _iso(value: datetime | None) -> str | None:
-    return value.isoformat().replace("+00:00", "Z") if value else None
-
-
-def enrollment_token_dict(token: EnrollmentToken, now: datetime) -> dict[str, Any]:
-    return {
-        "id": token.id,
-        "description": token.description,
-        "expires_at": _iso(token.expires_at),
-        "uses_left": token.uses_left,
-        "group": {"id": token.group.id, "name": token.group.name} if token.group else None,
-        # A replacement token's host: it enrolls onto that host only.
-        "host": {"id": str(token.host.id), "hostname": token.host.hostname} if token.host else None,
-        "created_by": token.created_by.username if token.created_by else None,
-        "created_at": _iso(token.created_at),
-        "expired": token.expires_at <= now,
-    }
-
-
-def agent_dict(agent: Agent) -> dict[str, Any]:
-    return {
-        "id": str(agent.id),
-        "host": {"id": str(agent.host.id), "hostname": agent.host.hostname},
-        "created_at": _iso(agent.created_at),
-        "revoked_at": _iso(agent.revoked_at),
-        "connected": agent.host.connected,
-        "last_seen": _iso(agent.host.last_seen),
-    }
+from .serializers import AgentSerializer, CreatedEnrollmentTokenSerializer, ListedEnrollmentTokenSerializer
 
 
 class CreateEnrollmentTokenSerializer(serializers.Serializer):
@@ -79,7 +49,7 @@ class CreateEnrollmentTokenSerializer(serializers.Serializer):
 class EnrollmentTokenListView(APIView):
     permission_classes = [IsAdmin]
 
-    @extend_schema(responses=OpenApiTypes.OBJECT)
+    @extend_schema(responses=ListedEnrollmentTokenSerializer(many=True))
     def get(self, request: Request) -> Response:
         now = timezone.now()
         tokens = EnrollmentToken.objects.select_related("group", "host", "created_by").order_by(
@@ -87,9 +57,10 @@ class EnrollmentTokenListView(APIView):
         )
         tokens = list(tokens)
         enrolled = hosts_enrolled_with([t.id for t in tokens])
-        return Response([{**enrollment_token_dict(t, now), "enrolled_hosts": enrolled[t.id]} for t in tokens])
+        context = {"now": now, "enrolled": enrolled}
+        return Response(ListedEnrollmentTokenSerializer(tokens, many=True, context=context).data)
 
-    @extend_schema(request=CreateEnrollmentTokenSerializer, responses={201: OpenApiTypes.OBJECT})
+    @extend_schema(request=CreateEnrollmentTokenSerializer, responses={201: CreatedEnrollmentTokenSerializer})
     def post(self, request: Request) -> Response:
         body = CreateEnrollmentTokenSerializer(data=request.data)
         body.is_valid(raise_exception=True)
@@ -111,21 +82,18 @@ class EnrollmentTokenListView(APIView):
 
 def _created(created: EnrollmentTokenCreated, fingerprint: str, addresses: PublicAddresses) -> Response:
     """The one answer that carries the raw token, with the one-line command that installs and enrolls."""
-    return Response(
-        {
-            **enrollment_token_dict(created.token, timezone.now()),
-            "token": created.raw,
-            "ca_fingerprint": fingerprint,
-            "grpc_address": addresses.grpc_address,
-            "hub_url": addresses.hub_url,
-            "install_command": install_command(
-                hub_url=addresses.hub_url, token=created.raw, fingerprint=fingerprint
-            ),
-            # Why the command may not work, or not safely, from another machine.
-            "install_warnings": list(addresses.warnings),
-        },
-        status=201,
-    )
+    invite = {
+        "token": created.raw,
+        "ca_fingerprint": fingerprint,
+        "grpc_address": addresses.grpc_address,
+        "hub_url": addresses.hub_url,
+        "install_command": install_command(
+            hub_url=addresses.hub_url, token=created.raw, fingerprint=fingerprint
+        ),
+        "install_warnings": addresses.warnings,
+    }
+    context = {"now": timezone.now(), "invite": invite}
+    return Response(CreatedEnrollmentTokenSerializer(created.token, context=context).data, status=201)
 
 
 class EnrollmentTokenDetailView(APIView):
@@ -140,19 +108,19 @@ class EnrollmentTokenDetailView(APIView):
 class AgentListView(APIView):
     permission_classes = [IsAdmin]
 
-    @extend_schema(responses=OpenApiTypes.OBJECT)
+    @extend_schema(responses=AgentSerializer(many=True))
     def get(self, request: Request) -> Response:
         agents = Agent.objects.select_related("host").order_by("-created_at")
-        return Response([agent_dict(a) for a in agents])
+        return Response(AgentSerializer(agents, many=True).data)
 
 
 class AgentRevokeView(APIView):
     permission_classes = [IsAdmin]
 
-    @extend_schema(request=None, responses=OpenApiTypes.OBJECT)
+    @extend_schema(request=None, responses=AgentSerializer)
     def post(self, request: Request, agent_id: str) -> Response:
         agent = revoke_agent(agent_id, request.user, ip=client_ip(request))
-        return Response(agent_dict(agent))
+        return Response(AgentSerializer(agent).data)
 
 
 class ReplaceAgentSerializer(serializers.Serializer):
@@ -164,7 +132,7 @@ class HostAgentReplacementView(APIView):
 
     permission_classes = [IsAdmin]
 
-    @extend_schema(request=ReplaceAgentSerializer, responses={201: OpenApiTypes.OBJECT})
+    @extend_schema(request=ReplaceAgentSerializer, responses={201: CreatedEnrollmentTokenSerializer})
     def post(self, request: Request, host_id: str) -> Response:
         body = ReplaceAgentSerializer(data=request.data)
         body.is_valid(raise_exception=True)

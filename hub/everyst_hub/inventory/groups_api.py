@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
 from rest_framework.permissions import IsAuthenticated
@@ -18,28 +17,13 @@ from everyst_hub.core.permissions import IsAdmin
 
 from . import groups
 from .models import HostGroup
-
-
-def group_dict(entry: groups.VisibleHostGroup) -> dict[str, Any]:
-    data: dict[str, Any] = {
-        "id": entry.group.id,
-        "name": entry.group.name,
-        "description": entry.group.description,
-        "host_count": entry.host_count,
-        "host_ids": entry.host_ids,
-        "my_role": entry.my_role,
-    }
-    if entry.access is not None:
-        data["access"] = [
-            {"user_id": a.user_id, "username": a.username, "role": a.role} for a in entry.access
-        ]
-    return data
+from .serializers import HostGroupDetailSerializer
 
 
 def _answer(request: Request, group: HostGroup, status: int = 200) -> Response:
     """The group as the acting admin sees it in the list."""
     (entry,) = groups.visible_host_groups(request.user, only=group.id)
-    return Response(group_dict(entry), status=status)
+    return Response(HostGroupDetailSerializer(entry).data, status=status)
 
 
 class HostGroupCreateSerializer(serializers.Serializer):
@@ -60,11 +44,12 @@ class HostGroupListView(APIView):
     def get_permissions(self) -> list[Any]:
         return [IsAdmin()] if self.request.method == "POST" else [IsAuthenticated()]
 
-    @extend_schema(operation_id="v1_host_groups_list", responses=OpenApiTypes.OBJECT)
+    @extend_schema(operation_id="v1_host_groups_list", responses=HostGroupDetailSerializer(many=True))
     def get(self, request: Request) -> Response:
-        return Response([group_dict(e) for e in groups.visible_host_groups(request.user)])
+        visible = groups.visible_host_groups(request.user)
+        return Response(HostGroupDetailSerializer(visible, many=True).data)
 
-    @extend_schema(request=HostGroupCreateSerializer, responses={201: OpenApiTypes.OBJECT})
+    @extend_schema(request=HostGroupCreateSerializer, responses={201: HostGroupDetailSerializer})
     def post(self, request: Request) -> Response:
         body = HostGroupCreateSerializer(data=request.data)
         body.is_valid(raise_exception=True)
@@ -80,7 +65,7 @@ class HostGroupListView(APIView):
 class HostGroupDetailView(APIView):
     permission_classes = [IsAdmin]
 
-    @extend_schema(request=HostGroupUpdateSerializer, responses=OpenApiTypes.OBJECT)
+    @extend_schema(request=HostGroupUpdateSerializer, responses=HostGroupDetailSerializer)
     def patch(self, request: Request, group_id: int) -> Response:
         body = HostGroupUpdateSerializer(data=request.data)
         body.is_valid(raise_exception=True)
@@ -98,7 +83,7 @@ class HostGroupDetailView(APIView):
 class HostGroupHostsView(APIView):
     permission_classes = [IsAdmin]
 
-    @extend_schema(request=HostGroupHostsSerializer, responses=OpenApiTypes.OBJECT)
+    @extend_schema(request=HostGroupHostsSerializer, responses=HostGroupDetailSerializer)
     def put(self, request: Request, group_id: int) -> Response:
         body = HostGroupHostsSerializer(data=request.data)
         body.is_valid(raise_exception=True)
