@@ -431,7 +431,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get: operations["api_v1_hosts_jobs_retrieve"];
+        get: operations["api_v1_hosts_jobs_list"];
         put?: never;
         post: operations["api_v1_hosts_jobs_create"];
         delete?: never;
@@ -512,7 +512,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get: operations["api_v1_jobs_retrieve"];
+        get: operations["api_v1_jobs_list"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1320,6 +1320,59 @@ export interface components {
             os: string;
             virtualization: string;
         };
+        /** @description One run of a tool on a host's agent. */
+        Job: {
+            /** Format: date-time */
+            created_at: string;
+            /** Format: date-time */
+            finished_at: string | null;
+            /** @description a file to download (a pcap) */
+            readonly has_artifact: boolean;
+            host: string;
+            id: string;
+            message: string;
+            params: {
+                [key: string]: unknown;
+            };
+            /** Format: double */
+            readonly percent: number;
+            requested_by: string | null;
+            /** @description the tool's summary when it finished; null until then and for failed jobs */
+            result: unknown;
+            /** @description result items the hub received, including any it had to drop */
+            readonly row_count: number;
+            /** Format: date-time */
+            started_at: string | null;
+            status: components["schemas"]["StatusEnum"];
+            tool: string;
+        };
+        /** @description A job with every result item the hub stored. */
+        JobDetail: {
+            /** Format: date-time */
+            created_at: string;
+            /** Format: date-time */
+            finished_at: string | null;
+            /** @description a file to download (a pcap) */
+            readonly has_artifact: boolean;
+            host: string;
+            id: string;
+            message: string;
+            params: {
+                [key: string]: unknown;
+            };
+            /** Format: double */
+            readonly percent: number;
+            requested_by: string | null;
+            /** @description the tool's summary when it finished; null until then and for failed jobs */
+            result: unknown;
+            /** @description result items the hub received, including any it had to drop */
+            readonly row_count: number;
+            rows: unknown[];
+            /** Format: date-time */
+            started_at: string | null;
+            status: components["schemas"]["StatusEnum"];
+            tool: string;
+        };
         /**
          * @description * `email` - Email
          *     * `webhook` - Webhook
@@ -1696,6 +1749,16 @@ export interface components {
             };
             tool: components["schemas"]["ToolEnum"];
         };
+        /**
+         * @description * `queued` - Queued
+         *     * `running` - Running
+         *     * `finished` - Finished
+         *     * `failed` - Failed
+         *     * `cancelled` - Cancelled
+         *     * `interrupted` - Interrupted
+         * @enum {string}
+         */
+        StatusEnum: "queued" | "running" | "finished" | "failed" | "cancelled" | "interrupted";
         SwapStats: {
             /** Format: double */
             percent: number;
@@ -1849,6 +1912,8 @@ export type HostGroupHostsRequest = components['schemas']['HostGroupHostsRequest
 export type HostHistory = components['schemas']['HostHistory'];
 export type HostRef = components['schemas']['HostRef'];
 export type HostWithLatest = components['schemas']['HostWithLatest'];
+export type Job = components['schemas']['Job'];
+export type JobDetail = components['schemas']['JobDetail'];
 export type KindEnum = components['schemas']['KindEnum'];
 export type ListedEnrollmentToken = components['schemas']['ListedEnrollmentToken'];
 export type ListeningSocket = components['schemas']['ListeningSocket'];
@@ -1887,6 +1952,7 @@ export type Silence = components['schemas']['Silence'];
 export type SilenceCreateRequest = components['schemas']['SilenceCreateRequest'];
 export type SourceEnum = components['schemas']['SourceEnum'];
 export type StartJobRequest = components['schemas']['StartJobRequest'];
+export type StatusEnum = components['schemas']['StatusEnum'];
 export type SwapStats = components['schemas']['SwapStats'];
 export type Temperature = components['schemas']['Temperature'];
 export type ThemeEnum = components['schemas']['ThemeEnum'];
@@ -2636,7 +2702,7 @@ export interface operations {
             };
         };
     };
-    api_v1_hosts_jobs_retrieve: {
+    api_v1_hosts_jobs_list: {
         parameters: {
             query?: never;
             header?: never;
@@ -2652,9 +2718,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        [key: string]: unknown;
-                    };
+                    "application/json": components["schemas"]["Job"][];
                 };
             };
         };
@@ -2679,9 +2743,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        [key: string]: unknown;
-                    };
+                    "application/json": components["schemas"]["Job"];
                 };
             };
         };
@@ -2782,7 +2844,7 @@ export interface operations {
             };
         };
     };
-    api_v1_jobs_retrieve: {
+    api_v1_jobs_list: {
         parameters: {
             query?: never;
             header?: never;
@@ -2796,9 +2858,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        [key: string]: unknown;
-                    };
+                    "application/json": components["schemas"]["Job"][];
                 };
             };
         };
@@ -2819,9 +2879,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        [key: string]: unknown;
-                    };
+                    "application/json": components["schemas"]["JobDetail"];
                 };
             };
         };
@@ -2863,9 +2921,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        [key: string]: unknown;
-                    };
+                    "application/json": components["schemas"]["Job"];
                 };
             };
         };

@@ -15,7 +15,7 @@ from everyst_hub.core.errors import NotFound
 from everyst_hub.inventory.access import get_operable_host
 
 from . import services
-from .services import job_dict
+from .serializers import JobDetailSerializer, JobSerializer
 
 
 class StartJobSerializer(serializers.Serializer):
@@ -24,11 +24,11 @@ class StartJobSerializer(serializers.Serializer):
 
 
 class HostJobsView(APIView):
-    @extend_schema(responses=OpenApiTypes.OBJECT)
+    @extend_schema(responses=JobSerializer(many=True))
     def get(self, request: Request, host_id: str) -> Response:
-        return Response([job_dict(j) for j in services.host_jobs(request.user, host_id)])
+        return Response(JobSerializer(services.host_jobs(request.user, host_id), many=True).data)
 
-    @extend_schema(request=StartJobSerializer, responses={201: OpenApiTypes.OBJECT})
+    @extend_schema(request=StartJobSerializer, responses={201: JobSerializer})
     def post(self, request: Request, host_id: str) -> Response:
         get_operable_host(request.user, host_id)  # who may ask comes before what is asked
         body = StartJobSerializer(data=request.data)
@@ -40,25 +40,25 @@ class HostJobsView(APIView):
             body.validated_data["params"],
             client_ip(request),
         )
-        return Response(job_dict(job), status=201)
+        return Response(JobSerializer(job).data, status=201)
 
 
 class JobListView(APIView):
-    @extend_schema(responses=OpenApiTypes.OBJECT)
+    @extend_schema(responses=JobSerializer(many=True))
     def get(self, request: Request) -> Response:
-        return Response([job_dict(j) for j in services.recent_jobs(request.user)])
+        return Response(JobSerializer(services.recent_jobs(request.user), many=True).data)
 
 
 class JobDetailView(APIView):
-    @extend_schema(operation_id="v1_job_retrieve", responses=OpenApiTypes.OBJECT)
+    @extend_schema(operation_id="v1_job_retrieve", responses=JobDetailSerializer)
     def get(self, request: Request, job_id: str) -> Response:
-        return Response(job_dict(services.get_job(request.user, job_id), with_rows=True))
+        return Response(JobDetailSerializer(services.get_job(request.user, job_id)).data)
 
 
 class JobCancelView(APIView):
-    @extend_schema(request=None, responses=OpenApiTypes.OBJECT)
+    @extend_schema(request=None, responses=JobSerializer)
     def post(self, request: Request, job_id: str) -> Response:
-        return Response(job_dict(services.cancel_job(request.user, job_id, client_ip(request))))
+        return Response(JobSerializer(services.cancel_job(request.user, job_id, client_ip(request))).data)
 
 
 class JobArtifactView(APIView):
