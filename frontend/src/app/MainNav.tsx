@@ -1,8 +1,7 @@
 import { useEffect, useId, useRef, useState } from 'react';
 import { NavLink, useLocation } from 'react-router-dom';
-import { isAdministrator } from '@/lib/roles';
+import { canManageAgents, isAdministrator } from '@/lib/roles';
 import type { User } from '@/types/api';
-import { canManageAgents } from '@/features/admin-agents/permissions';
 
 interface NavEntry {
   to: string;

@@ -1,4 +1,9 @@
-import type { HostGroup, User, UserRole } from '@/types/api';
+import type { GroupRole, HostGroup, User, UserRole } from '@/types/api';
+
+// Every role check of the dashboard lives here: the hub enforces them all (inventory/access.py);
+// the UI only hides or disables what the hub would refuse.
+
+const ALL_ROLES: UserRole[] = ['member', 'admin', 'owner'];
 
 /** Owners and admins see and manage everything; the hub enforces it, the UI only hides what would fail. */
 export function isAdministrator(user: User | null | undefined): boolean {
@@ -38,6 +43,35 @@ export function canManageAlertScope(
   if (scope.global) return false;
   if (scope.group !== null) return operatedGroupIds(user).has(scope.group);
   return canOperateHost(user, scope.host);
+}
+
+/** Members see and operate only the host groups they are granted; owners and admins see all. */
+export function hasGroupAccessList(user: User | null | undefined): boolean {
+  return user != null && !isAdministrator(user);
+}
+
+/** Enrollment and agent credentials are fleet-wide: owners and admins only. */
+export const canManageAgents = isAdministrator;
+
+/** Whether the user's role on this group (as the groups list reports it) lets them operate it. */
+export function operatesGroup(group: { my_role: 'admin' | 'operator' | 'viewer' }): boolean {
+  return group.my_role !== 'viewer';
+}
+
+/**
+ * The roles `actor` may hand out: only owners create or promote owners and admins (the form just
+ * does not offer what would be refused).
+ */
+export function assignableRoles(actor: User | null | undefined): UserRole[] {
+  return actor?.role === 'owner' ? ALL_ROLES : ['member'];
+}
+
+export function isUserRole(value: string): value is UserRole {
+  return (ALL_ROLES as string[]).includes(value);
+}
+
+export function isGroupRole(value: string): value is GroupRole {
+  return value === 'viewer' || value === 'operator';
 }
 
 export const ROLE_LABELS: Record<UserRole, string> = {

@@ -2,7 +2,7 @@ import { Alert } from '@/components/ui/Alert';
 import { Panel } from '@/components/ui/Panel';
 import { Spinner } from '@/components/ui/Spinner';
 import { describeError } from '@/lib/api';
-import { ROLE_LABELS } from '@/lib/roles';
+import { hasGroupAccessList, ROLE_LABELS } from '@/lib/roles';
 import type { User } from '@/types/api';
 import { useProfile } from '../api/get-profile';
 import { ApiTokensPanel } from './ApiTokensPanel';
@@ -38,7 +38,7 @@ function AccessSummary({ user }: { user: User }) {
       <p className="text-sm text-fg">
         Role: <span className="font-medium">{ROLE_LABELS[user.role]}</span>
       </p>
-      {user.role === 'member' ? (
+      {hasGroupAccessList(user) ? (
         access.length > 0 ? (
           <ul className="mt-2 space-y-1 text-sm text-fg">
             {access.map((entry) => (

@@ -7,6 +7,7 @@ import { Spinner } from '@/components/ui/Spinner';
 import { dangerButton, labelClass, primaryButton, smallButton, tdClass, thClass } from '@/components/ui/styles';
 import { describeError } from '@/lib/api';
 import { formatAgo, formatDateTime, parseIso } from '@/lib/format';
+import { operatesGroup } from '@/lib/roles';
 import { useCreateApiToken, type CreatedApiToken } from '../api/create-api-token';
 import { useTokenGroups } from '../api/get-token-groups';
 import { useApiTokens, type ApiToken, type ApiTokenRole } from '../api/list-api-tokens';
@@ -133,7 +134,7 @@ function CreateTokenForm({ onCreated }: { onCreated: (token: CreatedApiToken) =>
   const [days, setDays] = useState(90);
 
   // An operator token needs groups the user operates; owners and admins operate every group.
-  const offered = (groups.data ?? []).filter((g) => role === 'read' || g.my_role !== 'viewer');
+  const offered = (groups.data ?? []).filter((g) => role === 'read' || operatesGroup(g));
 
   const toggle = (id: number) =>
     setChosen((current) => {

@@ -2,7 +2,7 @@ import { useState } from 'react';
 import { Alert } from '@/components/ui/Alert';
 import { useSession } from '@/lib/session';
 import type { CreatedEnrollmentToken } from '../types';
-import { canManageAgents } from '../permissions';
+import { canManageAgents } from '@/lib/roles';
 import { AgentTable } from './AgentTable';
 import { CreateTokenForm } from './CreateTokenForm';
 import { HostAgentTable } from './HostAgentTable';

@@ -6,9 +6,9 @@ import { Spinner } from '@/components/ui/Spinner';
 import { inputClass, labelClass, primaryButton, smallButton } from '@/components/ui/styles';
 import { describeError } from '@/lib/api';
 import { formatAgo, parseIso } from '@/lib/format';
-import { isAdministrator } from '@/lib/roles';
+import { canOperateHost } from '@/lib/roles';
 import { useNow } from '@/lib/use-now';
-import type { Host, User } from '@/types/api';
+import type { Host } from '@/types/api';
 import { useHostNetworks } from '../api/get-host-networks';
 import { useHosts } from '../api/get-hosts';
 import { useMe } from '../api/get-me';
@@ -21,14 +21,6 @@ import { ScanHistory } from './ScanHistory';
 import { SchedulesEditor } from './SchedulesEditor';
 import { TopologyView } from './TopologyView';
 
-/** Mirrors the hub's rule (inventory/access.py): administrators, or operators of one of the host's groups. */
-function canOperate(user: User | undefined, host: Host | undefined): boolean {
-  if (!user || !host) return false;
-  if (isAdministrator(user)) return true;
-  const operatorGroups = new Set((user.access ?? []).filter((a) => a.role === 'operator').map((a) => a.group_id));
-  return host.groups.some((g) => operatorGroups.has(g.id));
-}
-
 /** Devices, ports and their changes on the networks each host's agent scans. */
 export function NetworkPage() {
   const [params, setParams] = useSearchParams();
@@ -37,7 +29,7 @@ export function NetworkPage() {
   const hostId = params.get('host');
   const networkId = Number(params.get('network')) || null;
   const host = hosts.data?.find((h) => h.id === hostId);
-  const operate = canOperate(me.data, host);
+  const operate = canOperateHost(me.data, host);
 
   const select = (next: { host?: string | null; network?: number | null }) => {
     const out = new URLSearchParams();

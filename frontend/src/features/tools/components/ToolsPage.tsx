@@ -7,9 +7,8 @@ import { StatusBadge } from '@/components/ui/StatusBadge';
 import { inputClass, labelClass, primaryButton } from '@/components/ui/styles';
 import { describeError } from '@/lib/api';
 import { LiveError, useLiveState } from '@/lib/live';
-import { isAdministrator } from '@/lib/roles';
+import { canOperateHost, isAdministrator } from '@/lib/roles';
 import { useSession } from '@/lib/session';
-import type { Host, User } from '@/types/api';
 import type { ToolName } from '@/types/jobs';
 import { useCancelJob } from '../api/cancel-job';
 import { useHosts } from '../api/get-hosts';
@@ -30,14 +29,6 @@ import {
 import { JobPanel } from './JobPanel';
 import { PastRuns } from './PastRuns';
 import { ToolForm } from './ToolForm';
-
-/** Mirrors the hub's rule (inventory/access.py): administrators, or operators of one of the host's groups. */
-function canOperate(user: User | null | undefined, host: Host | null): boolean {
-  if (!user || !host) return false;
-  if (isAdministrator(user)) return true;
-  const operatorGroups = new Set((user.access ?? []).filter((a) => a.role === 'operator').map((a) => a.group_id));
-  return host.groups.some((g) => operatorGroups.has(g.id));
-}
 
 function errorText(error: unknown): string {
   if (error instanceof LiveError) return error.message;
@@ -107,7 +98,7 @@ export function ToolsPage() {
 
   const user = me.data ?? session.user;
   const accessKnown = isAdministrator(session.user) || me.data !== undefined;
-  const operable = canOperate(user, host);
+  const operable = canOperateHost(user, host);
   const values = forms[tool] ?? spec.defaults;
   const errors = validate(spec, values);
   const hasErrors = Object.keys(errors).length > 0;

@@ -3,6 +3,7 @@ import { Dialog, DialogFormButtons } from '@/components/ui/Dialog';
 import { SelectField } from '@/components/ui/Field';
 import { dangerButton, smallButton } from '@/components/ui/styles';
 import { describeError } from '@/lib/api';
+import { hasGroupAccessList, isGroupRole } from '@/lib/roles';
 import type { GroupRole, HostGroup, User } from '@/types/api';
 import { useHostGroups } from '../api/get-host-groups';
 import { useSetUserAccess } from '../api/set-user-access';
@@ -26,10 +27,6 @@ interface Row {
   key: number;
   groupId: number;
   role: GroupRole;
-}
-
-function isGroupRole(value: string): value is GroupRole {
-  return value === 'viewer' || value === 'operator';
 }
 
 /** Mounted each time the dialog opens, so it starts from the user's saved grants. */
@@ -69,7 +66,7 @@ function AccessEditor({ user, onClose, onDone }: Omit<AccessDialogProps, 'open'>
   return (
     <form onSubmit={onSubmit} className="space-y-3">
       <p className="text-sm text-muted">
-        {user.role === 'member'
+        {hasGroupAccessList(user)
           ? 'Viewers see the hosts of a group; operators can also run tools and manage alerts.'
           : 'This user is an owner or admin and already sees every host; these grants apply only if they become a member.'}
       </p>

@@ -4,10 +4,9 @@ import { SelectField, TextField } from '@/components/ui/Field';
 import { Panel } from '@/components/ui/Panel';
 import { primaryButton } from '@/components/ui/styles';
 import { describeError } from '@/lib/api';
-import { ROLE_LABELS } from '@/lib/roles';
+import { assignableRoles, isUserRole, ROLE_LABELS } from '@/lib/roles';
 import type { User, UserRole } from '@/types/api';
 import { useCreateUser } from '../api/create-user';
-import { assignableRoles, isUserRole } from './roles';
 
 export function CreateUserForm({ actor }: { actor: User | null }) {
   const create = useCreateUser();

@@ -3,14 +3,13 @@ import { ConfirmDialog } from '@/components/ui/ConfirmDialog';
 import { dangerButton, smallButton, tdClass } from '@/components/ui/styles';
 import { describeError } from '@/lib/api';
 import { formatDateTime, parseIso } from '@/lib/format';
-import { ROLE_LABELS } from '@/lib/roles';
+import { assignableRoles, hasGroupAccessList, isUserRole, ROLE_LABELS } from '@/lib/roles';
 import type { User } from '@/types/api';
 import { useDeleteUser } from '../api/delete-user';
 import { useUnlockUser } from '../api/unlock-user';
 import { useUpdateUser } from '../api/update-user';
 import { AccessDialog } from './AccessDialog';
 import { ResetPasswordDialog } from './ResetPasswordDialog';
-import { assignableRoles, isUserRole } from './roles';
 
 type OpenDialog = 'password' | 'access' | 'delete' | null;
 
@@ -113,7 +112,7 @@ export function UserRow({ user, actor }: UserRowProps) {
         )}
       </td>
       <td className={tdClass}>
-        {user.role !== 'member' ? (
+        {!hasGroupAccessList(user) ? (
           <span className="text-muted">all hosts</span>
         ) : (user.access ?? []).length === 0 ? (
           <span className="text-muted">none</span>
