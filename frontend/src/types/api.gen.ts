@@ -570,6 +570,38 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/mail-settings": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["v1_mail_settings_retrieve"];
+        put: operations["api_v1_mail_settings_update"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/mail-settings/test": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post: operations["api_v1_mail_settings_test_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/networks/{network_id}": {
         parameters: {
             query?: never;
@@ -1415,6 +1447,70 @@ export interface components {
             password: string;
             username: string;
         };
+        /**
+         * @description * `none` - none
+         *     * `starttls` - STARTTLS
+         *     * `tls` - implicit TLS
+         * @enum {string}
+         */
+        MailSecurityEnum: "none" | "starttls" | "tls";
+        MailSettings: {
+            from_address: string;
+            host: string;
+            /** @description the saved password cannot be decrypted (the secret key changed) */
+            password_error: string | null;
+            /** @description the password itself is never returned */
+            password_set: boolean;
+            port: number;
+            security: components["schemas"]["MailSecurityEnum"];
+            /** @description per field: "saved" here, or the environment's ("env") */
+            sources: components["schemas"]["MailSources"];
+            timeout_seconds: number;
+            /** Format: date-time */
+            updated_at: string | null;
+            updated_by: string | null;
+            /** @description empty: no login */
+            username: string;
+        };
+        /** @description Every field optional; null forgets the saved value (the environment's applies again). */
+        MailSettingsChangeRequest: {
+            from_address?: string | null;
+            host?: string | null;
+            /** @description empty or omitted: keep the saved one; null: forget it */
+            password?: string | null;
+            port?: number | null;
+            security?: (components["schemas"]["MailSecurityEnum"] | components["schemas"]["NullEnum"]) | null;
+            timeout_seconds?: number | null;
+            username?: string | null;
+        };
+        MailSources: {
+            from_address: components["schemas"]["MailValueSourceEnum"];
+            host: components["schemas"]["MailValueSourceEnum"];
+            password: components["schemas"]["MailValueSourceEnum"];
+            port: components["schemas"]["MailValueSourceEnum"];
+            security: components["schemas"]["MailValueSourceEnum"];
+            timeout_seconds: components["schemas"]["MailValueSourceEnum"];
+            username: components["schemas"]["MailValueSourceEnum"];
+        };
+        MailTestRequest: {
+            /**
+             * Format: email
+             * @description default: your own address
+             */
+            to?: string;
+        };
+        MailTestResult: {
+            delivered: boolean;
+            /** @description the mail server's answer, or why none came */
+            error: string | null;
+            to: string;
+        };
+        /**
+         * @description * `env` - Env
+         *     * `saved` - Saved
+         * @enum {string}
+         */
+        MailValueSourceEnum: "env" | "saved";
         MarkReadRequest: {
             /** @default false */
             all: boolean;
@@ -1469,6 +1565,8 @@ export interface components {
             severity: components["schemas"]["SeverityEnum"];
             title: string;
         };
+        /** @enum {unknown} */
+        NullEnum: null;
         /**
          * @description * `success` - success
          *     * `failure` - failure
@@ -1919,12 +2017,20 @@ export type ListedEnrollmentToken = components['schemas']['ListedEnrollmentToken
 export type ListeningSocket = components['schemas']['ListeningSocket'];
 export type LoadStats = components['schemas']['LoadStats'];
 export type LoginRequest = components['schemas']['LoginRequest'];
+export type MailSecurityEnum = components['schemas']['MailSecurityEnum'];
+export type MailSettings = components['schemas']['MailSettings'];
+export type MailSettingsChangeRequest = components['schemas']['MailSettingsChangeRequest'];
+export type MailSources = components['schemas']['MailSources'];
+export type MailTestRequest = components['schemas']['MailTestRequest'];
+export type MailTestResult = components['schemas']['MailTestResult'];
+export type MailValueSourceEnum = components['schemas']['MailValueSourceEnum'];
 export type MarkReadRequest = components['schemas']['MarkReadRequest'];
 export type MarkedRead = components['schemas']['MarkedRead'];
 export type MemoryStats = components['schemas']['MemoryStats'];
 export type Metric = components['schemas']['Metric'];
 export type NetIo = components['schemas']['NetIo'];
 export type Notification = components['schemas']['Notification'];
+export type NullEnum = components['schemas']['NullEnum'];
 export type OutcomeEnum = components['schemas']['OutcomeEnum'];
 export type PasswordChangeRequest = components['schemas']['PasswordChangeRequest'];
 export type PasswordResetRequest = components['schemas']['PasswordResetRequest'];
@@ -2922,6 +3028,71 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Job"];
+                };
+            };
+        };
+    };
+    v1_mail_settings_retrieve: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MailSettings"];
+                };
+            };
+        };
+    };
+    api_v1_mail_settings_update: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["MailSettingsChangeRequest"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MailSettings"];
+                };
+            };
+        };
+    };
+    api_v1_mail_settings_test_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["MailTestRequest"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MailTestResult"];
                 };
             };
         };

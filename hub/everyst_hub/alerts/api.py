@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.core.exceptions import ValidationError as DjangoValidationError
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers
 from rest_framework.request import Request
@@ -14,9 +15,9 @@ from everyst_hub.audit.services import client_ip, record
 from everyst_hub.core.params import int_param
 from everyst_hub.realtime.publish import publish_texts_sync
 
-from . import delivery, services
+from . import delivery, mail, services
 from .metrics import METRICS
-from .models import AlertRule, Incident, NotificationChannel, Severity
+from .models import AlertRule, Incident, MailSettings, NotificationChannel, Severity
 
 # Ids clients send: within the bigint a primary key can hold (a larger one could not be queried).
 MAX_ID = 2**63 - 1
@@ -202,6 +203,92 @@ class ChannelCreateSerializer(ChannelChangeSerializer):
     kind = serializers.ChoiceField(choices=NotificationChannel.Kind.choices)
 
 
+def _source() -> serializers.ChoiceField:
+    return serializers.ChoiceField(choices=mail.ValueSource.choices)
+
+
+class MailSourcesSerializer(serializers.Serializer):
+    host = _source()
+    port = _source()
+    security = _source()
+    username = _source()
+    password = _source()
+    from_address = _source()
+    timeout_seconds = _source()
+
+
+class MailSettingsSerializer(serializers.Serializer):
+    host = serializers.CharField()
+    port = serializers.IntegerField()
+    security = serializers.ChoiceField(choices=MailSettings.Security.choices)
+    username = serializers.CharField(allow_blank=True, help_text="empty: no login")
+    password_set = serializers.BooleanField(help_text="the password itself is never returned")
+    password_error = serializers.CharField(
+        allow_null=True, help_text="the saved password cannot be decrypted (the secret key changed)"
+    )
+    from_address = serializers.CharField()
+    timeout_seconds = serializers.IntegerField()
+    sources = MailSourcesSerializer(help_text='per field: "saved" here, or the environment\'s ("env")')
+    updated_at = serializers.DateTimeField(allow_null=True)
+    updated_by = serializers.CharField(allow_null=True)
+
+
+def _checked(check: Any, value: str) -> str:
+    try:
+        return str(check(value))
+    except DjangoValidationError as exc:
+        raise serializers.ValidationError(exc.messages) from exc
+
+
+def _encodable(value: str) -> None:
+    """Text that UTF-8 can hold (JSON may carry a lone surrogate, which no database stores)."""
+    try:
+        value.encode()
+    except UnicodeEncodeError as exc:
+        raise serializers.ValidationError("This is not valid text (it holds a lone surrogate).") from exc
+
+
+class MailSettingsChangeSerializer(serializers.Serializer):
+    """Every field optional; null forgets the saved value (the environment's applies again)."""
+
+    host = serializers.CharField(max_length=253, required=False, allow_null=True, validators=[_encodable])
+    port = serializers.IntegerField(min_value=1, max_value=65535, required=False, allow_null=True)
+    security = serializers.ChoiceField(choices=MailSettings.Security.choices, required=False, allow_null=True)
+    username = serializers.CharField(
+        max_length=254, required=False, allow_blank=True, allow_null=True, validators=[_encodable]
+    )
+    password = serializers.CharField(
+        max_length=1000,
+        validators=[_encodable],
+        required=False,
+        allow_blank=True,
+        allow_null=True,
+        trim_whitespace=False,
+        write_only=True,
+        help_text="empty or omitted: keep the saved one; null: forget it",
+    )
+    from_address = serializers.CharField(
+        max_length=320, required=False, allow_null=True, validators=[_encodable]
+    )
+    timeout_seconds = serializers.IntegerField(min_value=1, max_value=300, required=False, allow_null=True)
+
+    def validate_host(self, value: str | None) -> str | None:
+        return None if value is None else _checked(mail.valid_host, value)
+
+    def validate_from_address(self, value: str | None) -> str | None:
+        return None if value is None else _checked(mail.valid_from_address, value)
+
+
+class MailTestSerializer(serializers.Serializer):
+    to = serializers.EmailField(required=False, help_text="default: your own address")
+
+
+class MailTestResultSerializer(serializers.Serializer):
+    delivered = serializers.BooleanField()
+    error = serializers.CharField(allow_null=True, help_text="the mail server's answer, or why none came")
+    to = serializers.CharField()
+
+
 class MarkReadSerializer(serializers.Serializer):
     ids = serializers.ListField(child=IdField(), max_length=1000, required=False)
     all = serializers.BooleanField(required=False, default=False)
@@ -374,6 +461,26 @@ class ChannelTestView(APIView):
             ip=client_ip(request),
         )
         return Response({"delivered": error is None, "error": error})
+
+
+class MailSettingsView(APIView):
+    @extend_schema(operation_id="v1_mail_settings_retrieve", responses=MailSettingsSerializer)
+    def get(self, request: Request) -> Response:
+        return Response(mail.get_settings(request.user))
+
+    @extend_schema(request=MailSettingsChangeSerializer, responses=MailSettingsSerializer)
+    def put(self, request: Request) -> Response:
+        mail.require_admin(request.user)
+        fields = _body(MailSettingsChangeSerializer, request)
+        return Response(mail.update_settings(request.user, fields, client_ip(request)))
+
+
+class MailTestView(APIView):
+    @extend_schema(request=MailTestSerializer, responses=MailTestResultSerializer)
+    def post(self, request: Request) -> Response:
+        mail.require_admin(request.user)
+        body = _body(MailTestSerializer, request)
+        return Response(mail.send_test(request.user, body.get("to"), client_ip(request)))
 
 
 class NotificationListView(APIView):

@@ -24,10 +24,10 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
-from django.core.mail import EmailMessage, get_connection
 from django.db.models import F, Q
 from django.utils import timezone
 
+from . import mail
 from .models import NotificationChannel, OutboxItem
 
 logger = logging.getLogger(__name__)
@@ -87,16 +87,13 @@ def _send_webhook(channel: NotificationChannel, payloads: list[dict[str, Any]], 
 
 
 def _send_email(channel: NotificationChannel, payloads: list[dict[str, Any]], delivery: str) -> None:
-    message = EmailMessage(
-        subject=f"[Everyst] {_subject(payloads)}",
-        body=_text(payloads) + f"\n\n-- \nEveryst hub, delivery {delivery}\n",
-        from_email=settings.DEFAULT_FROM_EMAIL,
-        to=list(channel.config["to"]),
-        connection=get_connection(timeout=settings.EMAIL_TIMEOUT),
-    )
     try:
-        message.send()
-    except Exception as exc:  # smtplib and socket errors alike
+        mail.send(
+            f"[Everyst] {_subject(payloads)}",
+            _text(payloads) + f"\n\n-- \nEveryst hub, delivery {delivery}\n",
+            list(channel.config["to"]),
+        )
+    except mail.MailFailed as exc:
         raise DeliveryFailed(f"sending e-mail failed: {exc}") from exc
 
 

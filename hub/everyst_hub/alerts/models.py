@@ -227,3 +227,27 @@ class NotificationPreference(models.Model):
     quiet_start = models.TimeField(null=True, blank=True)
     quiet_end = models.TimeField(null=True, blank=True)
     timezone = models.CharField(max_length=64, default="UTC")
+
+
+class MailSettings(models.Model):
+    """The hub's outgoing mail server as saved from the dashboard: one row (id 1). A null value is
+    not saved here, and the environment's (EVERYST_EMAIL_*) applies (alerts/mail.py): null and an
+    empty string differ (no user name saved vs. saved as none), hence nullable text columns."""
+
+    class Security(models.TextChoices):
+        NONE = "none", "none"
+        STARTTLS = "starttls", "STARTTLS"
+        TLS = "tls", "implicit TLS"
+
+    host = models.CharField(max_length=253, null=True, blank=True)  # noqa: DJ001
+    port = models.PositiveIntegerField(null=True, blank=True)
+    security = models.CharField(max_length=8, choices=Security.choices, null=True, blank=True)  # noqa: DJ001
+    username = models.CharField(max_length=254, null=True, blank=True)  # noqa: DJ001
+    # Fernet token under a key derived from SECRET_KEY, never the password as given.
+    password = models.TextField(null=True, blank=True)  # noqa: DJ001
+    from_address = models.CharField(max_length=320, null=True, blank=True)  # noqa: DJ001
+    timeout_seconds = models.PositiveIntegerField(null=True, blank=True)
+    updated_at = models.DateTimeField(null=True, blank=True)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )

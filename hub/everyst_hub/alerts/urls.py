@@ -14,6 +14,8 @@ urlpatterns = [
     path("notification-channels", api.ChannelListView.as_view()),
     path("notification-channels/<int:channel_id>", api.ChannelDetailView.as_view()),
     path("notification-channels/<int:channel_id>/test", api.ChannelTestView.as_view()),
+    path("mail-settings", api.MailSettingsView.as_view()),
+    path("mail-settings/test", api.MailTestView.as_view()),
     path("notifications", api.NotificationListView.as_view()),
     path("notifications/unread", api.NotificationUnreadView.as_view()),
     path("notifications/read", api.NotificationReadView.as_view()),

@@ -191,6 +191,8 @@ SPECTACULAR_SETTINGS = {
         "SeverityEnum": "everyst_hub.alerts.models.Severity",
         "ApiTokenRoleEnum": "everyst_hub.accounts.models.ApiToken.Role",
         "ApiTokenStateEnum": "everyst_hub.accounts.serializers.ApiTokenState",
+        "MailSecurityEnum": "everyst_hub.alerts.models.MailSettings.Security",
+        "MailValueSourceEnum": "everyst_hub.alerts.mail.ValueSource",
     },
 }
 
