@@ -272,7 +272,9 @@ async def test_a_read_only_token_cannot_start_a_job_while_an_operator_token_of_t
 
     def start(secret: str) -> Any:
         return bearer(secret).post(
-            f"/api/v1/hosts/{creds.host_id}/jobs", {"tool": "ping", "params": {}}, format="json"
+            f"/api/v1/hosts/{creds.host_id}/jobs",
+            {"tool": "ping", "params": {"target": "127.0.0.1"}},
+            format="json",
         )
 
     refused = await sync_to_async(start)(read["secret"])

@@ -125,7 +125,10 @@ async def test_cancel_is_forwarded_to_the_agent(hub, world):
     creds, stream = await connected_host(hub, world)
     job = (
         await call(
-            world.admin, "post", f"/api/v1/hosts/{creds.host_id}/jobs", {"tool": "port_scan", "params": {}}
+            world.admin,
+            "post",
+            f"/api/v1/hosts/{creds.host_id}/jobs",
+            {"tool": "port_scan", "params": {"target": "127.0.0.1"}},
         )
     ).json()
     await stream.read()
@@ -159,7 +162,12 @@ async def test_events_for_another_hosts_job_are_ignored(hub, world):
     creds, stream = await connected_host(hub, world, "first")
     other, other_stream = await connected_host(hub, world, "second")
     job = (
-        await call(world.admin, "post", f"/api/v1/hosts/{creds.host_id}/jobs", {"tool": "ping", "params": {}})
+        await call(
+            world.admin,
+            "post",
+            f"/api/v1/hosts/{creds.host_id}/jobs",
+            {"tool": "ping", "params": {"target": "127.0.0.1"}},
+        )
     ).json()
     await other_stream.call.write(
         event(job["id"], agent_pb2.ToolEvent.FINISHED, payload_json='{"forged": true}')
@@ -175,9 +183,8 @@ async def test_events_for_another_hosts_job_are_ignored(hub, world):
 
 
 async def start(user, host_id, tool="ping", params=None):
-    response = await call(
-        user, "post", f"/api/v1/hosts/{host_id}/jobs", {"tool": tool, "params": params or {}}
-    )
+    params = {"target": "127.0.0.1"} if params is None and tool == "ping" else params or {}
+    response = await call(user, "post", f"/api/v1/hosts/{host_id}/jobs", {"tool": tool, "params": params})
     assert response.status_code == 201, response.content
     return response.json()["id"]
 
@@ -287,7 +294,54 @@ async def test_lost_jobs_end_as_interrupted_and_live_ones_do_not(hub, world):
 
     # And no new job is accepted for the host whose hub died.
     response = await call(
-        world.admin, "post", f"/api/v1/hosts/{gone.host_id}/jobs", {"tool": "ping", "params": {}}
+        world.admin,
+        "post",
+        f"/api/v1/hosts/{gone.host_id}/jobs",
+        {"tool": "ping", "params": {"target": "127.0.0.1"}},
     )
     assert response.status_code == 409 and response.json()["error"]["code"] == "host_offline"
+    await stream.close()
+
+
+@pytest.mark.parametrize(
+    ("tool", "params", "message"),
+    [
+        ("ping", {}, "params: ping needs target."),
+        ("ping", {"target": "a", "count": 5000}, "params: count must be between 1 and 1000, got 5000."),
+        ("ping", {"target": "a", "method": "udp"}, "params: method must be one of auto, icmp, icmp-dgram"),
+        ("port_scan", {"target": "a", "port": "22"}, "params: unknown parameter(s) port; port_scan takes"),
+        ("dns", {"name": "example.org", "types": ["a"]}, "params: types must be one of A, AAAA, MX"),
+        ("tls_cert", {"host": "x" * 254}, "params: host is longer than 253 characters."),
+        ("traceroute", {"target": "127.0.0.1", "probes": "3"}, 'params: probes must be an integer, got "3".'),
+    ],
+)
+async def test_params_the_agent_s_schema_refuses_are_a_400_naming_the_param_and_reach_no_agent(
+    hub, world, tool, params, message
+):
+    creds, stream = await connected_host(hub, world)
+    path = f"/api/v1/hosts/{creds.host_id}/jobs"
+    response = await call(world.operator_a, "post", path, {"tool": tool, "params": params})
+    assert response.status_code == 400, response.content
+    assert response.json()["error"]["code"] == "invalid"
+    assert response.json()["error"]["message"].startswith(message)
+    assert await sync_to_async(ToolJob.objects.count)() == 0
+    await stream.close()
+
+
+async def test_a_tool_run_over_the_websocket_with_bad_params_is_an_error_frame_naming_the_param(hub, world):
+    creds, stream = await connected_host(hub, world)
+    ws = WebsocketCommunicator(
+        application,
+        "/ws/live/",
+        headers=[(b"origin", b"http://127.0.0.1:8000"), (b"host", b"127.0.0.1:8000")],
+    )
+    await ws.connect()
+    await ws.send_json_to({"type": "auth", "token": await sync_to_async(access_token_for)(world.operator_a)})
+    await ws.receive_json_from()
+    run = {"type": "tool.run", "host": creds.host_id, "tool": "ping", "params": {"target": "a", "size": -1}}
+    await ws.send_json_to({**run, "request": "r1"})
+    refused = await ws.receive_json_from()
+    assert refused["type"] == "error" and refused["code"] == "invalid" and refused["request"] == "r1"
+    assert refused["message"] == "params: size must be between 0 and 1400, got -1."
+    await ws.disconnect()
     await stream.close()

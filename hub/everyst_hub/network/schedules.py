@@ -19,6 +19,7 @@ from everyst_hub.core.leader import ReplicaLock
 from everyst_hub.core.params import parse_id
 from everyst_hub.realtime.publish import publish_job
 from everyst_hub.tools import services as tools
+from everyst_hub.tools.params import check_params
 from everyst_hub.tools.services import job_dict
 
 from .inventory import get_network, iso
@@ -29,6 +30,8 @@ INTERVAL_SECONDS = 30
 MIN_EVERY_MINUTES = 5
 MAX_EVERY_MINUTES = 60 * 24 * 31
 MAX_SCHEDULE_PARAMS_BYTES = 4096
+# The params a schedule sets itself when it runs, not its creator.
+SCHEDULE_FILLS = frozenset({"target"})
 
 
 def schedule_dict(schedule: Schedule) -> dict[str, Any]:
@@ -61,8 +64,6 @@ def _check_schedule(tool: Any, params: Any, every_minutes: Any) -> None:
             raise InvalidInput("params: must be a JSON object.")
         if "target" in params:
             raise InvalidInput("params: leave out target; a schedule scans its network's CIDR.")
-        if tool == Schedule.Tool.TLS_CERT:
-            _check_tls_target(params)
         if len(json.dumps(params)) > MAX_SCHEDULE_PARAMS_BYTES:
             raise InvalidInput(f"params: at most {MAX_SCHEDULE_PARAMS_BYTES} bytes.")
     if every_minutes is not None and not (
@@ -81,6 +82,14 @@ def _check_tls_target(params: dict[str, Any]) -> None:
         raise InvalidInput("params: port is between 1 and 65535.")
 
 
+def _check_tool_params(schedule: Schedule) -> None:
+    """What the tool takes, as its agent declares it (tools.schema.json); a scan's target is the
+    network's CIDR, which the schedule adds when it runs."""
+    if schedule.tool == Schedule.Tool.TLS_CERT:  # its own wording for the target it needs
+        _check_tls_target(schedule.params)
+    check_params(schedule.tool, schedule.params, without=SCHEDULE_FILLS)
+
+
 def create_schedule(
     user: Any,
     network_id: object,
@@ -93,7 +102,7 @@ def create_schedule(
 ) -> Schedule:
     network = get_network(user, network_id, operate=True)
     _check_schedule(tool, params, every_minutes)
-    schedule = Schedule.objects.create(
+    schedule = Schedule(
         network=network,
         tool=tool,
         params=params,
@@ -102,6 +111,8 @@ def create_schedule(
         next_run_at=timezone.now(),
         created_by=user,
     )
+    _check_tool_params(schedule)
+    schedule.save()
     record(
         "network.schedule.create",
         actor=user,
@@ -140,8 +151,7 @@ def update_schedule(
     fields = {k: v for k, v in changes.items() if k in ("tool", "params", "every_minutes", "enabled")}
     for name, value in fields.items():
         setattr(schedule, name, value)
-    if schedule.tool == Schedule.Tool.TLS_CERT:  # its params or its tool may have changed alone
-        _check_tls_target(schedule.params)
+    _check_tool_params(schedule)  # its params or its tool may have changed alone
     if fields.get("enabled") is True or "every_minutes" in fields:
         soonest = timezone.now() + timedelta(minutes=schedule.every_minutes)
         schedule.next_run_at = min(schedule.next_run_at, soonest)

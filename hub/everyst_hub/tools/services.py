@@ -23,11 +23,10 @@ from everyst_hub.inventory.hosts import is_online
 from everyst_hub.realtime.publish import send_to_agent_sync
 
 from .models import ToolJob
+from .params import TOOLS, check_params
 
 logger = logging.getLogger(__name__)
 
-# The tools agents of this version offer (agent/everyst_agent/tools/registry.py).
-TOOLS = ("capture", "discover", "dns", "listening", "ping", "port_scan", "services", "tls_cert", "traceroute")
 MAX_PARAMS_BYTES = 4096
 MAX_ROWS = 5000
 MAX_ARTIFACT_BYTES = 4 * 1024 * 1024
@@ -92,6 +91,7 @@ def start_job(user: Any, host_id: object, tool: str, params: Any, ip: str | None
     encoded = json.dumps(params)
     if len(encoded) > MAX_PARAMS_BYTES:
         raise InvalidInput(f"params: at most {MAX_PARAMS_BYTES} bytes.")
+    check_params(tool, params)
     if not is_online(host):
         raise HostOffline(f"{host.hostname} is offline: its agent cannot run tools now.")
     job = ToolJob.objects.create(host=host, tool=tool, params=params, requested_by=user)

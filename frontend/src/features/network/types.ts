@@ -1,4 +1,5 @@
 // Wire types of the network inventory endpoints (docs/protocol.md, "networks").
+import type { ToolName } from '@/types/tools.gen';
 
 export interface NetworkSummary {
   id: number;
@@ -85,7 +86,8 @@ export interface DeviceDetail extends Device {
   history: NetworkEvent[];
 }
 
-export type ScheduleTool = 'discover' | 'port_scan' | 'tls_cert';
+/** The tools a schedule may run (the hub's Schedule.Tool), each a tool of the agents' params schema. */
+export type ScheduleTool = Extract<ToolName, 'discover' | 'port_scan' | 'tls_cert'>;
 
 export interface Schedule {
   id: number;

@@ -8,10 +8,14 @@ import { useCreateSchedule } from '../api/create-schedule';
 import { useDeleteSchedule } from '../api/delete-schedule';
 import { useSchedules } from '../api/get-schedules';
 import { useUpdateSchedule } from '../api/update-schedule';
+import { TOOL_SCHEMAS, type ToolParams } from '@/types/tools.gen';
 import type { Schedule, ScheduleTool } from '../types';
 import { TOOL_LABELS } from './format';
 
 const MIN_MINUTES = 5;
+// Bounds as the agents declare them.
+const TOP_PORTS_MAX = TOOL_SCHEMAS.port_scan.properties.top_ports.maximum;
+const PORT_MAX = TOOL_SCHEMAS.tls_cert.properties.port.maximum;
 
 function describeParams(schedule: Schedule): string {
   const { ports, top_ports: top, host, port } = schedule.params;
@@ -108,7 +112,7 @@ function CreateScheduleForm({ networkId }: { networkId: number }) {
       setProblem(`Scan at most every ${MIN_MINUTES} minutes.`);
       return;
     }
-    const params: Record<string, unknown> = {};
+    const params: Partial<ToolParams['port_scan']> & Partial<ToolParams['tls_cert']> = {};
     if (tool === 'port_scan') {
       if (ports.trim()) params.ports = ports.trim();
       else if (topPorts.trim()) params.top_ports = Number(topPorts);
@@ -160,7 +164,7 @@ function CreateScheduleForm({ networkId }: { networkId: number }) {
           </label>
           <label className="w-28">
             <span className={labelClass}>or top ports</span>
-            <input type="number" min={1} max={1000} className={inputClass} value={topPorts} onChange={(e) => setTopPorts(e.target.value)} />
+            <input type="number" min={1} max={TOP_PORTS_MAX} className={inputClass} value={topPorts} onChange={(e) => setTopPorts(e.target.value)} />
           </label>
         </>
       )}
@@ -172,7 +176,7 @@ function CreateScheduleForm({ networkId }: { networkId: number }) {
           </label>
           <label className="w-24">
             <span className={labelClass}>Port</span>
-            <input type="number" min={1} max={65535} className={inputClass} value={tlsPort} onChange={(e) => setTlsPort(e.target.value)} />
+            <input type="number" min={1} max={PORT_MAX} className={inputClass} value={tlsPort} onChange={(e) => setTlsPort(e.target.value)} />
           </label>
         </>
       )}
