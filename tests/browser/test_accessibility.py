@@ -24,6 +24,7 @@ ROUTES = [
     ("tools", "/tools", "[data-testid=tools-page]"),
     ("network", "/network", "h1"),
     ("alerts", "/alerts", "[data-testid=alerts-page]"),
+    ("alerts channels and mail", "/alerts?tab=channels", "[data-testid=mail-form]"),
     ("agents", "/agents", "[data-testid=host-agent-row]"),
     ("users", "/users", "h1"),
     ("groups", "/groups", "h1"),

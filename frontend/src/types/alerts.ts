@@ -1,6 +1,8 @@
 // Wire types of alerts and notifications (docs/protocol.md, "Alerts and notifications").
 // Timestamps are ISO 8601 strings as the hub sends them.
 
+import type { MailSources } from './api.gen';
+
 export type Severity = 'warning' | 'critical';
 export type Comparison = '>' | '>=' | '<' | '<=';
 export type RuleSource = 'metric' | 'host_offline' | 'network_event' | 'host_event' | 'agent_dropping' | 'job_failed' | 'tls_expiry';
@@ -113,3 +115,12 @@ export type AlertFrameEvent =
   | { type: 'notification'; notification: AppNotification }
   /** The socket came back after an outage: frames may have been missed, reload counts and lists. */
   | { type: 'resync' };
+
+// The hub's outgoing mail (admins only), as the API schema declares it (api.gen.ts).
+export type {
+  MailSecurityEnum as MailSecurity,
+  MailSettings,
+  MailSettingsChangeRequest as MailSettingsChange,
+  MailTestResult,
+} from './api.gen';
+export type MailField = keyof MailSources;

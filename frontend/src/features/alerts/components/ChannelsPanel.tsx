@@ -12,6 +12,7 @@ import { useChannels } from '../api/get-channels';
 import { useHostGroups } from '../api/get-host-groups';
 import { useTestChannel, type ChannelTestResult } from '../api/test-channel';
 import { ChannelDialog } from './ChannelDialog';
+import { MailSettingsPanel } from './MailSettingsPanel';
 
 const COLUMNS = ['Channel', 'Kind', 'Target', 'Secret', 'Severity', 'Groups', 'Last sent', ''] as const;
 
@@ -108,6 +109,7 @@ export function ChannelsPanel() {
           </table>
         </div>
       )}
+      <MailSettingsPanel />
       <ChannelDialog
         open={editing !== null}
         channel={editing === 'new' ? null : editing}
