@@ -73,7 +73,7 @@ def create_api_token(
     if not wanted:
         raise InvalidInput("groups: choose at least one host group.")
     groups = list(HostGroup.objects.filter(id__in=wanted).order_by("name"))
-    operate = role == ApiToken.Role.OPERATE
+    operate = access.token_operates(role)
     allowed = access.operated_group_ids(user) if operate else access.visible_group_ids(user)
     refused = wanted - {g.id for g in groups if allowed is None or g.id in allowed}
     if refused:

@@ -51,6 +51,7 @@ class ApiTokenAuthentication(BaseAuthentication):
         # Imported here: DRF loads this class while Django's apps may still be loading.
         from everyst_hub.audit.services import client_ip
         from everyst_hub.core.errors import Unauthenticated
+        from everyst_hub.inventory import access
 
         from . import api_tokens
 
@@ -60,7 +61,7 @@ class ApiTokenAuthentication(BaseAuthentication):
             token = api_tokens.authenticate(raw, client_ip(request))
         except Unauthenticated as exc:
             raise AuthenticationFailed(exc.message, code=exc.code) from exc
-        if token.role == token.Role.READ and request.method not in SAFE_METHODS:
+        if not access.token_operates(token.role) and request.method not in SAFE_METHODS:
             raise PermissionDenied("This API token is read-only.", code="read_only_token")
         user = token.user
         user.api_token = token

@@ -25,6 +25,7 @@ from django.utils import timezone
 
 from everyst_hub.audit.services import record
 from everyst_hub.core.errors import EverystError, Forbidden, InvalidInput, Unauthenticated
+from everyst_hub.inventory import access
 from everyst_hub.inventory.models import HostGroup, HostGroupAccess
 from everyst_hub.realtime.publish import publish_user_event_sync
 
@@ -206,8 +207,7 @@ def unlock_login(actor: User, user: User, ip: str | None) -> int:
     """Forget the user's failed logins from every source, so its throttling ends now.
 
     Any owner or admin may do it for anyone: it grants nothing, it only lifts a delay."""
-    if not actor.sees_everything:
-        raise Forbidden("Only owners and admins unlock logins.")
+    access.require_fleet_admin(actor, "Only owners and admins unlock logins.")
     cleared, _ = LoginFailure.objects.filter(username=user.username_key[:150]).delete()
     record("login.unlocked", actor=actor, target=user, ip=ip, cleared=cleared)
     return cleared
@@ -245,24 +245,13 @@ def update_profile(user: User, changes: dict[str, Any], ip: str | None) -> User:
 
 # ---------------------------------------------------------------------------------- administration
 
-POWER_ROLES = {User.Role.OWNER, User.Role.ADMIN}
-_RANK = {User.Role.OWNER: 2, User.Role.ADMIN: 1, User.Role.MEMBER: 0}
-
-
-def _require_can_manage(actor: User, target_role: str, target: User | None = None) -> None:
-    if not actor.sees_everything:
-        raise Forbidden("Only owners and admins manage users.")
-    touches_power = target_role in POWER_ROLES or (target is not None and target.role in POWER_ROLES)
-    if touches_power and actor.role != User.Role.OWNER:
-        raise Forbidden("Only an owner may manage owners and admins.")
-
 
 def _remaining_owners(excluding: User) -> int:
-    return User.objects.filter(role=User.Role.OWNER, is_active=True).exclude(pk=excluding.pk).count()
+    return access.owners().filter(is_active=True).exclude(pk=excluding.pk).count()
 
 
 def create_user(actor: User, *, username: str, email: str, password: str, role: str, ip: str | None) -> User:
-    _require_can_manage(actor, role)
+    access.require_may_manage_user(actor, role)
     user = User(username=_free_username(username), email=email, role=role)
     _validate_password(password, user)
     user.set_password(password)
@@ -273,13 +262,10 @@ def create_user(actor: User, *, username: str, email: str, password: str, role: 
 
 def update_user(actor: User, user: User, changes: dict[str, Any], ip: str | None) -> User:
     role = changes.get("role", user.role)
-    _require_can_manage(actor, role, user)
+    access.require_may_manage_user(actor, role, user)
     if user.pk == actor.pk and ("role" in changes and role != user.role or changes.get("is_active") is False):
         raise Forbidden("You cannot change your own role or disable yourself.")
-    losing_owner = user.role == User.Role.OWNER and (
-        role != User.Role.OWNER or changes.get("is_active") is False
-    )
-    if losing_owner and _remaining_owners(user) == 0:
+    if access.ends_ownership(user, changes) and _remaining_owners(user) == 0:
         raise Forbidden("This is the last active owner.")
     before = {"role": user.role, "is_active": user.is_active, "email": user.email}
     for key in ("role", "is_active", "email", "first_name", "last_name"):
@@ -292,7 +278,7 @@ def update_user(actor: User, user: User, changes: dict[str, Any], ip: str | None
         record("user.updated", actor=actor, target=user, ip=ip, changes=changed)
     if before["is_active"] and not user.is_active:
         end_sessions(user, "disabled")
-    elif _RANK[User.Role(user.role)] < _RANK[User.Role(before["role"])]:
+    elif access.demoted(before["role"], user.role):
         end_sessions(user)
     elif before["role"] != user.role:
         publish_user_event_sync(user.id, "access_changed")
@@ -300,10 +286,10 @@ def update_user(actor: User, user: User, changes: dict[str, Any], ip: str | None
 
 
 def delete_user(actor: User, user: User, ip: str | None) -> None:
-    _require_can_manage(actor, user.role, user)
+    access.require_may_manage_user(actor, user.role, user)
     if user.pk == actor.pk:
         raise Forbidden("You cannot delete yourself.")
-    if user.role == User.Role.OWNER and _remaining_owners(user) == 0:
+    if access.is_owner(user) and _remaining_owners(user) == 0:
         raise Forbidden("This is the last active owner.")
     record("user.deleted", actor=actor, target=user, ip=ip)
     revoke_refresh_tokens(user)
@@ -313,7 +299,7 @@ def delete_user(actor: User, user: User, ip: str | None) -> None:
 
 
 def reset_password(actor: User, user: User, password: str, ip: str | None) -> None:
-    _require_can_manage(actor, user.role, user)
+    access.require_may_manage_user(actor, user.role, user)
     _validate_password(password, user)
     user.set_password(password)
     user.save(update_fields=["password"])
@@ -323,7 +309,7 @@ def reset_password(actor: User, user: User, password: str, ip: str | None) -> No
 
 def set_group_access(actor: User, user: User, entries: list[tuple[int, str]], ip: str | None) -> None:
     """Replace the user's per-group roles."""
-    _require_can_manage(actor, user.role, user)
+    access.require_may_manage_user(actor, user.role, user)
     groups = {g.id: g for g in HostGroup.objects.filter(id__in=[gid for gid, _ in entries])}
     missing = [gid for gid, _ in entries if gid not in groups]
     if missing:

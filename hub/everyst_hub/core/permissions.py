@@ -4,6 +4,8 @@ from typing import Any
 
 from rest_framework.permissions import BasePermission
 
+from everyst_hub.inventory.access import sees_everything
+
 TOKEN_REFUSED = "API tokens cannot be used here: log in with your password."
 
 
@@ -18,7 +20,7 @@ class IsAdmin(BasePermission):
             # Tokens never administer; say so rather than "only admins" to an admin's token.
             self.message = TOKEN_REFUSED
             return False
-        return bool(user and user.is_authenticated and user.is_active and user.sees_everything)
+        return bool(user and user.is_authenticated and user.is_active and sees_everything(user))
 
 
 class RefusesApiTokens(BasePermission):

@@ -15,12 +15,12 @@ from django.db.models import F
 from django.utils import timezone
 from everyst.agent.v1 import agent_pb2
 
-from everyst_hub.accounts.models import User
 from everyst_hub.audit.models import AuditEvent
 from everyst_hub.audit.services import peer_ip, record
 from everyst_hub.core.errors import EverystError, InvalidInput, NotFound, Unauthenticated
 from everyst_hub.realtime.publish import dumps, publish_texts_sync, send_to_agent_sync, user_group
 
+from .access import fleet_admins
 from .hosts import apply_facts, host_summary
 from .models import Agent, EnrollmentToken, Host, HostGroup
 
@@ -231,8 +231,7 @@ def _enrolled_frames(token_id: int, enrolled: _Enrollment) -> list[tuple[str, st
             "binding": enrolled.binding,
         }
     )
-    admins = User.objects.filter(is_active=True, role__in=(User.Role.OWNER, User.Role.ADMIN))
-    return [(user_group(user_id), text) for user_id in admins.values_list("id", flat=True)]
+    return [(user_group(user_id), text) for user_id in fleet_admins().values_list("id", flat=True)]
 
 
 def hosts_enrolled_with(token_ids: list[int]) -> dict[int, list[dict[str, str]]]:

@@ -9,10 +9,16 @@ from typing import Any
 from django.db import IntegrityError, transaction
 
 from everyst_hub.audit.services import record
-from everyst_hub.core.errors import EverystError, Forbidden, InvalidInput, NotFound
+from everyst_hub.core.errors import EverystError, InvalidInput, NotFound
 from everyst_hub.realtime.publish import publish_host_sync, publish_user_event_sync
 
-from .access import operated_group_ids, visible_group_ids, visible_host_ids
+from .access import (
+    operated_group_ids,
+    require_fleet_admin,
+    sees_everything,
+    visible_group_ids,
+    visible_host_ids,
+)
 from .hosts import host_summary
 from .models import Host, HostGroup, HostGroupAccess
 
@@ -41,8 +47,7 @@ class VisibleHostGroup:
 
 
 def _require_admin(actor: Any) -> None:
-    if not (actor is not None and actor.is_active and actor.sees_everything):
-        raise Forbidden("Only owners and admins manage host groups.")
+    require_fleet_admin(actor, "Only owners and admins manage host groups.")
 
 
 def visible_host_groups(user: Any, *, only: int | None = None) -> list[VisibleHostGroup]:
@@ -50,7 +55,7 @@ def visible_host_groups(user: Any, *, only: int | None = None) -> list[VisibleHo
     (`only`: just that group, if visible)."""
     if not user or not user.is_active:
         return []
-    if user.sees_everything:
+    if sees_everything(user):
         all_groups = HostGroup.objects.order_by("name")
         groups = list(all_groups if only is None else all_groups.filter(id=only))
         roles = {g.id: "admin" for g in groups}
@@ -74,9 +79,9 @@ def visible_host_groups(user: Any, *, only: int | None = None) -> list[VisibleHo
         members[group_id].append(str(host_id))
     # Every host of a granted group is visible to its grantee, so nothing needs hiding here;
     # the filter keeps that true should access ever depend on more than the group.
-    visible = None if user.sees_everything else visible_host_ids(user)
+    visible = None if sees_everything(user) else visible_host_ids(user)
     access: dict[int, list[GroupAccessEntry]] = {g.id: [] for g in groups}
-    if user.sees_everything:
+    if sees_everything(user):
         rows = HostGroupAccess.objects.filter(group_id__in=list(access)).select_related("user")
         rows = rows.order_by("user__username")
         for a in rows:
@@ -87,7 +92,7 @@ def visible_host_groups(user: Any, *, only: int | None = None) -> list[VisibleHo
             host_count=len(members[g.id]),
             host_ids=[h for h in members[g.id] if visible is None or h in visible],
             my_role=roles[g.id],
-            access=access[g.id] if user.sees_everything else None,
+            access=access[g.id] if sees_everything(user) else None,
         )
         for g in groups
     ]
@@ -159,7 +164,7 @@ def _grantees(group: HostGroup) -> list[Any]:
     return [
         a.user
         for a in HostGroupAccess.objects.filter(group=group).select_related("user")
-        if a.user.is_active and not a.user.sees_everything
+        if a.user.is_active and not sees_everything(a.user)
     ]
 
 

@@ -6,11 +6,11 @@ from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 
-from everyst_hub.accounts.models import User
 from everyst_hub.accounts.services import ensure_owner
 from everyst_hub.config.env import env_str
 from everyst_hub.core.errors import EverystError
 from everyst_hub.ingest.server import server_tls
+from everyst_hub.inventory.access import owners
 
 
 class Command(BaseCommand):
@@ -40,9 +40,9 @@ class Command(BaseCommand):
                 + f"{line}"
             )
         else:
-            owners = ", ".join(User.objects.filter(role=User.Role.OWNER).values_list("username", flat=True))
+            names = ", ".join(owners().values_list("username", flat=True))
             self.stdout.write(
-                f"Log in with your owner account ({owners}). Lost the password? "
+                f"Log in with your owner account ({names}). Lost the password? "
                 f"`.venv/bin/everyst-hub changepassword <username>`."
             )
         if settings.GRPC_TLS:
