@@ -10,8 +10,8 @@ import { canOperateHost } from '@/lib/roles';
 import { useNow } from '@/lib/use-now';
 import { useAckAlert } from '../api/ack-alert';
 import { useAlerts } from '../api/get-alerts';
-import { useHosts } from '../api/get-hosts';
-import { useMe } from '../api/get-me';
+import { useHosts } from '@/lib/queries/hosts';
+import { useMe } from '@/lib/queries/me';
 import { SeverityBadge, conditionText } from './parts';
 
 const COLUMNS = ['Severity', 'Host', 'Rule', 'Condition', 'Value (peak)', 'Firing for', 'State', ''] as const;

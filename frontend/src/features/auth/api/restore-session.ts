@@ -1,6 +1,6 @@
 import { refreshAccessToken } from '@/lib/api';
 import { endSession, getSession, maySignInSilently, startSession } from '@/lib/session';
-import { getMe } from './get-me';
+import { getMe } from '@/lib/queries/me';
 
 let restoring: Promise<void> | null = null;
 

@@ -2,8 +2,8 @@ import { useId, useState, useSyncExternalStore } from 'react';
 import { useSearchParams } from 'react-router-dom';
 import { Alert } from '@/components/ui/Alert';
 import { Spinner } from '@/components/ui/Spinner';
-import { useFleetHostGroups } from '../api/get-host-groups';
-import { useHosts } from '../api/get-hosts';
+import { useHostGroups } from '@/lib/queries/host-groups';
+import { useHosts } from '@/lib/queries/hosts';
 import { useFleetLive } from '../hooks/use-fleet-live';
 import { fleetStore } from '../store/fleet-store';
 import {
@@ -96,7 +96,7 @@ export function FleetPage() {
   const [sort, setSort] = useState<SortKey>('name');
   const [chosenGroup, setChosenGroup] = useState<GroupFilter>('all');
   const [state, setState] = useState<StateFilter>('all');
-  const groups = useFleetHostGroups();
+  const groups = useHostGroups();
   const viewParams = useViewParams();
   const searchId = useId();
   const sortId = useId();

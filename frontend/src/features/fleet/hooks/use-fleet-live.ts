@@ -2,8 +2,8 @@ import { useQueryClient } from '@tanstack/react-query';
 import { useEffect, useLayoutEffect } from 'react';
 import { subscribeFleet } from '@/lib/live';
 import type { Host } from '@/types/api';
-import { fleetHostGroupsQueryOptions } from '../api/get-host-groups';
-import { hostsQueryOptions } from '../api/get-hosts';
+import { hostGroupsKey } from '@/lib/queries/host-groups';
+import { hostsKey } from '@/lib/queries/hosts';
 import { fleetStore } from '../store/fleet-store';
 import '../store/access-lost';
 
@@ -21,11 +21,11 @@ export function useFleetLive(hosts: Host[] | undefined): void {
     let lastRefetch = 0;
     const refetchHosts = (force: boolean) => {
       // Before the first list arrives every sample is "unknown": the pending fetch covers it.
-      if (queryClient.getQueryData(hostsQueryOptions.queryKey) === undefined) return;
+      if (queryClient.getQueryData(hostsKey) === undefined) return;
       const now = Date.now();
       if (!force && now - lastRefetch < REFETCH_MIN_INTERVAL_MS) return;
       lastRefetch = now;
-      void queryClient.invalidateQueries({ queryKey: hostsQueryOptions.queryKey });
+      void queryClient.invalidateQueries({ queryKey: hostsKey });
     };
     return subscribeFleet((event) => {
       switch (event.type) {
@@ -37,7 +37,7 @@ export function useFleetLive(hosts: Host[] | undefined): void {
           break;
         case 'resync':
           refetchHosts(true);
-          void queryClient.invalidateQueries({ queryKey: fleetHostGroupsQueryOptions.queryKey });
+          void queryClient.invalidateQueries({ queryKey: hostGroupsKey });
           break;
       }
     });

@@ -1,6 +1,6 @@
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { apiFetch } from '@/lib/api';
-import { hostGroupsQueryOptions } from './get-host-groups';
+import { hostGroupsQueryOptions } from '@/lib/queries/host-groups';
 import { invalidateGroupViews } from './invalidate';
 
 export function deleteHostGroup(id: number): Promise<void> {

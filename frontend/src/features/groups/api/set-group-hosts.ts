@@ -1,7 +1,7 @@
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { apiFetch } from '@/lib/api';
 import type { HostGroupDetail } from '../types';
-import { hostGroupsQueryOptions } from './get-host-groups';
+import { hostGroupsQueryOptions } from '@/lib/queries/host-groups';
 import { invalidateGroupViews } from './invalidate';
 
 /** Replaces the group's hosts; a host may stay in other groups as well. */

@@ -6,7 +6,7 @@ import { StatusBadge } from '@/components/ui/StatusBadge';
 import { smallButton } from '@/components/ui/styles';
 import { describeError } from '@/lib/api';
 import type { Host } from '@/types/api';
-import { useAllHosts } from '../api/get-hosts';
+import { useHosts } from '@/lib/queries/hosts';
 import { useSetGroupHosts } from '../api/set-group-hosts';
 import type { HostGroupDetail } from '../types';
 
@@ -37,7 +37,7 @@ function matches(host: Host, needle: string): boolean {
 
 /** Mounted each time the dialog opens, so it starts from the group's saved hosts. */
 function HostsEditor({ group, onClose, onDone }: Omit<GroupHostsDialogProps, 'open'>) {
-  const hosts = useAllHosts();
+  const hosts = useHosts();
   const save = useSetGroupHosts();
   const [selected, setSelected] = useState<Set<string>>(() => new Set(group.host_ids));
   const [filter, setFilter] = useState('');

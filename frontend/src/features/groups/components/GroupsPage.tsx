@@ -6,7 +6,7 @@ import { TableHead } from '@/components/ui/TableHead';
 import { describeError } from '@/lib/api';
 import { isAdministrator } from '@/lib/roles';
 import { useSession } from '@/lib/session';
-import { useHostGroups } from '../api/get-host-groups';
+import { useHostGroupDetails } from '@/lib/queries/host-groups';
 import { CreateGroupForm } from './CreateGroupForm';
 import { GroupRow } from './GroupRow';
 
@@ -19,7 +19,7 @@ export function GroupsPage() {
 }
 
 function GroupsAdmin() {
-  const groups = useHostGroups();
+  const groups = useHostGroupDetails();
 
   return (
     <div className="space-y-4">

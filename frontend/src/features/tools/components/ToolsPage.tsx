@@ -11,9 +11,9 @@ import { canOperateHost, isAdministrator } from '@/lib/roles';
 import { useSession } from '@/lib/session';
 import type { ToolName } from '@/types/jobs';
 import { useCancelJob } from '../api/cancel-job';
-import { useHosts } from '../api/get-hosts';
+import { useHosts } from '@/lib/queries/hosts';
 import { useJob } from '../api/get-job';
-import { useMe } from '../api/get-me';
+import { useMe } from '@/lib/queries/me';
 import { useStartJob } from '../api/start-job';
 import { useJobStream } from '../hooks/use-job-stream';
 import {
@@ -45,7 +45,8 @@ export function ToolsPage() {
 
   const session = useSession();
   const me = useMe();
-  const hosts = useHosts();
+  // Refreshed now and then so the picker's online state stays current.
+  const hosts = useHosts({ refetchInterval: 15_000 });
   const liveState = useLiveState();
   const sortedHosts = useMemo(
     () => [...(hosts.data ?? [])].sort((a, b) => a.hostname.localeCompare(b.hostname)),

@@ -5,7 +5,7 @@ import { dangerButton, smallButton } from '@/components/ui/styles';
 import { describeError } from '@/lib/api';
 import { hasGroupAccessList, isGroupRole } from '@/lib/roles';
 import type { GroupRole, HostGroup, User } from '@/types/api';
-import { useHostGroups } from '../api/get-host-groups';
+import { useHostGroups } from '@/lib/queries/host-groups';
 import { useSetUserAccess } from '../api/set-user-access';
 
 interface AccessDialogProps {
