@@ -83,4 +83,20 @@ describe('roles', () => {
     expect(['owner', 'admin', 'member', 'root'].map(isUserRole)).toEqual([true, true, true, false]);
     expect(['viewer', 'operator', 'admin'].map(isGroupRole)).toEqual([true, true, false]);
   });
+
+  it('no role is compared outside this module', () => {
+    const sources = import.meta.glob(['../**/*.ts', '../**/*.tsx', '!../**/*.test.ts', '!../**/*.gen.ts', '!./roles.ts'], {
+      query: '?raw',
+      import: 'default',
+      eager: true,
+    });
+    const names = 'owner|admin|member|viewer|operator';
+    const check = new RegExp(`\\b(my_)?role\\s*[!=]==?\\s*'(${names})'|'(${names})'\\s*[!=]==?\\s*[\\w.?]*role\\b`);
+    const offenders = Object.entries(sources)
+      .filter(([, text]) => check.test(String(text)))
+      .map(([path]) => path);
+    expect(Object.keys(sources).length).toBeGreaterThan(50);
+    expect(offenders).toEqual([]);
+    expect(check.test("(a) => a.role === 'operator'")).toBe(true);
+  });
 });
