@@ -86,13 +86,7 @@ class TypeScript:
             return f"({item})[]" if " | " in item else f"{item}[]"
         if kind == "object":
             return self.object(schema, indent) if "properties" in schema else "Record<string, unknown>"
-        return {
-            "string": "string",
-            "number": "number",
-            "integer": "number",
-            "boolean": "boolean",
-            "null": "null",
-        }[kind]
+        return "number" if kind == "integer" else str(kind)
 
     def object(self, schema: dict[str, Any], indent: str = "") -> str:
         required = set(schema.get("required", []))
@@ -216,7 +210,7 @@ def _doc_value(prop: dict[str, Any], defs: dict[str, Any]) -> str:
         return f"[{_doc_value(prop['items'], defs)}, …]" if "items" in prop else "[…]"
     if kind == "object":
         return _example(prop, defs) if "properties" in prop else "{…}"
-    return {"string": '"…"', "integer": "n", "number": "n", "boolean": "bool", "null": "null"}[kind]
+    return {"string": '"…"', "integer": "n", "number": "n", "boolean": "bool", "null": "null"}[str(kind)]
 
 
 def frames_markdown(schema: dict[str, Any]) -> str:
