@@ -93,9 +93,10 @@ export interface UnsubscribedFrame {
   topic: 'fleet' | 'host' | 'jobs';
 }
 
-/** several hosts' samples of one ingest flush in one WebSocket frame (the embedded hub batches them); each item is a sample frame */
+/** several hosts' samples in one WebSocket frame (one ingest flush's, or what a slow socket has waiting); each item is a sample frame. gap: hosts whose earlier samples this socket missed (it read too slowly; the hub keeps only each host's newest unsent sample): fetch them with GET /api/v1/hosts/<id>/samples?since=<last ts> */
 export interface SamplesFrame {
   type: 'samples';
+  gap?: string[];
   frames: SampleFrame[];
 }
 

@@ -14,7 +14,7 @@ import sys
 from datetime import timedelta
 from pathlib import Path
 
-import daphne.server  # installs Twisted's asyncio reactor: keep before other twisted imports
+import daphne.server  # noqa: F401  # installs Twisted's asyncio reactor: keep before other twisted imports
 from django.conf import settings
 from twisted.internet import defer, reactor
 
@@ -35,8 +35,9 @@ class HubRunner:
 
     def run(self) -> None:
         from everyst_hub.config.asgi import application
+        from everyst_hub.realtime.transport import FlowServer
 
-        server = daphne.server.Server(
+        server = FlowServer(
             application=application,
             endpoints=[f"tcp:port={self.http_port}:interface={_twisted_interface(self.http_host)}"],
             signal_handlers=True,

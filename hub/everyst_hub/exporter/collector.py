@@ -34,6 +34,7 @@ from everyst_hub.ingest.health import HubHealth
 from everyst_hub.inventory.access import visible_hosts
 from everyst_hub.metrics import latest
 from everyst_hub.metrics.models import Sample
+from everyst_hub.realtime.consumers import socket_stats
 
 FALLBACK_CHUNK = 500
 
@@ -419,6 +420,29 @@ def _health_families(health: HubHealth | None) -> list[Metric]:
                 value=health.ingested_batches,
             )
         )
+    sockets = socket_stats()
+    families += [
+        GaugeMetricFamily(
+            "everyst_hub_websocket_queue_bytes_max",
+            "The most bytes one dashboard WebSocket of this process has waiting to be sent now.",
+            value=sockets.queue_bytes_max,
+        ),
+        GaugeMetricFamily(
+            "everyst_hub_websocket_queue_bytes_peak",
+            "The most bytes one dashboard WebSocket of this process had waiting, since it started.",
+            value=sockets.queue_bytes_peak,
+        ),
+        CounterMetricFamily(
+            "everyst_hub_websocket_samples_dropped",
+            "Live samples a newer sample of the host replaced before a slow WebSocket took them.",
+            value=sockets.samples_dropped,
+        ),
+        CounterMetricFamily(
+            "everyst_hub_websocket_overflow_closes",
+            "Dashboard WebSockets closed (4013) for falling too far behind on ordered frames.",
+            value=sockets.overflow_closes,
+        ),
+    ]
     outbox = _outbox_depth()
     if outbox is not None:
         families.append(

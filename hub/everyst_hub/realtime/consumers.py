@@ -1,5 +1,9 @@
 """The one WebSocket of a browser tab: authenticate with the first frame, then subscribe to
-hosts the user may see. Malformed frames get an error frame; the socket stays usable."""
+hosts the user may see. Malformed frames get an error frame; the socket stays usable.
+
+Everything a socket sends goes through its Outbox, written by one task only while the socket's
+transport has room (transport.SocketFlow): a browser that reads slowly, or not at all, costs a
+bounded queue and slows nothing else."""
 
 from __future__ import annotations
 
@@ -7,6 +11,7 @@ import asyncio
 import logging
 import time
 import uuid
+from dataclasses import dataclass
 from typing import Any
 
 from asgiref.sync import sync_to_async
@@ -24,7 +29,9 @@ from everyst_hub.inventory import access
 from everyst_hub.tools import services as tool_services
 from everyst_hub.tools.services import job_dict
 
+from .outbox import CLOSE_TOO_SLOW, Close, Outbox, Overflow
 from .publish import HOSTS_GROUP, dumps, host_group, jobs_group, user_group
+from .transport import FLOW_EXTENSION
 
 logger = logging.getLogger(__name__)
 
@@ -33,8 +40,6 @@ MAX_FRAME_CHARS = 16 * 1024
 CLOSE_UNAUTHENTICATED = 4401
 CLOSE_FORBIDDEN = 4403
 GROUP_REFRESH_SECONDS = 3600.0
-# Outgoing frames stay under the server's WebSocket message limit (64 KiB, see core/runner.py).
-MAX_OUT_FRAME_CHARS = 60_000
 
 
 def _user_for_token(token: str) -> Any:
@@ -107,6 +112,12 @@ class LiveConsumer(AsyncWebsocketConsumer):
     user: Any = None
     # Sockets of this process between connect and disconnect (the hub's /metrics reports it).
     open_sockets = 0
+    sockets: set[LiveConsumer] = set()
+    # Since the process started: the largest queue a socket had (its outbox and its transport's
+    # unsent bytes), samples replaced unsent, sockets closed for overflowing.
+    queue_bytes_peak = 0
+    samples_dropped = 0
+    overflow_closes = 0
     # Frame types an authenticated socket handles, and their handlers (tests fuzz every one).
     HANDLERS = {
         "ping": "_ping",
@@ -129,6 +140,11 @@ class LiveConsumer(AsyncWebsocketConsumer):
 
     async def connect(self) -> None:
         LiveConsumer.open_sockets += 1
+        LiveConsumer.sockets.add(self)
+        # None outside the hub's own server (tests' in-process communicator): no back-pressure.
+        self.flow = self.scope.get("extensions", {}).get(FLOW_EXTENSION)
+        self.outbox = Outbox()
+        self._sender = asyncio.create_task(self._send_queued())
         self.user = None
         self.fleet = False
         self.fleet_hosts: set[str] = set()
@@ -142,11 +158,60 @@ class LiveConsumer(AsyncWebsocketConsumer):
 
     async def disconnect(self, code: int) -> None:
         LiveConsumer.open_sockets -= 1
+        LiveConsumer.sockets.discard(self)
+        LiveConsumer.samples_dropped += self.outbox.replaced
+        self._sender.cancel()
+        self.outbox.discard()
         for timer in self._timers:
             timer.cancel()
         for group in list(self.joined):
             await self.channel_layer.group_discard(group, self.channel_name)
         self.joined.clear()
+
+    # ------------------------------------------------------------------ sending
+
+    async def send(
+        self, text_data: str | None = None, bytes_data: bytes | None = None, close: bool = False
+    ) -> None:
+        """Queue a frame after those already queued (this consumer sends text only)."""
+        if text_data is not None:
+            try:
+                self.outbox.put(text_data)
+            except Overflow:
+                await self._overflowed()
+                return
+        if close:
+            await self.close()
+
+    async def close(self, code: int | None = None, reason: str | None = None) -> None:
+        """Close once the frames queued before it are sent (an error frame, then its close)."""
+        self.outbox.put(Close(code))
+
+    async def _overflowed(self) -> None:
+        """Too far behind to catch up frame by frame: close now; the client reconnects and reloads."""
+        LiveConsumer.overflow_closes += 1
+        logger.info("closing a live socket that fell %d characters behind", self.outbox.chars)
+        self._sender.cancel()
+        self.outbox.discard()
+        await super().close(code=CLOSE_TOO_SLOW)
+
+    def queued_bytes(self) -> int:
+        return self.outbox.chars + (self.flow.unsent_bytes() if self.flow is not None else 0)
+
+    async def _send_queued(self) -> None:
+        outbox, flow = self.outbox, self.flow
+        while True:
+            await outbox.ready.wait()
+            if flow is not None:
+                await flow.writable()
+                LiveConsumer.queue_bytes_peak = max(LiveConsumer.queue_bytes_peak, self.queued_bytes())
+            item = outbox.pop()
+            if item is None:
+                continue
+            if isinstance(item, Close):
+                await super().close(code=item.code)
+                return
+            await super().send(text_data=item)
 
     def _later(self, delay: float, coroutine_fn: Any) -> None:
         loop = asyncio.get_running_loop()
@@ -296,30 +361,12 @@ class LiveConsumer(AsyncWebsocketConsumer):
     # ------------------------------------------------------------------ channel layer events
 
     async def frame_sample(self, event: dict[str, Any]) -> None:
-        await self.send(text_data=event["text"])
+        self.outbox.put_samples(((event["group"], event["text"]),))
 
     async def frame_samples(self, event: dict[str, Any]) -> None:
-        """Many hosts' samples of one flush, joined without re-encoding into as few WebSocket
-        frames as the server's frame size limit allows."""
-        chunk: list[str] = []
-        size = 0
-        for text in event["texts"]:
-            if len(text) > MAX_OUT_FRAME_CHARS:
-                logger.warning("dropping a live sample of %d characters: over the frame limit", len(text))
-                continue
-            if chunk and size + len(text) > MAX_OUT_FRAME_CHARS:
-                await self._send_samples(chunk)
-                chunk, size = [], 0
-            chunk.append(text)
-            size += len(text) + 1
-        if chunk:
-            await self._send_samples(chunk)
-
-    async def _send_samples(self, texts: list[str]) -> None:
-        if len(texts) == 1:
-            await self.send(text_data=texts[0])
-        else:
-            await self.send(text_data='{"type":"samples","frames":[' + ",".join(texts) + "]}")
+        """Many hosts' samples of one flush: the outbox joins them, without re-encoding, into as
+        few WebSocket frames as the server's frame size limit allows."""
+        self.outbox.put_samples(event["items"])
 
     async def _tool_run(self, frame: dict[str, Any]) -> None:
         host_id, tool, params = frame.get("host"), frame.get("tool"), frame.get("params", {})
@@ -383,3 +430,23 @@ class LiveConsumer(AsyncWebsocketConsumer):
             self.fleet_hosts.add(host_id)
             await self._sync_groups()
             await self.send(text_data=event["text"])
+
+
+@dataclass(frozen=True)
+class SocketStats:
+    queue_bytes_max: int
+    queue_bytes_peak: int
+    samples_dropped: int
+    overflow_closes: int
+
+
+def socket_stats() -> SocketStats:
+    """This process's live sockets' queues, for /metrics."""
+    sockets = list(LiveConsumer.sockets)
+    now = max((s.queued_bytes() for s in sockets), default=0)
+    return SocketStats(
+        queue_bytes_max=now,
+        queue_bytes_peak=max(LiveConsumer.queue_bytes_peak, now),
+        samples_dropped=LiveConsumer.samples_dropped + sum(s.outbox.replaced for s in sockets),
+        overflow_closes=LiveConsumer.overflow_closes,
+    )

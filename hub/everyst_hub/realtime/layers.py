@@ -65,13 +65,13 @@ class EmbeddedChannelLayer(InMemoryChannelLayer):
 
     async def group_send_batched(self, items: list[tuple[str, str]], message_type: str) -> None:
         """Deliver many (group, text) pairs with ONE message per receiving channel, carrying
-        all its texts: a browser watching a thousand hosts gets one message per ingest flush
+        all its pairs: a browser watching a thousand hosts gets one message per ingest flush
         instead of a thousand, each of which costs the consumer several event-loop turns."""
         self._clean_expired()
-        per_channel: dict[str, list[str]] = {}
-        for group, text in items:
-            for channel in self.groups.get(group, ()):
-                per_channel.setdefault(channel, []).append(text)
-        for channel, texts in per_channel.items():
+        per_channel: dict[str, list[tuple[str, str]]] = {}
+        for item in items:
+            for channel in self.groups.get(item[0], ()):
+                per_channel.setdefault(channel, []).append(item)
+        for channel, pairs in per_channel.items():
             with contextlib.suppress(ChannelFull):
-                await self.send(channel, {"type": message_type, "texts": tuple(texts)})
+                await self.send(channel, {"type": message_type, "items": tuple(pairs)})

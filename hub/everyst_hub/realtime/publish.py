@@ -20,10 +20,11 @@ from everyst_hub.metrics.codec import sample_to_dict
 logger = logging.getLogger(__name__)
 
 HOSTS_GROUP = "hosts"
+HOST_GROUP_PREFIX = "host."
 
 
 def host_group(host_id: object) -> str:
-    return f"host.{host_id}"
+    return f"{HOST_GROUP_PREFIX}{host_id}"
 
 
 def agent_group(host_id: object) -> str:
@@ -74,7 +75,7 @@ async def publish_frames(frames: list[tuple[str, str]]) -> None:
         return
     for group, text in frames:
         try:
-            await layer.group_send(group, {"type": "frame.sample", "text": text})
+            await layer.group_send(group, {"type": "frame.sample", "group": group, "text": text})
         except Exception:  # live delivery is best effort; storage already succeeded
             logger.warning("could not publish sample to %s", group, exc_info=True)
 
