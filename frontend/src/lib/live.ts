@@ -6,8 +6,9 @@ import type { HostInfo, Sample, SamplesPage } from '@/types/api';
 import type { ToolJob } from '@/types/jobs';
 
 // One WebSocket per tab to /ws/live/, shared by every view through ref-counted subscriptions.
-// Live delivery is best effort: after a reconnect each watched host's gap is backfilled over
-// REST and delivered, in order, before the live samples that arrived meanwhile.
+// Live delivery is best effort: after a reconnect, or when the hub says it dropped samples of a
+// host for this socket (a `gap`), each watched host's gap is backfilled over REST and delivered,
+// in order, before the live samples that arrived meanwhile.
 
 export type LiveState = 'connecting' | 'live' | 'offline';
 
@@ -80,6 +81,8 @@ interface HostSubscription {
   lastTs: number | null;
   subscribedAt: number;
   backfilling: boolean;
+  /** A gap was announced while a backfill was in flight: fetch again before the live ones. */
+  backfillAgain: boolean;
   buffered: Sample[];
 }
 
@@ -328,7 +331,16 @@ class LiveClient {
         if (typeof frame.host === 'string' && isSample(frame.sample)) this.onSample(frame.host, frame.sample);
         break;
       case 'samples':
-        // Several hosts' samples of one ingest flush, delivered as one WebSocket frame.
+        // Several hosts' samples in one WebSocket frame. `gap` names hosts whose earlier samples
+        // the hub dropped for this socket (it read too slowly): their backfill starts first, so
+        // the samples here wait behind it and everything is delivered in order.
+        if (Array.isArray(frame.gap)) {
+          for (const hostId of frame.gap) {
+            if (typeof hostId !== 'string') continue;
+            const sub = this.hosts.get(hostId);
+            if (sub) void this.backfill(hostId, sub);
+          }
+        }
         if (Array.isArray(frame.frames)) {
           for (const item of frame.frames) {
             if (isRecord(item) && typeof item.host === 'string' && isSample(item.sample)) {
@@ -490,16 +502,22 @@ class LiveClient {
   }
 
   private async backfill(hostId: string, sub: HostSubscription): Promise<void> {
-    if (sub.backfilling) return;
+    if (sub.backfilling) {
+      sub.backfillAgain = true;
+      return;
+    }
     sub.backfilling = true;
-    const since = sub.lastTs ?? sub.subscribedAt;
     try {
-      const page = await apiFetch<SamplesPage>(`/hosts/${encodeURIComponent(hostId)}/samples`, {
-        query: { since, limit: BACKFILL_LIMIT },
-      });
-      if (this.hosts.get(hostId) !== sub) return;
-      const samples = [...page.samples].sort((a, b) => a.ts - b.ts);
-      for (const sample of samples) this.deliverHostSample(sub, sample);
+      do {
+        sub.backfillAgain = false;
+        const since = sub.lastTs ?? sub.subscribedAt;
+        const page = await apiFetch<SamplesPage>(`/hosts/${encodeURIComponent(hostId)}/samples`, {
+          query: { since, limit: BACKFILL_LIMIT },
+        });
+        if (this.hosts.get(hostId) !== sub) return;
+        const samples = [...page.samples].sort((a, b) => a.ts - b.ts);
+        for (const sample of samples) this.deliverHostSample(sub, sample);
+      } while (sub.backfillAgain);
     } catch (error) {
       if (import.meta.env.DEV && !(isApiError(error) && error.status === 404)) {
         console.warn('live: backfill failed', hostId, error);
@@ -551,7 +569,14 @@ class LiveClient {
   subscribeHost(hostId: string, cb: (event: HostEvent) => void): () => void {
     let sub = this.hosts.get(hostId);
     if (!sub) {
-      sub = { listeners: new Set(), lastTs: null, subscribedAt: Date.now(), backfilling: false, buffered: [] };
+      sub = {
+        listeners: new Set(),
+        lastTs: null,
+        subscribedAt: Date.now(),
+        backfilling: false,
+        backfillAgain: false,
+        buffered: [],
+      };
       this.hosts.set(hostId, sub);
       this.send({ type: 'subscribe', topic: 'host', host: hostId });
     }
