@@ -1,8 +1,10 @@
 """inventory/access.py, where every role check of the hub lives: who administers the fleet and
-its users, and who sees and operates which host."""
+its users, and who sees and operates which host; and no role check anywhere else."""
 
 from __future__ import annotations
 
+import ast
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -10,6 +12,8 @@ from everyst_hub.accounts.api_tokens import create_api_token
 from everyst_hub.accounts.models import ApiToken, User
 from everyst_hub.core.errors import Forbidden
 from everyst_hub.inventory import access
+
+from tests.support.imports import HUB
 
 pytestmark = pytest.mark.django_db
 
@@ -94,3 +98,43 @@ def test_who_sees_a_host_one_at_a_time_and_many_at_once_agree(world: Any) -> Non
     )
     assert {u.username for u in many[world.host_a.id]} == one
     assert {u.username for u in many[world.host_b.id]} == {"owner", "admin"}
+
+
+def _role_checks(path: Path) -> list[str]:
+    """Comparisons with a role constant (User.Role.OWNER, HostGroupAccess.Role.OPERATOR, "admin"…)
+    of anything's role: the checks that belong in access.py."""
+
+    def constant(node: ast.expr) -> bool:
+        if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Attribute):
+            return node.value.attr == "Role" and node.attr.isupper()
+        if isinstance(node, ast.Constant):
+            return isinstance(node.value, str)
+        if isinstance(node, ast.Tuple | ast.List | ast.Set):
+            return any(constant(e) for e in node.elts)
+        return isinstance(node, ast.Name) and node.id.endswith("ROLES")
+
+    def role(node: ast.expr) -> bool:
+        if isinstance(node, ast.Attribute):
+            return node.attr in ("role", "my_role")
+        if isinstance(node, ast.Call) and getattr(node.func, "id", "") == "getattr":
+            return any(isinstance(a, ast.Constant) and a.value == "role" for a in node.args)
+        return isinstance(node, ast.Name) and node.id in ("role", "my_role")
+
+    found = []
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.Compare):
+            operands = [node.left, *node.comparators]
+            if any(map(role, operands)) and any(map(constant, operands)):
+                found.append(f"{path.relative_to(HUB)}:{node.lineno}: {ast.unparse(node)}")
+    return found
+
+
+def test_no_role_is_checked_outside_access_py() -> None:
+    checks = [
+        check
+        for path in sorted(HUB.rglob("*.py"))
+        if "migrations" not in path.parts and path != HUB / "inventory" / "access.py"
+        for check in _role_checks(path)
+    ]
+    assert checks == []
+    assert _role_checks(HUB / "inventory" / "access.py")  # the check itself sees role checks

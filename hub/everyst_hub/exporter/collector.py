@@ -29,9 +29,8 @@ from prometheus_client.exposition import generate_latest
 from prometheus_client.metrics_core import CounterMetricFamily, GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
 
-from everyst_hub.accounts.models import User
 from everyst_hub.ingest.health import HubHealth
-from everyst_hub.inventory.access import visible_hosts
+from everyst_hub.inventory.access import holds_fleet_role, visible_hosts
 from everyst_hub.metrics import latest
 from everyst_hub.metrics.models import Sample
 from everyst_hub.realtime.consumers import socket_stats
@@ -466,7 +465,7 @@ class _ScrapeCollector(Collector):
 def shows_hub_health(user: Any) -> bool:
     """Owners and admins, also through one of their API tokens (a scraper's usual credential):
     the hub's figures are not host data, but stream counts and queues tell the fleet's size."""
-    return getattr(user, "role", None) in (User.Role.OWNER, User.Role.ADMIN)
+    return holds_fleet_role(user)
 
 
 def exposition(user: Any, health: HubHealth | None) -> bytes:
