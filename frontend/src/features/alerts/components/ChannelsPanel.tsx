@@ -9,7 +9,7 @@ import { formatDateTime, parseIso } from '@/lib/format';
 import type { NotificationChannel } from '@/types/alerts';
 import { useDeleteChannel } from '../api/delete-channel';
 import { useChannels } from '../api/get-channels';
-import { useHostGroups } from '../api/get-host-groups';
+import { useHostGroups } from '@/lib/queries/host-groups';
 import { useTestChannel, type ChannelTestResult } from '../api/test-channel';
 import { ChannelDialog } from './ChannelDialog';
 import { MailSettingsPanel } from './MailSettingsPanel';
