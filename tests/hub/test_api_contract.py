@@ -1,14 +1,15 @@
-"""The REST contract has one source: the serializers. The schema they make validates without a
-warning, and the dashboard's generated types (frontend/src/types/api.gen.ts) are what that schema
-makes today."""
+"""The REST contract has one source: the serializers. Every JSON answer has one, the schema they
+make validates without a warning, and the dashboard's generated types (frontend/src/types/api.gen.ts)
+are what that schema makes today."""
 
 from __future__ import annotations
 
 import difflib
 from pathlib import Path
+from typing import Any
 
 from django.core.management import call_command
-from everyst_hub.core.api_types import TYPES_FILE, render_api_types
+from everyst_hub.core.api_types import TYPES_FILE, openapi_schema, render_api_types
 
 FRONTEND = Path(__file__).resolve().parents[2] / "frontend"
 
@@ -29,3 +30,30 @@ def test_the_committed_frontend_types_are_those_of_the_schema() -> None:
             )[:60]
         )
         raise AssertionError(f"frontend/{TYPES_FILE} differs from the API schema: run `make gen`.\n{diff}")
+
+
+def _untyped(schema: dict[str, Any], components: dict[str, Any]) -> bool:
+    if "$ref" in schema:
+        return _untyped(components[schema["$ref"].rsplit("/", 1)[1]], components)
+    if schema.get("type") == "array":
+        return _untyped(schema["items"], components)
+    # OpenApiTypes.OBJECT: any object at all ({"type": "object", "additionalProperties": {}}).
+    return (
+        schema.get("type") == "object"
+        and not schema.get("properties")
+        and not schema.get("additionalProperties")
+    )
+
+
+def test_every_json_answer_has_a_typed_schema() -> None:
+    schema = openapi_schema()
+    components = schema["components"]["schemas"]
+    untyped = [
+        f"{method.upper()} {path} -> {status}"
+        for path, operations in schema["paths"].items()
+        for method, operation in operations.items()
+        for status, response in operation.get("responses", {}).items()
+        for media, content in response.get("content", {}).items()
+        if media == "application/json" and _untyped(content["schema"], components)
+    ]
+    assert untyped == [], f"answers declared as a bare object, give them a serializer: {untyped}"

@@ -463,7 +463,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get: operations["api_v1_hosts_networks_retrieve"];
+        get: operations["api_v1_hosts_networks_list"];
         put?: never;
         post?: never;
         delete?: never;
@@ -625,7 +625,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get: operations["api_v1_networks_events_retrieve"];
+        get: operations["api_v1_networks_events_list"];
         put?: never;
         post?: never;
         delete?: never;
@@ -641,7 +641,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get: operations["api_v1_networks_scans_retrieve"];
+        get: operations["api_v1_networks_scans_list"];
         put?: never;
         post?: never;
         delete?: never;
@@ -657,7 +657,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get: operations["api_v1_networks_schedules_retrieve"];
+        get: operations["api_v1_networks_schedules_list"];
         put?: never;
         post: operations["api_v1_networks_schedules_create"];
         delete?: never;
@@ -1105,7 +1105,7 @@ export interface components {
             /** @description the secret itself is never returned */
             has_secret: boolean;
             id: number;
-            kind: components["schemas"]["KindEnum"];
+            kind: components["schemas"]["ChannelKindEnum"];
             /** Format: date-time */
             last_sent_at: string | null;
             min_severity: components["schemas"]["SeverityEnum"];
@@ -1117,11 +1117,18 @@ export interface components {
             };
             enabled?: boolean;
             groups?: number[];
-            kind: components["schemas"]["KindEnum"];
+            kind: components["schemas"]["ChannelKindEnum"];
             min_severity?: components["schemas"]["SeverityEnum"];
             name: string;
             secret?: string;
         };
+        /**
+         * @description * `email` - Email
+         *     * `webhook` - Webhook
+         *     * `apprise` - Apprise
+         * @enum {string}
+         */
+        ChannelKindEnum: "email" | "webhook" | "apprise";
         ChannelTestResult: {
             delivered: boolean;
             error: string | null;
@@ -1215,6 +1222,60 @@ export interface components {
             readonly install_warnings: string[];
             readonly token: string;
             uses_left: number;
+        };
+        /** @description An address seen on a network, with its open and closed ports. */
+        Device: {
+            /** Format: date-time */
+            first_seen: string;
+            hostname: string;
+            /** @description dns, mdns or empty */
+            hostname_source: string;
+            id: number;
+            ip: string;
+            /** @description one of the scanning host's own addresses */
+            is_self: boolean;
+            /** Format: date-time */
+            last_seen: string;
+            mac: string;
+            network: number;
+            ports: components["schemas"]["DevicePort"][];
+            present: boolean;
+            randomized_mac: boolean;
+            vendor: string;
+        };
+        /** @description A device with its network and its last 500 changes, newest first. */
+        DeviceDetail: {
+            /** Format: date-time */
+            first_seen: string;
+            history: components["schemas"]["NetworkEvent"][];
+            host: string;
+            hostname: string;
+            /** @description dns, mdns or empty */
+            hostname_source: string;
+            id: number;
+            ip: string;
+            /** @description one of the scanning host's own addresses */
+            is_self: boolean;
+            /** Format: date-time */
+            last_seen: string;
+            mac: string;
+            network: number;
+            network_cidr: string;
+            ports: components["schemas"]["DevicePort"][];
+            present: boolean;
+            randomized_mac: boolean;
+            vendor: string;
+        };
+        DevicePort: {
+            /** Format: date-time */
+            first_seen: string;
+            /** Format: date-time */
+            last_seen: string;
+            open: boolean;
+            port: number;
+            proto: string;
+            /** @description service name and banner */
+            service: string;
         };
         DiskIo: {
             /** Format: double */
@@ -1405,13 +1466,6 @@ export interface components {
             status: components["schemas"]["StatusEnum"];
             tool: string;
         };
-        /**
-         * @description * `email` - Email
-         *     * `webhook` - Webhook
-         *     * `apprise` - Apprise
-         * @enum {string}
-         */
-        KindEnum: "email" | "webhook" | "apprise";
         /** @description With the hosts enrolled with it (`enrolled` in the context: token id -> hosts). */
         ListedEnrollmentToken: {
             /** Format: date-time */
@@ -1427,6 +1481,19 @@ export interface components {
             host: components["schemas"]["HostRef"] | null;
             id: number;
             uses_left: number;
+        };
+        /** @description With how many devices it has had, and how many answered its last discovery. */
+        ListedNetwork: {
+            cidr: string;
+            /** Format: date-time */
+            created_at: string;
+            devices: number;
+            host: string;
+            id: number;
+            /** Format: date-time */
+            last_scan_at: string | null;
+            name: string;
+            present: number;
         };
         ListeningSocket: {
             address: string;
@@ -1553,6 +1620,72 @@ export interface components {
             /** Format: double */
             tx_pps: number;
         };
+        /** @description A subnet as seen from one host. */
+        NetworkDetail: {
+            cidr: string;
+            /** Format: date-time */
+            created_at: string;
+            devices: components["schemas"]["Device"][];
+            host: string;
+            host_name: string;
+            id: number;
+            /** Format: date-time */
+            last_scan_at: string | null;
+            name: string;
+        };
+        /** @description A change a scan found: a device new or gone, a port opened or closed. */
+        NetworkEvent: {
+            device: number | null;
+            hostname: string | null;
+            id: number;
+            ip: string | null;
+            /** @description the scan that found it */
+            job: string | null;
+            kind: components["schemas"]["NetworkEventKindEnum"];
+            network: number;
+            port: number | null;
+            readonly proto: string | null;
+            /** Format: date-time */
+            ts: string;
+        };
+        /**
+         * @description * `device_new` - Device New
+         *     * `device_gone` - Device Gone
+         *     * `port_opened` - Port Opened
+         *     * `port_closed` - Port Closed
+         * @enum {string}
+         */
+        NetworkEventKindEnum: "device_new" | "device_gone" | "port_opened" | "port_closed";
+        /**
+         * @description A finished scan folded into the network's inventory (`changes` in the context: job id -> its
+         *     changes by kind).
+         */
+        NetworkScan: {
+            /** Format: date-time */
+            applied_at: string;
+            readonly changes: components["schemas"]["ScanChanges"];
+            devices_seen: number;
+            /** Format: date-time */
+            finished_at: string | null;
+            job: string;
+            open_ports: number;
+            params: {
+                [key: string]: unknown;
+            };
+            requested_by: string | null;
+            status: components["schemas"]["StatusEnum"];
+            tool: string;
+        };
+        NewScheduleRequest: {
+            /** @default true */
+            enabled: boolean;
+            every_minutes: number;
+            params?: {
+                [key: string]: unknown;
+            };
+            /** @description discover, port_scan or tls_cert */
+            tool: string;
+        };
         Notification: {
             alert: number | null;
             body: string;
@@ -1586,7 +1719,7 @@ export interface components {
             };
             enabled?: boolean;
             groups?: number[];
-            kind?: components["schemas"]["KindEnum"];
+            kind?: components["schemas"]["ChannelKindEnum"];
             min_severity?: components["schemas"]["SeverityEnum"];
             name?: string;
             secret?: string;
@@ -1772,11 +1905,30 @@ export interface components {
         SamplesPage: {
             samples: components["schemas"]["Sample"][];
         };
-        ScheduleRequest: {
-            /** @default true */
+        /** @description How many changes of each kind a scan made. */
+        ScanChanges: {
+            device_gone: number;
+            device_new: number;
+            port_closed: number;
+            port_opened: number;
+        };
+        /** @description A recurring scan or TLS check of a network. */
+        Schedule: {
+            /** Format: date-time */
+            created_at: string;
+            created_by: string | null;
             enabled: boolean;
             every_minutes: number;
-            params?: {
+            id: number;
+            last_job: string | null;
+            /** @description why the last run was skipped */
+            last_message: string;
+            /** Format: date-time */
+            last_run_at: string | null;
+            network: number;
+            /** Format: date-time */
+            next_run_at: string;
+            params: {
                 [key: string]: unknown;
             };
             /** @description discover, port_scan or tls_cert */
@@ -1988,12 +2140,16 @@ export type AuditPage = components['schemas']['AuditPage'];
 export type AuditTarget = components['schemas']['AuditTarget'];
 export type Channel = components['schemas']['Channel'];
 export type ChannelCreateRequest = components['schemas']['ChannelCreateRequest'];
+export type ChannelKindEnum = components['schemas']['ChannelKindEnum'];
 export type ChannelTestResult = components['schemas']['ChannelTestResult'];
 export type ComparisonEnum = components['schemas']['ComparisonEnum'];
 export type CpuStats = components['schemas']['CpuStats'];
 export type CreateEnrollmentTokenRequest = components['schemas']['CreateEnrollmentTokenRequest'];
 export type CreatedApiToken = components['schemas']['CreatedApiToken'];
 export type CreatedEnrollmentToken = components['schemas']['CreatedEnrollmentToken'];
+export type Device = components['schemas']['Device'];
+export type DeviceDetail = components['schemas']['DeviceDetail'];
+export type DevicePort = components['schemas']['DevicePort'];
 export type DiskIo = components['schemas']['DiskIo'];
 export type DiskUsage = components['schemas']['DiskUsage'];
 export type FailedUnit = components['schemas']['FailedUnit'];
@@ -2012,8 +2168,8 @@ export type HostRef = components['schemas']['HostRef'];
 export type HostWithLatest = components['schemas']['HostWithLatest'];
 export type Job = components['schemas']['Job'];
 export type JobDetail = components['schemas']['JobDetail'];
-export type KindEnum = components['schemas']['KindEnum'];
 export type ListedEnrollmentToken = components['schemas']['ListedEnrollmentToken'];
+export type ListedNetwork = components['schemas']['ListedNetwork'];
 export type ListeningSocket = components['schemas']['ListeningSocket'];
 export type LoadStats = components['schemas']['LoadStats'];
 export type LoginRequest = components['schemas']['LoginRequest'];
@@ -2029,6 +2185,11 @@ export type MarkedRead = components['schemas']['MarkedRead'];
 export type MemoryStats = components['schemas']['MemoryStats'];
 export type Metric = components['schemas']['Metric'];
 export type NetIo = components['schemas']['NetIo'];
+export type NetworkDetail = components['schemas']['NetworkDetail'];
+export type NetworkEvent = components['schemas']['NetworkEvent'];
+export type NetworkEventKindEnum = components['schemas']['NetworkEventKindEnum'];
+export type NetworkScan = components['schemas']['NetworkScan'];
+export type NewScheduleRequest = components['schemas']['NewScheduleRequest'];
 export type Notification = components['schemas']['Notification'];
 export type NullEnum = components['schemas']['NullEnum'];
 export type OutcomeEnum = components['schemas']['OutcomeEnum'];
@@ -2049,7 +2210,8 @@ export type Rule = components['schemas']['Rule'];
 export type RuleCreateRequest = components['schemas']['RuleCreateRequest'];
 export type Sample = components['schemas']['Sample'];
 export type SamplesPage = components['schemas']['SamplesPage'];
-export type ScheduleRequest = components['schemas']['ScheduleRequest'];
+export type ScanChanges = components['schemas']['ScanChanges'];
+export type Schedule = components['schemas']['Schedule'];
 export type Sensors = components['schemas']['Sensors'];
 export type Session = components['schemas']['Session'];
 export type SetupStatus = components['schemas']['SetupStatus'];
@@ -2558,9 +2720,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        [key: string]: unknown;
-                    };
+                    "application/json": components["schemas"]["DeviceDetail"];
                 };
             };
         };
@@ -2875,7 +3035,7 @@ export interface operations {
             };
         };
     };
-    api_v1_hosts_networks_retrieve: {
+    api_v1_hosts_networks_list: {
         parameters: {
             query?: never;
             header?: never;
@@ -2891,9 +3051,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        [key: string]: unknown;
-                    };
+                    "application/json": components["schemas"]["ListedNetwork"][];
                 };
             };
         };
@@ -3113,14 +3271,12 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        [key: string]: unknown;
-                    };
+                    "application/json": components["schemas"]["NetworkDetail"];
                 };
             };
         };
     };
-    api_v1_networks_events_retrieve: {
+    api_v1_networks_events_list: {
         parameters: {
             query?: {
                 /** @description only the changes one scan job made */
@@ -3141,14 +3297,12 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        [key: string]: unknown;
-                    };
+                    "application/json": components["schemas"]["NetworkEvent"][];
                 };
             };
         };
     };
-    api_v1_networks_scans_retrieve: {
+    api_v1_networks_scans_list: {
         parameters: {
             query?: never;
             header?: never;
@@ -3164,14 +3318,12 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        [key: string]: unknown;
-                    };
+                    "application/json": components["schemas"]["NetworkScan"][];
                 };
             };
         };
     };
-    api_v1_networks_schedules_retrieve: {
+    api_v1_networks_schedules_list: {
         parameters: {
             query?: never;
             header?: never;
@@ -3187,9 +3339,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        [key: string]: unknown;
-                    };
+                    "application/json": components["schemas"]["Schedule"][];
                 };
             };
         };
@@ -3205,7 +3355,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": components["schemas"]["ScheduleRequest"];
+                "application/json": components["schemas"]["NewScheduleRequest"];
             };
         };
         responses: {
@@ -3214,9 +3364,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        [key: string]: unknown;
-                    };
+                    "application/json": components["schemas"]["Schedule"];
                 };
             };
         };
@@ -3475,9 +3623,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        [key: string]: unknown;
-                    };
+                    "application/json": components["schemas"]["Schedule"];
                 };
             };
         };

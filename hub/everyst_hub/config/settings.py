@@ -193,6 +193,8 @@ SPECTACULAR_SETTINGS = {
         "ApiTokenStateEnum": "everyst_hub.accounts.serializers.ApiTokenState",
         "MailSecurityEnum": "everyst_hub.alerts.models.MailSettings.Security",
         "MailValueSourceEnum": "everyst_hub.alerts.mail.ValueSource",
+        "ChannelKindEnum": "everyst_hub.alerts.models.NotificationChannel.Kind",
+        "NetworkEventKindEnum": "everyst_hub.network.models.NetworkEvent.Kind",
     },
 }
 

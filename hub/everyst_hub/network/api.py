@@ -2,7 +2,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers
 from rest_framework.request import Request
@@ -12,7 +11,15 @@ from rest_framework.views import APIView
 from everyst_hub.audit.services import client_ip
 
 from . import inventory, schedules
-from .schedules import MAX_EVERY_MINUTES, MIN_EVERY_MINUTES, schedule_dict
+from .schedules import MAX_EVERY_MINUTES, MIN_EVERY_MINUTES
+from .serializers import (
+    DeviceDetailSerializer,
+    ListedNetworkSerializer,
+    NetworkDetailSerializer,
+    NetworkEventSerializer,
+    NetworkScanSerializer,
+    ScheduleSerializer,
+)
 
 
 class ScheduleToolField(serializers.CharField):
@@ -23,7 +30,7 @@ class ScheduleToolField(serializers.CharField):
         super().__init__(max_length=16, help_text="discover, port_scan or tls_cert", **kwargs)
 
 
-class ScheduleSerializer(serializers.Serializer):
+class NewScheduleSerializer(serializers.Serializer):
     tool = ScheduleToolField()
     params = serializers.DictField(required=False, default=dict)
     every_minutes = serializers.IntegerField(min_value=MIN_EVERY_MINUTES, max_value=MAX_EVERY_MINUTES)
@@ -40,15 +47,17 @@ class ScheduleChangeSerializer(serializers.Serializer):
 
 
 class HostNetworksView(APIView):
-    @extend_schema(responses=OpenApiTypes.OBJECT)
+    @extend_schema(responses=ListedNetworkSerializer(many=True))
     def get(self, request: Request, host_id: str) -> Response:
-        return Response(inventory.host_networks(request.user, host_id))
+        return Response(
+            ListedNetworkSerializer(inventory.host_networks(request.user, host_id), many=True).data
+        )
 
 
 class NetworkDetailView(APIView):
-    @extend_schema(operation_id="v1_network_retrieve", responses=OpenApiTypes.OBJECT)
+    @extend_schema(operation_id="v1_network_retrieve", responses=NetworkDetailSerializer)
     def get(self, request: Request, network_id: int) -> Response:
-        return Response(inventory.network_detail(request.user, network_id))
+        return Response(NetworkDetailSerializer(inventory.network_detail(request.user, network_id)).data)
 
 
 class NetworkEventsView(APIView):
@@ -57,49 +66,51 @@ class NetworkEventsView(APIView):
             OpenApiParameter("since", str, description="ISO 8601 time or unix milliseconds"),
             OpenApiParameter("job", str, description="only the changes one scan job made"),
         ],
-        responses=OpenApiTypes.OBJECT,
+        responses=NetworkEventSerializer(many=True),
     )
     def get(self, request: Request, network_id: int) -> Response:
-        return Response(
-            inventory.network_events(
-                request.user,
-                network_id,
-                since=request.query_params.get("since"),
-                job=request.query_params.get("job"),
-            )
+        events = inventory.network_events(
+            request.user,
+            network_id,
+            since=request.query_params.get("since"),
+            job=request.query_params.get("job"),
         )
+        return Response(NetworkEventSerializer(events, many=True).data)
 
 
 class NetworkScansView(APIView):
-    @extend_schema(responses=OpenApiTypes.OBJECT)
+    @extend_schema(responses=NetworkScanSerializer(many=True))
     def get(self, request: Request, network_id: int) -> Response:
-        return Response(inventory.network_scans(request.user, network_id))
+        scans, changes = inventory.network_scans(request.user, network_id)
+        return Response(NetworkScanSerializer(scans, many=True, context={"changes": changes}).data)
 
 
 class DeviceDetailView(APIView):
-    @extend_schema(operation_id="v1_device_retrieve", responses=OpenApiTypes.OBJECT)
+    @extend_schema(operation_id="v1_device_retrieve", responses=DeviceDetailSerializer)
     def get(self, request: Request, device_id: int) -> Response:
-        return Response(inventory.device_detail(request.user, device_id))
+        return Response(DeviceDetailSerializer(inventory.device_detail(request.user, device_id)).data)
 
 
 class NetworkSchedulesView(APIView):
-    @extend_schema(responses=OpenApiTypes.OBJECT)
+    @extend_schema(responses=ScheduleSerializer(many=True))
     def get(self, request: Request, network_id: int) -> Response:
-        return Response(schedules.network_schedules(request.user, network_id))
+        return Response(
+            ScheduleSerializer(schedules.network_schedules(request.user, network_id), many=True).data
+        )
 
-    @extend_schema(request=ScheduleSerializer, responses={201: OpenApiTypes.OBJECT})
+    @extend_schema(request=NewScheduleSerializer, responses={201: ScheduleSerializer})
     def post(self, request: Request, network_id: int) -> Response:
         inventory.get_network(request.user, network_id, operate=True)  # who may ask before what is asked
-        body = ScheduleSerializer(data=request.data)
+        body = NewScheduleSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         schedule = schedules.create_schedule(
             request.user, network_id, ip=client_ip(request), **body.validated_data
         )
-        return Response(schedule_dict(schedule), status=201)
+        return Response(ScheduleSerializer(schedule).data, status=201)
 
 
 class ScheduleDetailView(APIView):
-    @extend_schema(request=ScheduleChangeSerializer, responses=OpenApiTypes.OBJECT)
+    @extend_schema(request=ScheduleChangeSerializer, responses=ScheduleSerializer)
     def patch(self, request: Request, schedule_id: int) -> Response:
         schedules.get_schedule(request.user, schedule_id)
         body = ScheduleChangeSerializer(data=request.data)
@@ -107,7 +118,7 @@ class ScheduleDetailView(APIView):
         schedule = schedules.update_schedule(
             request.user, schedule_id, dict(body.validated_data), client_ip(request)
         )
-        return Response(schedule_dict(schedule))
+        return Response(ScheduleSerializer(schedule).data)
 
     @extend_schema(responses={204: None})
     def delete(self, request: Request, schedule_id: int) -> Response:

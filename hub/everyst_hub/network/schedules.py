@@ -22,7 +22,7 @@ from everyst_hub.tools import services as tools
 from everyst_hub.tools.params import check_params
 from everyst_hub.tools.services import job_dict
 
-from .inventory import get_network, iso
+from .inventory import get_network
 from .models import Schedule
 
 logger = logging.getLogger(__name__)
@@ -34,26 +34,9 @@ MAX_SCHEDULE_PARAMS_BYTES = 4096
 SCHEDULE_FILLS = frozenset({"target"})
 
 
-def schedule_dict(schedule: Schedule) -> dict[str, Any]:
-    return {
-        "id": schedule.id,
-        "network": schedule.network_id,
-        "tool": schedule.tool,
-        "params": schedule.params,
-        "every_minutes": schedule.every_minutes,
-        "enabled": schedule.enabled,
-        "next_run_at": iso(schedule.next_run_at),
-        "last_run_at": iso(schedule.last_run_at),
-        "last_job": str(schedule.last_job_id) if schedule.last_job_id else None,
-        "last_message": schedule.last_message,
-        "created_by": schedule.created_by.username if schedule.created_by else None,
-        "created_at": iso(schedule.created_at),
-    }
-
-
-def network_schedules(user: Any, network_id: object) -> list[dict[str, Any]]:
+def network_schedules(user: Any, network_id: object) -> QuerySet[Schedule]:
     network = get_network(user, network_id)
-    return [schedule_dict(s) for s in network.schedules.select_related("created_by")]
+    return network.schedules.select_related("created_by")
 
 
 def _check_schedule(tool: Any, params: Any, every_minutes: Any) -> None:
