@@ -5,6 +5,9 @@ order kept in the URL. (Sorting and rate smoothing are unit-tested in fleet-tabl
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+
 import pytest
 
 from tests.support.browser import log_in
@@ -92,3 +95,63 @@ def test_table_columns_sort_both_ways_and_the_order_is_kept_in_the_url(  # type:
     page.reload()
     rows.first.wait_for(timeout=10_000)
     assert page.locator("th[aria-sort='descending']").inner_text().startswith("Uptime")
+
+
+LARGE_FLEET = 320
+
+
+@pytest.fixture(scope="module")
+def large_fleet_hub(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Hub]:
+    """A hub of its own with LARGE_FLEET hosts enrolled as real agents enroll (bench-00000 ...),
+    none of them streaming: how many cards the page mounts does not depend on their data."""
+    from tests.bench.sim import enroll_chunk
+
+    hub = Hub(tmp_path_factory.mktemp("large-fleet-hub")).start()
+    # In a thread of its own: its asyncio loop cannot run in the one Playwright's sync API holds.
+    with ThreadPoolExecutor(1) as thread:
+        thread.submit(
+            enroll_chunk,
+            f"127.0.0.1:{hub.grpc_port}",
+            hub.ca_file.read_bytes(),
+            hub.enrollment_token(uses=LARGE_FLEET),
+            "browser-large-fleet",
+            list(range(LARGE_FLEET)),
+        ).result(timeout=120)
+    yield hub
+    hub.stop()
+
+
+def test_the_cards_of_a_large_fleet_mount_only_the_screenful_yet_scrolling_and_search_reach_every_host(  # type: ignore[no-untyped-def]
+    large_fleet_hub: Hub, page
+) -> None:
+    log_in(page, large_fleet_hub)
+    page.get_by_text(f"{LARGE_FLEET} hosts").wait_for(timeout=15_000)
+    tiles = page.get_by_test_id("host-tile")
+    tiles.first.wait_for(timeout=10_000)
+
+    def names() -> list[str]:
+        return [name.strip() for name in tiles.locator("h3").all_inner_texts()]
+
+    mounted = tiles.count()
+    assert 0 < mounted <= LARGE_FLEET // 4, f"{mounted} of {LARGE_FLEET} cards are in the DOM"
+    assert names()[0] == "bench-00000" and "bench-00319" not in names()
+    # Assistive technology still hears the list's true size and each card's place in it.
+    first_item = page.get_by_test_id("host-grid").locator("li").first
+    assert first_item.get_attribute("aria-setsize") == str(LARGE_FLEET)
+    assert first_item.get_attribute("aria-posinset") == "1"
+    # A card's fixed height holds all of its content, an offline card's longer footer included.
+    assert tiles.evaluate_all("els => els.filter(el => el.scrollHeight > el.clientHeight).length") == 0
+
+    page.get_by_test_id("host-grid").evaluate("el => el.scrollIntoView({ block: 'end' })")
+    wait_until(lambda: "bench-00319" in names(), 5, "the last host's card after scrolling to the end")
+    assert "bench-00000" not in names() and tiles.count() <= LARGE_FLEET // 4
+    last = tiles.filter(has_text="bench-00319")
+    assert last.is_visible() and last.evaluate("el => el.parentElement.getAttribute('aria-posinset')") == str(
+        LARGE_FLEET
+    )
+
+    page.get_by_test_id("fleet-search").fill("bench-00250")
+    wait_until(lambda: names() == ["bench-00250"], 5, "the one matching card, far down the list unfiltered")
+    tiles.first.focus()
+    page.keyboard.press("Enter")
+    page.wait_for_url(f"{large_fleet_hub.url}/hosts/**", timeout=5_000)

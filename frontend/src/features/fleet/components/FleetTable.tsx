@@ -1,4 +1,4 @@
-import { memo, useCallback, useEffect, useLayoutEffect, useMemo, useRef, useState, useSyncExternalStore } from 'react';
+import { memo, useCallback, useEffect, useMemo, useState, useSyncExternalStore } from 'react';
 import { Link } from 'react-router-dom';
 import { StatusBadge } from '@/components/ui/StatusBadge';
 import { levelTextClass } from '@/components/ui/UsageBar';
@@ -6,6 +6,7 @@ import { formatDuration, formatNumber, formatPercent, formatRate } from '@/lib/f
 import { rootDisk } from '@/lib/metrics';
 import { useFiringAlerts } from '../api/get-firing-alerts';
 import { requestCpuBackfill } from '../api/get-cpu-history';
+import { useWindowedRows } from '../hooks/use-windowed-rows';
 import { fleetStore } from '../store/fleet-store';
 import {
   TABLE_COLUMNS,
@@ -23,35 +24,6 @@ import { Sparkline } from './Sparkline';
 const ROW_HEIGHT = 44;
 /** Rows mounted beyond each edge of the screen, so a scroll shows rows already drawn. */
 const OVERSCAN = 10;
-
-/** Which rows are on screen, from where the table body sits in the viewport (whatever scrolls). */
-function useVisibleRange(body: React.RefObject<HTMLTableSectionElement | null>, count: number): [number, number] {
-  const [range, setRange] = useState<[number, number]>([0, Math.min(count, 40)]);
-  useLayoutEffect(() => {
-    let frame = 0;
-    const measure = () => {
-      frame = 0;
-      const element = body.current;
-      if (!element) return;
-      const top = element.getBoundingClientRect().top;
-      const first = Math.max(0, Math.floor(-top / ROW_HEIGHT) - OVERSCAN);
-      const last = Math.min(count, Math.ceil((window.innerHeight - top) / ROW_HEIGHT) + OVERSCAN);
-      setRange((current) => (current[0] === first && current[1] === last ? current : [first, Math.max(first, last)]));
-    };
-    const schedule = () => {
-      if (frame === 0) frame = requestAnimationFrame(measure);
-    };
-    measure();
-    window.addEventListener('scroll', schedule, { capture: true, passive: true });
-    window.addEventListener('resize', schedule);
-    return () => {
-      if (frame !== 0) cancelAnimationFrame(frame);
-      window.removeEventListener('scroll', schedule, { capture: true });
-      window.removeEventListener('resize', schedule);
-    };
-  }, [body, count]);
-  return range;
-}
 
 const FleetRow = memo(function FleetRow({ hostId, alerts }: { hostId: string; alerts?: HostAlertSummary }) {
   const subscribe = useCallback((listener: () => void) => fleetStore.subscribeTile(hostId, listener), [hostId]);
@@ -133,8 +105,8 @@ export function FleetTable({ search, group, state, column, direction, onSort }: 
     // listVersion and resortTick are the store's change signals; the data is read from it.
     [listVersion, resortTick, search, group, state, column, direction, alertCounts],
   );
-  const body = useRef<HTMLTableSectionElement>(null);
-  const [first, last] = useVisibleRange(body, ids.length);
+  const [body, setBody] = useState<HTMLTableSectionElement | null>(null);
+  const [first, last] = useWindowedRows(body, ids.length, ROW_HEIGHT, OVERSCAN);
 
   const header = (key: TableColumn, label: string, numeric: boolean) => {
     const active = key === column;
@@ -176,7 +148,7 @@ export function FleetTable({ search, group, state, column, direction, onSort }: 
             {TABLE_COLUMNS.filter((c) => c.key !== 'name').map((c) => header(c.key, c.label, c.numeric))}
           </tr>
         </thead>
-        <tbody ref={body}>
+        <tbody ref={setBody}>
           {first > 0 && (
             <tr aria-hidden="true" style={{ height: first * ROW_HEIGHT }}>
               <td colSpan={10} />

@@ -1,6 +1,7 @@
 import { useEffect, useMemo, useState, useSyncExternalStore } from 'react';
 import type { FiredAlert } from '@/types/alerts';
 import { useFiringAlerts } from '../api/get-firing-alerts';
+import { useGridColumns, useWindowedRows } from '../hooks/use-windowed-rows';
 import { fleetStore } from '../store/fleet-store';
 import { isLiveSort, visibleHostIds, type GroupFilter, type SortKey, type StateFilter } from '../store/fleet-view';
 import type { HostAlertSummary } from './AlertBadge';
@@ -8,6 +9,14 @@ import { HostTile } from './HostTile';
 
 /** Sorting by a live metric re-orders every few seconds, not on every sample, so tiles hold still. */
 const RESORT_MS = 3000;
+
+/** Every card has this height, the tallest its content gets (a stale card's footer on two lines),
+ * so the grid's rows are found by arithmetic and only those on screen are mounted, as the table
+ * does with its rows. */
+const TILE_HEIGHT = 292;
+const GAP = 12;
+/** Rows of cards mounted beyond each edge of the screen, so a scroll shows cards already drawn. */
+const OVERSCAN_ROWS = 2;
 
 /** Per host: how many alerts fire and the worst severity; one object per host per alert change. */
 export function summarize(alerts: FiredAlert[] | undefined): Map<string, HostAlertSummary> {
@@ -57,6 +66,10 @@ export function HostGrid({ search, sort, group, state, groupName, listedCount }:
   const needle = search.trim();
   const firing = useFiringAlerts();
   const alertsByHost = useMemo(() => summarize(firing.data), [firing.data]);
+  const [grid, setGrid] = useState<HTMLUListElement | null>(null);
+  const columns = useGridColumns(grid);
+  const rows = Math.ceil(ids.length / columns);
+  const [first, last] = useWindowedRows(grid, rows, TILE_HEIGHT + GAP, OVERSCAN_ROWS);
 
   if (listedCount === 0 && ids.length === 0 && !needle && group === 'all' && state === 'all') {
     return (
@@ -77,10 +90,23 @@ export function HostGrid({ search, sort, group, state, groupName, listedCount }:
       </p>
     );
   }
+  const pitch = TILE_HEIGHT + GAP;
+  const offset = first * columns;
   return (
-    <ul className="grid grid-cols-[repeat(auto-fill,minmax(16rem,1fr))] gap-3" aria-label="Hosts">
-      {ids.map((id) => (
-        <li key={id} className="min-w-0">
+    <ul
+      ref={setGrid}
+      aria-label="Hosts"
+      data-testid="host-grid"
+      className="grid grid-cols-[repeat(auto-fill,minmax(16rem,1fr))]"
+      style={{
+        gap: GAP,
+        gridAutoRows: TILE_HEIGHT,
+        paddingTop: first * pitch,
+        paddingBottom: Math.max(0, rows - last) * pitch,
+      }}
+    >
+      {ids.slice(offset, last * columns).map((id, index) => (
+        <li key={id} className="min-w-0" aria-posinset={offset + index + 1} aria-setsize={ids.length}>
           <HostTile hostId={id} alerts={alertsByHost.get(id)} />
         </li>
       ))}

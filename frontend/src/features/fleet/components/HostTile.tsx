@@ -1,10 +1,9 @@
-import { memo, useCallback, useRef, useSyncExternalStore } from 'react';
+import { memo, useCallback, useSyncExternalStore } from 'react';
 import { Link } from 'react-router-dom';
 import { StatusBadge } from '@/components/ui/StatusBadge';
 import { UsageBar, levelTextClass } from '@/components/ui/UsageBar';
 import { formatBytes, formatDateTime, formatNumber, formatPercent, formatRate, formatTime } from '@/lib/format';
 import { rootDisk, type HostStatus } from '@/lib/metrics';
-import { useOnScreen } from '../hooks/use-on-screen';
 import { fleetStore } from '../store/fleet-store';
 import { lastSeenAt } from '../store/fleet-view';
 import { AlertBadge, type HostAlertSummary } from './AlertBadge';
@@ -47,17 +46,10 @@ function MetricRow({ name, percent, detail, testId }: MetricRowProps) {
   );
 }
 
-const noop = () => undefined;
-
 /** One host of the fleet grid, the whole card a link to its page; re-renders only when its own
- * host changes, and only while on (or near) the screen. */
+ * host changes (the grid mounts only the cards on or near the screen). */
 export const HostTile = memo(function HostTile({ hostId, alerts }: { hostId: string; alerts?: HostAlertSummary }) {
-  const ref = useRef<HTMLAnchorElement>(null);
-  const onScreen = useOnScreen(ref);
-  const subscribe = useCallback(
-    (listener: () => void) => (onScreen ? fleetStore.subscribeTile(hostId, listener) : noop),
-    [hostId, onScreen],
-  );
+  const subscribe = useCallback((listener: () => void) => fleetStore.subscribeTile(hostId, listener), [hostId]);
   const tile = useSyncExternalStore(subscribe, () => fleetStore.getTile(hostId));
   if (!tile) return null;
 
@@ -68,12 +60,11 @@ export const HostTile = memo(function HostTile({ hostId, alerts }: { hostId: str
 
   return (
     <Link
-      ref={ref}
       to={`/hosts/${encodeURIComponent(host.id)}`}
       data-testid="host-tile"
       data-host-id={host.id}
       data-status={status}
-      className={`flex h-full flex-col gap-3 rounded-lg border bg-surface p-4 text-fg transition-colors focus:outline-none focus-visible:border-accent focus-visible:ring-2 focus-visible:ring-accent [contain-intrinsic-size:auto_262px] [content-visibility:auto] ${FRAME[status]}`}
+      className={`flex h-full flex-col gap-3 rounded-lg border bg-surface p-4 text-fg transition-colors focus:outline-none focus-visible:border-accent focus-visible:ring-2 focus-visible:ring-accent overflow-hidden ${FRAME[status]}`}
     >
       <header className="flex items-start justify-between gap-2">
         <div className="min-w-0">
@@ -129,7 +120,7 @@ export const HostTile = memo(function HostTile({ hostId, alerts }: { hostId: str
         </div>
       </dl>
 
-      <footer className="flex flex-wrap justify-end gap-x-2 text-right text-[11px] text-muted">
+      <footer className="mt-auto flex flex-wrap justify-end gap-x-2 text-right text-[11px] text-muted">
         {status !== 'online' && (
           <span data-testid="host-tile-state-note" className={`font-medium ${status === 'stale' ? 'text-warn' : 'text-fg'}`}>
             {status === 'stale' ? 'No recent data' : 'Offline'}
