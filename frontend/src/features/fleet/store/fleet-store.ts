@@ -47,6 +47,16 @@ function factsKey(host: HostInfo): string {
   return [host.hostname, host.os, host.addresses.join(' '), host.online ? 1 : 0, groups].join('\u0000');
 }
 
+/** The fleet page shows none of a sample's slower families (top processes, listening sockets,
+ * sessions, failed units): dropped, 2,000 hosts' latest samples stay small whichever tick each
+ * one landed on, rather than swelling by every host's process list on the ticks that carry it. */
+function fleetSample(sample: Sample): Sample {
+  if (sample.processes === null && sample.listening === null && sample.users === null && sample.failed_units === null) {
+    return sample;
+  }
+  return { ...sample, processes: null, listening: null, users: null, failed_units: null };
+}
+
 function stripLatest(host: Host): HostInfo {
   const { latest: _latest, ...info } = host;
   return info;
@@ -131,7 +141,7 @@ class FleetStore {
       let latest = current?.latest ?? null;
       let lastSampleAt = current?.lastSampleAt ?? null;
       if (host.latest && (!latest || host.latest.ts > latest.ts)) {
-        latest = host.latest;
+        latest = fleetSample(host.latest);
         lastSampleAt = Math.min(host.latest.ts, now);
       }
       const net = latest ? totalNet(latest) : null;
@@ -164,7 +174,7 @@ class FleetStore {
     const dt = tile.latest ? sample.ts - tile.latest.ts : 0;
     this.tiles.set(hostId, {
       host: tile.host,
-      latest: sample,
+      latest: fleetSample(sample),
       lastSampleAt: now,
       status: hostStatus(tile.host, now, this.watchingSince, now),
       rx: smoothed(tile.rx, net.rx, dt),

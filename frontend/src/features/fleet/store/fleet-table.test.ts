@@ -103,3 +103,21 @@ describe('smoothed network rates', () => {
     expect(points.at(-2)).toEqual([595_000, 99]);
   });
 });
+
+describe('the fleet store', () => {
+  it('keeps no slow family of a sample, which the fleet page never shows', () => {
+    tiles(host('slow', null));
+    const withProcesses = {
+      ...sample(1000, 5),
+      processes: { by_cpu: [{ pid: 1, name: 'init', cmdline: '/sbin/init --a-long-command-line' }] },
+      listening: [{ port: 22 }],
+      users: [{ name: 'root' }],
+      failed_units: [{ name: 'x.service' }],
+    } as unknown as Sample;
+    fleetStore.applySample('slow', withProcesses);
+    const latest = fleetStore.getTile('slow')?.latest;
+    expect(latest?.cpu.percent).toBe(5);
+    expect([latest?.processes, latest?.listening, latest?.users, latest?.failed_units]).toEqual([null, null, null, null]);
+    expect(withProcesses.processes).not.toBeNull();
+  });
+});
