@@ -320,8 +320,8 @@ async def test_a_due_schedule_starts_a_job_as_its_creator(hub: Any, world: Any) 
         next_run_at=timezone.now() - timedelta(seconds=1),
         created_by=world.operator_a,
     )
-    frames = await sync_to_async(run_due_schedules)()
-    assert len(frames) == 1
+    started = await sync_to_async(run_due_schedules)()
+    assert len(started) == 1
     command = await stream.read()
     assert command.tool_command.tool == "port_scan"
     assert json.loads(command.tool_command.params_json) == {"top_ports": 100, "target": CIDR}

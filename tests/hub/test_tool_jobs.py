@@ -81,6 +81,7 @@ async def test_an_operator_runs_a_tool_and_the_job_ends_with_its_results(hub, wo
     detail = await call(world.viewer_a, "get", f"/api/v1/jobs/{job_id}")
     assert detail.json()["rows"] == [{"host": "127.0.0.1", "port": 22}]
     assert detail.json()["result"] == {"open": 1} and detail.json()["percent"] == 100
+    assert frames[-1]["job"] == {k: v for k, v in detail.json().items() if k != "rows"}  # one form
     await viewer_ws.disconnect()
     await stream.close()
 
@@ -275,9 +276,7 @@ async def test_lost_jobs_end_as_interrupted_and_live_ones_do_not(hub, world):
         busy, created_at=old, status="running", last_event_at=now - timedelta(seconds=5)
     )
 
-    frames = await sync_to_async(tools.interrupt_lost_jobs)()
-
-    ended = {f["job"]["id"]: f["job"]["message"] for f in frames}
+    ended = {str(job.id): job.message for job in await sync_to_async(tools.interrupt_lost_jobs)()}
     assert ended == {
         on_dead_host: "interrupted: the host's agent went away",
         unacknowledged: "interrupted: the agent never acknowledged the command",

@@ -64,7 +64,7 @@ async def _end_lost_jobs() -> None:
     while True:
         await asyncio.sleep(LOST_JOBS_EVERY_SECONDS)
         try:
-            for frame in await sync_to_async(tools.interrupt_lost_jobs, thread_sensitive=False)():
-                await publish_job(frame)
+            for job in await sync_to_async(tools.interrupt_lost_jobs, thread_sensitive=False)():
+                await publish_job(job)
         except Exception:
             logger.exception("interrupting orphaned jobs failed")

@@ -225,11 +225,11 @@ class AgentServicer(agent_pb2_grpc.AgentServiceServicer):
         # here (and sent again) or delivered through the group, never lost.
         channel = await _join(host.id)
         try:
-            frames, commands = await sync_to_async(tools.reconcile_jobs)(
+            ended, commands = await sync_to_async(tools.reconcile_jobs)(
                 host.id, list(first.hello.running_jobs)
             )
-            for frame in frames:
-                await publish_job(frame)
+            for job in ended:
+                await publish_job(job)
         except BaseException:
             await _leave(host.id, channel)
             raise
@@ -320,9 +320,9 @@ class AgentServicer(agent_pb2_grpc.AgentServiceServicer):
                 out.unstored += 1
                 submit(host_id, batch, out)
             elif kind == "tool_event":
-                frame = await sync_to_async(tools.record_event)(host_id, message.tool_event)
-                if frame is not None:
-                    await publish_job(frame)
+                change = await sync_to_async(tools.record_event)(host_id, message.tool_event)
+                if change is not None:
+                    await publish_job(change.job, change.rows)
             elif kind == "hello":
                 raise _BadMessage("Hello is only allowed as the first message")
             else:

@@ -19,8 +19,8 @@ from everyst_hub.core.leader import ReplicaLock
 from everyst_hub.core.params import parse_id
 from everyst_hub.realtime.publish import publish_job
 from everyst_hub.tools import services as tools
+from everyst_hub.tools.models import ToolJob
 from everyst_hub.tools.params import check_params
-from everyst_hub.tools.services import job_dict
 
 from .inventory import get_network
 from .models import Schedule
@@ -171,13 +171,13 @@ def due_schedules(now: datetime) -> QuerySet[Schedule]:
     )
 
 
-def run_due_schedules(now: datetime | None = None) -> list[dict[str, Any]]:
-    """Start every enabled schedule whose time has come; the live frames of the jobs started.
+def run_due_schedules(now: datetime | None = None) -> list[ToolJob]:
+    """Start every enabled schedule whose time has come; the jobs started.
 
     A schedule is claimed by moving its next_run_at with a conditional UPDATE first, so that of
     several hub replicas only one starts it."""
     now = now or timezone.now()
-    frames = []
+    started = []
     for schedule in due_schedules(now):
         following = max(schedule.next_run_at, now - timedelta(minutes=schedule.every_minutes))
         while following <= now:
@@ -190,11 +190,11 @@ def run_due_schedules(now: datetime | None = None) -> list[dict[str, Any]]:
         schedule.next_run_at = following
         job = _start(schedule, now)
         if job is not None:
-            frames.append({"type": "job", "job": job_dict(job)})
-    return frames
+            started.append(job)
+    return started
 
 
-def _start(schedule: Schedule, now: datetime) -> Any:
+def _start(schedule: Schedule, now: datetime) -> ToolJob | None:
     network = schedule.network
     reason = ""
     job = None
@@ -234,8 +234,8 @@ async def run_schedules_forever() -> None:
             try:
                 if not await held():
                     continue
-                for frame in await sync_to_async(run_due_schedules, thread_sensitive=False)():
-                    await publish_job(frame)
+                for job in await sync_to_async(run_due_schedules, thread_sensitive=False)():
+                    await publish_job(job)
             except Exception:
                 logger.exception("running due scan schedules failed")
     finally:

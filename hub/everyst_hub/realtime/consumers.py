@@ -27,7 +27,7 @@ from everyst_hub.core import jsonlimits
 from everyst_hub.core.errors import EverystError
 from everyst_hub.inventory import access
 from everyst_hub.tools import services as tool_services
-from everyst_hub.tools.services import job_dict
+from everyst_hub.tools.serializers import job_frame
 
 from .outbox import CLOSE_TOO_SLOW, Close, Outbox, Overflow
 from .publish import HOSTS_GROUP, dumps, host_group, jobs_group, user_group
@@ -73,7 +73,8 @@ def _check_host(user: Any, host_id: str) -> str:
 
 
 def _start_job(user: Any, host_id: str, tool: str, params: Any) -> dict[str, Any]:
-    return job_dict(tool_services.start_job(user, host_id, tool, params))
+    """The `job` frame of the job it started."""
+    return job_frame(tool_services.start_job(user, host_id, tool, params))
 
 
 def _cancel_job(user: Any, job_id: str) -> None:
@@ -374,11 +375,11 @@ class LiveConsumer(AsyncWebsocketConsumer):
             await self._error("bad_frame", 'tool.run needs "host", "tool" and optional "params".')
             return
         try:
-            job = await sync_to_async(_start_job)(self.user, host_id, tool, params)
+            started = await sync_to_async(_start_job)(self.user, host_id, tool, params)
         except EverystError as exc:
             await self._error(exc.code, exc.message, host=host_id[:64], request=_request_id(frame))
             return
-        await self.send(text_data=dumps({"type": "job", "job": job, "request": _request_id(frame)}))
+        await self.send(text_data=dumps({**started, "request": _request_id(frame)}))
 
     async def _tool_cancel(self, frame: dict[str, Any]) -> None:
         job_id = frame.get("job")

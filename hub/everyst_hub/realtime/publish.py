@@ -11,11 +11,13 @@ import logging
 from collections.abc import Mapping
 from typing import Any
 
-from asgiref.sync import async_to_sync
+from asgiref.sync import async_to_sync, sync_to_async
 from channels.layers import get_channel_layer
 from everyst.agent.v1 import agent_pb2
 
 from everyst_hub.metrics.codec import sample_to_dict
+from everyst_hub.tools.models import ToolJob
+from everyst_hub.tools.serializers import job_frame
 
 logger = logging.getLogger(__name__)
 
@@ -121,15 +123,17 @@ def send_to_agent_sync(host_id: object, message: dict[str, Any]) -> None:
     async_to_sync(send_to_agent)(host_id, message)
 
 
-async def publish_job(frame: dict[str, Any]) -> None:
-    """A tool job changed (progress, rows, final state): tell those watching the host's jobs."""
+async def publish_job(job: ToolJob, rows: list[Any] | None = None) -> None:
+    """A tool job changed (progress, `rows` it received, final state): tell those watching the
+    host's jobs."""
     layer = get_channel_layer()
     if layer is None:
         return
     try:
-        await layer.group_send(jobs_group(frame["job"]["host"]), {"type": "frame.job", "text": dumps(frame)})
+        text = dumps(await sync_to_async(job_frame)(job, rows))  # reads who requested it
+        await layer.group_send(jobs_group(job.host_id), {"type": "frame.job", "text": text})
     except Exception:
-        logger.warning("could not publish job %s", frame["job"].get("id"), exc_info=True)
+        logger.warning("could not publish job %s", job.id, exc_info=True)
 
 
 async def publish_texts(frames: list[tuple[str, str]]) -> None:

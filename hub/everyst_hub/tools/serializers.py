@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from rest_framework import serializers
 
 from .models import ToolJob
@@ -43,3 +45,12 @@ class JobDetailSerializer(JobSerializer):
     """A job with every result item the hub stored."""
 
     rows = serializers.ListField(child=serializers.JSONField())
+
+
+def job_frame(job: ToolJob, rows: list[Any] | None = None) -> dict[str, Any]:
+    """The live `job` frame: the job as the REST API answers it, and the result rows it received
+    since the last frame."""
+    frame: dict[str, Any] = {"type": "job", "job": JobSerializer(job).data}
+    if rows:
+        frame["rows"] = rows
+    return frame

@@ -7,7 +7,7 @@ import logging
 import uuid
 from collections.abc import Callable
 from datetime import timedelta
-from typing import Any
+from typing import Any, NamedTuple
 
 from django.db import transaction
 from django.db.models import Q
@@ -53,32 +53,17 @@ def on_job_finished(hook: Callable[[ToolJob], object]) -> None:
         _finished_hooks.append(hook)
 
 
+class JobChange(NamedTuple):
+    """A job as an agent's event left it, and the result rows that event brought."""
+
+    job: ToolJob
+    rows: list[Any]
+
+
 class HostOffline(EverystError):
     code = "host_offline"
     http_status = 409
     grpc_status = "FAILED_PRECONDITION"
-
-
-def job_dict(job: ToolJob, *, with_rows: bool = False) -> dict[str, Any]:
-    data: dict[str, Any] = {
-        "id": str(job.id),
-        "host": str(job.host_id),
-        "tool": job.tool,
-        "params": job.params,
-        "status": job.status,
-        "percent": round(job.percent, 1),
-        "message": job.message,
-        "row_count": len(job.rows) + job.rows_dropped,
-        "result": job.result,
-        "has_artifact": bool(job.artifact),
-        "requested_by": job.requested_by.username if job.requested_by else None,
-        "created_at": job.created_at.isoformat().replace("+00:00", "Z"),
-        "started_at": job.started_at.isoformat().replace("+00:00", "Z") if job.started_at else None,
-        "finished_at": job.finished_at.isoformat().replace("+00:00", "Z") if job.finished_at else None,
-    }
-    if with_rows:
-        data["rows"] = job.rows
-    return data
 
 
 def start_job(user: Any, host_id: object, tool: str, params: Any, ip: str | None = None) -> ToolJob:
@@ -153,8 +138,8 @@ _KIND_STATUS = {
 }
 
 
-def record_event(host_id: uuid.UUID, event: agent_pb2.ToolEvent) -> dict[str, Any] | None:
-    """Apply an agent's event to its job; the live frame to publish, or None to ignore it."""
+def record_event(host_id: uuid.UUID, event: agent_pb2.ToolEvent) -> JobChange | None:
+    """Apply an agent's event to its job; the change to publish, or None to ignore it."""
     try:
         job_uuid = uuid.UUID(event.job_id)
     except ValueError:
@@ -197,10 +182,7 @@ def record_event(host_id: uuid.UUID, event: agent_pb2.ToolEvent) -> dict[str, An
             _job_finished(job)
         if job.done:
             _job_ended(job)
-    frame = {"type": "job", "job": job_dict(job)}
-    if new_rows:
-        frame["rows"] = new_rows
-    return frame
+    return JobChange(job, new_rows)
 
 
 def _rows(payload: Any) -> list[Any]:
@@ -242,8 +224,9 @@ def _payload(text: str) -> Any:
 
 def reconcile_jobs(
     host_id: uuid.UUID, running_on_agent: list[str]
-) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
-    """On a new stream, the host's unfinished jobs the agent does not know: (frames, commands).
+) -> tuple[list[ToolJob], list[dict[str, Any]]]:
+    """On a new stream, the host's unfinished jobs the agent does not know: (the jobs it ended,
+    the commands to send again).
 
     A running one was interrupted (the agent restarted). A recent queued one may never have
     reached the agent (sent while no stream listened): its command is sent again (the agent
@@ -256,15 +239,15 @@ def reconcile_jobs(
     resend_after = timezone.now() - RESEND_WITHIN
     queued = unknown.filter(status=Status.QUEUED, created_at__gte=resend_after)
     commands = [run_command(job) for job in queued]
-    frames = _interrupt(
+    ended = _interrupt(
         unknown.exclude(id__in=[c["job_id"] for c in commands]),
         "interrupted: the agent restarted or lost the job",
     )
-    return frames, commands
+    return ended, commands
 
 
-def interrupt_lost_jobs() -> list[dict[str, Any]]:
-    """Unfinished jobs nobody will finish end as interrupted: never 'running' forever.
+def interrupt_lost_jobs() -> list[ToolJob]:
+    """Unfinished jobs nobody will finish end as interrupted (returned): never 'running' forever.
 
     - the host has been offline a while, whether its stream closed or its hub died;
     - the agent never acknowledged the command, though its host is online;
@@ -301,8 +284,8 @@ def interrupt_lost_jobs() -> list[dict[str, Any]]:
     ]
 
 
-def _interrupt(jobs: Any, message: str) -> list[dict[str, Any]]:
-    frames = []
+def _interrupt(jobs: Any, message: str) -> list[ToolJob]:
+    ended = []
     with transaction.atomic():
         # Only jobs still unfinished once locked: one may have ended since it was picked.
         for job in jobs.filter(status__in=[Status.QUEUED, Status.RUNNING]).select_for_update():
@@ -311,8 +294,8 @@ def _interrupt(jobs: Any, message: str) -> list[dict[str, Any]]:
             job.finished_at = timezone.now()
             job.save(update_fields=["status", "message", "finished_at"])
             _job_ended(job)
-            frames.append({"type": "job", "job": job_dict(job)})
-    return frames
+            ended.append(job)
+    return ended
 
 
 def _is_uuid(value: str) -> bool:
