@@ -172,6 +172,9 @@ def test_prometheus_scrapes_each_callers_hosts_and_the_hub_health(
         )
         assert prometheus.query('everyst_hub_notification_outbox_pending{job="owner"}')
         assert prometheus.query('everyst_hub_ingest_lag_seconds{job="owner"}')
+        # The serving hub counts its garbage collector's CPU time, per generation.
+        collector = prometheus.query('everyst_hub_gc_cpu_seconds_total{job="owner"}')
+        assert sorted(s["metric"]["generation"] for s in collector) == ["0", "1", "2"]
         # Without a token: the target is down, refused with 401.
         anonymous = prometheus.targets()["anonymous"]
         assert anonymous["health"] == "down"

@@ -18,6 +18,7 @@ import daphne.server  # noqa: F401  # installs Twisted's asyncio reactor: keep b
 from django.conf import settings
 from twisted.internet import defer, reactor
 
+from everyst_hub.core import gc_tuning
 from everyst_hub.ingest.server import IngestServer, start_ingest_server
 
 logger = logging.getLogger(__name__)
@@ -64,6 +65,7 @@ class HubRunner:
         self.ingest = await start_ingest_server(self.grpc_host, self.grpc_port)
         if self.local_agent:
             self.agent_process = await asyncio.to_thread(self._spawn_local_agent)
+        gc_tuning.tune_for_serving()
         url = f"http://{self.http_host}:{self.http_port}"
         print(f"Everyst hub ready: dashboard {url}  ·  gRPC :{self.ingest.port}  ·  Ctrl-C stops", flush=True)
 
