@@ -1,7 +1,8 @@
 """`make bench`: run the benchmarks, print a table per benchmark with its peer and the ratio, and
 write every figure to var/bench/latest.json.
 
-    python -m tests.bench.run [--only agent,ingest,latency,netscan,history,alerts,fleet_ui] [--quick] [--full]
+    python -m tests.bench.run [--only agent,ingest,latency,netscan,history,alerts,fleet_ui,slow_readers]
+        [--quick] [--full]
         [--levels 250,500] [--hold 60] [--repeat 3] [--no-pin]
 """
 
@@ -18,7 +19,7 @@ import traceback
 from pathlib import Path
 from typing import Any
 
-from . import agent, alerts, fleet_ui, history, ingest, latency, netscan
+from . import agent, alerts, fleet_ui, history, ingest, latency, netscan, slow_readers
 
 BENCHMARKS = {
     "agent": agent,
@@ -28,6 +29,7 @@ BENCHMARKS = {
     "history": history,
     "alerts": alerts,
     "fleet_ui": fleet_ui,
+    "slow_readers": slow_readers,
 }
 OUTPUT = Path("var/bench/latest.json")
 
@@ -56,10 +58,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--full",
         action="store_true",
-        help="fleet_ui: 10 minutes per view instead of 60 s",
+        help="fleet_ui: 10 minutes per view instead of 60 s; slow_readers: 10 minutes instead of 2",
     )
-    parser.add_argument("--levels", default="", help="ingest: agent counts to try, e.g. 250,500,1000")
-    parser.add_argument("--hold", type=float, default=None, help="ingest: seconds per level")
+    parser.add_argument(
+        "--levels",
+        default="",
+        help="ingest: agent counts to try, e.g. 250,500,1000; slow_readers: its agent count",
+    )
+    parser.add_argument(
+        "--hold", type=float, default=None, help="ingest: seconds per level; slow_readers: seconds per run"
+    )
     parser.add_argument(
         "--final-hold",
         type=float,
@@ -126,6 +134,11 @@ def main(argv: list[str] | None = None) -> int:
                 result = alerts.run(args.quick, workers=args.workers)
             elif name == "fleet_ui":
                 result = fleet_ui.run(args.quick, full=args.full, workers=args.workers)
+            elif name == "slow_readers":
+                agents = int(args.levels.split(",")[0]) if args.levels else None
+                result = slow_readers.run(
+                    args.quick, full=args.full, agents=agents, hold=args.hold, workers=args.workers
+                )
             else:
                 result = agent.run(args.quick)
         except Exception as exc:
