@@ -239,3 +239,34 @@ async def test_many_streams_closing_at_once_are_marked_offline_together(hub):
     assert (await sync_to_async(Host.objects.get)(hostname=names[0])).connected
     assert hub.servicer.disconnects.flushes - flushes <= 3  # a few batched writes, not 30
     await again.close()
+
+
+async def test_a_hub_that_falls_behind_stops_reading_instead_of_queueing_without_bound(hub):
+    """Past `max_pending` queued batches (all streams together) the streams stop reading: gRPC's
+    flow control holds the agents back, their spools keep the data, and nothing is lost."""
+    writer = hub.writer
+    writer.max_pending, writer.flush_interval = 10, 0.2  # a slow disk, in effect
+    queued: list[int] = []
+    submit = writer.submit
+
+    def counting_submit(*args):
+        submit(*args)
+        queued.append(writer.pending)
+
+    writer.submit = counting_submit
+    agents = [await enroll(hub, name) for name in ("slow-a", "slow-b")]
+    streams = [Stream(hub, metadata(creds)) for creds in agents]
+    for stream, name in zip(streams, ("slow-a", "slow-b"), strict=True):
+        await stream.hello(name)
+    now = int(time.time() * 1000)
+    for seq in range(1, 31):
+        for stream in streams:
+            await stream.call.write(batch(seq, now + seq * 1000))
+    for stream in streams:
+        acked = 0
+        while acked < 30:
+            acked = (await stream.read()).ack.seq
+        await stream.close()
+    assert max(queued) == 10  # the bound was reached, and held
+    for creds in agents:
+        assert await sync_to_async(Sample.objects.filter(host_id=creds.host_id).count)() == 30

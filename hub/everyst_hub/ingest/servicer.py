@@ -317,6 +317,8 @@ class AgentServicer(agent_pb2_grpc.AgentServiceServicer):
                     raise _BadMessage(f"sample times are unix milliseconds from 0 to {MAX_UNIX_MS}")
                 if out.unstored >= out.limit:
                     await out.room()
+                if not self.writer.has_room():  # the hub is behind: stop reading, agents spool
+                    await self.writer.room()
                 out.unstored += 1
                 submit(host_id, batch, out)
             elif kind == "tool_event":

@@ -27,6 +27,12 @@ from everyst_hub.realtime.publish import publish_frames, sample_frames
 
 logger = logging.getLogger(__name__)
 
+# Batches queued for storage, all streams together, before streams stop reading: what a hub that
+# falls behind holds in memory (at ~3 KB a batch, ~60 MB) instead of up to every stream's own
+# limit at once (2,000 streams x 1,024 batches: gigabytes). Agents keep the rest in their spools;
+# gRPC's flow control tells them to wait.
+MAX_PENDING = 20_000
+
 
 class BatchSink(Protocol):
     """The stream a batch came from: told once the batch is stored, or that storing failed."""
@@ -42,11 +48,14 @@ class IngestWriter:
         flush_interval: float = 0.05,
         max_batches: int = 5000,
         on_stored: Callable[[list[IncomingBatch]], None] | None = None,
+        max_pending: int = MAX_PENDING,
     ) -> None:
         """`on_stored` runs in the storage thread right after each commit."""
         self.flush_interval = flush_interval
         self.on_stored = on_stored
         self.max_batches = max_batches
+        self.max_pending = max_pending
+        self._room: asyncio.Event | None = None
         self._pending: list[tuple[IncomingBatch, BatchSink]] = []
         self._first_at = 0.0
         self._wakeup = asyncio.Event()
@@ -65,6 +74,16 @@ class IngestWriter:
     def oldest_pending_seconds(self) -> float:
         """How long the oldest queued batch has waited: the flush lag a scrape reports."""
         return time.monotonic() - self._first_at if self._pending else 0.0
+
+    def has_room(self) -> bool:
+        return len(self._pending) < self.max_pending
+
+    async def room(self) -> None:
+        """Wait until fewer than `max_pending` batches are queued (a flush takes them)."""
+        while len(self._pending) >= self.max_pending:
+            if self._room is None:
+                self._room = asyncio.Event()
+            await self._room.wait()
 
     def start(self) -> None:
         self._task = asyncio.get_running_loop().create_task(self._run(), name="ingest-writer")
@@ -113,6 +132,9 @@ class IngestWriter:
         items, self._pending = self._pending[: self.max_batches], self._pending[self.max_batches :]
         if self._pending:
             self._first_at = time.monotonic()
+        if self._room is not None and len(self._pending) < self.max_pending:
+            self._room.set()
+            self._room = None
         started = time.perf_counter()
         loop = asyncio.get_running_loop()
         try:
