@@ -1093,11 +1093,10 @@ export interface components {
             name: string;
             type: string;
         };
+        /** @enum {unknown} */
+        BlankEnum: "";
         Channel: {
-            /** @description email: {"to": [...]}; webhook: {"url": ...}; apprise: {} */
-            config: {
-                [key: string]: unknown;
-            };
+            config: components["schemas"]["ChannelConfig"];
             /** Format: date-time */
             created_at: string;
             enabled: boolean;
@@ -1110,6 +1109,13 @@ export interface components {
             last_sent_at: string | null;
             min_severity: components["schemas"]["SeverityEnum"];
             name: string;
+        };
+        /** @description email: {"to": [...]}; webhook: {"url": ...}; apprise: {} */
+        ChannelConfig: {
+            /** @description email: recipients */
+            to?: string[];
+            /** @description webhook: where it posts */
+            url?: string;
         };
         ChannelCreateRequest: {
             config?: {
@@ -1228,8 +1234,14 @@ export interface components {
             /** Format: date-time */
             first_seen: string;
             hostname: string;
-            /** @description dns, mdns or empty */
-            hostname_source: string;
+            /**
+             * @description where the name came from
+             *
+             *     * `` - unknown
+             *     * `dns` - reverse DNS
+             *     * `mdns` - multicast DNS on the link
+             */
+            hostname_source: components["schemas"]["HostnameSourceEnum"] | components["schemas"]["BlankEnum"];
             id: number;
             ip: string;
             /** @description one of the scanning host's own addresses */
@@ -1250,8 +1262,14 @@ export interface components {
             history: components["schemas"]["NetworkEvent"][];
             host: string;
             hostname: string;
-            /** @description dns, mdns or empty */
-            hostname_source: string;
+            /**
+             * @description where the name came from
+             *
+             *     * `` - unknown
+             *     * `dns` - reverse DNS
+             *     * `mdns` - multicast DNS on the link
+             */
+            hostname_source: components["schemas"]["HostnameSourceEnum"] | components["schemas"]["BlankEnum"];
             id: number;
             ip: string;
             /** @description one of the scanning host's own addresses */
@@ -1413,6 +1431,13 @@ export interface components {
             os: string;
             virtualization: string;
         };
+        /**
+         * @description * `` - unknown
+         *     * `dns` - reverse DNS
+         *     * `mdns` - multicast DNS on the link
+         * @enum {string}
+         */
+        HostnameSourceEnum: "dns" | "mdns";
         /** @description One run of a tool on a host's agent. */
         Job: {
             /** Format: date-time */
@@ -1931,9 +1956,15 @@ export interface components {
             params: {
                 [key: string]: unknown;
             };
-            /** @description discover, port_scan or tls_cert */
-            tool: string;
+            tool: components["schemas"]["ScheduleToolEnum"];
         };
+        /**
+         * @description * `discover` - Discover
+         *     * `port_scan` - Port Scan
+         *     * `tls_cert` - Tls Cert
+         * @enum {string}
+         */
+        ScheduleToolEnum: "discover" | "port_scan" | "tls_cert";
         Sensors: {
             fans: components["schemas"]["Fan"][];
             temperatures: components["schemas"]["Temperature"][];
@@ -1997,8 +2028,21 @@ export interface components {
             params?: {
                 [key: string]: unknown;
             };
-            tool: components["schemas"]["ToolEnum"];
+            tool: components["schemas"]["StartJobToolEnum"];
         };
+        /**
+         * @description * `capture` - capture
+         *     * `discover` - discover
+         *     * `dns` - dns
+         *     * `listening` - listening
+         *     * `ping` - ping
+         *     * `port_scan` - port_scan
+         *     * `services` - services
+         *     * `tls_cert` - tls_cert
+         *     * `traceroute` - traceroute
+         * @enum {string}
+         */
+        StartJobToolEnum: "capture" | "discover" | "dns" | "listening" | "ping" | "port_scan" | "services" | "tls_cert" | "traceroute";
         /**
          * @description * `queued` - Queued
          *     * `running` - Running
@@ -2035,19 +2079,6 @@ export interface components {
          * @enum {string}
          */
         ThemeEnum: "system" | "dark" | "light";
-        /**
-         * @description * `capture` - capture
-         *     * `discover` - discover
-         *     * `dns` - dns
-         *     * `listening` - listening
-         *     * `ping` - ping
-         *     * `port_scan` - port_scan
-         *     * `services` - services
-         *     * `tls_cert` - tls_cert
-         *     * `traceroute` - traceroute
-         * @enum {string}
-         */
-        ToolEnum: "capture" | "discover" | "dns" | "listening" | "ping" | "port_scan" | "services" | "tls_cert" | "traceroute";
         TopProcesses: {
             by_cpu: components["schemas"]["ProcessInfo"][];
             by_memory: components["schemas"]["ProcessInfo"][];
@@ -2138,7 +2169,9 @@ export type ApiTokenStateEnum = components['schemas']['ApiTokenStateEnum'];
 export type AuditEvent = components['schemas']['AuditEvent'];
 export type AuditPage = components['schemas']['AuditPage'];
 export type AuditTarget = components['schemas']['AuditTarget'];
+export type BlankEnum = components['schemas']['BlankEnum'];
 export type Channel = components['schemas']['Channel'];
+export type ChannelConfig = components['schemas']['ChannelConfig'];
 export type ChannelCreateRequest = components['schemas']['ChannelCreateRequest'];
 export type ChannelKindEnum = components['schemas']['ChannelKindEnum'];
 export type ChannelTestResult = components['schemas']['ChannelTestResult'];
@@ -2166,6 +2199,7 @@ export type HostGroupHostsRequest = components['schemas']['HostGroupHostsRequest
 export type HostHistory = components['schemas']['HostHistory'];
 export type HostRef = components['schemas']['HostRef'];
 export type HostWithLatest = components['schemas']['HostWithLatest'];
+export type HostnameSourceEnum = components['schemas']['HostnameSourceEnum'];
 export type Job = components['schemas']['Job'];
 export type JobDetail = components['schemas']['JobDetail'];
 export type ListedEnrollmentToken = components['schemas']['ListedEnrollmentToken'];
@@ -2212,6 +2246,7 @@ export type Sample = components['schemas']['Sample'];
 export type SamplesPage = components['schemas']['SamplesPage'];
 export type ScanChanges = components['schemas']['ScanChanges'];
 export type Schedule = components['schemas']['Schedule'];
+export type ScheduleToolEnum = components['schemas']['ScheduleToolEnum'];
 export type Sensors = components['schemas']['Sensors'];
 export type Session = components['schemas']['Session'];
 export type SetupStatus = components['schemas']['SetupStatus'];
@@ -2220,11 +2255,11 @@ export type Silence = components['schemas']['Silence'];
 export type SilenceCreateRequest = components['schemas']['SilenceCreateRequest'];
 export type SourceEnum = components['schemas']['SourceEnum'];
 export type StartJobRequest = components['schemas']['StartJobRequest'];
+export type StartJobToolEnum = components['schemas']['StartJobToolEnum'];
 export type StatusEnum = components['schemas']['StatusEnum'];
 export type SwapStats = components['schemas']['SwapStats'];
 export type Temperature = components['schemas']['Temperature'];
 export type ThemeEnum = components['schemas']['ThemeEnum'];
-export type ToolEnum = components['schemas']['ToolEnum'];
 export type TopProcesses = components['schemas']['TopProcesses'];
 export type UnreadCount = components['schemas']['UnreadCount'];
 export type User = components['schemas']['User'];

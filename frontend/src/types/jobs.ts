@@ -1,32 +1,11 @@
-// Wire types of tool jobs (hub/everyst_hub/tools/services.py `job_dict`).
+// Wire types of tool jobs, as the hub's schema declares them (api.gen.ts, `make gen`).
+import type * as Api from './api.gen';
 
 export type { ToolName } from '@/types/tools.gen';
 
-export type JobStatus = 'queued' | 'running' | 'finished' | 'failed' | 'cancelled' | 'interrupted';
-
-export interface ToolJob {
-  id: string;
-  host: string;
-  tool: string;
-  params: Record<string, unknown>;
-  status: JobStatus;
-  /** 0-100 */
-  percent: number;
-  message: string;
-  /** Result items the hub received, including any it had to drop. */
-  row_count: number;
-  /** The tool's FINISHED summary; null until then (and for failed jobs). */
-  result: unknown;
-  has_artifact: boolean;
-  requested_by: string | null;
-  created_at: string;
-  started_at: string | null;
-  finished_at: string | null;
-}
-
+export type JobStatus = Api.StatusEnum;
+export type ToolJob = Api.Job;
 /** `GET /jobs/<id>`: the job with every result item the hub stored. */
-export interface ToolJobDetail extends ToolJob {
-  rows: unknown[];
-}
+export type ToolJobDetail = Api.JobDetail;
 
 export const FINAL_STATUSES: ReadonlySet<JobStatus> = new Set(['finished', 'failed', 'cancelled', 'interrupted']);

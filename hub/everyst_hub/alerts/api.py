@@ -100,11 +100,18 @@ class SilenceSerializer(serializers.Serializer):
     created_at = serializers.DateTimeField()
 
 
+class ChannelConfigSerializer(serializers.Serializer):
+    """email: {"to": [...]}; webhook: {"url": ...}; apprise: {}"""
+
+    to = serializers.ListField(child=serializers.CharField(), required=False, help_text="email: recipients")
+    url = serializers.CharField(required=False, help_text="webhook: where it posts")
+
+
 class ChannelSerializer(serializers.Serializer):
     id = serializers.IntegerField()
     name = serializers.CharField()
     kind = serializers.ChoiceField(choices=NotificationChannel.Kind.choices)
-    config = serializers.DictField(help_text='email: {"to": [...]}; webhook: {"url": ...}; apprise: {}')
+    config = ChannelConfigSerializer()
     has_secret = serializers.BooleanField(help_text="the secret itself is never returned")
     min_severity = serializers.ChoiceField(choices=Severity.choices)
     groups = serializers.ListField(child=serializers.IntegerField())

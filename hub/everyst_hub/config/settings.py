@@ -195,6 +195,7 @@ SPECTACULAR_SETTINGS = {
         "MailValueSourceEnum": "everyst_hub.alerts.mail.ValueSource",
         "ChannelKindEnum": "everyst_hub.alerts.models.NotificationChannel.Kind",
         "NetworkEventKindEnum": "everyst_hub.network.models.NetworkEvent.Kind",
+        "ScheduleToolEnum": "everyst_hub.network.models.Schedule.Tool",
     },
 }
 

@@ -7,7 +7,7 @@ from rest_framework import serializers
 
 from everyst_hub.tools.models import ToolJob
 
-from .models import NetworkEvent, NetworkScan
+from .models import NetworkEvent, NetworkScan, Schedule
 
 
 class NetworkSerializer(serializers.Serializer):
@@ -46,7 +46,10 @@ class DeviceSerializer(serializers.Serializer):
     mac = serializers.CharField()
     vendor = serializers.CharField()
     hostname = serializers.CharField()
-    hostname_source = serializers.CharField(help_text="dns, mdns or empty")
+    hostname_source = serializers.ChoiceField(
+        choices=[("", "unknown"), ("dns", "reverse DNS"), ("mdns", "multicast DNS on the link")],
+        help_text="where the name came from",
+    )
     randomized_mac = serializers.BooleanField()
     is_self = serializers.BooleanField(help_text="one of the scanning host's own addresses")
     present = serializers.BooleanField()
@@ -121,7 +124,7 @@ class ScheduleSerializer(serializers.Serializer):
 
     id = serializers.IntegerField()
     network = serializers.IntegerField(source="network_id")
-    tool = serializers.CharField(help_text="discover, port_scan or tls_cert")
+    tool = serializers.ChoiceField(choices=Schedule.Tool.choices)
     params = serializers.DictField()
     every_minutes = serializers.IntegerField()
     enabled = serializers.BooleanField()

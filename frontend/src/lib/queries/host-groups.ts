@@ -1,29 +1,16 @@
 import { queryOptions, useQuery } from '@tanstack/react-query';
 import { apiFetch } from '@/lib/api';
-import type { GroupRole, HostGroup } from '@/types/api';
+import type { HostGroup } from '@/types/api';
+import type * as Api from '@/types/api.gen';
 
 // The host groups the user may see, by name (owners and admins: all, with who has access): one
 // query for the Groups page and every group picker (fleet, alerts, users), changed through
 // `hostGroupsKey`.
 
-export interface GroupGrant {
-  user_id: number;
-  username: string;
-  role: GroupRole;
-}
-
-/** A host group as `GET /host-groups` answers it. */
-export interface HostGroupDetail {
-  id: number;
-  name: string;
-  description: string;
-  host_count: number;
-  /** Only the hosts the asking user may see. */
-  host_ids: string[];
-  my_role: 'admin' | GroupRole;
-  /** Present for owners and admins only. */
-  access?: GroupGrant[];
-}
+export type GroupGrant = Api.GroupGrant;
+/** A host group as `GET /host-groups` answers it: only the hosts the asking user may see; `access`
+ * for owners and admins only. */
+export type HostGroupDetail = Api.HostGroupDetail;
 
 export const hostGroupsKey = ['host-groups'] as const;
 

@@ -1,24 +1,19 @@
 import { useMutation } from '@tanstack/react-query';
 import { apiFetch } from '@/lib/api';
 import { startSession } from '@/lib/session';
-import type { User } from '@/types/api';
+import type { Session } from '@/types/api.gen';
 
 export interface PasswordChange {
   current_password: string;
   new_password: string;
 }
 
-interface SessionResponse {
-  access: string;
-  user: User;
-}
-
 /**
  * The hub ends every session of the user, then answers this one with a fresh access token (and
  * refresh cookie), so this tab stays signed in.
  */
-export function changePassword(change: PasswordChange): Promise<SessionResponse> {
-  return apiFetch<SessionResponse>('/auth/password', { method: 'POST', body: change });
+export function changePassword(change: PasswordChange): Promise<Session> {
+  return apiFetch<Session>('/auth/password', { method: 'POST', body: change });
 }
 
 export function useChangePassword() {

@@ -1,6 +1,7 @@
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { apiFetch } from '@/lib/api';
-import { apiTokensQueryOptions, type ApiToken, type ApiTokenRole } from './list-api-tokens';
+import type * as Api from '@/types/api.gen';
+import { apiTokensQueryOptions, type ApiTokenRole } from './list-api-tokens';
 
 export interface NewApiToken {
   name: string;
@@ -10,9 +11,7 @@ export interface NewApiToken {
 }
 
 /** The new token with its secret: the only answer that ever carries it. */
-export interface CreatedApiToken extends ApiToken {
-  secret: string;
-}
+export type CreatedApiToken = Api.CreatedApiToken;
 
 export function createApiToken(token: NewApiToken): Promise<CreatedApiToken> {
   return apiFetch<CreatedApiToken>('/auth/api-tokens', { method: 'POST', body: token });

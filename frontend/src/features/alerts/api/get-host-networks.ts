@@ -1,12 +1,8 @@
 import { queryOptions, useQuery } from '@tanstack/react-query';
 import { apiFetch } from '@/lib/api';
+import type { ListedNetwork } from '@/types/api.gen';
 
-export interface NetworkRef {
-  id: number;
-  host: string;
-  cidr: string;
-  name: string;
-}
+export type NetworkRef = Pick<ListedNetwork, 'id' | 'host' | 'cidr' | 'name'>;
 
 /** The networks a host has scanned: what a network-event rule may watch. */
 export async function getHostNetworks(hostId: string): Promise<NetworkRef[]> {

@@ -1,26 +1,11 @@
 import { infiniteQueryOptions, keepPreviousData, useInfiniteQuery } from '@tanstack/react-query';
 import { apiFetch } from '@/lib/api';
+import type * as Api from '@/types/api.gen';
 
-export type AuditOutcome = 'success' | 'failure';
-
-export interface AuditEvent {
-  id: number;
-  /** ISO 8601 */
-  ts: string;
-  /** Username at the time of the event; empty for anonymous attempts. */
-  actor: string;
-  action: string;
-  outcome: AuditOutcome;
-  target: { type: string; id: string; name: string };
-  ip: string | null;
-  details: Record<string, unknown>;
-}
-
-export interface AuditPage {
-  results: AuditEvent[];
-  /** Pass as `before_id` for the next (older) page; null on the last page. */
-  next_before_id: number | null;
-}
+export type AuditOutcome = Api.OutcomeEnum;
+export type AuditEvent = Api.AuditEvent;
+/** A page, newest first; pass `next_before_id` as `before_id` for the next (older) page. */
+export type AuditPage = Api.AuditPage;
 
 export interface AuditFilters {
   /** Matches actions starting with this, e.g. `user.` */

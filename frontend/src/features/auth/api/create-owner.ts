@@ -1,7 +1,7 @@
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { apiFetch } from '@/lib/api';
 import { startSession } from '@/lib/session';
-import type { User } from '@/types/api';
+import type { Session } from '@/types/api.gen';
 import { setupStatusQueryOptions } from './get-setup-status';
 
 export interface OwnerInput {
@@ -10,14 +10,9 @@ export interface OwnerInput {
   email?: string;
 }
 
-interface SessionResponse {
-  access: string;
-  user: User;
-}
-
 /** First run only: the hub answers 409 once any account exists. Sets the refresh cookie too. */
-export function createOwner(input: OwnerInput): Promise<SessionResponse> {
-  return apiFetch<SessionResponse>('/setup', { method: 'POST', body: input, auth: false });
+export function createOwner(input: OwnerInput): Promise<Session> {
+  return apiFetch<Session>('/setup', { method: 'POST', body: input, auth: false });
 }
 
 export function useCreateOwner() {

@@ -1,10 +1,9 @@
 import { queryOptions, useQuery } from '@tanstack/react-query';
 import { apiFetch } from '@/lib/api';
+import type * as Api from '@/types/api.gen';
 
-export interface SetupStatus {
-  /** True until the first (owner) account exists. */
-  needs_owner: boolean;
-}
+/** needs_owner: true until the first (owner) account exists. */
+export type SetupStatus = Api.SetupStatus;
 
 export function getSetupStatus(): Promise<SetupStatus> {
   return apiFetch<SetupStatus>('/setup', { auth: false });

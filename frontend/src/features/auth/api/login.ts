@@ -1,21 +1,16 @@
 import { useMutation } from '@tanstack/react-query';
 import { apiFetch } from '@/lib/api';
 import { startSession } from '@/lib/session';
-import type { User } from '@/types/api';
+import type { Session } from '@/types/api.gen';
 
 export interface Credentials {
   username: string;
   password: string;
 }
 
-interface LoginResponse {
-  access: string;
-  user: User;
-}
-
 /** The hub also sets the HttpOnly refresh cookie on this answer. */
-export function login(credentials: Credentials): Promise<LoginResponse> {
-  return apiFetch<LoginResponse>('/auth/login', { method: 'POST', body: credentials, auth: false });
+export function login(credentials: Credentials): Promise<Session> {
+  return apiFetch<Session>('/auth/login', { method: 'POST', body: credentials, auth: false });
 }
 
 export function useLogin() {
