@@ -98,8 +98,8 @@ class ApiTokenSerializer(serializers.Serializer):
     @extend_schema_field(serializers.ChoiceField(choices=ApiTokenState.choices))
     def get_state(self, token: ApiToken) -> str:
         if token.revoked_at:
-            return ApiTokenState.REVOKED.value
-        return (ApiTokenState.EXPIRED if token.expires_at <= timezone.now() else ApiTokenState.ACTIVE).value
+            return str(ApiTokenState.REVOKED)
+        return str(ApiTokenState.EXPIRED if token.expires_at <= timezone.now() else ApiTokenState.ACTIVE)
 
 
 class CreatedApiTokenSerializer(ApiTokenSerializer):
