@@ -144,7 +144,9 @@ def test_a_capture_of_loopback_downloads_as_pcap(hub: Hub) -> None:
         },
         token,
     )
-    wait_until(lambda: job_status(hub, job["id"], token) == "running", 15, "the capture to start")
+    # Each status poll is traffic on the captured port: the 5 packets can be in before a poll
+    # sees "running", so a capture already finished has started too.
+    wait_until(lambda: job_status(hub, job["id"], token) != "queued", 15, "the capture to start")
     deadline = time.monotonic() + 20
     while job_status(hub, job["id"], token) == "running" and time.monotonic() < deadline:
         time.sleep(0.1)  # each poll is traffic on the captured port
