@@ -1,5 +1,5 @@
-import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { apiFetch } from '@/lib/api';
+import { useCacheMutation, invalidate } from '@/lib/mutations';
 import { apiTokensQueryOptions, type ApiToken } from './list-api-tokens';
 
 export function revokeApiToken(id: ApiToken['id']): Promise<void> {
@@ -7,9 +7,5 @@ export function revokeApiToken(id: ApiToken['id']): Promise<void> {
 }
 
 export function useRevokeApiToken() {
-  const queryClient = useQueryClient();
-  return useMutation({
-    mutationFn: revokeApiToken,
-    onSuccess: () => queryClient.invalidateQueries({ queryKey: apiTokensQueryOptions.queryKey }),
-  });
+  return useCacheMutation(revokeApiToken, invalidate(apiTokensQueryOptions.queryKey));
 }

@@ -1,5 +1,5 @@
-import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { apiFetch } from '@/lib/api';
+import { storeAnswer, useCacheMutation } from '@/lib/mutations';
 import { updateSessionUser } from '@/lib/session';
 import type { ThemePreference, User } from '@/types/api';
 import { profileQueryOptions } from './get-profile';
@@ -16,12 +16,5 @@ export function updateProfile(changes: ProfileChanges): Promise<User> {
 }
 
 export function useUpdateProfile() {
-  const queryClient = useQueryClient();
-  return useMutation({
-    mutationFn: updateProfile,
-    onSuccess: (user) => {
-      queryClient.setQueryData(profileQueryOptions.queryKey, user);
-      updateSessionUser(user);
-    },
-  });
+  return useCacheMutation(updateProfile, storeAnswer(profileQueryOptions.queryKey, (_queryClient, user) => updateSessionUser(user)));
 }

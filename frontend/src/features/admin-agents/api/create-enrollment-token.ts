@@ -1,5 +1,5 @@
-import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { apiFetch } from '@/lib/api';
+import { useCacheMutation, invalidate } from '@/lib/mutations';
 import type { CreatedEnrollmentToken } from '../types';
 import { enrollmentTokensQueryOptions } from './get-enrollment-tokens';
 
@@ -15,9 +15,5 @@ export function createEnrollmentToken(input: CreateEnrollmentTokenInput): Promis
 }
 
 export function useCreateEnrollmentToken() {
-  const queryClient = useQueryClient();
-  return useMutation({
-    mutationFn: createEnrollmentToken,
-    onSuccess: () => queryClient.invalidateQueries({ queryKey: enrollmentTokensQueryOptions.queryKey }),
-  });
+  return useCacheMutation(createEnrollmentToken, invalidate(enrollmentTokensQueryOptions.queryKey));
 }

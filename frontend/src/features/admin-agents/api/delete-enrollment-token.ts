@@ -1,5 +1,5 @@
-import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { apiFetch } from '@/lib/api';
+import { useCacheMutation, invalidate } from '@/lib/mutations';
 import { enrollmentTokensQueryOptions } from './get-enrollment-tokens';
 
 export function deleteEnrollmentToken(tokenId: number): Promise<void> {
@@ -7,9 +7,5 @@ export function deleteEnrollmentToken(tokenId: number): Promise<void> {
 }
 
 export function useDeleteEnrollmentToken() {
-  const queryClient = useQueryClient();
-  return useMutation({
-    mutationFn: deleteEnrollmentToken,
-    onSettled: () => queryClient.invalidateQueries({ queryKey: enrollmentTokensQueryOptions.queryKey }),
-  });
+  return useCacheMutation(deleteEnrollmentToken, invalidate(enrollmentTokensQueryOptions.queryKey), { settled: true });
 }

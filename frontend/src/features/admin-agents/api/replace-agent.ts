@@ -1,5 +1,5 @@
-import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { apiFetch } from '@/lib/api';
+import { useCacheMutation, invalidate } from '@/lib/mutations';
 import type { CreatedEnrollmentToken } from '../types';
 import { enrollmentTokensQueryOptions } from './get-enrollment-tokens';
 
@@ -12,9 +12,5 @@ export function replaceAgent(hostId: string): Promise<CreatedEnrollmentToken> {
 }
 
 export function useReplaceAgent() {
-  const queryClient = useQueryClient();
-  return useMutation({
-    mutationFn: replaceAgent,
-    onSuccess: () => queryClient.invalidateQueries({ queryKey: enrollmentTokensQueryOptions.queryKey }),
-  });
+  return useCacheMutation(replaceAgent, invalidate(enrollmentTokensQueryOptions.queryKey));
 }

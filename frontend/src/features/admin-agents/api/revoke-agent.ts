@@ -1,5 +1,5 @@
-import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { apiFetch } from '@/lib/api';
+import { useCacheMutation, invalidate } from '@/lib/mutations';
 import type { AgentCredential } from '../types';
 import { agentsQueryOptions } from './get-agents';
 
@@ -8,9 +8,5 @@ export function revokeAgent(agentId: string): Promise<AgentCredential> {
 }
 
 export function useRevokeAgent() {
-  const queryClient = useQueryClient();
-  return useMutation({
-    mutationFn: revokeAgent,
-    onSettled: () => queryClient.invalidateQueries({ queryKey: agentsQueryOptions.queryKey }),
-  });
+  return useCacheMutation(revokeAgent, invalidate(agentsQueryOptions.queryKey), { settled: true });
 }

@@ -1,5 +1,5 @@
-import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { apiFetch } from '@/lib/api';
+import { useCacheMutation, invalidate } from '@/lib/mutations';
 import type { FiredAlert } from '@/types/alerts';
 
 /** Acknowledges an alert: stops its repeats and records who took it (operators of its host, admins). */
@@ -8,9 +8,5 @@ export function ackAlert(id: number): Promise<FiredAlert> {
 }
 
 export function useAckAlert() {
-  const queryClient = useQueryClient();
-  return useMutation({
-    mutationFn: ackAlert,
-    onSuccess: () => queryClient.invalidateQueries({ queryKey: ['alerts', 'list'] }),
-  });
+  return useCacheMutation(ackAlert, invalidate(['alerts', 'list']));
 }

@@ -1,5 +1,5 @@
-import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { apiFetch } from '@/lib/api';
+import { useCacheMutation, invalidate } from '@/lib/mutations';
 import type { ChannelKind, NotificationChannel, Severity } from '@/types/alerts';
 import { channelsQueryOptions } from './get-channels';
 
@@ -19,9 +19,5 @@ export function createChannel(fields: ChannelFields): Promise<NotificationChanne
 }
 
 export function useCreateChannel() {
-  const queryClient = useQueryClient();
-  return useMutation({
-    mutationFn: createChannel,
-    onSuccess: () => queryClient.invalidateQueries({ queryKey: channelsQueryOptions.queryKey }),
-  });
+  return useCacheMutation(createChannel, invalidate(channelsQueryOptions.queryKey));
 }

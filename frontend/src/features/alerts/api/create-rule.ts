@@ -1,5 +1,5 @@
-import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { apiFetch } from '@/lib/api';
+import { useCacheMutation, invalidate } from '@/lib/mutations';
 import type { AlertRule } from '@/types/alerts';
 import { rulesQueryOptions } from './get-rules';
 
@@ -11,9 +11,5 @@ export function createRule(fields: RuleFields): Promise<AlertRule> {
 }
 
 export function useCreateRule() {
-  const queryClient = useQueryClient();
-  return useMutation({
-    mutationFn: createRule,
-    onSuccess: () => queryClient.invalidateQueries({ queryKey: rulesQueryOptions.queryKey }),
-  });
+  return useCacheMutation(createRule, invalidate(rulesQueryOptions.queryKey));
 }

@@ -1,27 +1,13 @@
-import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { apiFetch } from '@/lib/api';
+import { useCacheMutation, invalidate } from '@/lib/mutations';
 import type { Silence } from '@/types/alerts';
+import type * as Api from '@/types/api.gen';
 import { silencesQueryOptions } from './get-silences';
 
-export interface SilenceFields {
-  host: string | null;
-  group: number | null;
-  rule: number | null;
-  label: string;
-  /** ISO 8601; omitted: now. */
-  starts_at?: string;
-  ends_at: string;
-  comment: string;
-}
-
-export function createSilence(fields: SilenceFields): Promise<Silence> {
+export function createSilence(fields: Api.SilenceCreateRequest): Promise<Silence> {
   return apiFetch<Silence>('/silences', { method: 'POST', body: fields });
 }
 
 export function useCreateSilence() {
-  const queryClient = useQueryClient();
-  return useMutation({
-    mutationFn: createSilence,
-    onSuccess: () => queryClient.invalidateQueries({ queryKey: silencesQueryOptions.queryKey }),
-  });
+  return useCacheMutation(createSilence, invalidate(silencesQueryOptions.queryKey));
 }

@@ -1,5 +1,5 @@
-import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { apiFetch } from '@/lib/api';
+import { useCacheMutation, removeFromList } from '@/lib/mutations';
 import { channelsQueryOptions } from './get-channels';
 
 export function deleteChannel(id: number): Promise<void> {
@@ -7,12 +7,5 @@ export function deleteChannel(id: number): Promise<void> {
 }
 
 export function useDeleteChannel() {
-  const queryClient = useQueryClient();
-  return useMutation({
-    mutationFn: deleteChannel,
-    onSuccess: (_answer, id) => {
-      queryClient.setQueryData(channelsQueryOptions.queryKey, (list) => list?.filter((c) => c.id !== id));
-      return queryClient.invalidateQueries({ queryKey: channelsQueryOptions.queryKey });
-    },
-  });
+  return useCacheMutation(deleteChannel, removeFromList(channelsQueryOptions.queryKey));
 }

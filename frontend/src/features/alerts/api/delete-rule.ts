@@ -1,5 +1,5 @@
-import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { apiFetch } from '@/lib/api';
+import { useCacheMutation, removeFromList } from '@/lib/mutations';
 import { rulesQueryOptions } from './get-rules';
 
 export function deleteRule(id: number): Promise<void> {
@@ -7,12 +7,5 @@ export function deleteRule(id: number): Promise<void> {
 }
 
 export function useDeleteRule() {
-  const queryClient = useQueryClient();
-  return useMutation({
-    mutationFn: deleteRule,
-    onSuccess: (_answer, id) => {
-      queryClient.setQueryData(rulesQueryOptions.queryKey, (rules) => rules?.filter((r) => r.id !== id));
-      return queryClient.invalidateQueries({ queryKey: rulesQueryOptions.queryKey });
-    },
-  });
+  return useCacheMutation(deleteRule, removeFromList(rulesQueryOptions.queryKey));
 }

@@ -1,5 +1,5 @@
-import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { apiFetch } from '@/lib/api';
+import { useCacheMutation, removeFromList } from '@/lib/mutations';
 import { silencesQueryOptions } from './get-silences';
 
 export function deleteSilence(id: number): Promise<void> {
@@ -7,12 +7,5 @@ export function deleteSilence(id: number): Promise<void> {
 }
 
 export function useDeleteSilence() {
-  const queryClient = useQueryClient();
-  return useMutation({
-    mutationFn: deleteSilence,
-    onSuccess: (_answer, id) => {
-      queryClient.setQueryData(silencesQueryOptions.queryKey, (list) => list?.filter((s) => s.id !== id));
-      return queryClient.invalidateQueries({ queryKey: silencesQueryOptions.queryKey });
-    },
-  });
+  return useCacheMutation(deleteSilence, removeFromList(silencesQueryOptions.queryKey));
 }

@@ -1,5 +1,5 @@
-import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { apiFetch } from '@/lib/api';
+import { useCacheMutation, removeFromList } from '@/lib/mutations';
 import type { Silence } from '@/types/alerts';
 import { silencesQueryOptions } from './get-silences';
 
@@ -14,12 +14,5 @@ export function expireSilence(silence: Silence): Promise<Silence | void> {
 }
 
 export function useExpireSilence() {
-  const queryClient = useQueryClient();
-  return useMutation({
-    mutationFn: expireSilence,
-    onSuccess: (_answer, silence) => {
-      queryClient.setQueryData(silencesQueryOptions.queryKey, (list) => list?.filter((s) => s.id !== silence.id));
-      return queryClient.invalidateQueries({ queryKey: silencesQueryOptions.queryKey });
-    },
-  });
+  return useCacheMutation(expireSilence, removeFromList(silencesQueryOptions.queryKey));
 }

@@ -1,5 +1,5 @@
-import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { apiFetch } from '@/lib/api';
+import { useCacheMutation, invalidate } from '@/lib/mutations';
 import type { NotificationChannel } from '@/types/alerts';
 import type { ChannelFields } from './create-channel';
 import { channelsQueryOptions } from './get-channels';
@@ -12,9 +12,5 @@ export function updateChannel({ id, changes }: { id: number; changes: Partial<Ch
 }
 
 export function useUpdateChannel() {
-  const queryClient = useQueryClient();
-  return useMutation({
-    mutationFn: updateChannel,
-    onSuccess: () => queryClient.invalidateQueries({ queryKey: channelsQueryOptions.queryKey }),
-  });
+  return useCacheMutation(updateChannel, invalidate(channelsQueryOptions.queryKey));
 }

@@ -1,5 +1,5 @@
-import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { apiFetch } from '@/lib/api';
+import { storeAnswer, useCacheMutation } from '@/lib/mutations';
 import type { MailSettings, MailSettingsChange } from '@/types/alerts';
 import { mailSettingsQueryOptions } from './get-mail-settings';
 
@@ -8,9 +8,5 @@ export function updateMailSettings(changes: MailSettingsChange): Promise<MailSet
 }
 
 export function useUpdateMailSettings() {
-  const queryClient = useQueryClient();
-  return useMutation({
-    mutationFn: updateMailSettings,
-    onSuccess: (saved) => queryClient.setQueryData(mailSettingsQueryOptions.queryKey, saved),
-  });
+  return useCacheMutation(updateMailSettings, storeAnswer(mailSettingsQueryOptions.queryKey));
 }

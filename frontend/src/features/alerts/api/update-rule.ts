@@ -1,5 +1,5 @@
-import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { apiFetch } from '@/lib/api';
+import { useCacheMutation, invalidate, replaceInList } from '@/lib/mutations';
 import type { AlertRule } from '@/types/alerts';
 import type { RuleFields } from './create-rule';
 import { rulesQueryOptions } from './get-rules';
@@ -9,12 +9,5 @@ export function updateRule({ id, changes }: { id: number; changes: Partial<RuleF
 }
 
 export function useUpdateRule() {
-  const queryClient = useQueryClient();
-  return useMutation({
-    mutationFn: updateRule,
-    onSuccess: (rule) => {
-      queryClient.setQueryData(rulesQueryOptions.queryKey, (rules) => rules?.map((r) => (r.id === rule.id ? rule : r)));
-      return queryClient.invalidateQueries({ queryKey: rulesQueryOptions.queryKey });
-    },
-  });
+  return useCacheMutation(updateRule, replaceInList(rulesQueryOptions.queryKey, invalidate(rulesQueryOptions.queryKey)));
 }

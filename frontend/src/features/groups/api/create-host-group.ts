@@ -1,5 +1,5 @@
-import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { apiFetch } from '@/lib/api';
+import { useCacheMutation } from '@/lib/mutations';
 import type { HostGroupDetail } from '../types';
 import { invalidateGroupViews } from './invalidate';
 
@@ -13,9 +13,5 @@ export function createHostGroup(input: NewHostGroup): Promise<HostGroupDetail> {
 }
 
 export function useCreateHostGroup() {
-  const queryClient = useQueryClient();
-  return useMutation({
-    mutationFn: createHostGroup,
-    onSuccess: () => invalidateGroupViews(queryClient),
-  });
+  return useCacheMutation(createHostGroup, invalidateGroupViews);
 }

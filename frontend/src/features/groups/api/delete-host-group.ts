@@ -1,5 +1,5 @@
-import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { apiFetch } from '@/lib/api';
+import { useCacheMutation, removeFromList } from '@/lib/mutations';
 import { hostGroupsQueryOptions } from '@/lib/queries/host-groups';
 import { invalidateGroupViews } from './invalidate';
 
@@ -8,12 +8,5 @@ export function deleteHostGroup(id: number): Promise<void> {
 }
 
 export function useDeleteHostGroup() {
-  const queryClient = useQueryClient();
-  return useMutation({
-    mutationFn: deleteHostGroup,
-    onSuccess: (_result, id) => {
-      queryClient.setQueryData(hostGroupsQueryOptions.queryKey, (groups) => groups?.filter((g) => g.id !== id));
-      return invalidateGroupViews(queryClient);
-    },
-  });
+  return useCacheMutation(deleteHostGroup, removeFromList(hostGroupsQueryOptions.queryKey, invalidateGroupViews));
 }

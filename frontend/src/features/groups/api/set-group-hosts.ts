@@ -1,5 +1,5 @@
-import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { apiFetch } from '@/lib/api';
+import { useCacheMutation, replaceInList } from '@/lib/mutations';
 import type { HostGroupDetail } from '../types';
 import { hostGroupsQueryOptions } from '@/lib/queries/host-groups';
 import { invalidateGroupViews } from './invalidate';
@@ -13,12 +13,5 @@ export function setGroupHosts({ id, hostIds }: { id: number; hostIds: string[] }
 }
 
 export function useSetGroupHosts() {
-  const queryClient = useQueryClient();
-  return useMutation({
-    mutationFn: setGroupHosts,
-    onSuccess: (group) => {
-      queryClient.setQueryData(hostGroupsQueryOptions.queryKey, (groups) => groups?.map((g) => (g.id === group.id ? group : g)));
-      return invalidateGroupViews(queryClient);
-    },
-  });
+  return useCacheMutation(setGroupHosts, replaceInList(hostGroupsQueryOptions.queryKey, invalidateGroupViews));
 }

@@ -1,5 +1,5 @@
-import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { apiFetch } from '@/lib/api';
+import { useCacheMutation } from '@/lib/mutations';
 import type { HostGroupDetail } from '../types';
 import { invalidateGroupViews } from './invalidate';
 
@@ -13,9 +13,5 @@ export function updateHostGroup({ id, changes }: { id: number; changes: HostGrou
 }
 
 export function useUpdateHostGroup() {
-  const queryClient = useQueryClient();
-  return useMutation({
-    mutationFn: updateHostGroup,
-    onSuccess: () => invalidateGroupViews(queryClient),
-  });
+  return useCacheMutation(updateHostGroup, invalidateGroupViews);
 }

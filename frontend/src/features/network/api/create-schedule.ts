@@ -1,5 +1,5 @@
-import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { apiFetch } from '@/lib/api';
+import { invalidate, useCacheMutation } from '@/lib/mutations';
 import type { Schedule, ScheduleInput } from '../types';
 
 /** Operators of the network's host: a recurring scan of the network's CIDR. */
@@ -8,9 +8,5 @@ export function createSchedule(networkId: number, input: ScheduleInput): Promise
 }
 
 export function useCreateSchedule(networkId: number) {
-  const queryClient = useQueryClient();
-  return useMutation({
-    mutationFn: (input: ScheduleInput) => createSchedule(networkId, input),
-    onSuccess: () => queryClient.invalidateQueries({ queryKey: ['network', networkId, 'schedules'] }),
-  });
+  return useCacheMutation((input: ScheduleInput) => createSchedule(networkId, input), invalidate(['network', networkId, 'schedules']));
 }

@@ -1,5 +1,5 @@
-import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { apiFetch } from '@/lib/api';
+import { invalidate, useCacheMutation } from '@/lib/mutations';
 import type { ToolJob } from '@/types/jobs';
 
 /** Operators: run a discovery or port scan of `target` now; the inventory updates when it finishes. */
@@ -8,10 +8,8 @@ export function startScan(hostId: string, tool: 'discover' | 'port_scan', params
 }
 
 export function useStartScan(hostId: string) {
-  const queryClient = useQueryClient();
-  return useMutation({
-    mutationFn: ({ tool, params }: { tool: 'discover' | 'port_scan'; params: Record<string, unknown> }) =>
-      startScan(hostId, tool, params),
-    onSuccess: () => queryClient.invalidateQueries({ queryKey: ['network'] }),
-  });
+  return useCacheMutation(
+    ({ tool, params }: { tool: 'discover' | 'port_scan'; params: Record<string, unknown> }) => startScan(hostId, tool, params),
+    invalidate(['network']),
+  );
 }

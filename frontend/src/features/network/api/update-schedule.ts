@@ -1,5 +1,5 @@
-import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { apiFetch } from '@/lib/api';
+import { invalidate, useCacheMutation } from '@/lib/mutations';
 import type { Schedule, ScheduleInput } from '../types';
 
 export function updateSchedule(scheduleId: number, changes: Partial<ScheduleInput>): Promise<Schedule> {
@@ -7,9 +7,8 @@ export function updateSchedule(scheduleId: number, changes: Partial<ScheduleInpu
 }
 
 export function useUpdateSchedule(networkId: number) {
-  const queryClient = useQueryClient();
-  return useMutation({
-    mutationFn: ({ id, changes }: { id: number; changes: Partial<ScheduleInput> }) => updateSchedule(id, changes),
-    onSuccess: () => queryClient.invalidateQueries({ queryKey: ['network', networkId, 'schedules'] }),
-  });
+  return useCacheMutation(
+    ({ id, changes }: { id: number; changes: Partial<ScheduleInput> }) => updateSchedule(id, changes),
+    invalidate(['network', networkId, 'schedules']),
+  );
 }

@@ -1,23 +1,13 @@
-import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { apiFetch } from '@/lib/api';
-import type { User, UserRole } from '@/types/api';
+import { useCacheMutation, invalidate } from '@/lib/mutations';
+import type { User } from '@/types/api';
+import type * as Api from '@/types/api.gen';
 import { usersQueryOptions } from './get-users';
 
-export interface NewUser {
-  username: string;
-  email: string;
-  password: string;
-  role: UserRole;
-}
-
-export function createUser(input: NewUser): Promise<User> {
+export function createUser(input: Api.UserCreateRequest): Promise<User> {
   return apiFetch<User>('/users', { method: 'POST', body: input });
 }
 
 export function useCreateUser() {
-  const queryClient = useQueryClient();
-  return useMutation({
-    mutationFn: createUser,
-    onSuccess: () => queryClient.invalidateQueries({ queryKey: usersQueryOptions.queryKey }),
-  });
+  return useCacheMutation(createUser, invalidate(usersQueryOptions.queryKey));
 }

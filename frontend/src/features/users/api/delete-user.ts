@@ -1,5 +1,5 @@
-import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { apiFetch } from '@/lib/api';
+import { useCacheMutation, removeFromList } from '@/lib/mutations';
 import type { User } from '@/types/api';
 import { usersQueryOptions } from './get-users';
 
@@ -8,12 +8,5 @@ export function deleteUser(id: User['id']): Promise<void> {
 }
 
 export function useDeleteUser() {
-  const queryClient = useQueryClient();
-  return useMutation({
-    mutationFn: deleteUser,
-    onSuccess: (_result, id) => {
-      queryClient.setQueryData(usersQueryOptions.queryKey, (users) => users?.filter((u) => u.id !== id));
-      return queryClient.invalidateQueries({ queryKey: usersQueryOptions.queryKey });
-    },
-  });
+  return useCacheMutation(deleteUser, removeFromList(usersQueryOptions.queryKey));
 }

@@ -1,5 +1,5 @@
-import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { apiFetch } from '@/lib/api';
+import { useCacheMutation, replaceInList } from '@/lib/mutations';
 import type { GroupRole, User } from '@/types/api';
 import { usersQueryOptions } from './get-users';
 
@@ -14,10 +14,5 @@ export function setUserAccess({ id, access }: { id: User['id']; access: AccessEn
 }
 
 export function useSetUserAccess() {
-  const queryClient = useQueryClient();
-  return useMutation({
-    mutationFn: setUserAccess,
-    onSuccess: (user) =>
-      queryClient.setQueryData(usersQueryOptions.queryKey, (users) => users?.map((u) => (u.id === user.id ? user : u))),
-  });
+  return useCacheMutation(setUserAccess, replaceInList(usersQueryOptions.queryKey));
 }

@@ -1,5 +1,5 @@
-import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { apiFetch } from '@/lib/api';
+import { useCacheMutation, replaceInList } from '@/lib/mutations';
 import type { User } from '@/types/api';
 import { usersQueryOptions } from './get-users';
 
@@ -9,11 +9,5 @@ export function unlockUser(id: User['id']): Promise<User> {
 }
 
 export function useUnlockUser() {
-  const queryClient = useQueryClient();
-  return useMutation({
-    mutationFn: unlockUser,
-    onSuccess: (user) => {
-      queryClient.setQueryData(usersQueryOptions.queryKey, (users) => users?.map((u) => (u.id === user.id ? user : u)));
-    },
-  });
+  return useCacheMutation(unlockUser, replaceInList(usersQueryOptions.queryKey));
 }

@@ -1,5 +1,5 @@
-import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { apiFetch } from '@/lib/api';
+import { useCacheMutation, replaceInList } from '@/lib/mutations';
 import { updateSessionUser } from '@/lib/session';
 import type { User, UserRole } from '@/types/api';
 import { usersQueryOptions } from './get-users';
@@ -17,12 +17,5 @@ export function updateUser({ id, changes }: { id: User['id']; changes: UserChang
 }
 
 export function useUpdateUser() {
-  const queryClient = useQueryClient();
-  return useMutation({
-    mutationFn: updateUser,
-    onSuccess: (user) => {
-      queryClient.setQueryData(usersQueryOptions.queryKey, (users) => users?.map((u) => (u.id === user.id ? user : u)));
-      updateSessionUser(user);
-    },
-  });
+  return useCacheMutation(updateUser, replaceInList(usersQueryOptions.queryKey, (_queryClient, user) => updateSessionUser(user)));
 }
