@@ -17,7 +17,16 @@ from everyst_hub.realtime.publish import publish_texts_sync
 
 from . import delivery, mail, services
 from .metrics import METRICS
-from .models import AlertRule, Incident, MailSettings, NotificationChannel, Severity
+from .models import AlertRule, MailSettings, NotificationChannel, Severity
+from .serializers import (
+    AlertSerializer,
+    ChannelSerializer,
+    MailSettingsSerializer,
+    NotificationSerializer,
+    PreferencesSerializer,
+    RuleSerializer,
+    SilenceSerializer,
+)
 
 # Ids clients send: within the bigint a primary key can hold (a larger one could not be queried).
 MAX_ID = 2**63 - 1
@@ -31,109 +40,9 @@ class IdField(serializers.IntegerField):
 # ------------------------------------------------------------------------------- response shapes
 
 
-class RuleSerializer(serializers.Serializer):
-    id = serializers.IntegerField()
-    name = serializers.CharField()
-    source = serializers.ChoiceField(choices=AlertRule.Source.choices)
-    metric = serializers.CharField()
-    match = serializers.CharField()
-    exclude = serializers.ListField(child=serializers.CharField())
-    comparison = serializers.ChoiceField(choices=AlertRule.Comparison.choices)
-    threshold = serializers.FloatField()
-    for_seconds = serializers.IntegerField()
-    clear_threshold = serializers.FloatField(allow_null=True)
-    clear_seconds = serializers.IntegerField()
-    severity = serializers.ChoiceField(choices=Severity.choices)
-    repeat_minutes = serializers.IntegerField()
-    host = serializers.UUIDField(allow_null=True)
-    group = serializers.IntegerField(allow_null=True)
-    network = serializers.IntegerField(
-        allow_null=True, help_text="network event rules: the one network watched"
-    )
-    enabled = serializers.BooleanField()
-    builtin = serializers.BooleanField()
-    created_at = serializers.DateTimeField()
-    updated_at = serializers.DateTimeField()
-
-
-class AlertRuleRefSerializer(serializers.Serializer):
-    id = serializers.IntegerField(allow_null=True, help_text="null once the rule is deleted")
-    deleted = serializers.BooleanField(help_text="the rule is deleted; name and the rest are as it was")
-    name = serializers.CharField()
-    metric = serializers.CharField()
-    source = serializers.CharField()
-
-
-class AlertHostRefSerializer(serializers.Serializer):
-    id = serializers.UUIDField()
-    hostname = serializers.CharField()
-
-
-class AlertSerializer(serializers.Serializer):
-    id = serializers.IntegerField()
-    rule = AlertRuleRefSerializer()
-    host = AlertHostRefSerializer()
-    series = serializers.CharField()
-    state = serializers.ChoiceField(choices=Incident.State.choices)
-    severity = serializers.ChoiceField(choices=Severity.choices)
-    comparison = serializers.CharField()
-    threshold = serializers.FloatField()
-    started_at = serializers.DateTimeField()
-    ended_at = serializers.DateTimeField(allow_null=True)
-    peak_value = serializers.FloatField()
-    last_value = serializers.FloatField()
-    silenced = serializers.BooleanField()
-    acknowledged_by = serializers.CharField(allow_null=True)
-    acknowledged_at = serializers.DateTimeField(allow_null=True)
-
-
-class SilenceSerializer(serializers.Serializer):
-    id = serializers.IntegerField()
-    host = serializers.UUIDField(allow_null=True)
-    group = serializers.IntegerField(allow_null=True)
-    rule = serializers.IntegerField(allow_null=True)
-    label = serializers.CharField()
-    starts_at = serializers.DateTimeField()
-    ends_at = serializers.DateTimeField()
-    comment = serializers.CharField()
-    created_by = serializers.CharField(allow_null=True)
-    created_at = serializers.DateTimeField()
-
-
-class ChannelConfigSerializer(serializers.Serializer):
-    """email: {"to": [...]}; webhook: {"url": ...}; apprise: {}"""
-
-    to = serializers.ListField(child=serializers.CharField(), required=False, help_text="email: recipients")
-    url = serializers.CharField(required=False, help_text="webhook: where it posts")
-
-
-class ChannelSerializer(serializers.Serializer):
-    id = serializers.IntegerField()
-    name = serializers.CharField()
-    kind = serializers.ChoiceField(choices=NotificationChannel.Kind.choices)
-    config = ChannelConfigSerializer()
-    has_secret = serializers.BooleanField(help_text="the secret itself is never returned")
-    min_severity = serializers.ChoiceField(choices=Severity.choices)
-    groups = serializers.ListField(child=serializers.IntegerField())
-    enabled = serializers.BooleanField()
-    last_sent_at = serializers.DateTimeField(allow_null=True)
-    created_at = serializers.DateTimeField()
-
-
 class ChannelTestResultSerializer(serializers.Serializer):
     delivered = serializers.BooleanField()
     error = serializers.CharField(allow_null=True)
-
-
-class NotificationSerializer(serializers.Serializer):
-    id = serializers.IntegerField()
-    alert = serializers.IntegerField(allow_null=True)
-    event = serializers.CharField(help_text="firing, resolved or repeat")
-    severity = serializers.ChoiceField(choices=Severity.choices)
-    title = serializers.CharField()
-    body = serializers.CharField()
-    created_at = serializers.DateTimeField()
-    read = serializers.BooleanField()
 
 
 class UnreadCountSerializer(serializers.Serializer):
@@ -208,36 +117,6 @@ class ChannelChangeSerializer(serializers.Serializer):
 class ChannelCreateSerializer(ChannelChangeSerializer):
     name = serializers.CharField(max_length=100)
     kind = serializers.ChoiceField(choices=NotificationChannel.Kind.choices)
-
-
-def _source() -> serializers.ChoiceField:
-    return serializers.ChoiceField(choices=mail.ValueSource.choices)
-
-
-class MailSourcesSerializer(serializers.Serializer):
-    host = _source()
-    port = _source()
-    security = _source()
-    username = _source()
-    password = _source()
-    from_address = _source()
-    timeout_seconds = _source()
-
-
-class MailSettingsSerializer(serializers.Serializer):
-    host = serializers.CharField()
-    port = serializers.IntegerField()
-    security = serializers.ChoiceField(choices=MailSettings.Security.choices)
-    username = serializers.CharField(allow_blank=True, help_text="empty: no login")
-    password_set = serializers.BooleanField(help_text="the password itself is never returned")
-    password_error = serializers.CharField(
-        allow_null=True, help_text="the saved password cannot be decrypted (the secret key changed)"
-    )
-    from_address = serializers.CharField()
-    timeout_seconds = serializers.IntegerField()
-    sources = MailSourcesSerializer(help_text='per field: "saved" here, or the environment\'s ("env")')
-    updated_at = serializers.DateTimeField(allow_null=True)
-    updated_by = serializers.CharField(allow_null=True)
 
 
 def _checked(check: Any, value: str) -> str:
@@ -326,20 +205,19 @@ class AlertListView(APIView):
         responses=AlertSerializer(many=True),
     )
     def get(self, request: Request) -> Response:
-        return Response(
-            services.list_incidents(
-                request.user,
-                state=request.query_params.get("state"),
-                host=request.query_params.get("host"),
-                limit=_limit(request),
-            )
+        alerts = services.list_incidents(
+            request.user,
+            state=request.query_params.get("state"),
+            host=request.query_params.get("host"),
+            limit=_limit(request),
         )
+        return Response(AlertSerializer(alerts, many=True).data)
 
 
 class AlertDetailView(APIView):
     @extend_schema(operation_id="v1_alert_retrieve", responses=AlertSerializer)
     def get(self, request: Request, alert_id: int) -> Response:
-        return Response(services.incident_dict(services.get_incident(request.user, alert_id)))
+        return Response(AlertSerializer(services.get_incident(request.user, alert_id)).data)
 
 
 class AlertAckView(APIView):
@@ -347,7 +225,7 @@ class AlertAckView(APIView):
     def post(self, request: Request, alert_id: int) -> Response:
         incident, frames = services.acknowledge(request.user, alert_id, client_ip(request))
         publish_texts_sync(frames)
-        return Response(services.incident_dict(incident))
+        return Response(AlertSerializer(incident).data)
 
 
 class AlertMetricsView(APIView):
@@ -364,27 +242,26 @@ class AlertMetricsView(APIView):
 class RuleListView(APIView):
     @extend_schema(responses=RuleSerializer(many=True))
     def get(self, request: Request) -> Response:
-        return Response([services.rule_dict(r) for r in services.visible_rules(request.user)])
+        return Response(RuleSerializer(services.visible_rules(request.user), many=True).data)
 
     @extend_schema(request=RuleCreateSerializer, responses={201: RuleSerializer})
     def post(self, request: Request) -> Response:
         services.check_may_manage_alerts(request.user)
         rule = services.create_rule(request.user, _body(RuleCreateSerializer, request), client_ip(request))
-        return Response(services.rule_dict(rule), status=201)
+        return Response(RuleSerializer(rule).data, status=201)
 
 
 class RuleDetailView(APIView):
     @extend_schema(operation_id="v1_alert_rule_retrieve", responses=RuleSerializer)
     def get(self, request: Request, rule_id: int) -> Response:
-        return Response(services.rule_dict(services.get_rule(request.user, rule_id)))
+        return Response(RuleSerializer(services.get_rule(request.user, rule_id)).data)
 
     @extend_schema(request=RuleChangeSerializer, responses=RuleSerializer)
     def patch(self, request: Request, rule_id: int) -> Response:
         services.get_rule(request.user, rule_id)  # who may ask before what is asked
         fields = _body(RuleChangeSerializer, request)
-        return Response(
-            services.rule_dict(services.update_rule(request.user, rule_id, fields, client_ip(request)))
-        )
+        rule = services.update_rule(request.user, rule_id, fields, client_ip(request))
+        return Response(RuleSerializer(rule).data)
 
     @extend_schema(responses={204: None})
     def delete(self, request: Request, rule_id: int) -> Response:
@@ -399,27 +276,29 @@ class SilenceListView(APIView):
     )
     def get(self, request: Request) -> Response:
         active = request.query_params.get("active", "").lower() in {"1", "true", "yes"}
-        return Response(services.list_silences(request.user, active=active))
+        return Response(
+            SilenceSerializer(services.list_silences(request.user, active=active), many=True).data
+        )
 
     @extend_schema(request=SilenceCreateSerializer, responses={201: SilenceSerializer})
     def post(self, request: Request) -> Response:
         services.check_may_manage_alerts(request.user)
         fields = _body(SilenceCreateSerializer, request)
         silence = services.create_silence(request.user, fields, client_ip(request))
-        return Response(services.silence_dict(silence), status=201)
+        return Response(SilenceSerializer(silence).data, status=201)
 
 
 class SilenceDetailView(APIView):
     @extend_schema(operation_id="v1_silence_retrieve", responses=SilenceSerializer)
     def get(self, request: Request, silence_id: int) -> Response:
-        return Response(services.silence_dict(services.get_silence(request.user, silence_id)))
+        return Response(SilenceSerializer(services.get_silence(request.user, silence_id)).data)
 
     @extend_schema(request=SilenceChangeSerializer, responses=SilenceSerializer)
     def patch(self, request: Request, silence_id: int) -> Response:
         services.get_silence(request.user, silence_id)
         fields = _body(SilenceChangeSerializer, request)
         silence = services.update_silence(request.user, silence_id, fields, client_ip(request))
-        return Response(services.silence_dict(silence))
+        return Response(SilenceSerializer(silence).data)
 
     @extend_schema(responses={204: None})
     def delete(self, request: Request, silence_id: int) -> Response:
@@ -430,7 +309,7 @@ class SilenceDetailView(APIView):
 class ChannelListView(APIView):
     @extend_schema(responses=ChannelSerializer(many=True))
     def get(self, request: Request) -> Response:
-        return Response(services.list_channels(request.user))
+        return Response(ChannelSerializer(services.list_channels(request.user), many=True).data)
 
     @extend_schema(request=ChannelCreateSerializer, responses={201: ChannelSerializer})
     def post(self, request: Request) -> Response:
@@ -438,7 +317,7 @@ class ChannelListView(APIView):
         channel = services.create_channel(
             request.user, _body(ChannelCreateSerializer, request), client_ip(request)
         )
-        return Response(services.channel_dict(channel), status=201)
+        return Response(ChannelSerializer(channel).data, status=201)
 
 
 class ChannelDetailView(APIView):
@@ -447,7 +326,7 @@ class ChannelDetailView(APIView):
         services.get_channel(request.user, channel_id)
         fields = _body(ChannelChangeSerializer, request)
         channel = services.update_channel(request.user, channel_id, fields, client_ip(request))
-        return Response(services.channel_dict(channel))
+        return Response(ChannelSerializer(channel).data)
 
     @extend_schema(responses={204: None})
     def delete(self, request: Request, channel_id: int) -> Response:
@@ -473,13 +352,14 @@ class ChannelTestView(APIView):
 class MailSettingsView(APIView):
     @extend_schema(operation_id="v1_mail_settings_retrieve", responses=MailSettingsSerializer)
     def get(self, request: Request) -> Response:
-        return Response(mail.get_settings(request.user))
+        return Response(MailSettingsSerializer(mail.get_settings(request.user)).data)
 
     @extend_schema(request=MailSettingsChangeSerializer, responses=MailSettingsSerializer)
     def put(self, request: Request) -> Response:
         mail.require_admin(request.user)
         fields = _body(MailSettingsChangeSerializer, request)
-        return Response(mail.update_settings(request.user, fields, client_ip(request)))
+        config = mail.update_settings(request.user, fields, client_ip(request))
+        return Response(MailSettingsSerializer(config).data)
 
 
 class MailTestView(APIView):
@@ -497,7 +377,8 @@ class NotificationListView(APIView):
     )
     def get(self, request: Request) -> Response:
         unread = request.query_params.get("unread", "").lower() in {"1", "true", "yes"}
-        return Response(services.list_notifications(request.user, unread=unread, limit=_limit(request)))
+        notifications = services.list_notifications(request.user, unread=unread, limit=_limit(request))
+        return Response(NotificationSerializer(notifications, many=True).data)
 
 
 class NotificationUnreadView(APIView):
@@ -515,17 +396,6 @@ class NotificationReadView(APIView):
         return Response({"marked": marked, "unread": services.unread_count(request.user)})
 
 
-class PreferencesSerializer(serializers.Serializer):
-    min_severity = serializers.ChoiceField(choices=Severity.choices)
-    groups = serializers.ListField(child=serializers.IntegerField(), help_text="empty: every group")
-    toasts = serializers.BooleanField()
-    email = serializers.BooleanField(help_text="also by e-mail to email_address")
-    email_address = serializers.CharField(allow_blank=True, help_text="the profile's address (read-only)")
-    quiet_start = serializers.CharField(allow_null=True, help_text="HH:MM, in timezone")
-    quiet_end = serializers.CharField(allow_null=True)
-    timezone = serializers.CharField()
-
-
 class PreferencesChangeSerializer(serializers.Serializer):
     min_severity = serializers.ChoiceField(choices=Severity.choices, required=False)
     groups = serializers.ListField(child=IdField(), max_length=1000, required=False)
@@ -539,9 +409,10 @@ class PreferencesChangeSerializer(serializers.Serializer):
 class NotificationPreferencesView(APIView):
     @extend_schema(operation_id="v1_notification_preferences_retrieve", responses=PreferencesSerializer)
     def get(self, request: Request) -> Response:
-        return Response(services.preference_dict(request.user))
+        return Response(PreferencesSerializer(services.preferences(request.user)).data)
 
     @extend_schema(request=PreferencesChangeSerializer, responses=PreferencesSerializer)
     def put(self, request: Request) -> Response:
         fields = _body(PreferencesChangeSerializer, request)
-        return Response(services.update_preferences(request.user, fields, client_ip(request)))
+        preference = services.update_preferences(request.user, fields, client_ip(request))
+        return Response(PreferencesSerializer(preference).data)

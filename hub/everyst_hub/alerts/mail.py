@@ -16,6 +16,7 @@ import socket
 import ssl
 import uuid
 from dataclasses import dataclass
+from datetime import datetime
 from email.utils import parseaddr
 from typing import Any
 
@@ -61,6 +62,13 @@ class MailConfig:
     sources: dict[str, str]
     # The saved password could not be decrypted; sending fails with this message.
     password_error: str | None = None
+    # When and by whom the saved values were last changed.
+    updated_at: datetime | None = None
+    updated_by: str | None = None
+
+    @property
+    def password_set(self) -> bool:
+        return bool(self.password) or self.password_error is not None
 
 
 def require_admin(user: Any) -> None:
@@ -123,7 +131,13 @@ def effective(row: MailSettings | None = None, *, loaded: bool = False) -> MailC
             if saved is None:
                 password_error, saved = PASSWORD_UNREADABLE, ""
         values[name] = saved
-    return MailConfig(**values, sources=sources, password_error=password_error)
+    return MailConfig(
+        **values,
+        sources=sources,
+        password_error=password_error,
+        updated_at=row.updated_at if row is not None else None,
+        updated_by=row.updated_by.username if row is not None and row.updated_by else None,
+    )
 
 
 def connection(config: MailConfig) -> BaseEmailBackend:
@@ -189,31 +203,12 @@ def send(subject: str, body: str, to: list[str]) -> None:
 # ------------------------------------------------------------------------- the admins' settings
 
 
-def settings_dict(row: MailSettings | None = None, *, loaded: bool = False) -> dict[str, Any]:
-    if not loaded:
-        row = _row()
-    config = effective(row, loaded=True)
-    return {
-        "host": config.host,
-        "port": config.port,
-        "security": config.security,
-        "username": config.username,
-        "password_set": bool(config.password) or config.password_error is not None,
-        "password_error": config.password_error,
-        "from_address": config.from_address,
-        "timeout_seconds": config.timeout_seconds,
-        "sources": config.sources,
-        "updated_at": row.updated_at.isoformat().replace("+00:00", "Z") if row and row.updated_at else None,
-        "updated_by": row.updated_by.username if row and row.updated_by else None,
-    }
-
-
-def get_settings(user: Any) -> dict[str, Any]:
+def get_settings(user: Any) -> MailConfig:
     require_admin(user)
-    return settings_dict()
+    return effective()
 
 
-def update_settings(user: Any, fields: dict[str, Any], ip: str | None = None) -> dict[str, Any]:
+def update_settings(user: Any, fields: dict[str, Any], ip: str | None = None) -> MailConfig:
     """Save the given values; None forgets a saved one (the environment's applies again). The
     password: a new one is stored encrypted, an empty one keeps what is stored."""
     require_admin(user)
@@ -239,7 +234,7 @@ def update_settings(user: Any, fields: dict[str, Any], ip: str | None = None) ->
         saved=sorted(k for k, v in fields.items() if v is not None),
         reset_to_env=sorted(k for k, v in fields.items() if v is None),
     )
-    return settings_dict(row, loaded=True)
+    return effective(row, loaded=True)
 
 
 def send_test(user: Any, to: str | None, ip: str | None = None) -> dict[str, Any]:

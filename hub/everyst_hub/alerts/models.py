@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -75,6 +77,16 @@ class AlertRule(models.Model):
     def __str__(self) -> str:
         return self.name
 
+    def snapshot(self) -> dict[str, Any]:
+        """What its alerts keep of the rule once it is deleted (Incident.deleted_rule)."""
+        return {
+            "name": self.name,
+            "source": self.source,
+            "metric": self.metric,
+            "comparison": self.comparison,
+            "threshold": self.threshold,
+        }
+
 
 class Incident(models.Model):
     """One firing of one rule on one series of one host, from start to resolution."""
@@ -119,6 +131,20 @@ class Incident(models.Model):
             )
         ]
 
+    @property
+    def rule_summary(self) -> dict[str, Any]:
+        """The rule as it is, or as it was when deleted: its id (None once deleted), whether it
+        is deleted, and the snapshot's fields."""
+        if self.rule is not None:
+            return {"id": self.rule.id, "deleted": False, **self.rule.snapshot()}
+        kept = self.deleted_rule or {}
+        return {
+            "id": None,
+            "deleted": True,
+            **{name: kept.get(name, "") for name in ("name", "metric", "source", "comparison")},
+            "threshold": kept.get("threshold", 0),
+        }
+
 
 class Silence(models.Model):
     """Matches incidents by every matcher given (host, group, rule, series label) between two times."""
@@ -157,6 +183,10 @@ class Notification(models.Model):
         ordering = ["-created_at", "-id"]
         indexes = [models.Index(fields=["user", "read_at"], name="notification_user_unread")]
 
+    @property
+    def is_read(self) -> bool:
+        return self.read_at is not None
+
 
 class NotificationChannel(models.Model):
     """Where notifications leave the hub. `secret` (webhook HMAC key, SMTP-free Apprise URL with
@@ -188,6 +218,10 @@ class NotificationChannel(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def has_secret(self) -> bool:
+        return bool(self.secret)
 
 
 class OutboxItem(models.Model):

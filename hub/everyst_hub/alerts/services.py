@@ -37,6 +37,7 @@ from .models import (
     Severity,
     Silence,
 )
+from .serializers import RuleSerializer, SilenceSerializer, alert_frame, notification_frames
 
 logger = logging.getLogger(__name__)
 
@@ -67,119 +68,6 @@ def rules_version() -> tuple[int, Any]:
 
 def _iso(value: datetime | None) -> str | None:
     return value.isoformat().replace("+00:00", "Z") if value else None
-
-
-# ------------------------------------------------------------------------------------ JSON forms
-
-
-def rule_dict(rule: AlertRule) -> dict[str, Any]:
-    return {
-        "id": rule.id,
-        "name": rule.name,
-        "source": rule.source,
-        "metric": rule.metric,
-        "match": rule.match,
-        "exclude": rule.exclude,
-        "comparison": rule.comparison,
-        "threshold": rule.threshold,
-        "for_seconds": rule.for_seconds,
-        "clear_threshold": rule.clear_threshold,
-        "clear_seconds": rule.clear_seconds,
-        "severity": rule.severity,
-        "repeat_minutes": rule.repeat_minutes,
-        "host": str(rule.host_id) if rule.host_id else None,
-        "group": rule.group_id,
-        "network": rule.network_id,
-        "enabled": rule.enabled,
-        "builtin": rule.builtin,
-        "created_at": _iso(rule.created_at),
-        "updated_at": _iso(rule.updated_at),
-    }
-
-
-def _rule_snapshot(rule: AlertRule) -> dict[str, Any]:
-    return {
-        "name": rule.name,
-        "source": rule.source,
-        "metric": rule.metric,
-        "comparison": rule.comparison,
-        "threshold": rule.threshold,
-    }
-
-
-def incident_dict(incident: Incident) -> dict[str, Any]:
-    host = incident.host
-    if incident.rule is not None:
-        rule = _rule_snapshot(incident.rule)
-        rule_ref = {"id": incident.rule.id, "deleted": False}
-    else:
-        rule = incident.deleted_rule or {}
-        rule_ref = {"id": None, "deleted": True}
-    return {
-        "id": incident.id,
-        "rule": {
-            **rule_ref,
-            "name": rule.get("name", ""),
-            "metric": rule.get("metric", ""),
-            "source": rule.get("source", ""),
-        },
-        "host": {"id": str(host.id), "hostname": host.hostname},
-        "series": incident.series,
-        "state": incident.state,
-        "severity": incident.severity,
-        "comparison": rule.get("comparison", ""),
-        "threshold": rule.get("threshold", 0),
-        "started_at": _iso(incident.started_at),
-        "ended_at": _iso(incident.ended_at),
-        "peak_value": incident.peak_value,
-        "last_value": incident.last_value,
-        "silenced": incident.silenced,
-        "acknowledged_by": incident.acknowledged_by.username if incident.acknowledged_by else None,
-        "acknowledged_at": _iso(incident.acknowledged_at),
-    }
-
-
-def silence_dict(silence: Silence) -> dict[str, Any]:
-    return {
-        "id": silence.id,
-        "host": str(silence.host_id) if silence.host_id else None,
-        "group": silence.group_id,
-        "rule": silence.rule_id,
-        "label": silence.label,
-        "starts_at": _iso(silence.starts_at),
-        "ends_at": _iso(silence.ends_at),
-        "comment": silence.comment,
-        "created_by": silence.created_by.username if silence.created_by else None,
-        "created_at": _iso(silence.created_at),
-    }
-
-
-def channel_dict(channel: NotificationChannel) -> dict[str, Any]:
-    return {
-        "id": channel.id,
-        "name": channel.name,
-        "kind": channel.kind,
-        "config": channel.config,
-        "has_secret": bool(channel.secret),
-        "min_severity": channel.min_severity,
-        "groups": sorted(g.id for g in channel.groups.all()),
-        "enabled": channel.enabled,
-        "last_sent_at": _iso(channel.last_sent_at),
-        "created_at": _iso(channel.created_at),
-    }
-
-
-def notification_dict(notification: Notification) -> dict[str, Any]:
-    return {
-        "id": notification.id,
-        "alert": notification.incident_id,
-        "event": notification.event,
-        "severity": notification.severity,
-        "title": notification.title,
-        "body": notification.body,
-        "created_at": _iso(notification.created_at),
-        "read": notification.read_at is not None,
-    }
 
 
 # ------------------------------------------------------------------- incidents (engine's writes)
@@ -423,8 +311,8 @@ def _fan_out(events: Sequence[AlertEvent]) -> list[tuple[str, str]]:
         if silenced and not incident.silenced:
             incident.silenced = True
             silenced_ids.append(incident.id)
-        alert = incident_dict(incident)
-        text = dumps({"type": "alert", "event": item.event, "alert": alert})
+        frame = alert_frame(item.event, incident)
+        alert, text = frame["alert"], dumps(frame)
         frames.extend((user_group(u.id), text) for u in users)
         if silenced:
             continue
@@ -461,10 +349,9 @@ def _fan_out(events: Sequence[AlertEvent]) -> list[tuple[str, str]]:
             Incident.objects.filter(id__in=silenced_ids).update(silenced=True)
         created = Notification.objects.bulk_create(notifications)
         OutboxItem.objects.bulk_create(outbox)
-    for notification, toast in zip(created, toasts, strict=True):
-        if toast:
-            text = dumps({"type": "notification", "notification": notification_dict(notification)})
-            frames.append((user_group(notification.user_id), text))
+    toasted = [n for n, toast in zip(created, toasts, strict=True) if toast]
+    for notification, frame in zip(toasted, notification_frames(toasted), strict=True):
+        frames.append((user_group(notification.user_id), dumps(frame)))
     return frames
 
 
@@ -487,11 +374,11 @@ def in_quiet_hours(preference: NotificationPreference, now: datetime) -> bool:
     return start <= local < end if start < end else local >= start or local < end
 
 
-def list_notifications(user: Any, *, unread: bool = False, limit: int = 100) -> list[dict[str, Any]]:
+def list_notifications(user: Any, *, unread: bool = False, limit: int = 100) -> QuerySet[Notification]:
     query = Notification.objects.filter(user=user)
     if unread:
         query = query.filter(read_at__isnull=True)
-    return [notification_dict(n) for n in query[: max(1, min(limit, MAX_LIST))]]
+    return query[: max(1, min(limit, MAX_LIST))]
 
 
 def unread_count(user: Any) -> int:
@@ -517,7 +404,7 @@ def visible_incidents(user: Any) -> QuerySet[Incident]:
 
 def list_incidents(
     user: Any, *, state: str | None = None, host: str | None = None, limit: int = 100
-) -> list[dict[str, Any]]:
+) -> QuerySet[Incident]:
     query = visible_incidents(user)
     if state:
         if state not in Incident.State.values:
@@ -525,7 +412,7 @@ def list_incidents(
         query = query.filter(state=state)
     if host:
         query = query.filter(host=access.get_visible_host(user, host))
-    return [incident_dict(i) for i in query[: max(1, min(limit, MAX_LIST))]]
+    return query[: max(1, min(limit, MAX_LIST))]
 
 
 def get_incident(user: Any, incident_id: object) -> Incident:
@@ -553,10 +440,10 @@ def acknowledge(
             target=incident.host,
             ip=ip,
             alert=incident.id,
-            rule=incident_dict(incident)["rule"]["name"],
+            rule=incident.rule_summary["name"],
             series=incident.series,
         )
-    text = dumps({"type": "alert", "event": "acknowledged", "alert": incident_dict(incident)})
+    text = dumps(alert_frame("acknowledged", incident))
     frames = [(user_group(u.id), text) for u in access.users_who_see_host(incident.host_id)]
     return incident, frames
 
@@ -704,7 +591,7 @@ def create_rule(user: Any, fields: dict[str, Any], ip: str | None = None) -> Ale
     rule = AlertRule(created_by=user, **fields)
     _validate_rule(rule)
     rule.save()
-    record("alert.rule.create", actor=user, target=rule, ip=ip, rule=rule_dict(rule))
+    record("alert.rule.create", actor=user, target=rule, ip=ip, rule=RuleSerializer(rule).data)
     rules_changed()
     return rule
 
@@ -747,7 +634,7 @@ def keep_history_of_deleted_rule(sender: Any, instance: AlertRule, **kwargs: Any
     disabled (nothing would ever evaluate them again). Notifications of its alerts not yet
     stored are dropped: they would tell of a rule that no longer exists."""
     alerts = Incident.objects.filter(rule=instance)
-    alerts.update(deleted_rule=_rule_snapshot(instance), pending_event="", pending_since=None)
+    alerts.update(deleted_rule=instance.snapshot(), pending_event="", pending_since=None)
     alerts.filter(ended_at__isnull=True).update(state=Incident.State.RESOLVED, ended_at=timezone.now())
 
 
@@ -766,11 +653,11 @@ def visible_silences(user: Any) -> QuerySet[Silence]:
     )
 
 
-def list_silences(user: Any, *, active: bool = False) -> list[dict[str, Any]]:
+def list_silences(user: Any, *, active: bool = False) -> QuerySet[Silence]:
     query = visible_silences(user)
     if active:
         query = query.filter(ends_at__gt=timezone.now())
-    return [silence_dict(s) for s in query[:MAX_LIST]]
+    return query[:MAX_LIST]
 
 
 def get_silence(user: Any, silence_id: object) -> Silence:
@@ -816,7 +703,7 @@ def create_silence(user: Any, fields: dict[str, Any], ip: str | None = None) -> 
         target_type="silence",
         target_name=silence.comment[:255],
         ip=ip,
-        silence=silence_dict(silence),
+        silence=SilenceSerializer(silence).data,
     )
     return silence
 
@@ -837,7 +724,7 @@ def update_silence(user: Any, silence_id: object, fields: dict[str, Any], ip: st
         target_type="silence",
         target_name=silence.comment[:255],
         ip=ip,
-        silence=silence_dict(silence),
+        silence=SilenceSerializer(silence).data,
     )
     return silence
 
@@ -851,7 +738,7 @@ def delete_silence(user: Any, silence_id: object, ip: str | None = None) -> None
         target_type="silence",
         target_name=silence.comment[:255],
         ip=ip,
-        silence=silence_dict(silence),
+        silence=SilenceSerializer(silence).data,
     )
     silence.delete()
 
@@ -892,10 +779,10 @@ def _validate_channel(channel: NotificationChannel) -> None:
         raise InvalidInput("kind is email, webhook or apprise.")
 
 
-def list_channels(user: Any) -> list[dict[str, Any]]:
+def list_channels(user: Any) -> QuerySet[NotificationChannel]:
     require_admin(user)
     shared = NotificationChannel.objects.filter(personal_of__isnull=True)
-    return [channel_dict(c) for c in shared.prefetch_related("groups")]
+    return shared.prefetch_related("groups")
 
 
 def get_channel(user: Any, channel_id: object) -> NotificationChannel:
@@ -1147,21 +1034,12 @@ def _tls_expiry(
 # ---------------------------------------------------------------------------------- preferences
 
 
-def preference_dict(user: Any) -> dict[str, Any]:
-    preference = NotificationPreference.objects.filter(user=user).first() or NotificationPreference(user=user)
-    return {
-        "min_severity": preference.min_severity,
-        "groups": sorted(g.id for g in preference.groups.all()) if preference.pk else [],
-        "toasts": preference.toasts,
-        "email": preference.email,
-        "email_address": user.email,
-        "quiet_start": preference.quiet_start.strftime("%H:%M") if preference.quiet_start else None,
-        "quiet_end": preference.quiet_end.strftime("%H:%M") if preference.quiet_end else None,
-        "timezone": preference.timezone,
-    }
+def preferences(user: Any) -> NotificationPreference:
+    """The user's choice, or the default (everything, in-app) when they never made one."""
+    return NotificationPreference.objects.filter(user=user).first() or NotificationPreference(user=user)
 
 
-def update_preferences(user: Any, fields: dict[str, Any], ip: str | None = None) -> dict[str, Any]:
+def update_preferences(user: Any, fields: dict[str, Any], ip: str | None = None) -> NotificationPreference:
     """The user's own choice of what reaches them; groups only among those they may see."""
     if "timezone" in fields:
         try:
@@ -1196,4 +1074,4 @@ def update_preferences(user: Any, fields: dict[str, Any], ip: str | None = None)
         if groups is not None:
             preference.groups.set(groups)
     record("alert.preferences.update", actor=user, target=user, ip=ip, changes=sorted(fields))
-    return preference_dict(user)
+    return preferences(user)
