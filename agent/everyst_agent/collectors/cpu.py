@@ -11,7 +11,7 @@ from pathlib import Path
 
 from everyst.agent.v1 import agent_pb2
 
-from everyst_agent.collectors.base import COLLECT_ERRORS, REFRESH_SECONDS, FailureLog
+from everyst_agent.collectors.base import COLLECT_ERRORS, FailureLog, Refreshed
 from everyst_agent.collectors.cgroup import Cgroup, CpuUsage
 
 # (user, system, iowait, steal, idle) in any time unit. `nice` counts as user and irq/softirq as system
@@ -103,16 +103,13 @@ class CpuCollector:
         self._path = proc_stat
         self.failures = FailureLog("cpu")
         self._cgroup = cgroup or Cgroup()
+        self._limit = Refreshed(lambda: self._cgroup.limits().cpu_cores)
         self._cores: float | None = None
-        self._limits_at = float("-inf")
         self._prev, self._prev_usage, self._prev_at = self._read()
 
     def _read(self) -> tuple[ProcStat, CpuUsage | None, float]:
         now = time.monotonic()
-        if now - self._limits_at >= REFRESH_SECONDS:
-            # `docker update --cpus` changes the quota of a running container.
-            self._limits_at = now
-            self._cores = self._cgroup.limits().cpu_cores
+        self._cores = self._limit.get()
         usage = self._cgroup.cpu_usage() if self._cores else None
         try:
             stat = parse_proc_stat(self._path.read_bytes())

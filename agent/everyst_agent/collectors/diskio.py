@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import os
 import re
-import time
 from collections.abc import Mapping
 from typing import Any
 
 import psutil
 from everyst.agent.v1 import agent_pb2
 
-from everyst_agent.collectors.base import COLLECT_ERRORS, REFRESH_SECONDS, FailureLog
+from everyst_agent.collectors.base import CounterDeltas, Refreshed, set_rates
 
 # Whole devices that are not physical disks, or that stack on physical disks and would count the
 # same I/O twice (device-mapper, md RAID).
@@ -35,45 +34,31 @@ def _list_whole_disks(sys_block: str) -> frozenset[str] | None:
         return None
 
 
-class DiskIoCollector:
-    def __init__(self, sys_block: str = "/sys/block") -> None:
-        self._sys_block = sys_block
-        self.failures = FailureLog("disk_io")
-        self._whole_disks: frozenset[str] | None = None
-        self._refreshed_at = float("-inf")
-        self._prev: Mapping[str, Any] = {}
-        self._prev_at = 0.0
-        self._read()
+_RATES = (
+    ("read_bps", "read_bytes"),
+    ("write_bps", "write_bytes"),
+    ("read_iops", "read_count"),
+    ("write_iops", "write_count"),
+)
 
-    def _read(self) -> tuple[Mapping[str, Any], float]:
-        now = time.monotonic()
-        if now - self._refreshed_at >= REFRESH_SECONDS:
-            self._refreshed_at = now
-            self._whole_disks = _list_whole_disks(self._sys_block)
-        try:
-            # The kernel's counters are 64-bit; a reset shows as a negative delta, clamped to 0 below,
-            # so psutil's wrap-around bookkeeping is not worth its per-tick cost.
-            counters = psutil.disk_io_counters(perdisk=True, nowrap=False) or {}
-        except COLLECT_ERRORS as exc:
-            self.failures(exc)
-            counters = {}
-        else:
-            self.failures.ok()
-        cur = {name: c for name, c in counters.items() if is_physical_disk(name, self._whole_disks)}
-        prev, prev_at = self._prev, self._prev_at
-        self._prev, self._prev_at = cur, now
-        return prev, now - prev_at
+
+class DiskIoCollector(CounterDeltas):
+    def __init__(self, sys_block: str = "/sys/block") -> None:
+        self._whole_disks = Refreshed(lambda: _list_whole_disks(sys_block))
+        super().__init__("disk_io")
+
+    def _counters(self) -> Mapping[str, Any]:
+        whole_disks = self._whole_disks.get()
+        # The kernel's counters are 64-bit; a reset shows as a negative delta, clamped to 0,
+        # so psutil's wrap-around bookkeeping is not worth its per-tick cost.
+        counters = psutil.disk_io_counters(perdisk=True, nowrap=False) or {}
+        return {name: c for name, c in counters.items() if is_physical_disk(name, whole_disks)}
 
     def fill(self, sample: agent_pb2.Sample) -> None:
-        prev, elapsed = self._read()
-        for name, c in sorted(self._prev.items()):
+        for name, c, p, elapsed in self.readings():
             io = sample.disk_io.add(device=name)
-            p = prev.get(name)
-            if p is None or elapsed <= 0:
+            if p is None:
                 continue
-            io.read_bps = max(c.read_bytes - p.read_bytes, 0) / elapsed
-            io.write_bps = max(c.write_bytes - p.write_bytes, 0) / elapsed
-            io.read_iops = max(c.read_count - p.read_count, 0) / elapsed
-            io.write_iops = max(c.write_count - p.write_count, 0) / elapsed
+            set_rates(io, c, p, elapsed, _RATES)
             busy_ms = max(getattr(c, "busy_time", 0) - getattr(p, "busy_time", 0), 0)
             io.busy_pct = min(100.0 * busy_ms / (elapsed * 1000.0), 100.0)

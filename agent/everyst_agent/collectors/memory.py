@@ -10,12 +10,11 @@ stats` shows), so "100 %" means the OOM killer is near, not that the host is ful
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 
 from everyst.agent.v1 import agent_pb2
 
-from everyst_agent.collectors.base import COLLECT_ERRORS, REFRESH_SECONDS, FailureLog
+from everyst_agent.collectors.base import COLLECT_ERRORS, FailureLog, Refreshed
 from everyst_agent.collectors.cgroup import Cgroup, MemoryUsage
 
 _WANTED = frozenset(
@@ -74,8 +73,7 @@ class MemoryCollector:
         self._meminfo = meminfo
         self.failures = FailureLog("memory")
         self._cgroup = cgroup or Cgroup()
-        self._limit: int | None = None
-        self._limits_at = float("-inf")
+        self._limit = Refreshed(lambda host_memory: self._cgroup.limits(host_memory=host_memory).memory)
 
     def fill(self, sample: agent_pb2.Sample) -> None:
         try:
@@ -85,11 +83,8 @@ class MemoryCollector:
             return
         self.failures.ok()
         fill_memory(sample, info)
-        now = time.monotonic()
-        if now - self._limits_at >= REFRESH_SECONDS:
-            self._limits_at = now
-            self._limit = self._cgroup.limits(host_memory=info.get(b"MemTotal", 0)).memory
-        if self._limit:
+        limit = self._limit.get(info.get(b"MemTotal", 0))
+        if limit:
             usage = self._cgroup.memory_usage()
             if usage is not None:
-                fill_memory_limit(sample.memory, self._limit, usage)
+                fill_memory_limit(sample.memory, limit, usage)

@@ -2,52 +2,39 @@
 
 from __future__ import annotations
 
-import time
 from collections.abc import Mapping
 from typing import Any
 
 import psutil
 from everyst.agent.v1 import agent_pb2
 
-from everyst_agent.collectors.base import COLLECT_ERRORS, FailureLog
+from everyst_agent.collectors.base import CounterDeltas, set_rates
 
 _SKIP = frozenset({"lo"})
 
 
-class NetCollector:
-    def __init__(self) -> None:
-        self.failures = FailureLog("net")
-        self._prev: Mapping[str, Any] = {}
-        self._prev_at = 0.0
-        self._read()
+_RATES = (
+    ("rx_bps", "bytes_recv"),
+    ("tx_bps", "bytes_sent"),
+    ("rx_pps", "packets_recv"),
+    ("tx_pps", "packets_sent"),
+)
 
-    def _read(self) -> tuple[Mapping[str, Any], float]:
-        now = time.monotonic()
-        try:
-            # Counters are 64-bit; a re-created interface shows as a negative delta, clamped to 0 below,
-            # so psutil's wrap-around bookkeeping is not worth its per-tick cost.
-            counters = psutil.net_io_counters(pernic=True, nowrap=False) or {}
-        except COLLECT_ERRORS as exc:
-            self.failures(exc)
-            counters = {}
-        else:
-            self.failures.ok()
-        cur = {name: c for name, c in counters.items() if name not in _SKIP}
-        prev, prev_at = self._prev, self._prev_at
-        self._prev, self._prev_at = cur, now
-        return prev, now - prev_at
+
+class NetCollector(CounterDeltas):
+    def __init__(self) -> None:
+        super().__init__("net")
+
+    def _counters(self) -> Mapping[str, Any]:
+        # Counters are 64-bit; a re-created interface shows as a negative delta, clamped to 0,
+        # so psutil's wrap-around bookkeeping is not worth its per-tick cost.
+        counters = psutil.net_io_counters(pernic=True, nowrap=False) or {}
+        return {name: c for name, c in counters.items() if name not in _SKIP}
 
     def fill(self, sample: agent_pb2.Sample) -> None:
-        prev, elapsed = self._read()
-        for name, c in sorted(self._prev.items()):
+        for name, c, p, elapsed in self.readings():
             net = sample.net.add(
                 iface=name, errin=c.errin, errout=c.errout, dropin=c.dropin, dropout=c.dropout
             )
-            p = prev.get(name)
-            if p is None or elapsed <= 0:
-                # An interface that just appeared (or the first reading) has no rate yet.
-                continue
-            net.rx_bps = max(c.bytes_recv - p.bytes_recv, 0) / elapsed
-            net.tx_bps = max(c.bytes_sent - p.bytes_sent, 0) / elapsed
-            net.rx_pps = max(c.packets_recv - p.packets_recv, 0) / elapsed
-            net.tx_pps = max(c.packets_sent - p.packets_sent, 0) / elapsed
+            if p is not None:
+                set_rates(net, c, p, elapsed, _RATES)
