@@ -1,44 +1,36 @@
-import { Panel } from '@/components/ui/Panel';
 import { levelTextClass } from '@/components/ui/UsageBar';
 import { formatNumber, formatPercent, formatRate } from '@/lib/format';
 import type { DiskIo } from '@/types/api';
-import { Muted, Table, familyNote, tdMono, tdRight, th, thRight } from './parts';
+import { FamilyTable, tdMono, tdRight, type Column } from './parts';
+
+const iops = (value: number) => formatNumber(value, value >= 100 ? 0 : 1);
+
+const COLUMNS: Column<DiskIo>[] = [
+  { label: 'Device', cellClass: tdMono, cell: (d) => d.device },
+  { label: 'Read', numeric: true, cell: (d) => formatRate(d.read_bps) },
+  { label: 'Write', numeric: true, cell: (d) => formatRate(d.write_bps) },
+  {
+    label: 'IOPS r / w',
+    numeric: true,
+    title: 'Read / write operations per second',
+    cell: (d) => `${iops(d.read_iops)} / ${iops(d.write_iops)}`,
+  },
+  { label: 'Busy', numeric: true, cellClass: (d) => `${tdRight} ${levelTextClass(d.busy_pct)}`, cell: (d) => formatPercent(d.busy_pct) },
+];
 
 export function DiskIoTable({ disks, unavailable }: { disks: DiskIo[]; unavailable: boolean }) {
   const sorted = [...disks].sort((a, b) => a.device.localeCompare(b.device, undefined, { numeric: true }));
   return (
-    <Panel title="Disks" testId="table-disks">
-      {familyNote(unavailable, true) ??
-        (sorted.length === 0 ? (
-          <Muted>No disks reported.</Muted>
-        ) : (
-          <Table
-            minWidth="30rem"
-            head={
-              <>
-                <th className={th}>Device</th>
-                <th className={thRight}>Read</th>
-                <th className={thRight}>Write</th>
-                <th className={thRight} title="Read / write operations per second">
-                  IOPS r / w
-                </th>
-                <th className={thRight}>Busy</th>
-              </>
-            }
-          >
-            {sorted.map((d) => (
-              <tr key={d.device} data-device={d.device}>
-                <td className={tdMono}>{d.device}</td>
-                <td className={tdRight}>{formatRate(d.read_bps)}</td>
-                <td className={tdRight}>{formatRate(d.write_bps)}</td>
-                <td className={tdRight}>
-                  {formatNumber(d.read_iops, d.read_iops >= 100 ? 0 : 1)} / {formatNumber(d.write_iops, d.write_iops >= 100 ? 0 : 1)}
-                </td>
-                <td className={`${tdRight} ${levelTextClass(d.busy_pct)}`}>{formatPercent(d.busy_pct)}</td>
-              </tr>
-            ))}
-          </Table>
-        ))}
-    </Panel>
+    <FamilyTable
+      title="Disks"
+      testId="table-disks"
+      rows={sorted}
+      unavailable={unavailable}
+      empty="No disks reported."
+      minWidth="30rem"
+      columns={COLUMNS}
+      rowKey={(d) => d.device}
+      rowAttributes={(d) => ({ 'data-device': d.device })}
+    />
   );
 }

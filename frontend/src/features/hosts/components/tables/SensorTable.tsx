@@ -1,6 +1,6 @@
-import { Panel, PanelLine } from '@/components/ui/Panel';
-import type { Sensors, Temperature } from '@/types/api';
-import { Muted, Table, familyNote, td, tdRight, th, thRight } from './parts';
+import { Panel } from '@/components/ui/Panel';
+import type { Fan, Sensors, Temperature } from '@/types/api';
+import { RowsTable, familyLine, familyNote, td, tdRight, type Column } from './parts';
 
 function celsius(value: number | null): string {
   return value === null ? '–' : `${value.toFixed(1)} °C`;
@@ -12,70 +12,41 @@ function tempClass(t: Temperature): string {
   return '';
 }
 
-function name(chip: string, label: string): string {
-  return label ? `${chip} · ${label}` : chip;
+function name(s: { chip: string; label: string }): string {
+  return s.label ? `${s.chip} · ${s.label}` : s.chip;
 }
+
+const nameCell = `${td} text-xs`;
+const limitCell = `${tdRight} text-muted`;
+
+const TEMPERATURE_COLUMNS: Column<Temperature>[] = [
+  { label: 'Sensor', cellClass: nameCell, cell: name },
+  { label: 'Now', numeric: true, cellClass: (t) => `${tdRight} ${tempClass(t)}`, cell: (t) => celsius(t.current) },
+  { label: 'High', numeric: true, cellClass: limitCell, cell: (t) => celsius(t.high) },
+  { label: 'Critical', numeric: true, cellClass: limitCell, cell: (t) => celsius(t.critical) },
+];
+
+const FAN_COLUMNS: Column<Fan>[] = [
+  { label: 'Fan', cellClass: nameCell, cell: name },
+  { label: 'Speed', numeric: true, cell: (f) => `${Math.round(f.rpm).toLocaleString()} RPM` },
+];
+
+const sensorKey = (s: { chip: string; label: string }, i: number) => `${s.chip} ${s.label} ${i}`;
 
 export function SensorTable({ sensors, unavailable }: { sensors: Sensors | null; unavailable: boolean }) {
   const temperatures = sensors?.temperatures ?? [];
   const fans = sensors?.fans ?? [];
-  const empty = temperatures.length === 0 && fans.length === 0;
-  if (unavailable || (sensors !== null && empty)) {
-    return (
-      <PanelLine title="Temperatures and fans" testId="table-sensors">
-        <span data-state={unavailable ? 'unavailable' : 'empty'}>{unavailable ? 'unavailable on this host.' : 'no sensors.'}</span>
-      </PanelLine>
-    );
-  }
+  const empty = sensors !== null && temperatures.length === 0 && fans.length === 0;
   return (
-    <Panel title="Temperatures and fans" testId="table-sensors">
-      {familyNote(unavailable, sensors !== null) ??
-        (empty ? (
-          <Muted state="empty">No sensors</Muted>
-        ) : (
+    familyLine('Temperatures and fans', 'table-sensors', unavailable, empty ? 'no sensors.' : null) ?? (
+      <Panel title="Temperatures and fans" testId="table-sensors">
+        {familyNote(unavailable, sensors !== null) ?? (
           <div className="space-y-3">
-            {temperatures.length > 0 && (
-              <Table
-                minWidth="24rem"
-                head={
-                  <>
-                    <th className={th}>Sensor</th>
-                    <th className={thRight}>Now</th>
-                    <th className={thRight}>High</th>
-                    <th className={thRight}>Critical</th>
-                  </>
-                }
-              >
-                {temperatures.map((t, i) => (
-                  <tr key={`${t.chip} ${t.label} ${i}`}>
-                    <td className={`${td} text-xs`}>{name(t.chip, t.label)}</td>
-                    <td className={`${tdRight} ${tempClass(t)}`}>{celsius(t.current)}</td>
-                    <td className={`${tdRight} text-muted`}>{celsius(t.high)}</td>
-                    <td className={`${tdRight} text-muted`}>{celsius(t.critical)}</td>
-                  </tr>
-                ))}
-              </Table>
-            )}
-            {fans.length > 0 && (
-              <Table
-                minWidth="16rem"
-                head={
-                  <>
-                    <th className={th}>Fan</th>
-                    <th className={thRight}>Speed</th>
-                  </>
-                }
-              >
-                {fans.map((f, i) => (
-                  <tr key={`${f.chip} ${f.label} ${i}`}>
-                    <td className={`${td} text-xs`}>{name(f.chip, f.label)}</td>
-                    <td className={tdRight}>{`${Math.round(f.rpm).toLocaleString()} RPM`}</td>
-                  </tr>
-                ))}
-              </Table>
-            )}
+            {temperatures.length > 0 && <RowsTable minWidth="24rem" rows={temperatures} columns={TEMPERATURE_COLUMNS} rowKey={sensorKey} />}
+            {fans.length > 0 && <RowsTable minWidth="16rem" rows={fans} columns={FAN_COLUMNS} rowKey={sensorKey} />}
           </div>
-        ))}
-    </Panel>
+        )}
+      </Panel>
+    )
   );
 }

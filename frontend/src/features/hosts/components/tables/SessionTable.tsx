@@ -1,43 +1,28 @@
-import { Panel, PanelLine } from '@/components/ui/Panel';
 import { formatDateTime } from '@/lib/format';
 import type { UserSession } from '@/types/api';
-import { Muted, Table, familyNote, td, tdMono, th } from './parts';
+import { FamilyTable, familyLine, td, tdMono, type Column } from './parts';
+
+const COLUMNS: Column<UserSession>[] = [
+  { label: 'User', cellClass: `${td} font-medium`, cell: (u) => u.name },
+  { label: 'Terminal', cellClass: tdMono, cell: (u) => u.terminal || '–' },
+  { label: 'From', cellClass: tdMono, cell: (u) => u.host || 'local' },
+  { label: 'Since', cellClass: `${td} text-xs tabular-nums`, cell: (u) => formatDateTime(u.started * 1000) },
+];
 
 export function SessionTable({ sessions, unavailable }: { sessions: UserSession[] | null; unavailable: boolean }) {
-  if (unavailable || sessions?.length === 0) {
-    return (
-      <PanelLine title="Sessions" testId="table-sessions">
-        {unavailable ? 'unavailable on this host.' : 'nobody is logged in.'}
-      </PanelLine>
-    );
-  }
   return (
-    <Panel title={`Sessions${sessions ? ` (${sessions.length})` : ''}`} testId="table-sessions">
-      {familyNote(unavailable, sessions !== null) ??
-        (!sessions || sessions.length === 0 ? (
-          <Muted>Nobody is logged in.</Muted>
-        ) : (
-          <Table
-            minWidth="24rem"
-            head={
-              <>
-                <th className={th}>User</th>
-                <th className={th}>Terminal</th>
-                <th className={th}>From</th>
-                <th className={th}>Since</th>
-              </>
-            }
-          >
-            {sessions.map((u, i) => (
-              <tr key={`${u.name} ${u.terminal} ${u.started} ${i}`}>
-                <td className={`${td} font-medium`}>{u.name}</td>
-                <td className={tdMono}>{u.terminal || '–'}</td>
-                <td className={tdMono}>{u.host || 'local'}</td>
-                <td className={`${td} text-xs tabular-nums`}>{formatDateTime(u.started * 1000)}</td>
-              </tr>
-            ))}
-          </Table>
-        ))}
-    </Panel>
+    familyLine('Sessions', 'table-sessions', unavailable, sessions?.length === 0 ? 'nobody is logged in.' : null) ?? (
+      <FamilyTable
+        title="Sessions"
+        testId="table-sessions"
+        counted
+        rows={sessions}
+        unavailable={unavailable}
+        empty="Nobody is logged in."
+        minWidth="24rem"
+        columns={COLUMNS}
+        rowKey={(u, i) => `${u.name} ${u.terminal} ${u.started} ${i}`}
+      />
+    )
   );
 }
