@@ -21,6 +21,7 @@ from rest_framework_simplejwt.tokens import RefreshToken
 from everyst_hub.audit.services import client_ip
 from everyst_hub.core.errors import Forbidden, NotFound, Unauthenticated
 from everyst_hub.core.permissions import IsAdmin, RefusesApiTokens
+from everyst_hub.core.views import validated
 from everyst_hub.inventory.models import HostGroupAccess
 
 from . import services, sessions
@@ -89,11 +90,8 @@ class LoginView(APIView):
 
     @extend_schema(request=LoginSerializer, responses=SessionSerializer)
     def post(self, request: Request) -> Response:
-        body = LoginSerializer(data=request.data)
-        body.is_valid(raise_exception=True)
-        user = services.log_in(
-            body.validated_data["username"], body.validated_data["password"], client_ip(request)
-        )
+        body = validated(LoginSerializer, request.data)
+        user = services.log_in(body["username"], body["password"], client_ip(request))
         return _session_response(request, user)
 
 
@@ -157,9 +155,8 @@ class MeView(APIView):
 
     @extend_schema(request=ProfileSerializer, responses=UserWithAccessSerializer)
     def patch(self, request: Request) -> Response:
-        body = ProfileSerializer(data=request.data)
-        body.is_valid(raise_exception=True)
-        user = services.update_profile(request.user, dict(body.validated_data), client_ip(request))
+        body = validated(ProfileSerializer, request.data)
+        user = services.update_profile(request.user, body, client_ip(request))
         return Response(UserWithAccessSerializer(user).data)
 
 
@@ -175,12 +172,11 @@ class PasswordChangeView(APIView):
 
     @extend_schema(request=PasswordChangeSerializer, responses=SessionSerializer)
     def post(self, request: Request) -> Response:
-        body = PasswordChangeSerializer(data=request.data)
-        body.is_valid(raise_exception=True)
+        body = validated(PasswordChangeSerializer, request.data)
         services.change_own_password(
             request.user,
-            body.validated_data["current_password"],
-            body.validated_data["new_password"],
+            body["current_password"],
+            body["new_password"],
             client_ip(request),
         )
         return _session_response(request, request.user)
@@ -204,12 +200,11 @@ class SetupView(APIView):
 
     @extend_schema(request=FirstOwnerSerializer, responses={201: SessionSerializer})
     def post(self, request: Request) -> Response:
-        body = FirstOwnerSerializer(data=request.data)
-        body.is_valid(raise_exception=True)
+        body = validated(FirstOwnerSerializer, request.data)
         user = services.create_first_owner(
-            body.validated_data["username"],
-            body.validated_data["password"],
-            body.validated_data["email"],
+            body["username"],
+            body["password"],
+            body["email"],
             client_ip(request),
         )
         return _session_response(request, user, status=201)
@@ -264,9 +259,8 @@ class UserListView(APIView):
 
     @extend_schema(request=UserCreateSerializer, responses={201: AdminUserSerializer})
     def post(self, request: Request) -> Response:
-        body = UserCreateSerializer(data=request.data)
-        body.is_valid(raise_exception=True)
-        user = services.create_user(request.user, ip=client_ip(request), **body.validated_data)
+        body = validated(UserCreateSerializer, request.data)
+        user = services.create_user(request.user, ip=client_ip(request), **body)
         return Response(_admin_user(user), status=201)
 
 
@@ -279,11 +273,8 @@ class UserDetailView(APIView):
 
     @extend_schema(request=UserUpdateSerializer, responses=AdminUserSerializer)
     def patch(self, request: Request, user_id: int) -> Response:
-        body = UserUpdateSerializer(data=request.data)
-        body.is_valid(raise_exception=True)
-        user = services.update_user(
-            request.user, _user(user_id), dict(body.validated_data), client_ip(request)
-        )
+        body = validated(UserUpdateSerializer, request.data)
+        user = services.update_user(request.user, _user(user_id), body, client_ip(request))
         return Response(_admin_user(user))
 
     @extend_schema(responses={204: None})
@@ -297,11 +288,8 @@ class UserPasswordView(APIView):
 
     @extend_schema(request=PasswordResetSerializer, responses={204: None})
     def post(self, request: Request, user_id: int) -> Response:
-        body = PasswordResetSerializer(data=request.data)
-        body.is_valid(raise_exception=True)
-        services.reset_password(
-            request.user, _user(user_id), body.validated_data["password"], client_ip(request)
-        )
+        body = validated(PasswordResetSerializer, request.data)
+        services.reset_password(request.user, _user(user_id), body["password"], client_ip(request))
         return Response(status=204)
 
 
@@ -310,10 +298,9 @@ class UserAccessView(APIView):
 
     @extend_schema(request=AccessSerializer, responses=AdminUserSerializer)
     def put(self, request: Request, user_id: int) -> Response:
-        body = AccessSerializer(data=request.data)
-        body.is_valid(raise_exception=True)
+        body = validated(AccessSerializer, request.data)
         user = _user(user_id)
-        entries = [(e["group_id"], e["role"]) for e in body.validated_data["access"]]
+        entries = [(e["group_id"], e["role"]) for e in body["access"]]
         services.set_group_access(request.user, user, entries, client_ip(request))
         return Response(_admin_user(user))
 

@@ -12,6 +12,7 @@ from rest_framework.views import APIView
 
 from everyst_hub.audit.services import client_ip
 from everyst_hub.core.permissions import RefusesApiTokens
+from everyst_hub.core.views import validated
 
 from . import api_tokens
 from .models import ApiToken
@@ -34,14 +35,13 @@ class ApiTokenListView(APIView):
 
     @extend_schema(request=ApiTokenCreateSerializer, responses={201: CreatedApiTokenSerializer})
     def post(self, request: Request) -> Response:
-        body = ApiTokenCreateSerializer(data=request.data)
-        body.is_valid(raise_exception=True)
+        body = validated(ApiTokenCreateSerializer, request.data)
         created = api_tokens.create_api_token(
             request.user,
-            name=body.validated_data["name"],
-            role=body.validated_data["role"],
-            group_ids=body.validated_data["groups"],
-            expires_in_days=body.validated_data["expires_in_days"],
+            name=body["name"],
+            role=body["role"],
+            group_ids=body["groups"],
+            expires_in_days=body["expires_in_days"],
             ip=client_ip(request),
         )
         # The only time the secret leaves the hub.

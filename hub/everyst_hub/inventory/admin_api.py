@@ -16,6 +16,7 @@ from rest_framework.views import APIView
 
 from everyst_hub.audit.services import client_ip
 from everyst_hub.core.permissions import IsAdmin
+from everyst_hub.core.views import validated
 from everyst_hub.deploy.packages import PublicAddresses, install_command, public_addresses
 from everyst_hub.ingest.server import server_tls
 
@@ -62,9 +63,7 @@ class EnrollmentTokenListView(APIView):
 
     @extend_schema(request=CreateEnrollmentTokenSerializer, responses={201: CreatedEnrollmentTokenSerializer})
     def post(self, request: Request) -> Response:
-        body = CreateEnrollmentTokenSerializer(data=request.data)
-        body.is_valid(raise_exception=True)
-        data = body.validated_data
+        data = validated(CreateEnrollmentTokenSerializer, request.data)
         # Read before the token exists, so a broken TLS setup or a bad address leaves no orphan token.
         fingerprint = server_tls().ca_fingerprint
         addresses = public_addresses(scheme=request.scheme or "http", host=request.get_host())
@@ -134,14 +133,13 @@ class HostAgentReplacementView(APIView):
 
     @extend_schema(request=ReplaceAgentSerializer, responses={201: CreatedEnrollmentTokenSerializer})
     def post(self, request: Request, host_id: str) -> Response:
-        body = ReplaceAgentSerializer(data=request.data)
-        body.is_valid(raise_exception=True)
+        body = validated(ReplaceAgentSerializer, request.data)
         fingerprint = server_tls().ca_fingerprint
         addresses = public_addresses(scheme=request.scheme or "http", host=request.get_host())
         created = issue_agent_replacement(
             host_id,
             actor=request.user,
-            ttl=timedelta(minutes=body.validated_data["expires_minutes"]),
+            ttl=timedelta(minutes=body["expires_minutes"]),
             ip=client_ip(request),
         )
         return _created(created, fingerprint, addresses)

@@ -14,6 +14,7 @@ from rest_framework.views import APIView
 
 from everyst_hub.audit.services import client_ip
 from everyst_hub.core.permissions import IsAdmin
+from everyst_hub.core.views import validated
 
 from . import groups
 from .models import HostGroup
@@ -51,12 +52,11 @@ class HostGroupListView(APIView):
 
     @extend_schema(request=HostGroupCreateSerializer, responses={201: HostGroupDetailSerializer})
     def post(self, request: Request) -> Response:
-        body = HostGroupCreateSerializer(data=request.data)
-        body.is_valid(raise_exception=True)
+        body = validated(HostGroupCreateSerializer, request.data)
         group = groups.create_host_group(
             request.user,
-            name=body.validated_data["name"],
-            description=body.validated_data["description"],
+            name=body["name"],
+            description=body["description"],
             ip=client_ip(request),
         )
         return _answer(request, group, status=201)
@@ -67,11 +67,8 @@ class HostGroupDetailView(APIView):
 
     @extend_schema(request=HostGroupUpdateSerializer, responses=HostGroupDetailSerializer)
     def patch(self, request: Request, group_id: int) -> Response:
-        body = HostGroupUpdateSerializer(data=request.data)
-        body.is_valid(raise_exception=True)
-        group = groups.update_host_group(
-            request.user, group_id, dict(body.validated_data), client_ip(request)
-        )
+        body = validated(HostGroupUpdateSerializer, request.data)
+        group = groups.update_host_group(request.user, group_id, body, client_ip(request))
         return _answer(request, group)
 
     @extend_schema(responses={204: None})
@@ -85,9 +82,6 @@ class HostGroupHostsView(APIView):
 
     @extend_schema(request=HostGroupHostsSerializer, responses=HostGroupDetailSerializer)
     def put(self, request: Request, group_id: int) -> Response:
-        body = HostGroupHostsSerializer(data=request.data)
-        body.is_valid(raise_exception=True)
-        group = groups.set_group_hosts(
-            request.user, group_id, body.validated_data["host_ids"], client_ip(request)
-        )
+        body = validated(HostGroupHostsSerializer, request.data)
+        group = groups.set_group_hosts(request.user, group_id, body["host_ids"], client_ip(request))
         return _answer(request, group)

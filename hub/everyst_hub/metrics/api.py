@@ -8,6 +8,7 @@ from rest_framework.views import APIView
 
 from everyst_hub.core.errors import NotFound
 from everyst_hub.core.fields import UnixMsField
+from everyst_hub.core.views import validated
 from everyst_hub.inventory.access import get_visible_host
 
 from .history import MAX_POINTS, history
@@ -41,9 +42,7 @@ class SampleRangeView(APIView):
     @extend_schema(parameters=[RangeQuery], responses=SamplesPageSerializer)
     def get(self, request: Request, host_id: str) -> Response:
         host = get_visible_host(request.user, host_id)
-        query = RangeQuery(data=request.query_params)
-        query.is_valid(raise_exception=True)
-        params = query.validated_data
+        params = validated(RangeQuery, request.query_params)
         samples = sample_range(host, params.get("since"), params.get("until"), params["limit"])
         return Response({"samples": samples})
 
@@ -68,9 +67,7 @@ class HistoryView(APIView):
     @extend_schema(parameters=[HistoryQuery], responses=HostHistorySerializer)
     def get(self, request: Request, host_id: str) -> Response:
         host = get_visible_host(request.user, host_id)
-        query = HistoryQuery(data=request.query_params)
-        query.is_valid(raise_exception=True)
-        params = query.validated_data
+        params = validated(HistoryQuery, request.query_params)
         prefixes = (
             {p.strip() for p in params["series"].split(",") if p.strip()} if params.get("series") else None
         )

@@ -9,6 +9,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from everyst_hub.audit.services import client_ip
+from everyst_hub.core.views import validated
 
 from . import inventory, schedules
 from .schedules import MAX_EVERY_MINUTES, MIN_EVERY_MINUTES
@@ -101,11 +102,8 @@ class NetworkSchedulesView(APIView):
     @extend_schema(request=NewScheduleSerializer, responses={201: ScheduleSerializer})
     def post(self, request: Request, network_id: int) -> Response:
         inventory.get_network(request.user, network_id, operate=True)  # who may ask before what is asked
-        body = NewScheduleSerializer(data=request.data)
-        body.is_valid(raise_exception=True)
-        schedule = schedules.create_schedule(
-            request.user, network_id, ip=client_ip(request), **body.validated_data
-        )
+        body = validated(NewScheduleSerializer, request.data)
+        schedule = schedules.create_schedule(request.user, network_id, ip=client_ip(request), **body)
         return Response(ScheduleSerializer(schedule).data, status=201)
 
 
@@ -113,11 +111,8 @@ class ScheduleDetailView(APIView):
     @extend_schema(request=ScheduleChangeSerializer, responses=ScheduleSerializer)
     def patch(self, request: Request, schedule_id: int) -> Response:
         schedules.get_schedule(request.user, schedule_id)
-        body = ScheduleChangeSerializer(data=request.data)
-        body.is_valid(raise_exception=True)
-        schedule = schedules.update_schedule(
-            request.user, schedule_id, dict(body.validated_data), client_ip(request)
-        )
+        body = validated(ScheduleChangeSerializer, request.data)
+        schedule = schedules.update_schedule(request.user, schedule_id, body, client_ip(request))
         return Response(ScheduleSerializer(schedule).data)
 
     @extend_schema(responses={204: None})

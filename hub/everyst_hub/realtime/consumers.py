@@ -40,6 +40,8 @@ MAX_FRAME_CHARS = 16 * 1024
 CLOSE_UNAUTHENTICATED = 4401
 CLOSE_FORBIDDEN = 4403
 GROUP_REFRESH_SECONDS = 3600.0
+# The topics about one host, and how an error names what was asked.
+HOST_TOPICS = {"host": "a host", "jobs": "jobs"}
 
 
 def _user_for_token(token: str) -> Any:
@@ -306,32 +308,19 @@ class LiveConsumer(AsyncWebsocketConsumer):
             self.fleet_hosts = await sync_to_async(_visible)(self.user)
             await self._sync_groups()
             await self.send(text_data=dumps({"type": "subscribed", "topic": "fleet"}))
-        elif topic == "host":
+        elif topic in HOST_TOPICS:
             host_id = frame.get("host")
             if not isinstance(host_id, str):
-                await self._error("bad_frame", 'Subscribing to a host needs "host": "<id>".')
+                await self._error("bad_frame", f'Subscribing to {HOST_TOPICS[topic]} needs "host": "<id>".')
                 return
             try:
                 host_id = await sync_to_async(_check_host)(self.user, host_id)
             except EverystError as exc:
                 await self._error(exc.code, exc.message, host=host_id[:64])
                 return
-            self.single_hosts.add(host_id)
+            (self.single_hosts if topic == "host" else self.job_hosts).add(host_id)
             await self._sync_groups()
-            await self.send(text_data=dumps({"type": "subscribed", "topic": "host", "host": host_id}))
-        elif topic == "jobs":
-            host_id = frame.get("host")
-            if not isinstance(host_id, str):
-                await self._error("bad_frame", 'Subscribing to jobs needs "host": "<id>".')
-                return
-            try:
-                host_id = await sync_to_async(_check_host)(self.user, host_id)
-            except EverystError as exc:
-                await self._error(exc.code, exc.message, host=host_id[:64])
-                return
-            self.job_hosts.add(host_id)
-            await self._sync_groups()
-            await self.send(text_data=dumps({"type": "subscribed", "topic": "jobs", "host": host_id}))
+            await self.send(text_data=dumps({"type": "subscribed", "topic": topic, "host": host_id}))
         else:
             await self._error("bad_frame", 'Unknown topic: use "fleet", "host" or "jobs".')
 

@@ -12,6 +12,7 @@ from rest_framework.views import APIView
 
 from everyst_hub.audit.services import client_ip, record
 from everyst_hub.core.errors import NotFound
+from everyst_hub.core.views import validated
 from everyst_hub.inventory.access import get_operable_host
 
 from . import services
@@ -31,13 +32,12 @@ class HostJobsView(APIView):
     @extend_schema(request=StartJobSerializer, responses={201: JobSerializer})
     def post(self, request: Request, host_id: str) -> Response:
         get_operable_host(request.user, host_id)  # who may ask comes before what is asked
-        body = StartJobSerializer(data=request.data)
-        body.is_valid(raise_exception=True)
+        body = validated(StartJobSerializer, request.data)
         job = services.start_job(
             request.user,
             host_id,
-            body.validated_data["tool"],
-            body.validated_data["params"],
+            body["tool"],
+            body["params"],
             client_ip(request),
         )
         return Response(JobSerializer(job).data, status=201)
