@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from django.core.exceptions import ValidationError as DjangoValidationError
@@ -13,6 +14,7 @@ from rest_framework.views import APIView
 
 from everyst_hub.audit.services import client_ip, record
 from everyst_hub.core.params import int_param
+from everyst_hub.core.views import validated
 from everyst_hub.realtime.publish import publish_texts_sync
 
 from . import delivery, mail, services
@@ -180,12 +182,6 @@ class MarkReadSerializer(serializers.Serializer):
     all = serializers.BooleanField(required=False, default=False)
 
 
-def _body(serializer_class: type[serializers.Serializer], request: Request) -> dict[str, Any]:
-    body = serializer_class(data=request.data)
-    body.is_valid(raise_exception=True)
-    return dict(body.validated_data)
-
-
 def _limit(request: Request) -> int:
     return int_param(
         "limit", request.query_params.get("limit"), default=100, minimum=1, maximum=services.MAX_LIST
@@ -193,6 +189,44 @@ def _limit(request: Request) -> int:
 
 
 # ------------------------------------------------------------------------------------------ views
+
+
+def _detail_view(
+    answer: type[serializers.Serializer],
+    change: type[serializers.Serializer],
+    get: Callable[[Any, object], Any],
+    update: Callable[[Any, object, dict[str, Any], str | None], Any],
+    delete: Callable[[Any, object, str | None], None],
+    retrieve: str | None = None,
+) -> type[APIView]:
+    """The view of one rule, silence or channel: PATCH and DELETE, and GET when `retrieve` names
+    its operation. `get` says whether the user may ask (404, 403) before the body is checked."""
+
+    def one(path: dict[str, int]) -> int:
+        """The id in the path, whatever the URL pattern calls it."""
+        (item_id,) = path.values()
+        return item_id
+
+    class DetailView(APIView):
+        @extend_schema(request=change, responses=answer)
+        def patch(self, request: Request, **path: int) -> Response:
+            get(request.user, one(path))
+            fields = validated(change, request.data)
+            return Response(answer(update(request.user, one(path), fields, client_ip(request))).data)
+
+        @extend_schema(responses={204: None})
+        def delete(self, request: Request, **path: int) -> Response:
+            delete(request.user, one(path), client_ip(request))
+            return Response(status=204)
+
+    if retrieve is not None:
+
+        @extend_schema(operation_id=retrieve, responses=answer)
+        def retrieve_one(self: APIView, request: Request, **path: int) -> Response:
+            return Response(answer(get(request.user, one(path))).data)
+
+        DetailView.get = retrieve_one  # type: ignore[attr-defined]
+    return DetailView
 
 
 class AlertListView(APIView):
@@ -247,26 +281,10 @@ class RuleListView(APIView):
     @extend_schema(request=RuleCreateSerializer, responses={201: RuleSerializer})
     def post(self, request: Request) -> Response:
         services.check_may_manage_alerts(request.user)
-        rule = services.create_rule(request.user, _body(RuleCreateSerializer, request), client_ip(request))
+        rule = services.create_rule(
+            request.user, validated(RuleCreateSerializer, request.data), client_ip(request)
+        )
         return Response(RuleSerializer(rule).data, status=201)
-
-
-class RuleDetailView(APIView):
-    @extend_schema(operation_id="v1_alert_rule_retrieve", responses=RuleSerializer)
-    def get(self, request: Request, rule_id: int) -> Response:
-        return Response(RuleSerializer(services.get_rule(request.user, rule_id)).data)
-
-    @extend_schema(request=RuleChangeSerializer, responses=RuleSerializer)
-    def patch(self, request: Request, rule_id: int) -> Response:
-        services.get_rule(request.user, rule_id)  # who may ask before what is asked
-        fields = _body(RuleChangeSerializer, request)
-        rule = services.update_rule(request.user, rule_id, fields, client_ip(request))
-        return Response(RuleSerializer(rule).data)
-
-    @extend_schema(responses={204: None})
-    def delete(self, request: Request, rule_id: int) -> Response:
-        services.delete_rule(request.user, rule_id, client_ip(request))
-        return Response(status=204)
 
 
 class SilenceListView(APIView):
@@ -283,27 +301,9 @@ class SilenceListView(APIView):
     @extend_schema(request=SilenceCreateSerializer, responses={201: SilenceSerializer})
     def post(self, request: Request) -> Response:
         services.check_may_manage_alerts(request.user)
-        fields = _body(SilenceCreateSerializer, request)
+        fields = validated(SilenceCreateSerializer, request.data)
         silence = services.create_silence(request.user, fields, client_ip(request))
         return Response(SilenceSerializer(silence).data, status=201)
-
-
-class SilenceDetailView(APIView):
-    @extend_schema(operation_id="v1_silence_retrieve", responses=SilenceSerializer)
-    def get(self, request: Request, silence_id: int) -> Response:
-        return Response(SilenceSerializer(services.get_silence(request.user, silence_id)).data)
-
-    @extend_schema(request=SilenceChangeSerializer, responses=SilenceSerializer)
-    def patch(self, request: Request, silence_id: int) -> Response:
-        services.get_silence(request.user, silence_id)
-        fields = _body(SilenceChangeSerializer, request)
-        silence = services.update_silence(request.user, silence_id, fields, client_ip(request))
-        return Response(SilenceSerializer(silence).data)
-
-    @extend_schema(responses={204: None})
-    def delete(self, request: Request, silence_id: int) -> Response:
-        services.delete_silence(request.user, silence_id, client_ip(request))
-        return Response(status=204)
 
 
 class ChannelListView(APIView):
@@ -315,23 +315,9 @@ class ChannelListView(APIView):
     def post(self, request: Request) -> Response:
         services.require_admin(request.user)
         channel = services.create_channel(
-            request.user, _body(ChannelCreateSerializer, request), client_ip(request)
+            request.user, validated(ChannelCreateSerializer, request.data), client_ip(request)
         )
         return Response(ChannelSerializer(channel).data, status=201)
-
-
-class ChannelDetailView(APIView):
-    @extend_schema(request=ChannelChangeSerializer, responses=ChannelSerializer)
-    def patch(self, request: Request, channel_id: int) -> Response:
-        services.get_channel(request.user, channel_id)
-        fields = _body(ChannelChangeSerializer, request)
-        channel = services.update_channel(request.user, channel_id, fields, client_ip(request))
-        return Response(ChannelSerializer(channel).data)
-
-    @extend_schema(responses={204: None})
-    def delete(self, request: Request, channel_id: int) -> Response:
-        services.delete_channel(request.user, channel_id, client_ip(request))
-        return Response(status=204)
 
 
 class ChannelTestView(APIView):
@@ -357,7 +343,7 @@ class MailSettingsView(APIView):
     @extend_schema(request=MailSettingsChangeSerializer, responses=MailSettingsSerializer)
     def put(self, request: Request) -> Response:
         mail.require_admin(request.user)
-        fields = _body(MailSettingsChangeSerializer, request)
+        fields = validated(MailSettingsChangeSerializer, request.data)
         config = mail.update_settings(request.user, fields, client_ip(request))
         return Response(MailSettingsSerializer(config).data)
 
@@ -366,7 +352,7 @@ class MailTestView(APIView):
     @extend_schema(request=MailTestSerializer, responses=MailTestResultSerializer)
     def post(self, request: Request) -> Response:
         mail.require_admin(request.user)
-        body = _body(MailTestSerializer, request)
+        body = validated(MailTestSerializer, request.data)
         return Response(mail.send_test(request.user, body.get("to"), client_ip(request)))
 
 
@@ -390,7 +376,7 @@ class NotificationUnreadView(APIView):
 class NotificationReadView(APIView):
     @extend_schema(request=MarkReadSerializer, responses=MarkedReadSerializer)
     def post(self, request: Request) -> Response:
-        body = _body(MarkReadSerializer, request)
+        body = validated(MarkReadSerializer, request.data)
         ids = None if body.get("all") else body.get("ids", [])
         marked = services.mark_read(request.user, ids)
         return Response({"marked": marked, "unread": services.unread_count(request.user)})
@@ -413,6 +399,31 @@ class NotificationPreferencesView(APIView):
 
     @extend_schema(request=PreferencesChangeSerializer, responses=PreferencesSerializer)
     def put(self, request: Request) -> Response:
-        fields = _body(PreferencesChangeSerializer, request)
+        fields = validated(PreferencesChangeSerializer, request.data)
         preference = services.update_preferences(request.user, fields, client_ip(request))
         return Response(PreferencesSerializer(preference).data)
+
+
+RuleDetailView = _detail_view(
+    RuleSerializer,
+    RuleChangeSerializer,
+    services.get_rule,
+    services.update_rule,
+    services.delete_rule,
+    retrieve="v1_alert_rule_retrieve",
+)
+SilenceDetailView = _detail_view(
+    SilenceSerializer,
+    SilenceChangeSerializer,
+    services.get_silence,
+    services.update_silence,
+    services.delete_silence,
+    retrieve="v1_silence_retrieve",
+)
+ChannelDetailView = _detail_view(
+    ChannelSerializer,
+    ChannelChangeSerializer,
+    services.get_channel,
+    services.update_channel,
+    services.delete_channel,
+)

@@ -177,52 +177,49 @@ def _title(event: str, incident: Incident) -> str:
     return f"{incident.severity.upper()} {verb}: {incident.rule.name} on {incident.host.hostname}{series}"
 
 
+_VALUE = "Value: {incident.last_value:g} (peak {incident.peak_value:g})"
+# Per source, what a notification's body says before "Started: …" and why a resolution came
+# (str.format of rule, incident and window); a source not here is told as a metric rule is.
+_BODIES: dict[str, tuple[tuple[str, ...], str]] = {
+    AlertRule.Source.METRIC: (("Condition: {rule.metric} {rule.comparison} {rule.threshold:g}", _VALUE), ""),
+    AlertRule.Source.HOST_OFFLINE: (
+        ("Condition: no sample for more than {rule.threshold:g} collection intervals", _VALUE),
+        "",
+    ),
+    AlertRule.Source.JOB_FAILED: (
+        ("Scheduled job: {incident.series}", "Failed runs in a row: {incident.last_value:g}"),
+        " (a later run succeeded)",
+    ),
+    AlertRule.Source.TLS_EXPIRY: (
+        (
+            "Condition: the certificate of {incident.series} expires within {rule.threshold:g} days",
+            "Days left: {incident.last_value:g} (fewest {incident.peak_value:g})",
+        ),
+        " (a later check found it renewed)",
+    ),
+    AlertRule.Source.AGENT_DROPPING: (
+        (
+            "Condition: the agent's spool overflowed, {rule.comparison} {rule.threshold:g} samples "
+            "dropped {window}",
+            "Samples dropped: {incident.last_value:g}",
+        ),
+        " (no new drop for {rule.clear_seconds} s)",
+    ),
+}
+
+
 def _body(event: str, incident: Incident) -> str:
     rule = incident.rule
-    if rule.source == AlertRule.Source.HOST_OFFLINE:
-        condition = f"no sample for more than {rule.threshold:g} collection intervals"
-    elif rule.source == AlertRule.Source.JOB_FAILED:
-        lines = [
-            f"Scheduled job: {incident.series}",
-            f"Failed runs in a row: {incident.last_value:g}",
-            f"Started: {_iso(incident.started_at)}",
-        ]
-        if incident.ended_at:
-            lines.append(f"Resolved (a later run succeeded): {_iso(incident.ended_at)}")
-        return "\n".join(lines)
-    elif rule.source == AlertRule.Source.TLS_EXPIRY:
-        lines = [
-            f"Condition: the certificate of {incident.series} expires within {rule.threshold:g} days",
-            f"Days left: {incident.last_value:g} (fewest {incident.peak_value:g})",
-            f"Started: {_iso(incident.started_at)}",
-        ]
-        if incident.ended_at:
-            lines.append(f"Resolved (a later check found it renewed): {_iso(incident.ended_at)}")
-        return "\n".join(lines)
-    elif rule.source == AlertRule.Source.AGENT_DROPPING:
-        window = f"within {rule.for_seconds} s" if rule.for_seconds else "in one report"
-        lines = [
-            f"Condition: the agent's spool overflowed, {rule.comparison} {rule.threshold:g} samples "
-            f"dropped {window}",
-            f"Samples dropped: {incident.last_value:g}",
-            f"Started: {_iso(incident.started_at)}",
-        ]
-        if incident.ended_at:
-            lines.append(f"Resolved (no new drop for {rule.clear_seconds} s): {_iso(incident.ended_at)}")
-        return "\n".join(lines)
-    elif rule.source in (AlertRule.Source.NETWORK_EVENT, AlertRule.Source.HOST_EVENT):
+    if rule.source in (AlertRule.Source.NETWORK_EVENT, AlertRule.Source.HOST_EVENT):
         kind = "Network" if rule.source == AlertRule.Source.NETWORK_EVENT else "Host"
         event = rule.metric.replace("_", " ")
         return f"{kind} event: {event} {incident.series}\nSeen: {_iso(incident.started_at)}"
-    else:
-        condition = f"{rule.metric} {rule.comparison} {rule.threshold:g}"
-    lines = [
-        f"Condition: {condition}",
-        f"Value: {incident.last_value:g} (peak {incident.peak_value:g})",
-        f"Started: {_iso(incident.started_at)}",
-    ]
+    said, why = _BODIES.get(rule.source, _BODIES[AlertRule.Source.METRIC])
+    window = f"within {rule.for_seconds} s" if rule.for_seconds else "in one report"
+    lines = [line.format(rule=rule, incident=incident, window=window) for line in said]
+    lines.append(f"Started: {_iso(incident.started_at)}")
     if incident.ended_at:
-        lines.append(f"Resolved: {_iso(incident.ended_at)}")
+        lines.append(f"Resolved{why.format(rule=rule)}: {_iso(incident.ended_at)}")
     return "\n".join(lines)
 
 
