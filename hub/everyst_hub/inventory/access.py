@@ -9,7 +9,7 @@ with an operator token, and never counts as an owner or admin (User.sees_everyth
 from __future__ import annotations
 
 import uuid
-from typing import Any
+from typing import Any, TypeVar
 
 from django.db.models import Q, QuerySet
 
@@ -17,6 +17,8 @@ from everyst_hub.accounts.models import ApiToken, User
 from everyst_hub.core.errors import Forbidden, NotFound
 
 from .models import Host, HostGroupAccess
+
+OnHost = TypeVar("OnHost", bound=Any)
 
 # Owners and admins see and manage every host; only owners manage owners and admins.
 FLEET_ROLES = (User.Role.OWNER, User.Role.ADMIN)
@@ -118,6 +120,18 @@ def get_visible_host(user: Any, host_id: object) -> Host:
     if host is None:
         raise NotFound("Host not found.")
     return host
+
+
+def visible_on_host(user: Any, row: OnHost | None, what: str) -> OnHost:
+    """A row that belongs to a host (a network, a job), if the user may see that host; otherwise
+    NotFound worded as for a missing `what` (its existence is not revealed)."""
+    if row is None:
+        raise NotFound(f"{what} not found.")
+    try:
+        get_visible_host(user, row.host_id)
+    except NotFound as exc:
+        raise NotFound(f"{what} not found.") from exc
+    return row
 
 
 def get_operable_host(user: Any, host_id: object) -> Host:

@@ -10,7 +10,7 @@ from django.db.models import Count, Prefetch, Q, QuerySet, prefetch_related_obje
 
 from everyst_hub.core.errors import NotFound
 from everyst_hub.core.params import parse_id, time_param, uuid_param
-from everyst_hub.inventory.access import get_operable_host, get_visible_host
+from everyst_hub.inventory.access import get_operable_host, get_visible_host, visible_on_host
 
 from .models import Device, Network, NetworkEvent, NetworkScan
 
@@ -18,13 +18,8 @@ from .models import Device, Network, NetworkEvent, NetworkScan
 def get_network(user: Any, network_id: object, *, operate: bool = False) -> Network:
     """The network if the user may see its host (NotFound otherwise: its existence is not revealed);
     with `operate`, Forbidden unless the user may run tools on that host."""
-    network = Network.objects.select_related("host").filter(id=parse_id(network_id, "Network")).first()
-    if network is None:
-        raise NotFound("Network not found.")
-    try:
-        get_visible_host(user, network.host_id)
-    except NotFound as exc:
-        raise NotFound("Network not found.") from exc
+    found = Network.objects.select_related("host").filter(id=parse_id(network_id, "Network")).first()
+    network = visible_on_host(user, found, "Network")
     if operate:
         get_operable_host(user, network.host_id)
     return network

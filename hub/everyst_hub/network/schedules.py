@@ -96,18 +96,21 @@ def create_schedule(
     )
     _check_tool_params(schedule)
     schedule.save()
+    _record("create", user, schedule, ip, tool=tool, every_minutes=every_minutes, enabled=enabled)
+    return schedule
+
+
+def _record(action: str, user: Any, schedule: Schedule, ip: str | None, **details: Any) -> None:
+    """The audit entry of a change to a schedule, on its network's host."""
     record(
-        "network.schedule.create",
+        f"network.schedule.{action}",
         actor=user,
-        target=network.host,
+        target=schedule.network.host,
         ip=ip,
         schedule=schedule.id,
-        network=network.cidr,
-        tool=tool,
-        every_minutes=every_minutes,
-        enabled=enabled,
+        network=schedule.network.cidr,
+        **details,
     )
-    return schedule
 
 
 def get_schedule(user: Any, schedule_id: object) -> Schedule:
@@ -139,29 +142,13 @@ def update_schedule(
         soonest = timezone.now() + timedelta(minutes=schedule.every_minutes)
         schedule.next_run_at = min(schedule.next_run_at, soonest)
     schedule.save()
-    record(
-        "network.schedule.update",
-        actor=user,
-        target=schedule.network.host,
-        ip=ip,
-        schedule=schedule.id,
-        network=schedule.network.cidr,
-        changes=fields,
-    )
+    _record("update", user, schedule, ip, changes=fields)
     return schedule
 
 
 def delete_schedule(user: Any, schedule_id: object, ip: str | None = None) -> None:
     schedule = get_schedule(user, schedule_id)
-    record(
-        "network.schedule.delete",
-        actor=user,
-        target=schedule.network.host,
-        ip=ip,
-        schedule=schedule.id,
-        network=schedule.network.cidr,
-        tool=schedule.tool,
-    )
+    _record("delete", user, schedule, ip, tool=schedule.tool)
     schedule.delete()
 
 

@@ -16,9 +16,9 @@ from everyst.agent.v1 import agent_pb2
 
 from everyst_hub.audit.services import record
 from everyst_hub.core import jsonlimits
-from everyst_hub.core.errors import EverystError, InvalidInput, NotFound
+from everyst_hub.core.errors import EverystError, InvalidInput
 from everyst_hub.core.params import parse_uuid
-from everyst_hub.inventory.access import get_operable_host, get_visible_host, visible_hosts
+from everyst_hub.inventory.access import get_operable_host, get_visible_host, visible_hosts, visible_on_host
 from everyst_hub.inventory.hosts import is_online
 from everyst_hub.realtime.publish import send_to_agent_sync
 
@@ -109,13 +109,7 @@ def cancel_job(user: Any, job_id: object, ip: str | None = None) -> ToolJob:
 def get_job(user: Any, job_id: object) -> ToolJob:
     """The job if the user may see its host; otherwise NotFound, worded as for a missing job."""
     job = ToolJob.objects.select_related("host", "requested_by").filter(id=parse_uuid(job_id, "Job")).first()
-    if job is None:
-        raise NotFound("Job not found.")
-    try:
-        get_visible_host(user, job.host_id)
-    except NotFound as exc:
-        raise NotFound("Job not found.") from exc
-    return job
+    return visible_on_host(user, job, "Job")
 
 
 def host_jobs(user: Any, host_id: object, limit: int = 50) -> list[ToolJob]:
