@@ -44,6 +44,15 @@ export function Dialog({ open, title, children, onClose, busy = false, testId, w
   );
 }
 
+/** What a dialog that edits one thing is told by its page: whether it is open, and what to do after. */
+export interface EditDialogProps {
+  open: boolean;
+  /** Cancel, Escape. */
+  onClose: () => void;
+  /** Saved. */
+  onDone: () => void;
+}
+
 interface DialogFormButtonsProps {
   submitLabel: string;
   submitTestId: string;

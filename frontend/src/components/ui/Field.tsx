@@ -8,9 +8,11 @@ interface FieldProps {
   /** Extra classes for the wrapper, e.g. its width in a row of fields. */
   className?: string;
   labelClassName?: string;
+  /** A line under the input (where its value comes from, what it must be), read with the input. */
+  hint?: ReactNode;
 }
 
-function FieldFrame({ id, label, optional = false, className, labelClassName = labelClass, children }: FieldProps & { id: string; children: ReactNode }) {
+function FieldFrame({ id, label, optional = false, className, labelClassName = labelClass, hint, children }: FieldProps & { id: string; children: ReactNode }) {
   return (
     <div className={className ? `${className} space-y-1` : 'space-y-1'}>
       <label htmlFor={id} className={labelClassName}>
@@ -23,18 +25,25 @@ function FieldFrame({ id, label, optional = false, className, labelClassName = l
         )}
       </label>
       {children}
+      {hint && (
+        <div id={hintId(id)} className="text-xs text-muted">
+          {hint}
+        </div>
+      )}
     </div>
   );
 }
 
+const hintId = (id: string) => `${id}-hint`;
+
 type TextFieldProps = FieldProps & Omit<ComponentProps<'input'>, 'id' | 'className'> & { inputClassName?: string };
 
 /** A labelled <input>; every other prop (value, type, data-testid, …) goes to the input. */
-export function TextField({ label, optional, className, labelClassName, inputClassName = inputClass, ...inputProps }: TextFieldProps) {
+export function TextField({ label, optional, className, labelClassName, hint, inputClassName = inputClass, ...inputProps }: TextFieldProps) {
   const id = useId();
   return (
-    <FieldFrame id={id} label={label} optional={optional} className={className} labelClassName={labelClassName}>
-      <input id={id} {...inputProps} className={inputClassName} />
+    <FieldFrame id={id} label={label} optional={optional} className={className} labelClassName={labelClassName} hint={hint}>
+      <input id={id} aria-describedby={hint ? hintId(id) : undefined} {...inputProps} className={inputClassName} />
     </FieldFrame>
   );
 }
@@ -42,11 +51,11 @@ export function TextField({ label, optional, className, labelClassName, inputCla
 type SelectFieldProps = FieldProps & Omit<ComponentProps<'select'>, 'id' | 'className'>;
 
 /** A labelled <select>; the options are its children, every other prop goes to the select. */
-export function SelectField({ label, optional, className, labelClassName, children, ...selectProps }: SelectFieldProps) {
+export function SelectField({ label, optional, className, labelClassName, hint, children, ...selectProps }: SelectFieldProps) {
   const id = useId();
   return (
-    <FieldFrame id={id} label={label} optional={optional} className={className} labelClassName={labelClassName}>
-      <select id={id} {...selectProps} className={inputClass}>
+    <FieldFrame id={id} label={label} optional={optional} className={className} labelClassName={labelClassName} hint={hint}>
+      <select id={id} aria-describedby={hint ? hintId(id) : undefined} {...selectProps} className={inputClass}>
         {children}
       </select>
     </FieldFrame>

@@ -1,6 +1,7 @@
-import { useState, type FormEvent, type ReactNode } from 'react';
+import { type FormEvent, type ReactNode } from 'react';
 import { Navigate, useLocation } from 'react-router-dom';
 import { Alert } from '@/components/ui/Alert';
+import { FormFooter, useFormFields } from '@/components/ui/Form';
 import { Spinner } from '@/components/ui/Spinner';
 import { isApiError } from '@/lib/api';
 import { useDocumentTitle } from '@/lib/document-title';
@@ -66,13 +67,12 @@ export function LoginPage() {
 
 function LoginForm({ expired }: { expired: boolean }) {
   const login = useLogin();
-  const [username, setUsername] = useState('');
-  const [password, setPassword] = useState('');
+  const form = useFormFields({ username: '', password: '' });
 
   const onSubmit = (event: FormEvent<HTMLFormElement>) => {
     event.preventDefault();
     if (login.isPending) return;
-    login.mutate({ username: username.trim(), password });
+    login.mutate({ username: form.values.username.trim(), password: form.values.password });
   };
 
   return (
@@ -88,16 +88,7 @@ function LoginForm({ expired }: { expired: boolean }) {
         <Alert tone="info">Your session has ended. Please sign in again.</Alert>
       )}
       {login.isError && <Alert testId="login-error">{loginErrorMessage(login.error)}</Alert>}
-      <AuthTextField
-        label="Username"
-        data-testid="login-username"
-        name="username"
-        autoComplete="username"
-        autoFocus
-        required
-        value={username}
-        onChange={(e) => setUsername(e.target.value)}
-      />
+      <AuthTextField label="Username" data-testid="login-username" name="username" autoComplete="username" autoFocus required {...form.bind('username')} />
       <AuthTextField
         label="Password"
         data-testid="login-password"
@@ -105,17 +96,9 @@ function LoginForm({ expired }: { expired: boolean }) {
         type="password"
         autoComplete="current-password"
         required
-        value={password}
-        onChange={(e) => setPassword(e.target.value)}
+        {...form.bind('password')}
       />
-      <button
-        type="submit"
-        data-testid="login-submit"
-        disabled={login.isPending}
-        className={authSubmitButton}
-      >
-        {login.isPending ? 'Signing in…' : 'Sign in'}
-      </button>
+      <FormFooter submitLabel="Sign in" pendingLabel="Signing in…" submitTestId="login-submit" pending={login.isPending} buttonClassName={authSubmitButton} />
     </form>
   );
 }

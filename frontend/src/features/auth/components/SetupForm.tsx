@@ -1,6 +1,7 @@
 import { useQueryClient } from '@tanstack/react-query';
 import { useState, type FormEvent } from 'react';
 import { Alert } from '@/components/ui/Alert';
+import { FormFooter, useFormFields } from '@/components/ui/Form';
 import { describeError, isApiError } from '@/lib/api';
 import { useCreateOwner } from '../api/create-owner';
 import { setupStatusQueryOptions } from '../api/get-setup-status';
@@ -11,15 +12,13 @@ import { authSubmitButton } from './styles';
 export function SetupForm() {
   const createOwner = useCreateOwner();
   const queryClient = useQueryClient();
-  const [username, setUsername] = useState('');
-  const [email, setEmail] = useState('');
-  const [password, setPassword] = useState('');
-  const [confirm, setConfirm] = useState('');
+  const form = useFormFields({ username: '', email: '', password: '', confirm: '' });
   const [mismatch, setMismatch] = useState(false);
 
   const onSubmit = (event: FormEvent<HTMLFormElement>) => {
     event.preventDefault();
     if (createOwner.isPending) return;
+    const { username, email, password, confirm } = form.values;
     if (password !== confirm) {
       setMismatch(true);
       return;
@@ -65,37 +64,9 @@ export function SetupForm() {
           )}
         </Alert>
       )}
-      <AuthTextField
-        label="Username"
-        data-testid="setup-username"
-        name="username"
-        autoComplete="username"
-        autoFocus
-        required
-        maxLength={150}
-        value={username}
-        onChange={(e) => setUsername(e.target.value)}
-      />
-      <AuthTextField
-        label="Email"
-        optional
-        data-testid="setup-email"
-        name="email"
-        type="email"
-        autoComplete="email"
-        value={email}
-        onChange={(e) => setEmail(e.target.value)}
-      />
-      <AuthTextField
-        label="Password"
-        data-testid="setup-password"
-        name="new-password"
-        type="password"
-        autoComplete="new-password"
-        required
-        value={password}
-        onChange={(e) => setPassword(e.target.value)}
-      />
+      <AuthTextField label="Username" data-testid="setup-username" name="username" autoComplete="username" autoFocus required maxLength={150} {...form.bind('username')} />
+      <AuthTextField label="Email" optional data-testid="setup-email" name="email" type="email" autoComplete="email" {...form.bind('email')} />
+      <AuthTextField label="Password" data-testid="setup-password" name="new-password" type="password" autoComplete="new-password" required {...form.bind('password')} />
       <AuthTextField
         label="Confirm password"
         data-testid="setup-password-confirm"
@@ -104,17 +75,15 @@ export function SetupForm() {
         autoComplete="new-password"
         required
         aria-invalid={mismatch || undefined}
-        value={confirm}
-        onChange={(e) => setConfirm(e.target.value)}
+        {...form.bind('confirm')}
       />
-      <button
-        type="submit"
-        data-testid="setup-submit"
-        disabled={createOwner.isPending}
-        className={authSubmitButton}
-      >
-        {createOwner.isPending ? 'Creating…' : 'Create owner account'}
-      </button>
+      <FormFooter
+        submitLabel="Create owner account"
+        pendingLabel="Creating…"
+        submitTestId="setup-submit"
+        pending={createOwner.isPending}
+        buttonClassName={authSubmitButton}
+      />
     </form>
   );
 }

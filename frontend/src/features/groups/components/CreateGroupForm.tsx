@@ -1,15 +1,13 @@
 import { useState, type FormEvent } from 'react';
-import { Alert } from '@/components/ui/Alert';
-import { TextField } from '@/components/ui/Field';
+import { FormFooter, useFormFields } from '@/components/ui/Form';
 import { Panel } from '@/components/ui/Panel';
-import { primaryButton } from '@/components/ui/styles';
 import { describeError } from '@/lib/api';
 import { useCreateHostGroup } from '../api/create-host-group';
+import { GroupFields } from './GroupFields';
 
 export function CreateGroupForm() {
   const create = useCreateHostGroup();
-  const [name, setName] = useState('');
-  const [description, setDescription] = useState('');
+  const form = useFormFields({ name: '', description: '' });
   const [created, setCreated] = useState<string | null>(null);
 
   const onSubmit = (event: FormEvent<HTMLFormElement>) => {
@@ -17,12 +15,11 @@ export function CreateGroupForm() {
     if (create.isPending) return;
     setCreated(null);
     create.mutate(
-      { name: name.trim(), description: description.trim() },
+      { name: form.values.name.trim(), description: form.values.description.trim() },
       {
         onSuccess: (group) => {
           setCreated(group.name);
-          setName('');
-          setDescription('');
+          form.reset();
         },
       },
     );
@@ -32,36 +29,18 @@ export function CreateGroupForm() {
     <Panel title="Create a host group">
       <form onSubmit={onSubmit} aria-label="Create a host group" data-testid="group-create-form" className="space-y-3">
         <div className="grid gap-3 sm:grid-cols-2">
-          <TextField
-            label="Name"
-            data-testid="group-create-name"
-            autoComplete="off"
-            required
-            maxLength={100}
-            value={name}
-            onChange={(e) => setName(e.target.value)}
-          />
-          <TextField
-            label="Description"
-            optional
-            data-testid="group-create-description"
-            autoComplete="off"
-            maxLength={1000}
-            value={description}
-            onChange={(e) => setDescription(e.target.value)}
-          />
+          <GroupFields form={form} testIdPrefix="group-create" optionalDescription />
         </div>
-        {create.isError && (
-          <Alert testId="group-create-error">{describeError(create.error, 'The host group could not be created.')}</Alert>
-        )}
-        {created && !create.isError && (
-          <Alert tone="info" testId="group-create-message">
-            Host group {created} created. Choose its hosts with “Hosts”, then grant access on the Users page.
-          </Alert>
-        )}
-        <button type="submit" data-testid="group-create" disabled={create.isPending} className={primaryButton}>
-          {create.isPending ? 'Creating…' : 'Create group'}
-        </button>
+        <FormFooter
+          error={create.isError ? describeError(create.error, 'The host group could not be created.') : null}
+          errorTestId="group-create-error"
+          notice={created && `Host group ${created} created. Choose its hosts with “Hosts”, then grant access on the Users page.`}
+          noticeTestId="group-create-message"
+          submitLabel="Create group"
+          pendingLabel="Creating…"
+          submitTestId="group-create"
+          pending={create.isPending}
+        />
       </form>
     </Panel>
   );

@@ -1,16 +1,12 @@
-import { useState, type FormEvent } from 'react';
-import { Dialog, DialogFormButtons } from '@/components/ui/Dialog';
-import { TextField } from '@/components/ui/Field';
+import type { FormEvent } from 'react';
+import { Dialog, DialogFormButtons, type EditDialogProps } from '@/components/ui/Dialog';
+import { useFormFields } from '@/components/ui/Form';
 import { describeError } from '@/lib/api';
 import { useUpdateHostGroup } from '../api/update-host-group';
 import type { HostGroupDetail } from '../types';
+import { GroupFields } from './GroupFields';
 
-interface RenameGroupDialogProps {
-  group: HostGroupDetail;
-  open: boolean;
-  onClose: () => void;
-  onDone: () => void;
-}
+type RenameGroupDialogProps = EditDialogProps & { group: HostGroupDetail };
 
 export function RenameGroupDialog({ group, open, onClose, onDone }: RenameGroupDialogProps) {
   return (
@@ -23,40 +19,30 @@ export function RenameGroupDialog({ group, open, onClose, onDone }: RenameGroupD
 /** Mounted each time the dialog opens, so it starts from the saved name. */
 function RenameForm({ group, onClose, onDone }: Omit<RenameGroupDialogProps, 'open'>) {
   const update = useUpdateHostGroup();
-  const [name, setName] = useState(group.name);
-  const [description, setDescription] = useState(group.description);
+  const form = useFormFields({ name: group.name, description: group.description });
 
   const onSubmit = (event: FormEvent<HTMLFormElement>) => {
     event.preventDefault();
     if (update.isPending) return;
-    update.mutate({ id: group.id, changes: { name: name.trim(), description: description.trim() } }, { onSuccess: onDone });
+    const changes = { name: form.values.name.trim(), description: form.values.description.trim() };
+    update.mutate({ id: group.id, changes }, { onSuccess: onDone });
   };
 
   return (
     <form onSubmit={onSubmit} className="space-y-3">
-      <TextField
-        label="Name"
-        data-testid="group-rename-name"
-        autoComplete="off"
-        required
-        maxLength={100}
-        value={name}
-        onChange={(e) => setName(e.target.value)}
-      />
-      <TextField
-        label="Description"
-        data-testid="group-rename-description"
-        autoComplete="off"
-        maxLength={1000}
-        value={description}
-        onChange={(e) => setDescription(e.target.value)}
-      />
+      <GroupFields form={form} testIdPrefix="group-rename" />
       {update.isError && (
         <p role="alert" data-testid="group-rename-error" className="text-sm text-crit">
           {describeError(update.error, 'The group could not be saved.')}
         </p>
       )}
-      <DialogFormButtons submitLabel="Save" submitTestId="group-rename-save" pending={update.isPending} disabled={!name.trim()} onCancel={onClose} />
+      <DialogFormButtons
+        submitLabel="Save"
+        submitTestId="group-rename-save"
+        pending={update.isPending}
+        disabled={!form.values.name.trim()}
+        onCancel={onClose}
+      />
     </form>
   );
 }

@@ -1,5 +1,5 @@
 import { useRef, useState, type FormEvent } from 'react';
-import { Dialog, DialogFormButtons } from '@/components/ui/Dialog';
+import { Dialog, DialogFormButtons, type EditDialogProps } from '@/components/ui/Dialog';
 import { SelectField } from '@/components/ui/Field';
 import { dangerButton, smallButton } from '@/components/ui/styles';
 import { describeError } from '@/lib/api';
@@ -8,12 +8,7 @@ import type { GroupRole, HostGroup, User } from '@/types/api';
 import { useHostGroups } from '@/lib/queries/host-groups';
 import { useSetUserAccess } from '../api/set-user-access';
 
-interface AccessDialogProps {
-  user: User;
-  open: boolean;
-  onClose: () => void;
-  onDone: () => void;
-}
+type AccessDialogProps = EditDialogProps & { user: User };
 
 export function AccessDialog({ user, open, onClose, onDone }: AccessDialogProps) {
   return (

@@ -1,16 +1,11 @@
 import { useState, type FormEvent } from 'react';
-import { Dialog, DialogFormButtons } from '@/components/ui/Dialog';
+import { Dialog, DialogFormButtons, type EditDialogProps } from '@/components/ui/Dialog';
 import { TextField } from '@/components/ui/Field';
 import { describeError } from '@/lib/api';
 import type { User } from '@/types/api';
 import { useResetUserPassword } from '../api/reset-user-password';
 
-interface ResetPasswordDialogProps {
-  user: User;
-  open: boolean;
-  onClose: () => void;
-  onDone: () => void;
-}
+type ResetPasswordDialogProps = EditDialogProps & { user: User };
 
 export function ResetPasswordDialog({ user, open, onClose, onDone }: ResetPasswordDialogProps) {
   const reset = useResetUserPassword();
