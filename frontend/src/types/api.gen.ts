@@ -995,7 +995,7 @@ export interface components {
             comparison: string;
             /** Format: date-time */
             ended_at: string | null;
-            host: components["schemas"]["AlertHostRef"];
+            host: components["schemas"]["HostRef"];
             id: number;
             /** Format: double */
             last_value: number;
@@ -1010,11 +1010,6 @@ export interface components {
             state: components["schemas"]["AlertStateEnum"];
             /** Format: double */
             threshold: number;
-        };
-        AlertHostRef: {
-            hostname: string;
-            /** Format: uuid */
-            id: string;
         };
         AlertRuleRef: {
             /** @description the rule is deleted; name and the rest are as it was */
@@ -1402,6 +1397,7 @@ export interface components {
         };
         HostRef: {
             hostname: string;
+            /** Format: uuid */
             id: string;
         };
         /** @description A host and its latest sample (null before its first). */
@@ -2159,7 +2155,6 @@ export type AccessToken = components['schemas']['AccessToken'];
 export type AdminUser = components['schemas']['AdminUser'];
 export type Agent = components['schemas']['Agent'];
 export type Alert = components['schemas']['Alert'];
-export type AlertHostRef = components['schemas']['AlertHostRef'];
 export type AlertRuleRef = components['schemas']['AlertRuleRef'];
 export type AlertStateEnum = components['schemas']['AlertStateEnum'];
 export type ApiToken = components['schemas']['ApiToken'];

@@ -191,6 +191,31 @@ def _limit(request: Request) -> int:
 # ------------------------------------------------------------------------------------------ views
 
 
+def _collection_view(
+    answer: type[serializers.Serializer],
+    body: type[serializers.Serializer],
+    listing: Callable[[Request], Any],
+    may: Callable[[Any], None],
+    create: Callable[[Any, dict[str, Any], str | None], Any],
+    parameters: list[OpenApiParameter] | None = None,
+) -> type[APIView]:
+    """The view of the rules, silences or channels: GET lists what `listing` finds for the request;
+    POST says whether the user may (403) before what is asked (400), then 201 with what was made."""
+
+    class CollectionView(APIView):
+        @extend_schema(parameters=parameters, responses=answer(many=True))
+        def get(self, request: Request) -> Response:
+            return Response(answer(listing(request), many=True).data)
+
+        @extend_schema(request=body, responses={201: answer})
+        def post(self, request: Request) -> Response:
+            may(request.user)
+            made = create(request.user, validated(body, request.data), client_ip(request))
+            return Response(answer(made).data, status=201)
+
+    return CollectionView
+
+
 def _detail_view(
     answer: type[serializers.Serializer],
     change: type[serializers.Serializer],
@@ -273,53 +298,6 @@ class AlertMetricsView(APIView):
         )
 
 
-class RuleListView(APIView):
-    @extend_schema(responses=RuleSerializer(many=True))
-    def get(self, request: Request) -> Response:
-        return Response(RuleSerializer(services.visible_rules(request.user), many=True).data)
-
-    @extend_schema(request=RuleCreateSerializer, responses={201: RuleSerializer})
-    def post(self, request: Request) -> Response:
-        services.check_may_manage_alerts(request.user)
-        rule = services.create_rule(
-            request.user, validated(RuleCreateSerializer, request.data), client_ip(request)
-        )
-        return Response(RuleSerializer(rule).data, status=201)
-
-
-class SilenceListView(APIView):
-    @extend_schema(
-        parameters=[OpenApiParameter("active", bool, description="only silences not yet ended")],
-        responses=SilenceSerializer(many=True),
-    )
-    def get(self, request: Request) -> Response:
-        active = request.query_params.get("active", "").lower() in {"1", "true", "yes"}
-        return Response(
-            SilenceSerializer(services.list_silences(request.user, active=active), many=True).data
-        )
-
-    @extend_schema(request=SilenceCreateSerializer, responses={201: SilenceSerializer})
-    def post(self, request: Request) -> Response:
-        services.check_may_manage_alerts(request.user)
-        fields = validated(SilenceCreateSerializer, request.data)
-        silence = services.create_silence(request.user, fields, client_ip(request))
-        return Response(SilenceSerializer(silence).data, status=201)
-
-
-class ChannelListView(APIView):
-    @extend_schema(responses=ChannelSerializer(many=True))
-    def get(self, request: Request) -> Response:
-        return Response(ChannelSerializer(services.list_channels(request.user), many=True).data)
-
-    @extend_schema(request=ChannelCreateSerializer, responses={201: ChannelSerializer})
-    def post(self, request: Request) -> Response:
-        services.require_admin(request.user)
-        channel = services.create_channel(
-            request.user, validated(ChannelCreateSerializer, request.data), client_ip(request)
-        )
-        return Response(ChannelSerializer(channel).data, status=201)
-
-
 class ChannelTestView(APIView):
     @extend_schema(request=None, responses=ChannelTestResultSerializer)
     def post(self, request: Request, channel_id: int) -> Response:
@@ -362,8 +340,9 @@ class NotificationListView(APIView):
         responses=NotificationSerializer(many=True),
     )
     def get(self, request: Request) -> Response:
-        unread = request.query_params.get("unread", "").lower() in {"1", "true", "yes"}
-        notifications = services.list_notifications(request.user, unread=unread, limit=_limit(request))
+        notifications = services.list_notifications(
+            request.user, unread=_flag(request, "unread"), limit=_limit(request)
+        )
         return Response(NotificationSerializer(notifications, many=True).data)
 
 
@@ -404,6 +383,32 @@ class NotificationPreferencesView(APIView):
         return Response(PreferencesSerializer(preference).data)
 
 
+def _flag(request: Request, name: str) -> bool:
+    return request.query_params.get(name, "").lower() in {"1", "true", "yes"}
+
+
+RuleListView = _collection_view(
+    RuleSerializer,
+    RuleCreateSerializer,
+    lambda request: services.visible_rules(request.user),
+    services.check_may_manage_alerts,
+    services.create_rule,
+)
+SilenceListView = _collection_view(
+    SilenceSerializer,
+    SilenceCreateSerializer,
+    lambda request: services.list_silences(request.user, active=_flag(request, "active")),
+    services.check_may_manage_alerts,
+    services.create_silence,
+    [OpenApiParameter("active", bool, description="only silences not yet ended")],
+)
+ChannelListView = _collection_view(
+    ChannelSerializer,
+    ChannelCreateSerializer,
+    lambda request: services.list_channels(request.user),
+    services.require_admin,
+    services.create_channel,
+)
 RuleDetailView = _detail_view(
     RuleSerializer,
     RuleChangeSerializer,

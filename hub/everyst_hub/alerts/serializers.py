@@ -10,6 +10,8 @@ from typing import Any
 
 from rest_framework import serializers
 
+from everyst_hub.inventory.serializers import HostRefSerializer
+
 from . import mail
 from .models import AlertRule, Incident, MailSettings, Notification, NotificationChannel, Severity
 
@@ -65,15 +67,10 @@ class AlertRuleRefSerializer(serializers.Serializer):
     source = serializers.CharField()
 
 
-class AlertHostRefSerializer(serializers.Serializer):
-    id = serializers.UUIDField()
-    hostname = serializers.CharField()
-
-
 class AlertSerializer(serializers.Serializer):
     id = serializers.IntegerField()
     rule = AlertRuleRefSerializer(source="rule_summary")
-    host = AlertHostRefSerializer()
+    host = HostRefSerializer()
     series = serializers.CharField()
     state = serializers.ChoiceField(choices=Incident.State.choices)
     severity = serializers.ChoiceField(choices=Severity.choices)

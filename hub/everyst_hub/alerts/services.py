@@ -125,6 +125,12 @@ def record_host_event(rule_id: int, host_id: uuid.UUID, series: str, seen_at: da
     host = Host.objects.filter(id=host_id).first()
     if rule is None or host is None:
         return []
+    return [_instant_alert(rule, host, series, seen_at)]
+
+
+def _instant_alert(rule: AlertRule, host: Host, series: str, seen_at: datetime) -> AlertEvent:
+    """An alert of an event (it happened, it is not a state): stored resolved, to be told once."""
+    now = timezone.now()
     incident = Incident.objects.create(
         rule=rule,
         host=host,
@@ -133,13 +139,13 @@ def record_host_event(rule_id: int, host_id: uuid.UUID, series: str, seen_at: da
         severity=rule.severity,
         started_at=seen_at,
         ended_at=seen_at,
-        peak_value=1,
-        last_value=1,
-        last_notified_at=timezone.now(),
+        peak_value=1.0,
+        last_value=1.0,
+        last_notified_at=now,
         pending_event="firing",
-        pending_since=timezone.now(),
+        pending_since=now,
     )
-    return [AlertEvent("firing", incident)]
+    return AlertEvent("firing", incident)
 
 
 def claim_repeat(incident_id: int, last_notified_at: datetime | None, now: datetime) -> Incident | None:
@@ -686,6 +692,18 @@ def _resolve_silence_fields(user: Any, fields: dict[str, Any]) -> dict[str, Any]
     return fields
 
 
+def _record_silence(action: str, user: Any, silence: Silence, ip: str | None) -> None:
+    """The audit entry of a change to a silence: the silence as the API answers it."""
+    record(
+        f"alert.silence.{action}",
+        actor=user,
+        target_type="silence",
+        target_name=silence.comment[:255],
+        ip=ip,
+        silence=SilenceSerializer(silence).data,
+    )
+
+
 def create_silence(user: Any, fields: dict[str, Any], ip: str | None = None) -> Silence:
     check_may_manage_alerts(user)
     fields = _resolve_silence_fields(user, fields)
@@ -694,14 +712,7 @@ def create_silence(user: Any, fields: dict[str, Any], ip: str | None = None) -> 
     silence = Silence(created_by=user, **fields)
     _validate_silence(silence)
     silence.save()
-    record(
-        "alert.silence.create",
-        actor=user,
-        target_type="silence",
-        target_name=silence.comment[:255],
-        ip=ip,
-        silence=SilenceSerializer(silence).data,
-    )
+    _record_silence("create", user, silence, ip)
     return silence
 
 
@@ -715,28 +726,14 @@ def update_silence(user: Any, silence_id: object, fields: dict[str, Any], ip: st
         setattr(silence, name, value)
     _validate_silence(silence)
     silence.save()
-    record(
-        "alert.silence.update",
-        actor=user,
-        target_type="silence",
-        target_name=silence.comment[:255],
-        ip=ip,
-        silence=SilenceSerializer(silence).data,
-    )
+    _record_silence("update", user, silence, ip)
     return silence
 
 
 def delete_silence(user: Any, silence_id: object, ip: str | None = None) -> None:
     silence = get_silence(user, silence_id)
     _check_scope(user, silence.host, silence.group, manage=True)
-    record(
-        "alert.silence.delete",
-        actor=user,
-        target_type="silence",
-        target_name=silence.comment[:255],
-        ip=ip,
-        silence=SilenceSerializer(silence).data,
-    )
+    _record_silence("delete", user, silence, ip)
     silence.delete()
 
 
@@ -874,30 +871,23 @@ def _network_event_alerts(network: Network, events: Sequence[NetworkEvent]) -> N
                 continue
         elif not watched:
             continue
-        if (rule.host_id and rule.host_id != host.id) or (rule.group_id and rule.group_id not in groups):
+        if not _in_scope(rule, host, groups):
             continue
         for event in events:
             series = _event_series(event)
             if event.kind != rule.metric or not _series_matches(rule, series):
                 continue
-            incident = Incident.objects.create(
-                rule=rule,
-                host=host,
-                series=series,
-                state=Incident.State.RESOLVED,
-                severity=rule.severity,
-                started_at=event.ts,
-                ended_at=event.ts,
-                peak_value=1,
-                last_value=1,
-                last_notified_at=timezone.now(),
-                pending_event="firing",
-                pending_since=timezone.now(),
-            )
-            opened.append(AlertEvent("firing", incident))
+            opened.append(_instant_alert(rule, host, series, event.ts))
     frames = notify(opened)
     if frames:
         transaction.on_commit(lambda: publish_texts_sync(frames))
+
+
+def _in_scope(rule: AlertRule, host: Host, groups: set[int]) -> bool:
+    """Does the rule cover this host (in these groups)? A rule without a host or group covers all."""
+    return not (rule.host_id and rule.host_id != host.id) and not (
+        rule.group_id and rule.group_id not in groups
+    )
 
 
 def _series_matches(rule: AlertRule, series: str) -> bool:
@@ -947,11 +937,9 @@ def _scheduled_job_ended(job: Any) -> None:
         # One series per schedule: its tool and what it scans or checks.
         series = f"{schedule.tool} {_schedule_target(schedule)}"
         for rule in rules:
-            if (rule.host_id and rule.host_id != host.id) or (rule.group_id and rule.group_id not in groups):
+            if not _in_scope(rule, host, groups):
                 continue
-            if rule.match and not fnmatch.fnmatchcase(job.tool, rule.match):
-                continue
-            if any(fnmatch.fnmatchcase(job.tool, p) for p in rule.exclude if isinstance(p, str)):
+            if not _series_matches(rule, job.tool):  # a job rule's patterns match the tool
                 continue
             open_one = Incident.objects.filter(
                 rule=rule, host=host, series=series, ended_at__isnull=True
@@ -1008,7 +996,7 @@ def _tls_expiry(
         return
     series = _schedule_target(schedule)
     for rule in rules:
-        if (rule.host_id and rule.host_id != host.id) or (rule.group_id and rule.group_id not in groups):
+        if not _in_scope(rule, host, groups):
             continue
         if not _series_matches(rule, series):
             continue

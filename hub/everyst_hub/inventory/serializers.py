@@ -22,7 +22,7 @@ class HostGroupSerializer(serializers.Serializer):
 
 
 class HostRefSerializer(serializers.Serializer):
-    id = serializers.CharField()
+    id = serializers.UUIDField()
     hostname = serializers.CharField()
 
 
