@@ -22,7 +22,9 @@ from .serializers import ApiTokenSerializer, CreatedApiTokenSerializer
 class ApiTokenCreateSerializer(serializers.Serializer):
     name = serializers.CharField(max_length=100)
     role = serializers.ChoiceField(choices=ApiToken.Role.choices, default=ApiToken.Role.READ)
-    groups = serializers.ListField(child=serializers.IntegerField(min_value=1), max_length=1000)
+    groups = serializers.ListField(
+        child=serializers.IntegerField(min_value=1), max_length=1000, source="group_ids"
+    )
     expires_in_days = serializers.IntegerField(min_value=1, max_value=api_tokens.MAX_DAYS, default=90)
 
 
@@ -36,14 +38,7 @@ class ApiTokenListView(APIView):
     @extend_schema(request=ApiTokenCreateSerializer, responses={201: CreatedApiTokenSerializer})
     def post(self, request: Request) -> Response:
         body = validated(ApiTokenCreateSerializer, request.data)
-        created = api_tokens.create_api_token(
-            request.user,
-            name=body["name"],
-            role=body["role"],
-            group_ids=body["groups"],
-            expires_in_days=body["expires_in_days"],
-            ip=client_ip(request),
-        )
+        created = api_tokens.create_api_token(request.user, ip=client_ip(request), **body)
         # The only time the secret leaves the hub.
         answer = CreatedApiTokenSerializer(created.token, context={"secret": created.secret}).data
         return Response(answer, status=201)

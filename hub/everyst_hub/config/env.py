@@ -8,7 +8,11 @@ from __future__ import annotations
 
 import ipaddress
 import os
+from collections.abc import Callable
 from pathlib import Path
+from typing import TypeVar
+
+N = TypeVar("N", int, float)
 
 
 class ConfigError(RuntimeError):
@@ -46,30 +50,28 @@ def env_bool(name: str, default: bool) -> bool:
     raise ConfigError(f"{name}={value!r} is not a boolean: use true or false.")
 
 
-def env_int(name: str, default: int, *, minimum: int | None = None, maximum: int | None = None) -> int:
+def _env_number(
+    name: str, default: N, parse: Callable[[str], N], what: str, minimum: N | None, maximum: N | None
+) -> N:
     value = _raw(name)
     if value is None or value == "":
         return default
     try:
-        number = int(value)
+        number = parse(value)
     except ValueError as exc:
-        raise ConfigError(f"{name}={value!r} is not a whole number.") from exc
-    if minimum is not None and number < minimum or maximum is not None and number > maximum:
+        raise ConfigError(f"{name}={value!r} is not {what}.") from exc
+    # Written so that a NaN is out of every range.
+    if not (minimum is None or minimum <= number) or not (maximum is None or number <= maximum):
         raise ConfigError(f"{name}={number} is out of range: use a value from {minimum} to {maximum}.")
     return number
+
+
+def env_int(name: str, default: int, *, minimum: int | None = None, maximum: int | None = None) -> int:
+    return _env_number(name, default, int, "a whole number", minimum, maximum)
 
 
 def env_float(name: str, default: float, *, minimum: float, maximum: float) -> float:
-    value = _raw(name)
-    if value is None or value == "":
-        return default
-    try:
-        number = float(value)
-    except ValueError as exc:
-        raise ConfigError(f"{name}={value!r} is not a number.") from exc
-    if not minimum <= number <= maximum:
-        raise ConfigError(f"{name}={number} is out of range: use a value from {minimum} to {maximum}.")
-    return number
+    return _env_number(name, default, float, "a number", minimum, maximum)
 
 
 def env_list(name: str, default: list[str]) -> list[str]:

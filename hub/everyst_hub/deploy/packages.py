@@ -31,10 +31,11 @@ from cryptography import x509
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
-from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
+from cryptography.x509.oid import ExtendedKeyUsageOID
 from django.conf import settings
 
 from everyst_hub.core.errors import EverystError, InvalidInput
+from everyst_hub.ingest.pki import issue_leaf
 from everyst_hub.ingest.server import server_tls
 
 INSTALL_SCRIPT = Path(__file__).with_name("install.sh")
@@ -269,22 +270,15 @@ def _signing_identity() -> tuple[x509.Certificate, ec.EllipticCurvePrivateKey]:
     ca_key = serialization.load_pem_private_key(ca_key_path.read_bytes(), password=None)
     if not isinstance(ca_key, ec.EllipticCurvePrivateKey):
         raise PackageUnavailable(f"{ca_key_path} is not the EC key this hub created.")
-    key = ec.generate_private_key(ec.SECP256R1())
-    now = datetime.now(UTC)
-    cert = (
-        x509.CertificateBuilder()
-        .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "Everyst hub package signing")]))
-        .issuer_name(ca_cert.subject)
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now - timedelta(minutes=5))
-        .not_valid_after(min(now + timedelta(days=3650), ca_cert.not_valid_after_utc))
-        .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
-        .add_extension(
-            x509.KeyUsage(True, False, False, False, False, False, False, False, False), critical=True
-        )
-        .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.CODE_SIGNING]), critical=False)
-        .sign(ca_key, hashes.SHA256())
+    key, cert = issue_leaf(
+        ca_cert,
+        ca_key,
+        "Everyst hub package signing",
+        min(datetime.now(UTC) + timedelta(days=3650), ca_cert.not_valid_after_utc),
+        [
+            (x509.KeyUsage(True, False, False, False, False, False, False, False, False), True),
+            (x509.ExtendedKeyUsage([ExtendedKeyUsageOID.CODE_SIGNING]), False),
+        ],
     )
     key_pem = key.private_bytes(
         serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()

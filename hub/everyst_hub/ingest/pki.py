@@ -44,6 +44,31 @@ def _key_pem(key: ec.EllipticCurvePrivateKey) -> bytes:
     )
 
 
+def issue_leaf(
+    ca_cert: x509.Certificate,
+    ca_key: ec.EllipticCurvePrivateKey,
+    common_name: str,
+    not_after: datetime,
+    extensions: list[tuple[x509.ExtensionType, bool]],
+) -> tuple[ec.EllipticCurvePrivateKey, x509.Certificate]:
+    """A new key and its certificate under the hub's CA: not a CA itself, valid from five minutes
+    ago (clocks drift) until `not_after`, with these (extension, critical) pairs."""
+    key = ec.generate_private_key(ec.SECP256R1())
+    builder = (
+        x509.CertificateBuilder()
+        .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, common_name)]))
+        .issuer_name(ca_cert.subject)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(datetime.now(UTC) - timedelta(minutes=5))
+        .not_valid_after(not_after)
+        .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
+    )
+    for extension, critical in extensions:
+        builder = builder.add_extension(extension, critical=critical)
+    return key, builder.sign(ca_key, hashes.SHA256())
+
+
 def _server_names(extra: list[str]) -> list[x509.GeneralName]:
     names: list[x509.GeneralName] = []
     for name in ["localhost", socket.gethostname(), socket.getfqdn(), "127.0.0.1", "::1", *extra]:
@@ -98,19 +123,15 @@ def ensure_server_tls(directory: Path, server_names: list[str]) -> ServerTls:
         signer = serialization.load_pem_private_key(ca_key_path.read_bytes(), password=None)
         if not isinstance(signer, ec.EllipticCurvePrivateKey):
             raise ValueError(f"{ca_key_path} is not the EC key this hub created")
-        key = ec.generate_private_key(ec.SECP256R1())
-        cert = (
-            x509.CertificateBuilder()
-            .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "everyst-hub")]))
-            .issuer_name(ca_cert.subject)
-            .public_key(key.public_key())
-            .serial_number(x509.random_serial_number())
-            .not_valid_before(now - timedelta(minutes=5))
-            .not_valid_after(now + timedelta(days=825))
-            .add_extension(x509.SubjectAlternativeName(wanted), critical=False)
-            .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
-            .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.SERVER_AUTH]), critical=False)
-            .sign(signer, hashes.SHA256())
+        key, cert = issue_leaf(
+            ca_cert,
+            signer,
+            "everyst-hub",
+            now + timedelta(days=825),
+            [
+                (x509.SubjectAlternativeName(wanted), False),
+                (x509.ExtendedKeyUsage([ExtendedKeyUsageOID.SERVER_AUTH]), False),
+            ],
         )
         _write(key_path, _key_pem(key), 0o600)
         _write(cert_path, cert.public_bytes(serialization.Encoding.PEM), 0o644)

@@ -77,12 +77,11 @@ def issue_enrollment_token(
             created_by=actor, ttl=ttl, uses=uses, group=group, description=description
         )
         token = created.token
-        record(
-            "enrollment_token.created",
-            actor=actor,
-            target=token,
-            target_name=_token_name(token),
-            ip=ip,
+        _record_token(
+            "created",
+            actor,
+            token,
+            ip,
             uses=token.uses_left,
             expires_at=token.expires_at.isoformat(),
             group=group.name if group else None,
@@ -96,19 +95,14 @@ def delete_enrollment_token(token_id: int, *, actor: Any, ip: str | None = None)
         if token is None:
             raise NotFound("Enrollment token not found.")
         # Recorded before the delete, while the token still has its id.
-        record(
-            "enrollment_token.deleted",
-            actor=actor,
-            target=token,
-            target_name=_token_name(token),
-            ip=ip,
-            uses_left=token.uses_left,
-        )
+        _record_token("deleted", actor, token, ip, uses_left=token.uses_left)
         token.delete()
 
 
-def _token_name(token: EnrollmentToken) -> str:
-    return token.description or f"enrollment token {token.id}"
+def _record_token(action: str, actor: Any, token: EnrollmentToken, ip: str | None, **details: Any) -> None:
+    """The audit entry of an enrollment token's creation or deletion, named by its description."""
+    name = token.description or f"enrollment token {token.id}"
+    record(f"enrollment_token.{action}", actor=actor, target=token, target_name=name, ip=ip, **details)
 
 
 def revoke_agent(agent_id: object, actor: Any, *, ip: str | None = None) -> Agent:
@@ -146,6 +140,8 @@ class Enrolled:
     # How the agent was bound: "new_host", "rebound" (every earlier agent was revoked) or
     # "replaced" (a replacement token revoked them now).
     binding: str
+    # The ids of the agents it displaced (revoked now).
+    replaced: list[str]
 
 
 class MachineAlreadyEnrolled(EverystError):
@@ -215,12 +211,10 @@ def enroll_agent(raw_token: str, facts: agent_pb2.HostFacts, *, peer: str = "") 
     for agent_id in enrolled.replaced:
         # Whichever hub replica holds the displaced agent's stream closes it now.
         send_to_agent_sync(enrolled.agent.host_id, {"type": "agent.revoked", "agent_id": agent_id})
-    return Enrolled(
-        agent=enrolled.agent, secret=enrolled.secret, host=enrolled.host, binding=enrolled.binding
-    )
+    return enrolled
 
 
-def _enrolled_frames(token_id: int, enrolled: _Enrollment) -> list[tuple[str, str]]:
+def _enrolled_frames(token_id: int, enrolled: Enrolled) -> list[tuple[str, str]]:
     """An `enrolled` frame for each owner's and admin's live sockets: the Agents page waits on it
     to say which host its token just enrolled. Other users learn of new hosts by `host` frames."""
     text = dumps(
@@ -259,16 +253,7 @@ def hosts_enrolled_with(token_ids: list[int]) -> dict[int, list[dict[str, str]]]
     return enrolled
 
 
-@dataclass(frozen=True)
-class _Enrollment:
-    agent: Agent
-    secret: str
-    host: dict[str, Any]
-    binding: str
-    replaced: list[str]
-
-
-def _enroll(raw_token: str, facts: agent_pb2.HostFacts) -> tuple[_Enrollment, EnrollmentToken]:
+def _enroll(raw_token: str, facts: agent_pb2.HostFacts) -> tuple[Enrolled, EnrollmentToken]:
     if not raw_token:
         raise _Refused(Unauthenticated("An enrollment token is required."), "missing_token")
     # Lock the token row only: PostgreSQL refuses FOR UPDATE on the nullable side of the outer
@@ -344,7 +329,7 @@ def _enroll(raw_token: str, facts: agent_pb2.HostFacts) -> tuple[_Enrollment, En
         host.groups.add(token.group_id)
     secret = secrets.token_urlsafe(32)
     agent = Agent.objects.create(host=host, secret_hash=hash_secret(secret))
-    return _Enrollment(agent, secret, host_summary(host), binding, replaced), token
+    return Enrolled(agent, secret, host_summary(host), binding, replaced), token
 
 
 def issue_agent_replacement(

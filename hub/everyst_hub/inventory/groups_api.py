@@ -53,12 +53,7 @@ class HostGroupListView(APIView):
     @extend_schema(request=HostGroupCreateSerializer, responses={201: HostGroupDetailSerializer})
     def post(self, request: Request) -> Response:
         body = validated(HostGroupCreateSerializer, request.data)
-        group = groups.create_host_group(
-            request.user,
-            name=body["name"],
-            description=body["description"],
-            ip=client_ip(request),
-        )
+        group = groups.create_host_group(request.user, ip=client_ip(request), **body)
         return _answer(request, group, status=201)
 
 

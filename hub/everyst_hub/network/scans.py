@@ -250,16 +250,23 @@ def _upsert_device(
     return device
 
 
-def _apply_discovery(
-    job: ToolJob, host: Host, when: datetime, targets: list[IPNetwork], rows: list[dict[str, Any]]
-) -> None:
+def _by_network(
+    host: Host, targets: list[IPNetwork], when: datetime
+) -> list[tuple[Network, list[IPNetwork]]]:
+    """The job's targets grouped by the host's network each falls in (created if new)."""
     cache = _host_networks(host)
-    seen = _seen(rows, "discover")
     by_network: dict[int, tuple[Network, list[IPNetwork]]] = {}
     for target in targets:
         network = _network_for(host, target, cache, when)
         by_network.setdefault(network.id, (network, []))[1].append(target)
-    for network, scanned in by_network.values():
+    return list(by_network.values())
+
+
+def _apply_discovery(
+    job: ToolJob, host: Host, when: datetime, targets: list[IPNetwork], rows: list[dict[str, Any]]
+) -> None:
+    seen = _seen(rows, "discover")
+    for network, scanned in _by_network(host, targets, when):
         events: list[NetworkEvent] = []
         up = [s for s in seen.values() if _in_any(s.ip, scanned)]
         for item in up:
@@ -327,12 +334,7 @@ def _apply_port_scan(
         scanned_hosts = set(_expand(targets)) | set(seen)
         unreachable = set()
     probed = _scanned_ports(job)
-    cache = _host_networks(host)
-    by_network: dict[int, tuple[Network, list[IPNetwork]]] = {}
-    for target in targets:
-        network = _network_for(host, target, cache, when)
-        by_network.setdefault(network.id, (network, []))[1].append(target)
-    for network, scanned in by_network.values():
+    for network, scanned in _by_network(host, targets, when):
         events: list[NetworkEvent] = []
         hosts_here = {ip for ip in scanned_hosts if _in_any(ip, scanned)}
         open_total = 0
