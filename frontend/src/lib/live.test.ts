@@ -133,4 +133,53 @@ describe('live client', () => {
     unsubscribe();
     live.stopLive();
   });
+
+  it('drops malformed frames without throwing and reads the rest as the schema types them', async () => {
+    FakeSocket.latest = null;
+    const { live, socket } = await liveClient();
+    const jobs: unknown[] = [];
+    const samples: number[] = [];
+    const unsubscribeJobs = live.subscribeJobs(HOST, (event) => jobs.push(event));
+    const unsubscribeHost = live.subscribeHost(HOST, (event) => {
+      if (event.type === 'sample') samples.push(event.sample.ts);
+    });
+    expect(socket.sent).toContainEqual({ type: 'subscribe', topic: 'jobs', host: HOST });
+
+    expect(() => socket.onmessage?.({ data: '{not json' })).not.toThrow();
+    for (const bad of [
+      null,
+      [],
+      'job',
+      { type: 'no-such-frame' },
+      { type: 'toString' },
+      { type: 'job' },
+      { type: 'job', job: { id: 'j1' } },
+      { type: 'sample', host: HOST, sample: { ts: 'soon' } },
+      { type: 'samples', frames: 'none' },
+      { type: 'access', lost: 'everything' },
+      { type: 'alert', event: 'firing', alert: null },
+      { type: 'enrolled', token: '1', host: { id: HOST, hostname: 'a' }, binding: 'new_host' },
+    ]) {
+      expect(() => socket.receive(bad)).not.toThrow();
+    }
+    expect(jobs).toEqual([]);
+    expect(samples).toEqual([]);
+
+    // A bad item of a batch is skipped, the good ones delivered.
+    socket.receive({ type: 'samples', frames: [{ type: 'sample', host: HOST }, { type: 'sample', host: HOST, sample: sample(100) }] });
+    expect(samples).toEqual([100]);
+
+    const job = { id: 'j1', host: HOST, tool: 'ping', status: 'running' };
+    socket.receive({ type: 'job', job });
+    socket.receive({ type: 'error', job: 'j1' });
+    expect(jobs).toEqual([
+      { type: 'job', job, rows: null },
+      { type: 'error', job: 'j1', code: 'error', message: 'The hub refused the request.' },
+    ]);
+
+    unsubscribeJobs();
+    unsubscribeHost();
+    expect(socket.sent).toContainEqual({ type: 'unsubscribe', topic: 'jobs', host: HOST });
+    live.stopLive();
+  });
 });

@@ -4,6 +4,7 @@ import { endSession, getAccessToken } from '@/lib/session';
 import type { AlertFrameEvent, AppNotification, FiredAlert } from '@/types/alerts';
 import type { HostInfo, Sample, SamplesPage } from '@/types/api';
 import type { ToolJob } from '@/types/jobs';
+import type { AuthOkFrame, ClientFrame, EnrolledFrame, ErrorFrame, HubFrame, JobFrame, SampleFrame } from '@/types/ws-frames.gen';
 
 // One WebSocket per tab to /ws/live/, shared by every view through ref-counted subscriptions.
 // Live delivery is best effort: after a reconnect, or when the hub says it dropped samples of a
@@ -26,16 +27,16 @@ export type HostEvent =
 
 /** What a `subscribeEnrolled` listener hears: an agent enrolled with an enrollment token. */
 export type EnrolledEvent =
-  | { type: 'enrolled'; token: number; host: { id: string; hostname: string } }
+  | Pick<EnrolledFrame, 'type' | 'token' | 'host'>
   /** The socket came back after an outage: frames may have been missed, reload what is shown. */
   | { type: 'resync' };
 
 /** What a `subscribeJobs` listener hears about one host's tool jobs. */
 export type JobEvent =
   /** A job changed; `rows` are the result items that arrived with this change. */
-  | { type: 'job'; job: ToolJob; rows: unknown[] | null }
+  | { type: 'job'; job: JobFrame['job']; rows: NonNullable<JobFrame['rows']> | null }
   /** The hub refused a frame about this job (a cancel). */
-  | { type: 'error'; job: string; code: string; message: string }
+  | (Pick<ErrorFrame, 'type' | 'code' | 'message'> & { job: string })
   /** The socket came back after an outage: frames may have been missed, reload what is shown. */
   | { type: 'resync' }
   /** The user may no longer see this host. */
@@ -90,6 +91,20 @@ function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null;
 }
 
+function isOneOf<T extends string>(value: unknown, choices: readonly T[]): value is T {
+  return typeof value === 'string' && (choices as readonly string[]).includes(value);
+}
+
+function strings(value: unknown): string[] {
+  return Array.isArray(value) ? value.filter((item): item is string => typeof item === 'string') : [];
+}
+
+function optionalString(value: unknown): string | undefined {
+  return typeof value === 'string' ? value : undefined;
+}
+
+// The nested objects are checked for what the views rely on first, not field by field.
+
 function isSample(value: unknown): value is Sample {
   return isRecord(value) && typeof value.ts === 'number' && isRecord(value.cpu) && isRecord(value.memory);
 }
@@ -114,6 +129,84 @@ function isFiredAlert(value: unknown): value is FiredAlert {
 
 function isNotification(value: unknown): value is AppNotification {
   return isRecord(value) && typeof value.id === 'number' && typeof value.title === 'string';
+}
+
+const TOPICS = ['fleet', 'host', 'jobs'] as const;
+const ROLES = ['owner', 'admin', 'member'] as const;
+const ALERT_EVENTS = ['firing', 'resolved', 'repeat', 'acknowledged'] as const;
+const BINDINGS = ['new_host', 'rebound', 'replaced'] as const;
+
+function sampleFrame(value: unknown): SampleFrame | null {
+  if (!isRecord(value) || typeof value.host !== 'string' || !isSample(value.sample)) return null;
+  return { type: 'sample', host: value.host, sample: value.sample };
+}
+
+function authUser(value: unknown): AuthOkFrame['user'] | null {
+  if (!isRecord(value) || typeof value.id !== 'number' || typeof value.username !== 'string' || !isOneOf(value.role, ROLES)) return null;
+  return { id: value.id, username: value.username, role: value.role };
+}
+
+type Frame<T extends HubFrame['type']> = Extract<HubFrame, { type: T }>;
+
+/**
+ * One reader per frame the hub may send (protos/ws-frames.schema.json, through ws-frames.gen.ts):
+ * each checks a parsed JSON object and builds the typed frame, or says null for a malformed one.
+ * A frame type added to or removed from the schema, or a field changed, fails here in tsc.
+ */
+const FRAME_READERS: { [T in HubFrame['type']]: (frame: Record<string, unknown>) => Frame<T> | null } = {
+  'auth.ok': (f) => {
+    const user = authUser(f.user);
+    return user && { type: 'auth.ok', user };
+  },
+  pong: () => ({ type: 'pong' }),
+  subscribed: (f) => (isOneOf(f.topic, TOPICS) ? { type: 'subscribed', topic: f.topic, host: optionalString(f.host) } : null),
+  unsubscribed: (f) => (isOneOf(f.topic, TOPICS) ? { type: 'unsubscribed', topic: f.topic } : null),
+  sample: sampleFrame,
+  // A bad item is skipped, not the whole batch.
+  samples: (f) => ({
+    type: 'samples',
+    gap: strings(f.gap),
+    frames: (Array.isArray(f.frames) ? f.frames : []).map(sampleFrame).filter((item) => item !== null),
+  }),
+  host: (f) => (isHostInfo(f.host) ? { type: 'host', host: f.host } : null),
+  access: (f) => (Array.isArray(f.lost) ? { type: 'access', lost: strings(f.lost) } : null),
+  job: (f) =>
+    isToolJob(f.job)
+      ? { type: 'job', job: f.job, rows: Array.isArray(f.rows) ? (f.rows as unknown[]) : undefined, request: optionalString(f.request) ?? null }
+      : null,
+  alert: (f) => (isFiredAlert(f.alert) && isOneOf(f.event, ALERT_EVENTS) ? { type: 'alert', event: f.event, alert: f.alert } : null),
+  notification: (f) => (isNotification(f.notification) ? { type: 'notification', notification: f.notification } : null),
+  enrolled: (f) => {
+    if (typeof f.token !== 'number' || !isRecord(f.host) || !isOneOf(f.binding, BINDINGS)) return null;
+    const { id, hostname } = f.host;
+    if (typeof id !== 'string' || typeof hostname !== 'string') return null;
+    return { type: 'enrolled', token: f.token, host: { id, hostname }, binding: f.binding };
+  },
+  error: (f) => ({
+    type: 'error',
+    code: optionalString(f.code) ?? 'error',
+    message: optionalString(f.message) ?? 'The hub refused the request.',
+    host: optionalString(f.host),
+    job: optionalString(f.job),
+    request: optionalString(f.request) ?? null,
+  }),
+};
+
+function isFrameType(type: unknown): type is HubFrame['type'] {
+  return typeof type === 'string' && Object.hasOwn(FRAME_READERS, type);
+}
+
+/** The typed frame of a WebSocket message; null for what is not JSON, not a known frame, or malformed. */
+export function readFrame(raw: string): HubFrame | null {
+  let value: unknown;
+  try {
+    value = JSON.parse(raw);
+  } catch {
+    return null;
+  }
+  if (!isRecord(value) || !isFrameType(value.type)) return null;
+  const read = FRAME_READERS[value.type] as (frame: Record<string, unknown>) => HubFrame | null;
+  return read(value);
 }
 
 function liveUrl(): string {
@@ -246,7 +339,7 @@ class LiveClient {
     socket.onopen = () => {
       if (this.socket !== socket) return;
       this.lastFrameAt = Date.now();
-      socket.send(JSON.stringify({ type: 'auth', token: authToken }));
+      socket.send(JSON.stringify({ type: 'auth', token: authToken } satisfies ClientFrame));
       setTimeout(() => {
         if (this.socket === socket && !this.authenticated) this.handleClose(1006);
       }, AUTH_TIMEOUT_MS);
@@ -307,7 +400,7 @@ class LiveClient {
     }
   }
 
-  private send(frame: Record<string, unknown>): void {
+  private send(frame: ClientFrame): void {
     if (this.socket && this.authenticated && this.socket.readyState === WebSocket.OPEN) {
       this.socket.send(JSON.stringify(frame));
     }
@@ -316,74 +409,52 @@ class LiveClient {
   // ---- incoming frames -------------------------------------------------------------------
 
   private handleFrame(raw: string): void {
-    let frame: unknown;
-    try {
-      frame = JSON.parse(raw);
-    } catch {
-      return;
-    }
-    if (!isRecord(frame) || typeof frame.type !== 'string') return;
+    const frame = readFrame(raw);
+    if (frame === null) return;
     switch (frame.type) {
       case 'auth.ok':
         this.onAuthenticated();
         break;
       case 'sample':
-        if (typeof frame.host === 'string' && isSample(frame.sample)) this.onSample(frame.host, frame.sample);
+        this.onSample(frame.host, frame.sample);
         break;
       case 'samples':
         // Several hosts' samples in one WebSocket frame. `gap` names hosts whose earlier samples
         // the hub dropped for this socket (it read too slowly): their backfill starts first, so
         // the samples here wait behind it and everything is delivered in order.
-        if (Array.isArray(frame.gap)) {
-          for (const hostId of frame.gap) {
-            if (typeof hostId !== 'string') continue;
-            const sub = this.hosts.get(hostId);
-            if (sub) void this.backfill(hostId, sub);
-          }
+        for (const hostId of frame.gap ?? []) {
+          const sub = this.hosts.get(hostId);
+          if (sub) void this.backfill(hostId, sub);
         }
-        if (Array.isArray(frame.frames)) {
-          for (const item of frame.frames) {
-            if (isRecord(item) && typeof item.host === 'string' && isSample(item.sample)) {
-              this.onSample(item.host, item.sample);
-            }
-          }
-        }
+        for (const item of frame.frames) this.onSample(item.host, item.sample);
         break;
       case 'host':
-        if (isHostInfo(frame.host)) this.onHost(frame.host);
+        this.onHost(frame.host);
         break;
       case 'access':
-        if (Array.isArray(frame.lost)) this.onAccessLost(frame.lost.filter((id): id is string => typeof id === 'string'));
+        this.onAccessLost(frame.lost);
         break;
       case 'job':
-        if (isToolJob(frame.job)) {
-          const rows = Array.isArray(frame.rows) ? (frame.rows as unknown[]) : null;
-          this.onJob(frame.job, rows, typeof frame.request === 'string' ? frame.request : null);
-        }
+        this.onJob(frame.job, frame.rows ?? null, frame.request ?? null);
         break;
       case 'alert':
-        if (isFiredAlert(frame.alert)) {
-          this.emitAlerts({ type: 'alert', event: typeof frame.event === 'string' ? frame.event : '', alert: frame.alert });
-        }
-        break;
       case 'notification':
-        if (isNotification(frame.notification)) this.emitAlerts({ type: 'notification', notification: frame.notification });
+        this.emitAlerts(frame);
         break;
       case 'enrolled':
-        if (typeof frame.token === 'number' && isRecord(frame.host)) {
-          const { id, hostname } = frame.host;
-          if (typeof id === 'string' && typeof hostname === 'string') {
-            for (const l of this.enrolledListeners) l.cb({ type: 'enrolled', token: frame.token, host: { id, hostname } });
-          }
-        }
+        for (const l of this.enrolledListeners) l.cb({ type: 'enrolled', token: frame.token, host: frame.host });
         break;
       case 'error':
         if (import.meta.env.DEV) console.warn('live: hub refused a frame', frame);
         this.onError(frame);
         break;
-      default:
-        // pong, subscribed: the timestamp update above is all they are for.
+      case 'pong':
+      case 'subscribed':
+      case 'unsubscribed':
+        // The timestamp update on receipt is all they are for.
         break;
+      default:
+        frame satisfies never;
     }
   }
 
@@ -422,17 +493,15 @@ class LiveClient {
   }
 
   /** Error frames name no request: a refused run carries its host, a refused cancel its job. */
-  private onError(frame: Record<string, unknown>): void {
-    const code = typeof frame.code === 'string' ? frame.code : 'error';
-    const message = typeof frame.message === 'string' ? frame.message : 'The hub refused the request.';
-    if (typeof frame.job === 'string') {
-      const event: JobEvent = { type: 'error', job: frame.job, code, message };
+  private onError({ code, message, host, job }: ErrorFrame): void {
+    if (job !== undefined) {
+      const event: JobEvent = { type: 'error', job, code, message };
       for (const listeners of this.jobHosts.values()) for (const l of listeners) l.cb(event);
       return;
     }
-    if (typeof frame.host !== 'string') return;
+    if (host === undefined) return;
     for (const [request, pending] of this.pendingRuns) {
-      if (pending.host !== frame.host) continue;
+      if (pending.host !== host) continue;
       this.pendingRuns.delete(request);
       clearTimeout(pending.timer);
       pending.reject(new LiveError(code, message));

@@ -3,6 +3,7 @@
 
 import type * as Api from './api.gen';
 import type { MailSources } from './api.gen';
+import type { AlertFrame, NotificationFrame } from './ws-frames.gen';
 
 export type Severity = Api.SeverityEnum;
 export type Comparison = Api.ComparisonEnum;
@@ -22,8 +23,8 @@ export type AppNotification = Api.Notification;
 
 /** What the live socket reports about alerts: `alert` and `notification` frames, or a reconnect. */
 export type AlertFrameEvent =
-  | { type: 'alert'; event: string; alert: FiredAlert }
-  | { type: 'notification'; notification: AppNotification }
+  | AlertFrame
+  | NotificationFrame
   /** The socket came back after an outage: frames may have been missed, reload counts and lists. */
   | { type: 'resync' };
 
