@@ -24,7 +24,7 @@ from django.db.models import Count
 from django.utils import timezone
 
 from everyst_hub.audit.services import record
-from everyst_hub.core.errors import EverystError, Forbidden, InvalidInput, Unauthenticated
+from everyst_hub.core.errors import Conflict, EverystError, Forbidden, InvalidInput, Unauthenticated
 from everyst_hub.inventory import access
 from everyst_hub.inventory.models import HostGroup, HostGroupAccess
 from everyst_hub.realtime.publish import publish_user_event_sync
@@ -45,11 +45,6 @@ class LoginLocked(EverystError):
             wait = f"{round(retry_after / 60)} minutes"
         super().__init__(f"Too many failed logins from this address: try again in {wait}.")
         self.retry_after = retry_after
-
-
-class Conflict(EverystError):
-    code = "conflict"
-    http_status = 409
 
 
 @dataclass(frozen=True)

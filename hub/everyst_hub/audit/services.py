@@ -8,6 +8,8 @@ from urllib.parse import unquote
 
 from django.conf import settings
 
+from everyst_hub.core.params import parses
+
 from .models import AuditEvent
 
 
@@ -50,20 +52,12 @@ def client_ip(request: Any) -> str | None:
         return address
     hops = [hop.strip() for hop in str(meta.get("HTTP_X_FORWARDED_FOR", "")).split(",") if hop.strip()]
     for hop in reversed(hops):
-        if not _valid_ip(hop):
+        if not parses(ipaddress.ip_address, hop):
             break  # garbage before our proxies' part: the last trusted hop is all we know
         if not _is_trusted(hop, proxies):
             return hop
         address = hop
     return address
-
-
-def _valid_ip(text: str) -> bool:
-    try:
-        ipaddress.ip_address(text)
-    except ValueError:
-        return False
-    return True
 
 
 def _is_trusted(address: str, proxies: list[Any]) -> bool:

@@ -51,6 +51,30 @@ class Unauthenticated(EverystError):
     grpc_status = "UNAUTHENTICATED"
 
 
+class Conflict(EverystError):
+    """What is asked clashes with what exists (a name taken, a machine already enrolled)."""
+
+    code = "conflict"
+    http_status = 409
+    grpc_status = "ALREADY_EXISTS"
+
+
+class FailedPrecondition(EverystError):
+    """What is asked is right, but not possible in the present state (a host offline)."""
+
+    code = "failed_precondition"
+    http_status = 409
+    grpc_status = "FAILED_PRECONDITION"
+
+
+class Unavailable(EverystError):
+    """Something the hub needs for this is missing."""
+
+    code = "unavailable"
+    http_status = 503
+    grpc_status = "UNAVAILABLE"
+
+
 class PayloadTooLarge(EverystError):
     code = "too_large"
     http_status = 413

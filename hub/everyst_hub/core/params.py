@@ -7,6 +7,7 @@ that is not yours). Query parameters that are not what they claim to be answer I
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from datetime import UTC, datetime
 
 from django.utils.dateparse import parse_datetime
@@ -27,6 +28,15 @@ def _digits(value: object, maximum: int) -> int | None:
         return None
     number = int(text)
     return number if number <= maximum else None
+
+
+def parses(parse: Callable[[str], object], text: str) -> bool:
+    """Does `parse` (uuid.UUID, ipaddress.ip_address, …) take this text without a ValueError?"""
+    try:
+        parse(text)
+    except ValueError:
+        return False
+    return True
 
 
 def parse_id(value: object, what: str) -> int:

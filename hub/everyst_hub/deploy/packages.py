@@ -34,7 +34,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import ExtendedKeyUsageOID
 from django.conf import settings
 
-from everyst_hub.core.errors import EverystError, InvalidInput
+from everyst_hub.core.errors import InvalidInput, Unavailable
 from everyst_hub.ingest.pki import issue_leaf
 from everyst_hub.ingest.server import server_tls
 
@@ -51,10 +51,8 @@ _AGENT_SOURCES = ("agent", "common", "gen", "pyproject.toml")
 _SAFE_ADDRESS = re.compile(r"[A-Za-z0-9.:/\[\]_%-]+")
 
 
-class PackageUnavailable(EverystError):
+class PackageUnavailable(Unavailable):
     code = "package_unavailable"
-    http_status = 503
-    grpc_status = "UNAVAILABLE"
 
 
 @dataclass(frozen=True)

@@ -17,7 +17,7 @@ from everyst.agent.v1 import agent_pb2
 
 from everyst_hub.audit.models import AuditEvent
 from everyst_hub.audit.services import peer_ip, record
-from everyst_hub.core.errors import EverystError, InvalidInput, NotFound, Unauthenticated
+from everyst_hub.core.errors import Conflict, EverystError, InvalidInput, NotFound, Unauthenticated
 from everyst_hub.realtime.publish import dumps, publish_texts_sync, send_to_agent_sync, user_group
 
 from .access import fleet_admins
@@ -144,12 +144,10 @@ class Enrolled:
     replaced: list[str]
 
 
-class MachineAlreadyEnrolled(EverystError):
+class MachineAlreadyEnrolled(Conflict):
     """The enrolling machine's id belongs to a host whose agent is still active."""
 
     code = "already_enrolled"
-    http_status = 409
-    grpc_status = "ALREADY_EXISTS"
 
 
 class _Refused(Exception):

@@ -9,7 +9,7 @@ from typing import Any
 from django.db import IntegrityError, transaction
 
 from everyst_hub.audit.services import record
-from everyst_hub.core.errors import EverystError, InvalidInput, NotFound
+from everyst_hub.core.errors import Conflict, InvalidInput, NotFound
 from everyst_hub.realtime.publish import publish_host_sync, publish_user_event_sync
 
 from .access import (
@@ -23,10 +23,8 @@ from .hosts import host_summary
 from .models import Host, HostGroup, HostGroupAccess
 
 
-class GroupNameTaken(EverystError):
-    code = "conflict"
-    http_status = 409
-    grpc_status = "ALREADY_EXISTS"
+class GroupNameTaken(Conflict):
+    """A host group of that name exists."""
 
 
 @dataclass(frozen=True)

@@ -16,8 +16,8 @@ from everyst.agent.v1 import agent_pb2
 
 from everyst_hub.audit.services import record
 from everyst_hub.core import jsonlimits
-from everyst_hub.core.errors import EverystError, InvalidInput
-from everyst_hub.core.params import parse_uuid
+from everyst_hub.core.errors import FailedPrecondition, InvalidInput
+from everyst_hub.core.params import parse_uuid, parses
 from everyst_hub.inventory.access import get_operable_host, get_visible_host, visible_hosts, visible_on_host
 from everyst_hub.inventory.hosts import is_online
 from everyst_hub.realtime.publish import send_to_agent_sync
@@ -60,10 +60,8 @@ class JobChange(NamedTuple):
     rows: list[Any]
 
 
-class HostOffline(EverystError):
+class HostOffline(FailedPrecondition):
     code = "host_offline"
-    http_status = 409
-    grpc_status = "FAILED_PRECONDITION"
 
 
 def start_job(user: Any, host_id: object, tool: str, params: Any, ip: str | None = None) -> ToolJob:
@@ -226,7 +224,7 @@ def reconcile_jobs(
     reached the agent (sent while no stream listened): its command is sent again (the agent
     ignores a RUN it has seen). An older queued one is interrupted.
     """
-    known = [j for j in running_on_agent if _is_uuid(j)]
+    known = [j for j in running_on_agent if parses(uuid.UUID, j)]
     unknown = ToolJob.objects.filter(host_id=host_id, status__in=[Status.QUEUED, Status.RUNNING]).exclude(
         id__in=known
     )
@@ -290,11 +288,3 @@ def _interrupt(jobs: Any, message: str) -> list[ToolJob]:
             _job_ended(job)
             ended.append(job)
     return ended
-
-
-def _is_uuid(value: str) -> bool:
-    try:
-        uuid.UUID(value)
-    except ValueError:
-        return False
-    return True
