@@ -24,6 +24,8 @@ ENV_PREFIX = "EVERYST_AGENT_"
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 MIN_INTERVAL = 0.1
 MAX_INTERVAL = 3600.0
+# Unacknowledged batches an agent may have on its stream (the Hello declares it, a uint32).
+MAX_IN_FLIGHT = 65_536
 
 _TRUE = {"1", "true", "yes", "on"}
 _FALSE = {"0", "false", "no", "off"}
@@ -185,8 +187,8 @@ def _check(field: str, value: Any) -> str | None:
         return f"keep_acked_seconds must be between 0 and {7 * 86400} (7 days), got {value:g}"
     if field in ("welcome_timeout", "ack_timeout") and not 1 <= value <= MAX_INTERVAL:
         return f"{field} must be between 1 and {MAX_INTERVAL:g} seconds, got {value:g}"
-    if field == "max_in_flight" and value < 1:
-        return f"max_in_flight must be at least 1, got {value}"
+    if field == "max_in_flight" and not 1 <= value <= MAX_IN_FLIGHT:
+        return f"max_in_flight must be between 1 and {MAX_IN_FLIGHT}, got {value}"
     if field in ("max_concurrent_jobs", "max_hosts_per_job") and value < 1:
         return f"{field} must be at least 1, got {value}"
     if field == "max_ports_per_job" and not 1 <= value <= 65535:

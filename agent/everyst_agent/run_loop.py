@@ -236,6 +236,10 @@ class Agent:
                 running_jobs=sorted(self.tools.jobs),
                 protocol=agent_pb2.ProtocolVersion(major=PROTOCOL[0], minor=PROTOCOL[1]),
                 agent_version=__version__,
+                # So the hub may coalesce acks: it acks before half the window waits, and well
+                # within the timeout.
+                max_in_flight=self.config.max_in_flight,
+                ack_timeout_ms=round(self.config.ack_timeout * 1000),
             )
         )
         bound = self.config.welcome_timeout

@@ -76,6 +76,8 @@ def test_interval_out_of_range_names_the_field_the_bounds_and_the_source():
         ("EVERYST_AGENT_HUB", "hub.lan:99999", "hub must be host:port"),
         ("EVERYST_AGENT_SPOOL_MAX_SAMPLES", "0", "spool_max_samples must be at least 1"),
         ("EVERYST_AGENT_MAX_IN_FLIGHT", "1.5", "max_in_flight must be an integer"),
+        ("EVERYST_AGENT_MAX_IN_FLIGHT", "0", "max_in_flight must be between 1 and 65536, got 0"),
+        ("EVERYST_AGENT_MAX_IN_FLIGHT", "100000", "max_in_flight must be between 1 and 65536, got 100000"),
         ("EVERYST_AGENT_LOG_LEVEL", "chatty", "log_level must be one of DEBUG, INFO"),
         ("EVERYST_AGENT_CA_FINGERPRINT", "abc", "ca_fingerprint must be the SHA-256"),
     ],

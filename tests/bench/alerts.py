@@ -188,7 +188,7 @@ def run(quick: bool = False, workers: int = 3) -> dict[str, Any]:
             hub.start()
             token = hub.login()
             rules, bench_rule = _setup_rules(hub, token, target.url)
-            fleet = Fleet(hub, workers)
+            fleet = Fleet(hub, workers, ack_every_batch=True)  # ack lag = storage lag (ingest lag)
             fleet.enroll(count)
             hold_start = math.ceil(time.time() + 5 + count / 50)
             a_start = hold_start + 10

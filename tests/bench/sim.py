@@ -32,11 +32,13 @@ from typing import Any
 
 import grpc
 from everyst.agent.v1 import agent_pb2, agent_pb2_grpc
+from everyst_agent.config import AgentConfig
 from everyst_agent.run_loop import tick_phase_ms
 
 from .common import pin
 
 WELCOME_TIMEOUT = 60.0
+AGENT_DEFAULTS = AgentConfig()
 ENROLL_TIMEOUT = 60.0
 CONNECT_CONCURRENCY = 64
 CONNECT_METHOD = "/everyst.agent.v1.AgentService/Connect"
@@ -274,8 +276,10 @@ class _SimAgent:
         offset: float,
         samples: EncodedSamples,
         breach: EncodedSamples,
+        ack_every_batch: bool = False,
     ) -> None:
         self.creds = creds
+        self.ack_every_batch = ack_every_batch
         self.run_id = run_id
         self.offset = offset
         self.samples = samples
@@ -285,6 +289,7 @@ class _SimAgent:
         self.acked = 0
         self.acked_in_hold = 0
         self.last_acked_ts = 0
+        self.ack_delay = 0.0
         self.pending: deque[tuple[int, float, int]] = deque()
         self.channel: grpc.aio.Channel | None = None
         self.call: Any = None
@@ -303,10 +308,14 @@ class _SimAgent:
             )
         )
         hello = agent_pb2.Hello(facts=host_facts(self.run_id, self.creds["index"]), collect_interval_ms=1000)
+        if not self.ack_every_batch:  # the real agent's window and timeout: the hub coalesces acks
+            hello.max_in_flight = AGENT_DEFAULTS.max_in_flight
+            hello.ack_timeout_ms = round(AGENT_DEFAULTS.ack_timeout * 1000)
         await self.call.write(agent_pb2.AgentMessage(hello=hello).SerializeToString())
         first = await asyncio.wait_for(self.call.read(), WELCOME_TIMEOUT)
         if first is grpc.aio.EOF or first.WhichOneof("body") != "welcome":
             raise RuntimeError(f"expected Welcome, got {first!r}")
+        self.ack_delay = first.welcome.ack_delay_ms / 1000
 
     async def read_acks(self, lags: array[float], hold_start: float, hold_end: float) -> None:
         while True:
@@ -316,12 +325,14 @@ class _SimAgent:
             if message.WhichOneof("body") != "ack":
                 continue
             seq, now = message.ack.seq, time.monotonic()
-            in_hold = hold_start <= time.time() < hold_end
+            start_ms, end_ms = hold_start * 1000, hold_end * 1000
             while self.pending and self.pending[0][0] <= seq:
                 _, sent_at, ts = self.pending.popleft()
                 lags.append(now - sent_at)
                 self.acked += 1
-                self.acked_in_hold += in_hold  # stored by the hub within the measured window
+                # Sent within the measured window (and stored: acked). Not "acked within it": the
+                # hub may hold an ack back by its ack delay, past the window's end.
+                self.acked_in_hold += start_ms <= ts < end_ms
                 self.last_acked_ts = ts
 
     async def send(self, hold_start: float, hold_end: float, slips: array[float]) -> None:
@@ -364,10 +375,13 @@ def stream_chunk(
     hold_end: float,
     drain: float,
     spread: float | None,
+    ack_every_batch: bool = False,
 ) -> dict[str, Any]:
     """Connect `creds`' agents, stream from `hold_start` to `hold_end` (wall clock), wait at most
     `drain` s for the last acks, close. Returns counts, ack lags (s), tick slips (s) and CPU use."""
-    return asyncio.run(_stream_chunk(address, ca_pem, run_id, creds, hold_start, hold_end, drain, spread))
+    return asyncio.run(
+        _stream_chunk(address, ca_pem, run_id, creds, hold_start, hold_end, drain, spread, ack_every_batch)
+    )
 
 
 async def _stream_chunk(
@@ -379,6 +393,7 @@ async def _stream_chunk(
     hold_end: float,
     drain: float,
     spread: float | None,
+    ack_every_batch: bool,
 ) -> dict[str, Any]:
     rng = random.Random(hold_start)
     credentials = _credentials(ca_pem)
@@ -394,6 +409,7 @@ async def _stream_chunk(
             tick_phase_ms(c["host_id"], 1000) / 1000 if spread is None else rng.random() * spread,
             encoded,
             breach,
+            ack_every_batch,
         )
         for c in creds
     ]
@@ -459,6 +475,7 @@ async def _stream_chunk(
         "sent": sum(a.sent for a in agents),
         "acked": sum(a.acked for a in agents),
         "acked_in_hold": sum(a.acked_in_hold for a in agents),
+        "ack_delay_s": max((a.ack_delay for a in connected), default=0.0),
         "errors": len(errors),
         "error_examples": sorted(set(errors))[:5],
         "last_acked_ts": {a.creds["host_id"]: a.last_acked_ts for a in agents if a.last_acked_ts},
@@ -499,9 +516,16 @@ def _split(items: list[Any], parts: int) -> list[list[Any]]:
 class Fleet:
     """Worker processes that enroll and drive simulated agents against one hub."""
 
-    def __init__(self, hub: Any, workers: int = 3, cores: list[int] | None = None) -> None:
+    def __init__(
+        self, hub: Any, workers: int = 3, cores: list[int] | None = None, ack_every_batch: bool = False
+    ) -> None:
+        """`ack_every_batch`: the agents declare no window (as release 0.1.0), so the hub acks each
+        batch once stored and the ack lag is the storage lag; by default they declare the real
+        agent's and the hub coalesces acks, as it does for real agents (the lag then includes the
+        hub's ack delay)."""
         self.hub = hub
         self.workers = workers
+        self.ack_every_batch = ack_every_batch
         self.address = f"127.0.0.1:{hub.grpc_port}"
         self.ca_pem = hub.ca_file.read_bytes()
         self.run_id = f"{time.time_ns()}"
@@ -550,6 +574,7 @@ class Fleet:
                 hold_end,
                 drain,
                 spread,
+                self.ack_every_batch,
             )
             for chunk in _split(self.creds[:count], self.workers)
         ]
@@ -562,6 +587,7 @@ class Fleet:
             "sent": 0,
             "acked": 0,
             "acked_in_hold": 0,
+            "ack_delay_s": 0.0,
             "errors": 0,
             "error_examples": [],
             "last_acked_ts": {},
@@ -582,6 +608,7 @@ class Fleet:
                 continue
             for key in ("agents", "connected", "sent", "acked", "acked_in_hold", "errors"):
                 merged[key] += part[key]
+            merged["ack_delay_s"] = max(merged["ack_delay_s"], part["ack_delay_s"])
             merged["error_examples"] = sorted(set(merged["error_examples"]) | set(part["error_examples"]))[:8]
             merged["last_acked_ts"].update(part["last_acked_ts"])
             for key in ("lags", "slips"):

@@ -262,7 +262,8 @@ def run(
             if cores is not None:
                 pin(hub.process.pid, cores[0])
                 os.sched_setaffinity(0, cores[1])
-            fleet = Fleet(hub, workers, cores[1] if cores else None)
+            # An ack per batch: the ack lag is then the storage lag, what "ingest unaffected" means.
+            fleet = Fleet(hub, workers, cores[1] if cores else None, ack_every_batch=True)
             pool = ProcessPoolExecutor(READER_PROCESSES, mp_context=get_context("spawn"))
             # Started now, not on the window's first submit: spawning and importing takes seconds.
             for future in [pool.submit(_warm) for _ in range(READER_PROCESSES)]:

@@ -19,7 +19,10 @@ def test_a_quick_ingest_run_loses_no_sample_and_reports_sane_figures() -> None:
     assert level["acked"] == level["sent"] and level["lost"] == 0, level
     assert level["stored"] is None or level["stored"] >= level["acked"], level
     assert level["hosts_check"].get("hosts_behind") == 0, level["hosts_check"]
-    assert 0 < level["ack_lag_s"]["p50"] <= level["ack_lag_s"]["p99"] <= level["ack_lag_s"]["max"] < 5
+    # Acks are coalesced: the lag includes the delay the hub announced (5 s for the agent's defaults).
+    assert level["ack_delay_s"] == 5.0, level
+    lag = level["ack_lag_s"]
+    assert 0 < lag["p50"] <= lag["p99"] <= lag["max"] < 5 + level["ack_delay_s"], lag
     assert 0 < level["hub_cpu_pct_of_core"] < 400 and level["hub_rss"]["rss_peak_mib"] > 10
     assert level["holds"] and result["largest_holding"] == 20
     # The figures that travel: hub CPU per stored sample (median and spread of the runs), the
@@ -93,11 +96,12 @@ def test_a_small_netscan_run_matches_nmap_and_reports_ratios() -> None:
 def test_a_quick_fleet_ui_run_measures_both_views_of_a_streaming_fleet() -> None:
     from tests.bench import fleet_ui
 
-    result = fleet_ui.run(quick=True, agents=50, seconds=10, workers=2)
-    assert result["samples_acked"] >= 50 * 10 and result["online_at_start"] == 50, result
+    # 5 s per view: the smoke run proves the harness measures both views, not their figures.
+    result = fleet_ui.run(quick=True, agents=50, seconds=5, workers=2)
+    assert result["samples_acked"] >= 50 * 5 and result["online_at_start"] == 50, result
     for name in ("cards", "table"):
         view = result["views"][name]
-        assert 9 <= view["seconds"] <= 15, view
+        assert 4.5 <= view["seconds"] <= 10, view
         assert 0 <= view["long_task_busy_pct"] <= view["all_tasks_busy_pct"] + 1, view
         assert 0 < view["all_tasks_busy_pct"] < 100 and view["heap_start_mib"] > 0, view
         assert len(view["heap_mib"]) == fleet_ui.SEGMENTS + 1 and view["heap_flat"] in (True, False), view

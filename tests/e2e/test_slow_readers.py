@@ -113,7 +113,7 @@ class Reader(threading.Thread):
 
 def test_a_socket_that_stops_reading_keeps_a_bounded_queue_while_ingest_and_readers_keep_up(hub: Hub) -> None:
     token = hub.login()
-    fleet = Fleet(hub, workers=1)
+    fleet = Fleet(hub, workers=1, ack_every_batch=True)  # the ack lag is then the storage lag
     with ExitStack() as stack:
         stack.callback(fleet.close)
         fleet.enroll(AGENTS)

@@ -28,6 +28,9 @@ from tests.support.ingest import Stream, enroll, facts, metadata
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
+MAJOR, MINOR = protocol.PROTOCOL
+OURS = f"{MAJOR}.{MINOR}"
+
 
 async def hello(stream: Stream, name: str, version: tuple[int, int] | None, release: str = "") -> Any:
     message = agent_pb2.Hello(facts=facts(name), collect_interval_ms=1000, agent_version=release)
@@ -61,10 +64,10 @@ async def test_a_newer_agent_is_refused_with_failed_precondition_and_changes_not
     before = await sync_to_async(Host.objects.get)(id=creds.host_id)
     stream = Stream(hub, metadata(creds))
     with pytest.raises(grpc.aio.AioRpcError) as refused:
-        await hello(stream, "renamed", (1, 3), "0.4.0")
+        await hello(stream, "renamed", (MAJOR, MINOR + 1), "0.4.0")
     assert refused.value.code() == grpc.StatusCode.FAILED_PRECONDITION
     assert refused.value.details() == (
-        "agent protocol 1.3 (agent 0.4.0) is newer than this hub's 1.1: upgrade the hub"
+        f"agent protocol {MAJOR}.{MINOR + 1} (agent 0.4.0) is newer than this hub's {OURS}: upgrade the hub"
     )
     after = await sync_to_async(Host.objects.get)(id=creds.host_id)
     assert after.hostname == before.hostname and after.last_seen == before.last_seen
@@ -77,7 +80,7 @@ async def test_an_agent_of_another_major_version_is_refused(hub: Any) -> None:
     with pytest.raises(grpc.aio.AioRpcError) as refused:
         await hello(stream, "major", (2, 0))
     assert refused.value.code() == grpc.StatusCode.FAILED_PRECONDITION
-    assert refused.value.details().endswith("is newer than this hub's 1.1: upgrade the hub")
+    assert refused.value.details().endswith(f"is newer than this hub's {OURS}: upgrade the hub")
 
 
 async def test_a_hub_two_minor_versions_ahead_tells_the_agent_to_upgrade(
@@ -112,7 +115,7 @@ async def test_a_refused_agent_logs_why_once_per_attempt_keeps_spooling_and_deli
         interval=0.1,
         machine_id=facts("ahead").machine_id,
     )
-    monkeypatch.setattr(run_loop, "PROTOCOL", (1, 2))
+    monkeypatch.setattr(run_loop, "PROTOCOL", (MAJOR, MINOR + 1))
     spool = Spool(config.spool_path, config.spool_max_samples)
     agent = Agent(config, Credentials(creds.agent_id, creds.secret, creds.host_id), spool)
     agent.incompatible_retry = 0.5
@@ -124,13 +127,13 @@ async def test_a_refused_agent_logs_why_once_per_attempt_keeps_spooling_and_deli
         refusals = [r for r in caplog.records if "refused this agent" in r.getMessage()]
         # Attempts at 0, ~0.5, ~1.0 and ~1.5 s (each delay jittered by 10 %): one line each.
         assert 2 <= len(refusals) <= 4, [r.getMessage() for r in refusals]
-        assert "newer than this hub's 1.1: upgrade the hub" in refusals[0].getMessage()
+        assert f"newer than this hub's {OURS}: upgrade the hub" in refusals[0].getMessage()
         assert refusals[0].levelno == logging.ERROR
         assert not agent.connected
         assert spool.depth() >= 10
         assert await sync_to_async(Sample.objects.filter(host_id=creds.host_id).count)() == 0
 
-        monkeypatch.setattr(protocol, "PROTOCOL", (1, 2))  # the hub is upgraded
+        monkeypatch.setattr(protocol, "PROTOCOL", (MAJOR, MINOR + 1))  # the hub is upgraded
         for _ in range(60):
             stored = await sync_to_async(Sample.objects.filter(host_id=creds.host_id).count)()
             if stored >= 10:

@@ -46,8 +46,17 @@ class Stream:
         self.channel = channel(hub)
         self.call = agent_pb2_grpc.AgentServiceStub(self.channel).Connect(metadata=md)
 
-    async def hello(self, name: str, running_jobs: tuple[str, ...] = ()) -> agent_pb2.HubMessage:
-        hello = agent_pb2.Hello(facts=facts(name), collect_interval_ms=1000, running_jobs=running_jobs)
+    async def hello(
+        self, name: str, running_jobs: tuple[str, ...] = (), window: int = 0, ack_timeout_ms: int = 0
+    ) -> agent_pb2.HubMessage:
+        """Say Hello; without a window and ack timeout (as release 0.1.0), every batch is acked."""
+        hello = agent_pb2.Hello(
+            facts=facts(name),
+            collect_interval_ms=1000,
+            running_jobs=running_jobs,
+            max_in_flight=window,
+            ack_timeout_ms=ack_timeout_ms,
+        )
         await self.call.write(agent_pb2.AgentMessage(hello=hello))
         return await asyncio.wait_for(self.call.read(), 5)
 

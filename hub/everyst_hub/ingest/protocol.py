@@ -15,8 +15,9 @@ from dataclasses import dataclass
 
 from everyst_hub.core.errors import EverystError
 
-# 1.0: release 0.1.0 (its Hello carries no version). 1.1: Hello carries the protocol and the
-# agent's release. Raise the minor with every change to the proto, here and in everyst_agent.
+# 1.0: release 0.1.0 (its Hello carries no version). 1.1 (the next release): Hello carries the
+# protocol, the agent's release, its ack window and ack timeout; Welcome the hub's ack delay.
+# Raise the minor with every change to the proto after a release, here and in everyst_agent.
 PROTOCOL = (1, 1)
 
 

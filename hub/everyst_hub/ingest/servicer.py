@@ -30,6 +30,10 @@ logger = logging.getLogger(__name__)
 
 HELLO_TIMEOUT = 30.0
 MAX_UNACKED = 1024
+# Acks are coalesced for agents that declare their window and ack timeout (protocol 1.1): one ack
+# for what was stored in up to this long, or at once when half the agent's window waits. An ack
+# is a gRPC write like any other; one per batch per agent was a large share of the hub's cost.
+ACK_DELAY = 5.0
 GROUP_REFRESH_SECONDS = 3600.0
 # What a stream displaced by a newer one of the same host is told (the agent logs it).
 DISPLACED = "another connection of this agent took over"
@@ -238,17 +242,20 @@ class AgentServicer(agent_pb2_grpc.AgentServiceServicer):
         displaced = self.registry.claim(host.id, me)
         logger.info("agent stream open: host %s (%s) from %s", host.hostname, host.id, context.peer())
 
-        out = _Outbox(MAX_UNACKED)
+        out = _Outbox(MAX_UNACKED, *_ack_policy(hello))
         through = await sync_to_async(stored_through)(host.id)
         welcome = agent_pb2.Welcome(
-            host_id=str(host.id), server_time_ms=_now_ms(), stored_through_ts_ms=through
+            host_id=str(host.id),
+            server_time_ms=_now_ms(),
+            stored_through_ts_ms=through,
+            ack_delay_ms=round(out.ack_delay * 1000),
         )
         out.put(agent_pb2.HubMessage(welcome=welcome))
         for command in commands:
             out.put(_tool_command(command))
         # Three tasks per stream: the reader, the sender (acks and commands) and the channel
         # layer listener. Acks need no task of their own: the writer tells the stream's outbox
-        # after each commit and the sender sends one cumulative ack per flush.
+        # after each commit and the sender sends one cumulative ack when one is due.
         tasks = [
             asyncio.create_task(self._listen(host.id, channel, str(agent.id), out)),
             asyncio.create_task(self._read(context, host.id, out)),
@@ -264,6 +271,7 @@ class AgentServicer(agent_pb2_grpc.AgentServiceServicer):
             for task in tasks:
                 task.cancel()
             await asyncio.gather(*tasks, return_exceptions=True)
+            out.close()
             if self.registry.release(host.id, me):
                 await self.disconnects.mark(host.id)
             logger.info("agent stream closed: host %s (%s)", host.hostname, host.id)
@@ -335,30 +343,46 @@ class AgentServicer(agent_pb2_grpc.AgentServiceServicer):
             await out.wait()
             while out.messages:
                 await context.write(out.messages.popleft())
-            if out.stored_seq is not None and out.stored_seq != out.acked_seq:
-                seq = out.acked_seq = out.stored_seq
+            seq = out.take_ack()
+            if seq is not None:
                 await context.write(agent_pb2.HubMessage(ack=agent_pb2.Ack(seq=seq)))
             if out.error is not None:
                 raise _StorageFailed() from out.error
+
+
+def _ack_policy(hello: agent_pb2.Hello) -> tuple[int, float]:
+    """(ack after this many stored batches, or after this many seconds) for the agent's Hello.
+
+    An agent that declares its window and ack timeout gets one ack per half window or per
+    ACK_DELAY, whichever comes first, and never later than a quarter of its timeout; one that
+    does not (release 0.1.0, protocol 1.0) an ack per stored batch."""
+    if not hello.max_in_flight or not hello.ack_timeout_ms:
+        return 1, 0.0
+    return max(1, hello.max_in_flight // 2), min(ACK_DELAY, hello.ack_timeout_ms / 4000)
 
 
 class _Outbox:
     """One stream's messages to the agent, and where its batches are in storage.
 
     The writer reports stored batches in arrival order (which is storage order), so the seq
-    of the last one stored is the cumulative ack. After a storage failure nothing more is
-    acked: the stream ends and the agent resends from its last ack.
+    of the last one stored is the cumulative ack. It goes out once `ack_every` batches wait
+    for it, or `ack_delay` s after the first of them was stored. After a storage failure
+    nothing more is acked: the stream ends and the agent resends from its last ack.
     """
 
-    def __init__(self, limit: int) -> None:
+    def __init__(self, limit: int, ack_every: int = 1, ack_delay: float = 0.0) -> None:
         self.limit = limit
+        self.ack_every = ack_every
+        self.ack_delay = ack_delay
         self.unstored = 0
+        self.unacked = 0
         self.stored_seq: int | None = None
-        self.acked_seq: int | None = None
         self.error: BaseException | None = None
         self.messages: deque[agent_pb2.HubMessage] = deque()
         self._wake = asyncio.Event()
         self._room: asyncio.Event | None = None
+        self._ack_due = False
+        self._ack_timer: asyncio.TimerHandle | None = None
 
     def put(self, message: agent_pb2.HubMessage) -> None:
         self.messages.append(message)
@@ -367,6 +391,27 @@ class _Outbox:
     async def wait(self) -> None:
         await self._wake.wait()
         self._wake.clear()
+
+    def take_ack(self) -> int | None:
+        """The seq to ack now, if an ack is due."""
+        if not self._ack_due or self.error is not None:
+            return None
+        self._ack_due = False
+        self.unacked = 0
+        if self._ack_timer is not None:
+            self._ack_timer.cancel()
+            self._ack_timer = None
+        return self.stored_seq
+
+    def _due(self) -> None:
+        self._ack_timer = None
+        self._ack_due = True
+        self._wake.set()
+
+    def close(self) -> None:
+        if self._ack_timer is not None:
+            self._ack_timer.cancel()
+            self._ack_timer = None
 
     async def room(self) -> None:
         """Wait until fewer than `limit` batches of this stream wait for storage."""
@@ -383,9 +428,14 @@ class _Outbox:
     # BatchSink, called by the writer
     def stored(self, seq: int) -> None:
         self._released()
-        if self.error is None:
-            self.stored_seq = seq
-            self._wake.set()
+        if self.error is not None:
+            return
+        self.stored_seq = seq
+        self.unacked += 1
+        if self.unacked >= self.ack_every:
+            self._due()
+        elif self._ack_timer is None and not self._ack_due:
+            self._ack_timer = asyncio.get_running_loop().call_later(self.ack_delay, self._due)
 
     def failed(self, exc: BaseException) -> None:
         self._released()
