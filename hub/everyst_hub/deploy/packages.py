@@ -265,25 +265,21 @@ def _signing_identity() -> tuple[x509.Certificate, ec.EllipticCurvePrivateKey]:
             "Packages are signed under the hub's own CA, and this hub has none (EVERYST_GRPC_CERT_FILE is "
             "set): install agents with deploy/install.sh and a local wheel instead."
         )
-    ca_key = serialization.load_pem_private_key(ca_key_path.read_bytes(), password=None)
-    if not isinstance(ca_key, ec.EllipticCurvePrivateKey):
-        raise PackageUnavailable(f"{ca_key_path} is not the EC key this hub created.")
-    key, cert = issue_leaf(
-        ca_cert,
-        ca_key,
-        "Everyst hub package signing",
-        min(datetime.now(UTC) + timedelta(days=3650), ca_cert.not_valid_after_utc),
-        [
-            (x509.KeyUsage(True, False, False, False, False, False, False, False, False), True),
-            (x509.ExtendedKeyUsage([ExtendedKeyUsageOID.CODE_SIGNING]), False),
-        ],
-    )
-    key_pem = key.private_bytes(
-        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
-    )
-    key_path.touch(mode=0o600)
-    key_path.write_bytes(key_pem)
-    cert_path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    try:
+        key, cert = issue_leaf(
+            ca_cert,
+            ca_key_path,
+            key_path,
+            cert_path,
+            "Everyst hub package signing",
+            min(datetime.now(UTC) + timedelta(days=3650), ca_cert.not_valid_after_utc),
+            [
+                (x509.KeyUsage(True, False, False, False, False, False, False, False, False), True),
+                (x509.ExtendedKeyUsage([ExtendedKeyUsageOID.CODE_SIGNING]), False),
+            ],
+        )
+    except ValueError as exc:
+        raise PackageUnavailable(f"{exc}.") from exc
     return cert, key
 
 

@@ -46,13 +46,20 @@ def _key_pem(key: ec.EllipticCurvePrivateKey) -> bytes:
 
 def issue_leaf(
     ca_cert: x509.Certificate,
-    ca_key: ec.EllipticCurvePrivateKey,
+    ca_key_path: Path,
+    key_path: Path,
+    cert_path: Path,
     common_name: str,
     not_after: datetime,
     extensions: list[tuple[x509.ExtensionType, bool]],
 ) -> tuple[ec.EllipticCurvePrivateKey, x509.Certificate]:
-    """A new key and its certificate under the hub's CA: not a CA itself, valid from five minutes
-    ago (clocks drift) until `not_after`, with these (extension, critical) pairs."""
+    """A new key and its certificate under the hub's CA (whose key is read from `ca_key_path`),
+    written to key_path and cert_path: not a CA itself, valid from five minutes ago (clocks
+    drift) until `not_after`, with these (extension, critical) pairs. ValueError if the CA key is
+    not the EC key this hub makes."""
+    ca_key = serialization.load_pem_private_key(ca_key_path.read_bytes(), password=None)
+    if not isinstance(ca_key, ec.EllipticCurvePrivateKey):
+        raise ValueError(f"{ca_key_path} is not the EC key this hub created")
     key = ec.generate_private_key(ec.SECP256R1())
     builder = (
         x509.CertificateBuilder()
@@ -66,7 +73,10 @@ def issue_leaf(
     )
     for extension, critical in extensions:
         builder = builder.add_extension(extension, critical=critical)
-    return key, builder.sign(ca_key, hashes.SHA256())
+    cert = builder.sign(ca_key, hashes.SHA256())
+    _write(key_path, _key_pem(key), 0o600)
+    _write(cert_path, cert.public_bytes(serialization.Encoding.PEM), 0o644)
+    return key, cert
 
 
 def _server_names(extra: list[str]) -> list[x509.GeneralName]:
@@ -120,12 +130,11 @@ def ensure_server_tls(directory: Path, server_names: list[str]) -> ServerTls:
         if any(n not in sans for n in wanted) or current.not_valid_after_utc < now + timedelta(days=30):
             cert_path.unlink()
     if not cert_path.exists():
-        signer = serialization.load_pem_private_key(ca_key_path.read_bytes(), password=None)
-        if not isinstance(signer, ec.EllipticCurvePrivateKey):
-            raise ValueError(f"{ca_key_path} is not the EC key this hub created")
-        key, cert = issue_leaf(
+        issue_leaf(
             ca_cert,
-            signer,
+            ca_key_path,
+            key_path,
+            cert_path,
             "everyst-hub",
             now + timedelta(days=825),
             [
@@ -133,8 +142,6 @@ def ensure_server_tls(directory: Path, server_names: list[str]) -> ServerTls:
                 (x509.ExtendedKeyUsage([ExtendedKeyUsageOID.SERVER_AUTH]), False),
             ],
         )
-        _write(key_path, _key_pem(key), 0o600)
-        _write(cert_path, cert.public_bytes(serialization.Encoding.PEM), 0o644)
     ca_pem = ca_path.read_bytes()
     return ServerTls(cert_chain=cert_path.read_bytes(), private_key=key_path.read_bytes(), ca_pem=ca_pem)
 
