@@ -216,6 +216,32 @@ def _collection_view(
     return CollectionView
 
 
+def _settings_view(
+    answer: type[serializers.Serializer],
+    body: type[serializers.Serializer],
+    get: Callable[[Any], Any],
+    update: Callable[[Any, dict[str, Any], str | None], Any],
+    retrieve: str,
+    may: Callable[[Any], None] | None = None,
+) -> type[APIView]:
+    """The view of settings there is one of (the hub's mail, a user's own preferences): GET, and
+    PUT, where `may` says whether the user may (403) before the body is checked."""
+
+    class SettingsView(APIView):
+        @extend_schema(operation_id=retrieve, responses=answer)
+        def get(self, request: Request) -> Response:
+            return Response(answer(get(request.user)).data)
+
+        @extend_schema(request=body, responses=answer)
+        def put(self, request: Request) -> Response:
+            if may is not None:
+                may(request.user)
+            fields = validated(body, request.data)
+            return Response(answer(update(request.user, fields, client_ip(request))).data)
+
+    return SettingsView
+
+
 def _detail_view(
     answer: type[serializers.Serializer],
     change: type[serializers.Serializer],
@@ -313,19 +339,6 @@ class ChannelTestView(APIView):
         return Response({"delivered": error is None, "error": error})
 
 
-class MailSettingsView(APIView):
-    @extend_schema(operation_id="v1_mail_settings_retrieve", responses=MailSettingsSerializer)
-    def get(self, request: Request) -> Response:
-        return Response(MailSettingsSerializer(mail.get_settings(request.user)).data)
-
-    @extend_schema(request=MailSettingsChangeSerializer, responses=MailSettingsSerializer)
-    def put(self, request: Request) -> Response:
-        mail.require_admin(request.user)
-        fields = validated(MailSettingsChangeSerializer, request.data)
-        config = mail.update_settings(request.user, fields, client_ip(request))
-        return Response(MailSettingsSerializer(config).data)
-
-
 class MailTestView(APIView):
     @extend_schema(request=MailTestSerializer, responses=MailTestResultSerializer)
     def post(self, request: Request) -> Response:
@@ -371,22 +384,25 @@ class PreferencesChangeSerializer(serializers.Serializer):
     timezone = serializers.CharField(max_length=64, required=False)
 
 
-class NotificationPreferencesView(APIView):
-    @extend_schema(operation_id="v1_notification_preferences_retrieve", responses=PreferencesSerializer)
-    def get(self, request: Request) -> Response:
-        return Response(PreferencesSerializer(services.preferences(request.user)).data)
-
-    @extend_schema(request=PreferencesChangeSerializer, responses=PreferencesSerializer)
-    def put(self, request: Request) -> Response:
-        fields = validated(PreferencesChangeSerializer, request.data)
-        preference = services.update_preferences(request.user, fields, client_ip(request))
-        return Response(PreferencesSerializer(preference).data)
-
-
 def _flag(request: Request, name: str) -> bool:
     return request.query_params.get(name, "").lower() in {"1", "true", "yes"}
 
 
+MailSettingsView = _settings_view(
+    MailSettingsSerializer,
+    MailSettingsChangeSerializer,
+    mail.get_settings,
+    mail.update_settings,
+    "v1_mail_settings_retrieve",
+    may=mail.require_admin,
+)
+NotificationPreferencesView = _settings_view(
+    PreferencesSerializer,
+    PreferencesChangeSerializer,
+    services.preferences,
+    services.update_preferences,
+    "v1_notification_preferences_retrieve",
+)
 RuleListView = _collection_view(
     RuleSerializer,
     RuleCreateSerializer,
