@@ -15,7 +15,7 @@ pytestmark = pytest.mark.browser
 def test_an_admin_sees_a_refused_enrollment_and_gets_a_replacement_token_for_a_host(  # type: ignore[no-untyped-def]
     hub: Hub, page, tmp_path: Path
 ) -> None:
-    wait_until(lambda: hub.get("/api/v1/agents", hub.login()), 15, "the local agent to enroll")
+    wait_until(lambda: hub.get("/api/v1/agents", hub.owner_token()), 15, "the local agent to enroll")
     # An agent that tries to enroll with a token the hub never issued, and gives up.
     prober = AgentProcess(tmp_path / "prober", hub, token="evt_not-a-real-token").start()
     process = prober.process

@@ -11,7 +11,7 @@ pytestmark = pytest.mark.browser
 
 
 def test_owner_logs_in_and_sees_the_host_tile_change_live(hub: Hub, page) -> None:  # type: ignore[no-untyped-def]
-    wait_until(lambda: hub.get("/api/v1/hosts", hub.login()), 10, "the local agent to enroll")
+    wait_until(lambda: hub.get("/api/v1/hosts", hub.owner_token()), 10, "the local agent to enroll")
     log_in(page, hub)
     tile = page.get_by_test_id("host-tile").first
     tile.wait_for(timeout=10_000)

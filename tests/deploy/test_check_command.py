@@ -29,7 +29,7 @@ def problems(done: subprocess.CompletedProcess[str]) -> list[str]:
 def prepared_once(tmp_path_factory: pytest.TempPathFactory) -> Hub:
     """A set-up hub the tests only read (their changes go in the check's environment)."""
     hub = Hub(tmp_path_factory.mktemp("hub"))
-    hub.manage("setup")
+    hub.setup()
     return hub
 
 
@@ -37,7 +37,7 @@ def prepared_once(tmp_path_factory: pytest.TempPathFactory) -> Hub:
 def prepared(tmp_path: Path) -> Hub:
     """A set-up hub of the test's own, to change."""
     hub = Hub(tmp_path / "hub")
-    hub.manage("setup")
+    hub.setup()
     return hub
 
 
@@ -98,7 +98,7 @@ def test_a_public_url_the_certificate_and_allowed_hosts_do_not_name_is_an_error_
 
 def test_a_server_certificate_from_another_ca_is_an_error(prepared: Hub, tmp_path: Path) -> None:
     other = Hub(tmp_path / "other")
-    other.manage("setup")
+    other.setup()
     pki = prepared.data_dir / "pki"
     for name in ("server.pem", "server.key"):
         (pki / name).write_bytes((other.data_dir / "pki" / name).read_bytes())

@@ -41,6 +41,12 @@ def caught_up(hub: Hub, host_id: str, agent: AgentProcess, token: str) -> bool:
     return bool(newest >= time.time() * 1000 - 3000 and agent.status().get("spool_depth", 99) <= 3)
 
 
+def stored_after(hub: Hub, host_ids: list[str], after_ms: int) -> dict[str, list[int]] | None:
+    """Each host's samples stored after `after_ms`, once every host has at least five."""
+    found = {h: [ts for ts in stored(hub, h, 0) if ts > after_ms] for h in host_ids}
+    return found if all(len(v) >= 5 for v in found.values()) else None
+
+
 def backup_during_ingest_then_restore(
     tmp_path: Path, env: dict[str, str], restored_env: dict[str, str]
 ) -> None:
@@ -63,9 +69,12 @@ def backup_during_ingest_then_restore(
         hub.manage("backup", str(archive))
         backup_ms = int(time.time() * 1000)
         # The hub goes on storing and acknowledging samples the archive does not have.
-        time.sleep(8)
-        after_backup = {h: [ts for ts in stored(hub, h, 0) if ts > backup_ms + 1000] for h in host_ids}
-        assert all(len(v) >= 5 for v in after_backup.values()), "the hub stored nothing after the backup"
+        after_backup = wait_until(
+            lambda: stored_after(hub, host_ids, backup_ms + 1000),
+            30,
+            "samples stored after the backup",
+            interval=0.5,
+        )
         hub.stop()
         time.sleep(3)  # the agents spool meanwhile
 
@@ -159,8 +168,7 @@ def test_a_postgresql_hub_restored_from_pg_dump_loses_and_duplicates_nothing(
 
 def test_restore_refuses_a_non_empty_data_dir_unless_forced(tmp_path: Path) -> None:
     hub = Hub(tmp_path / "hub")
-    hub.data_dir.mkdir()
-    hub.manage("setup")
+    hub.setup()
     archive = tmp_path / "backup.tar.gz"
     hub.manage("backup", str(archive))
     before = (hub.data_dir / "secret_key").read_bytes()
@@ -176,8 +184,7 @@ def test_restore_refuses_a_non_empty_data_dir_unless_forced(tmp_path: Path) -> N
 
 def test_backup_refuses_to_overwrite_an_archive(tmp_path: Path) -> None:
     hub = Hub(tmp_path / "hub")
-    hub.data_dir.mkdir()
-    hub.manage("setup")
+    hub.setup()
     archive = tmp_path / "backup.tar.gz"
     archive.write_text("an older backup")
     with pytest.raises(RuntimeError, match="exists already"):
@@ -192,8 +199,7 @@ def test_the_settings_file_comes_back_in_place_in_the_data_dir_and_beside_it_fro
     outside.parent.mkdir()
     outside.write_text("EVERYST_METRICS_RECENT_HOURS=3\n")
     hub = Hub(tmp_path / "hub", extra_env={"EVERYST_ENV_FILE": str(outside)})
-    hub.data_dir.mkdir()
-    hub.manage("setup")
+    hub.setup()
     archive = tmp_path / "outside.tar.gz"
     hub.manage("backup", str(archive))
     restored = Hub(tmp_path / "restored", extra_env={"EVERYST_ENV_FILE": str(tmp_path / "none.env")})

@@ -25,7 +25,7 @@ def hub(tmp_path: Path) -> Iterator[Hub]:
 
 
 def stored(hub: Hub, host_id: str, since_ms: int) -> list[int]:
-    token = hub.login()
+    token = hub.owner_token()
     timestamps: list[int] = []
     while True:
         page = hub.get(f"/api/v1/hosts/{host_id}/samples?since={since_ms}&limit=3600", token)["samples"]
@@ -38,7 +38,7 @@ def stored(hub: Hub, host_id: str, since_ms: int) -> list[int]:
 def caught_up(hub: Hub, host_id: str, agent: AgentProcess, through_ms: int = 0) -> bool:
     """The agent's spool is (nearly) empty and the hub holds samples up to now and past `through_ms`."""
     try:
-        latest = hub.get(f"/api/v1/hosts/{host_id}/latest", hub.login())["ts"]
+        latest = hub.get(f"/api/v1/hosts/{host_id}/latest", hub.owner_token())["ts"]
     except Exception:
         return False
     fresh = latest >= max(time.time() * 1000 - 3000, through_ms)

@@ -35,7 +35,7 @@ def hub(tmp_path: Path) -> Iterator[Hub]:
 
 
 def stored(hub: Hub, host_id: str) -> list[int]:
-    token, since, timestamps = hub.login(), 0, []
+    token, since, timestamps = hub.owner_token(), 0, []
     while True:
         page = hub.get(f"/api/v1/hosts/{host_id}/samples?since={since}&limit=3600", token)["samples"]
         timestamps += [s["ts"] for s in page]
@@ -47,7 +47,7 @@ def stored(hub: Hub, host_id: str) -> list[int]:
 def caught_up(hub: Hub, host_id: str, agent: AgentProcess, through_ms: int) -> bool:
     """The agent's spool is (nearly) empty and the hub holds its samples up to `through_ms`."""
     try:
-        latest = hub.get(f"/api/v1/hosts/{host_id}/latest", hub.login())["ts"]
+        latest = hub.get(f"/api/v1/hosts/{host_id}/latest", hub.owner_token())["ts"]
     except Exception:
         return False
     return bool(latest >= through_ms and agent.status().get("spool_depth", 99) <= 3)

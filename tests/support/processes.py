@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import atexit
 import hashlib
 import json
 import os
+import shutil
 import signal
 import socket
+import sqlite3
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.error
 import urllib.request
@@ -18,12 +22,36 @@ from typing import Any
 
 OWNER_PASSWORD = "e2e-owner-password-1"
 VENV_BIN = Path(sys.executable).parent
+REPO = Path(__file__).resolve().parents[2]
 
 
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return int(s.getsockname()[1])
+
+
+_migrated_template: Path | None = None
+
+
+def migrated_template() -> Path:
+    """An SQLite database with every migration applied, made once per test process.
+
+    Migrating an empty database is most of a fresh hub's `setup` (seconds, for every hub a test
+    starts); a copy of this one leaves `setup` only its checks, the owner and the CA to do."""
+    global _migrated_template
+    if _migrated_template is None:
+        folder = Path(tempfile.mkdtemp(prefix="everyst-template-db-"))
+        atexit.register(shutil.rmtree, folder, True)
+        Hub(folder).manage("migrate", "--no-input", "-v", "0")
+        database = folder / "everyst.sqlite3"
+        connection = sqlite3.connect(database)
+        try:  # all of it in the file, none left in a WAL beside it
+            connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        finally:
+            connection.close()
+        _migrated_template = database
+    return _migrated_template
 
 
 def wait_until(predicate: Any, timeout: float, what: str, interval: float = 0.1) -> Any:
@@ -44,6 +72,7 @@ class Hub:
     extra_env: dict[str, str] = field(default_factory=dict)
     process: subprocess.Popen[bytes] | None = None
     log_path: Path | None = None
+    _owner_token: tuple[str, float] | None = field(default=None, repr=False)
 
     @property
     def url(self) -> str:
@@ -68,9 +97,10 @@ class Hub:
             "EVERYST_OWNER_USERNAME": "owner",
             "EVERYST_OWNER_PASSWORD": OWNER_PASSWORD,
             "PYTHONUNBUFFERED": "1",
+            "DJANGO_SETTINGS_MODULE": "tests.support.hub_settings",
+            "PYTHONPATH": os.pathsep.join(filter(None, [str(REPO), os.environ.get("PYTHONPATH")])),
             **self.extra_env,
         }
-        env.pop("DJANGO_SETTINGS_MODULE", None)
         return env
 
     def manage(self, *args: str) -> str:
@@ -88,7 +118,7 @@ class Hub:
     def start(self, *serve_args: str, setup: bool = True) -> Hub:
         self.data_dir.mkdir(parents=True, exist_ok=True)
         if setup:
-            self.manage("setup")
+            self.setup()
         self.log_path = self.data_dir / f"hub-{self.http_port}.log"
         log = self.log_path.open("ab")
         self.process = subprocess.Popen(
@@ -96,6 +126,15 @@ class Hub:
         )
         wait_until(self._ready, 30, f"hub on :{self.http_port} (log: {self.log_path})")
         return self
+
+    def setup(self) -> str:
+        """`everyst-hub setup`, on a copy of the migrated template when this hub's SQLite
+        database does not exist yet (setup still migrates whatever the copy lacks)."""
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        database = self.data_dir / "everyst.sqlite3"
+        if "DATABASE_URL" not in self.env() and not database.exists():
+            shutil.copyfile(migrated_template(), database)
+        return self.manage("setup")
 
     def _ready(self) -> bool:
         if self.process is not None and self.process.poll() is not None:
@@ -133,6 +172,15 @@ class Hub:
         )
         with urllib.request.urlopen(request, timeout=10) as response:
             return str(json.load(response)["access"])
+
+    def owner_token(self) -> str:
+        """The owner's access token for helpers that poll, logged in again after 30 s (access
+        tokens live a minute at the least): a login per poll doubled the requests and hashed the
+        password every time."""
+        now = time.monotonic()
+        if self._owner_token is None or now - self._owner_token[1] > 30:
+            self._owner_token = (self.login(), now)
+        return self._owner_token[0]
 
     def get(self, path: str, token: str) -> Any:
         return self.call("GET", path, token)
