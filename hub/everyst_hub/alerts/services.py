@@ -37,7 +37,7 @@ from .models import (
     Severity,
     Silence,
 )
-from .serializers import RuleSerializer, SilenceSerializer, alert_frame, notification_frames
+from .serializers import RuleSerializer, SilenceSerializer, alert_frame, alert_frames, notification_frames
 
 logger = logging.getLogger(__name__)
 
@@ -306,15 +306,19 @@ def _fan_out(events: Sequence[AlertEvent]) -> list[tuple[str, str]]:
     toasts: list[bool] = []
     outbox: list[OutboxItem] = []
     silenced_ids: list[int] = []
+    silenced_events: list[bool] = []
     for item in events:
         incident = item.incident
-        host_groups = groups.get(incident.host_id, set())
-        users = recipients[incident.host_id]
-        silenced = any(silence_matches(s, incident, host_groups) for s in silences)
+        silenced = any(silence_matches(s, incident, groups.get(incident.host_id, set())) for s in silences)
         if silenced and not incident.silenced:
             incident.silenced = True
             silenced_ids.append(incident.id)
-        frame = alert_frame(item.event, incident)
+        silenced_events.append(silenced)
+    alert_changes = alert_frames([(item.event, item.incident) for item in events])
+    for item, silenced, frame in zip(events, silenced_events, alert_changes, strict=True):
+        incident = item.incident
+        host_groups = groups.get(incident.host_id, set())
+        users = recipients[incident.host_id]
         alert, text = frame["alert"], dumps(frame)
         frames.extend((user_group(u.id), text) for u in users)
         if silenced:
