@@ -1,4 +1,5 @@
 import type { ReactNode } from 'react';
+import { describeError } from '@/lib/api';
 import { Dialog } from './Dialog';
 import { dangerButton, secondaryButton } from './styles';
 
@@ -52,5 +53,58 @@ export function ConfirmDialog({
         </button>
       </div>
     </Dialog>
+  );
+}
+
+/** A mutation called with the id of the thing it removes (useMutation's result). */
+interface RemoveMutation<TId> {
+  isPending: boolean;
+  isError: boolean;
+  error: unknown;
+  reset: () => void;
+  mutate: (id: TId, options: { onSuccess: () => void }) => void;
+}
+
+interface ConfirmRemoveProps<TId> {
+  /** What is about to be removed; the dialog is open while it is set. */
+  target: { id: TId } | null;
+  remove: RemoveMutation<TId>;
+  /** Closed: cancelled, or removed. */
+  onClose: () => void;
+  title: string;
+  confirmLabel: string;
+  pendingLabel?: string;
+  /** What the error says when the hub gives no reason. */
+  failure?: string;
+  children: ReactNode;
+}
+
+/** Asks before removing one thing with `remove`; closes when it is gone, shows why when it is not. */
+export function ConfirmRemove<TId>({
+  target,
+  remove,
+  onClose,
+  title,
+  confirmLabel,
+  pendingLabel = 'Deleting…',
+  failure,
+  children,
+}: ConfirmRemoveProps<TId>) {
+  return (
+    <ConfirmDialog
+      open={target !== null}
+      title={title}
+      confirmLabel={confirmLabel}
+      pendingLabel={pendingLabel}
+      pending={remove.isPending}
+      error={remove.isError ? describeError(remove.error, failure) : null}
+      onConfirm={() => target && remove.mutate(target.id, { onSuccess: onClose })}
+      onCancel={() => {
+        remove.reset();
+        onClose();
+      }}
+    >
+      {children}
+    </ConfirmDialog>
   );
 }

@@ -1,10 +1,11 @@
 import { useState, type FormEvent } from 'react';
 import { Alert } from '@/components/ui/Alert';
-import { ConfirmDialog } from '@/components/ui/ConfirmDialog';
-import { SelectField, TextField } from '@/components/ui/Field';
+import { ConfirmRemove } from '@/components/ui/ConfirmDialog';
+import { ACTIONS, DataTable } from '@/components/ui/DataTable';
+import { Options, SelectField, TextField } from '@/components/ui/Field';
 import { Panel } from '@/components/ui/Panel';
 import { Spinner } from '@/components/ui/Spinner';
-import { dangerButton, labelClass, primaryButton, smallButton, tdClass, thClass } from '@/components/ui/styles';
+import { dangerButton, labelClass, primaryButton, smallButton } from '@/components/ui/styles';
 import { describeError } from '@/lib/api';
 import { formatAgo, formatDateTime, parseIso } from '@/lib/format';
 import { operatesGroup } from '@/lib/roles';
@@ -35,64 +36,66 @@ export function ApiTokensPanel() {
       {tokens.isPending && <Spinner label="Loading your tokens…" />}
       {tokens.isError && <Alert>{describeError(tokens.error, 'Your API tokens could not be loaded.')}</Alert>}
       {tokens.data && tokens.data.length > 0 && (
-        <div className="mt-4 overflow-x-auto">
-          <table className="w-full border-collapse text-left text-sm" data-testid="api-token-list">
-            <thead>
-              <tr>
-                <th className={thClass}>Name</th>
-                <th className={thClass}>Access</th>
-                <th className={thClass}>Expires</th>
-                <th className={thClass}>Last used</th>
-                <th className={thClass}>
-                  <span className="sr-only">Actions</span>
-                </th>
-              </tr>
-            </thead>
-            <tbody>
-              {tokens.data.map((token) => (
-                <tr key={token.id} data-testid="api-token-row">
-                  <td className={tdClass}>
+        <div className="mt-4">
+          <DataTable
+            testId="api-token-list"
+            className="w-full border-collapse text-left text-sm"
+            rows={tokens.data}
+            rowTestId="api-token-row"
+            columns={[
+              {
+                label: 'Name',
+                cell: (token) => (
+                  <>
                     <div className="font-medium">{token.name}</div>
                     <code className="text-xs text-muted">{token.prefix}…</code>
-                  </td>
-                  <td className={tdClass}>
+                  </>
+                ),
+              },
+              {
+                label: 'Access',
+                cell: (token) => (
+                  <>
                     {ROLE_TEXT[token.role]}
                     <div className="text-xs text-muted">{token.groups.map((g) => g.name).join(', ') || 'no group left'}</div>
-                  </td>
-                  <td className={tdClass}>
-                    {token.state === 'active' ? formatDateTime(parseIso(token.expires_at)) : <span className="text-crit">{token.state}</span>}
-                  </td>
-                  <td className={tdClass} title={token.last_used_ip ?? undefined}>
-                    {token.last_used_at ? formatAgo(parseIso(token.last_used_at)) : 'never'}
-                  </td>
-                  <td className={`${tdClass} text-right`}>
-                    {token.state === 'active' && (
-                      <button type="button" className={dangerButton} data-testid="api-token-revoke" onClick={() => setRevoking(token)}>
-                        Revoke
-                      </button>
-                    )}
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
+                  </>
+                ),
+              },
+              {
+                label: 'Expires',
+                cell: (token) =>
+                  token.state === 'active' ? formatDateTime(parseIso(token.expires_at)) : <span className="text-crit">{token.state}</span>,
+              },
+              {
+                label: 'Last used',
+                cellProps: (token) => ({ title: token.last_used_ip ?? undefined }),
+                cell: (token) => (token.last_used_at ? formatAgo(parseIso(token.last_used_at)) : 'never'),
+              },
+              {
+                label: ACTIONS,
+                className: 'text-right',
+                cell: (token) =>
+                  token.state === 'active' && (
+                    <button type="button" className={dangerButton} data-testid="api-token-revoke" onClick={() => setRevoking(token)}>
+                      Revoke
+                    </button>
+                  ),
+              },
+            ]}
+          />
         </div>
       )}
-      <ConfirmDialog
-        open={revoking !== null}
+      <ConfirmRemove
+        target={revoking}
+        remove={revoke}
+        onClose={() => setRevoking(null)}
         title="Revoke API token"
         confirmLabel="Revoke"
         pendingLabel="Revoking…"
-        pending={revoke.isPending}
-        error={revoke.isError ? describeError(revoke.error, 'The token could not be revoked.') : null}
-        onCancel={() => {
-          setRevoking(null);
-          revoke.reset();
-        }}
-        onConfirm={() => revoking && revoke.mutate(revoking.id, { onSuccess: () => setRevoking(null) })}
+        failure="The token could not be revoked."
       >
         <p>Scripts using “{revoking?.name}” stop working at once. This cannot be undone.</p>
-      </ConfirmDialog>
+      </ConfirmRemove>
     </Panel>
   );
 }
@@ -178,11 +181,7 @@ function CreateTokenForm({ onCreated }: { onCreated: (token: CreatedApiToken) =>
           <option value="operate">Operator (run tools, manage alerts)</option>
         </SelectField>
         <SelectField label="Expires in" data-testid="api-token-expiry" value={days} onChange={(e) => setDays(Number(e.target.value))}>
-          {EXPIRY_DAYS.map((d) => (
-            <option key={d} value={d}>
-              {d} days
-            </option>
-          ))}
+          <Options items={EXPIRY_DAYS} value={(d) => d} label={(d) => `${d} days`} />
         </SelectField>
       </div>
       <fieldset>

@@ -1,7 +1,7 @@
 import { useState } from 'react';
-import { Link } from 'react-router-dom';
 import { Alert } from '@/components/ui/Alert';
 import { ConfirmDialog } from '@/components/ui/ConfirmDialog';
+import { ACTIONS, DataTable } from '@/components/ui/DataTable';
 import { Panel } from '@/components/ui/Panel';
 import { Spinner } from '@/components/ui/Spinner';
 import { dangerButton } from '@/components/ui/styles';
@@ -9,6 +9,7 @@ import { isApiError } from '@/lib/api';
 import { formatAgo, formatDateTime, parseIso } from '@/lib/format';
 import { useNow } from '@/lib/use-now';
 import type { AgentCredential } from '../types';
+import { HostLink } from './HostLink';
 import { useAgents } from '../api/get-agents';
 import { useRevokeAgent } from '../api/revoke-agent';
 
@@ -47,62 +48,47 @@ export function AgentTable() {
       )}
       {agents.data && agents.data.length === 0 && <p className="text-sm text-muted">No agent has enrolled yet.</p>}
       {agents.data && agents.data.length > 0 && (
-        <div className="overflow-x-auto">
-          <table className="w-full min-w-[40rem] text-left text-sm">
-            <thead className="text-xs text-muted">
-              <tr>
-                <th scope="col" className="py-1.5 pr-3 font-medium">Host</th>
-                <th scope="col" className="py-1.5 pr-3 font-medium">Enrolled</th>
-                <th scope="col" className="py-1.5 pr-3 font-medium">Connection</th>
-                <th scope="col" className="py-1.5 pr-3 font-medium">Revoked</th>
-                <th scope="col" className="py-1.5 font-medium">
-                  <span className="sr-only">Actions</span>
-                </th>
-              </tr>
-            </thead>
-            <tbody className="tabular-nums">
-              {agents.data.map((agent) => (
-                <tr
-                  key={agent.id}
-                  data-testid="agent-row"
-                  data-revoked={agent.revoked_at !== null}
-                  className={`border-t border-border ${agent.revoked_at ? 'text-muted' : ''}`}
-                >
-                  <td className="py-1.5 pr-3 break-all">
-                    <Link to={`/hosts/${encodeURIComponent(agent.host.id)}`} className="font-medium hover:underline">
-                      {agent.host.hostname}
-                    </Link>
-                    <div className="font-mono text-[11px] text-muted">{agent.id}</div>
-                  </td>
-                  <td className="py-1.5 pr-3 text-xs">{formatDateTime(parseIso(agent.created_at))}</td>
-                  <td className="py-1.5 pr-3">
-                    <Connection agent={agent} now={now} />
-                  </td>
-                  <td className="py-1.5 pr-3 text-xs">
-                    {agent.revoked_at ? (
-                      <span className="font-medium text-crit">{formatDateTime(parseIso(agent.revoked_at))}</span>
-                    ) : (
-                      '–'
-                    )}
-                  </td>
-                  <td className="py-1.5 text-right">
-                    {!agent.revoked_at && (
-                      <button
-                        type="button"
-                        data-testid="agent-revoke"
-                        className={dangerButton}
-                        onClick={() => setPending(agent)}
-                        aria-label={`Revoke the agent of ${agent.host.hostname}`}
-                      >
-                        Revoke
-                      </button>
-                    )}
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
+        <DataTable
+          rows={agents.data}
+          rowTestId="agent-row"
+          rowProps={(agent) => ({ 'data-revoked': agent.revoked_at !== null, className: agent.revoked_at ? 'text-muted' : '' })}
+          columns={[
+            {
+              label: 'Host',
+              className: 'break-all',
+              cell: (agent) => (
+                <>
+                  <HostLink host={agent.host} />
+                  <div className="font-mono text-[11px] text-muted">{agent.id}</div>
+                </>
+              ),
+            },
+            { label: 'Enrolled', className: 'text-xs', cell: (agent) => formatDateTime(parseIso(agent.created_at)) },
+            { label: 'Connection', cell: (agent) => <Connection agent={agent} now={now} /> },
+            {
+              label: 'Revoked',
+              className: 'text-xs',
+              cell: (agent) =>
+                agent.revoked_at ? <span className="font-medium text-crit">{formatDateTime(parseIso(agent.revoked_at))}</span> : '–',
+            },
+            {
+              label: ACTIONS,
+              className: 'text-right',
+              cell: (agent) =>
+                !agent.revoked_at && (
+                  <button
+                    type="button"
+                    data-testid="agent-revoke"
+                    className={dangerButton}
+                    onClick={() => setPending(agent)}
+                    aria-label={`Revoke the agent of ${agent.host.hostname}`}
+                  >
+                    Revoke
+                  </button>
+                ),
+            },
+          ]}
+        />
       )}
       {pending && (
         <ConfirmDialog

@@ -1,16 +1,19 @@
 import { useState } from 'react';
-import { Link } from 'react-router-dom';
 import { ConfirmDialog } from '@/components/ui/ConfirmDialog';
+import { ACTIONS, DataTable } from '@/components/ui/DataTable';
 import { Panel } from '@/components/ui/Panel';
 import { smallButton } from '@/components/ui/styles';
 import { isApiError } from '@/lib/api';
 import type { AgentCredential, CreatedEnrollmentToken, HostRef } from '../types';
 import { useAgents } from '../api/get-agents';
 import { useReplaceAgent } from '../api/replace-agent';
+import { HostLink } from './HostLink';
 
 type AgentState = 'connected' | 'offline' | 'none';
 
 interface HostAgents {
+  /** The host's. */
+  id: string;
   host: HostRef;
   state: AgentState;
   active: number;
@@ -20,7 +23,7 @@ interface HostAgents {
 function byHost(agents: AgentCredential[]): HostAgents[] {
   const hosts = new Map<string, HostAgents>();
   for (const agent of agents) {
-    const entry = hosts.get(agent.host.id) ?? { host: agent.host, state: 'none' as AgentState, active: 0 };
+    const entry = hosts.get(agent.host.id) ?? { id: agent.host.id, host: agent.host, state: 'none' as AgentState, active: 0 };
     if (!agent.revoked_at) {
       entry.active += 1;
       entry.state = agent.connected ? 'connected' : 'offline';
@@ -69,47 +72,33 @@ export function HostAgentTable({ onReplaced }: HostAgentTableProps) {
         An enrollment from the machine of a host whose agent is active is refused. To move a host to a new agent (a
         reinstalled machine, a lost credential), revoke its agent first or use Replace agent.
       </p>
-      <div className="overflow-x-auto">
-        <table className="w-full min-w-[36rem] text-left text-sm">
-          <thead className="text-xs text-muted">
-            <tr>
-              <th scope="col" className="py-1.5 pr-3 font-medium">Host</th>
-              <th scope="col" className="py-1.5 pr-3 font-medium">Agent</th>
-              <th scope="col" className="py-1.5 font-medium">
-                <span className="sr-only">Actions</span>
-              </th>
-            </tr>
-          </thead>
-          <tbody>
-            {hosts.map((entry) => (
-              <tr key={entry.host.id} data-testid="host-agent-row" data-state={entry.state} className="border-t border-border">
-                <td className="py-1.5 pr-3 break-all">
-                  <Link to={`/hosts/${encodeURIComponent(entry.host.id)}`} className="font-medium hover:underline">
-                    {entry.host.hostname}
-                  </Link>
-                </td>
-                <td className="py-1.5 pr-3">
-                  <StateText state={entry.state} />
-                </td>
-                <td className="py-1.5 text-right">
-                  <button
-                    type="button"
-                    data-testid="host-agent-replace"
-                    className={smallButton}
-                    onClick={() => {
-                      replace.reset();
-                      setPending(entry);
-                    }}
-                    aria-label={`Replace agent of ${entry.host.hostname}`}
-                  >
-                    Replace agent
-                  </button>
-                </td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      </div>
+      <DataTable
+        rows={hosts}
+        rowTestId="host-agent-row"
+        rowProps={(entry) => ({ 'data-state': entry.state })}
+        columns={[
+          { label: 'Host', className: 'break-all', cell: (entry) => <HostLink host={entry.host} /> },
+          { label: 'Agent', cell: (entry) => <StateText state={entry.state} /> },
+          {
+            label: ACTIONS,
+            className: 'text-right',
+            cell: (entry) => (
+              <button
+                type="button"
+                data-testid="host-agent-replace"
+                className={smallButton}
+                onClick={() => {
+                  replace.reset();
+                  setPending(entry);
+                }}
+                aria-label={`Replace agent of ${entry.host.hostname}`}
+              >
+                Replace agent
+              </button>
+            ),
+          },
+        ]}
+      />
       {pending && (
         <ConfirmDialog
           open

@@ -1,4 +1,5 @@
 import { Alert } from '@/components/ui/Alert';
+import { DataTable } from '@/components/ui/DataTable';
 import { Panel } from '@/components/ui/Panel';
 import { isApiError } from '@/lib/api';
 import { formatDateTime, parseIso } from '@/lib/format';
@@ -29,30 +30,17 @@ export function RefusedEnrollments() {
   if (!refused.data || refused.data.length === 0) return null;
   return (
     <Panel title="Refused enrollments" testId="refused-enrollments">
-      <div className="overflow-x-auto">
-        <table className="w-full min-w-[44rem] text-left text-sm">
-          <thead className="text-xs text-muted">
-            <tr>
-              <th scope="col" className="py-1.5 pr-3 font-medium">When</th>
-              <th scope="col" className="py-1.5 pr-3 font-medium">Why</th>
-              <th scope="col" className="py-1.5 pr-3 font-medium">Hostname given</th>
-              <th scope="col" className="py-1.5 pr-3 font-medium">Machine id</th>
-              <th scope="col" className="py-1.5 font-medium">From</th>
-            </tr>
-          </thead>
-          <tbody className="tabular-nums">
-            {refused.data.map((event) => (
-              <tr key={event.id} data-testid="refused-enrollment-row" className="border-t border-border">
-                <td className="py-1.5 pr-3 text-xs">{formatDateTime(parseIso(event.ts))}</td>
-                <td className="py-1.5 pr-3 text-xs font-medium text-crit">{reasonText(event)}</td>
-                <td className="py-1.5 pr-3 break-all">{event.details.hostname || '–'}</td>
-                <td className="py-1.5 pr-3 font-mono text-[11px] break-all">{event.details.machine_id || '–'}</td>
-                <td className="py-1.5 font-mono text-[11px]">{event.ip ?? event.details.peer ?? '–'}</td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      </div>
+      <DataTable
+        rows={refused.data}
+        rowTestId="refused-enrollment-row"
+        columns={[
+          { label: 'When', className: 'text-xs', cell: (event) => formatDateTime(parseIso(event.ts)) },
+          { label: 'Why', className: 'text-xs font-medium text-crit', cell: reasonText },
+          { label: 'Hostname given', className: 'break-all', cell: (event) => event.details.hostname || '–' },
+          { label: 'Machine id', className: 'font-mono text-[11px] break-all', cell: (event) => event.details.machine_id || '–' },
+          { label: 'From', className: 'font-mono text-[11px]', cell: (event) => event.ip ?? event.details.peer ?? '–' },
+        ]}
+      />
     </Panel>
   );
 }

@@ -1,6 +1,7 @@
 import { useState } from 'react';
 import { Alert } from '@/components/ui/Alert';
 import { ConfirmDialog } from '@/components/ui/ConfirmDialog';
+import { ACTIONS, DataTable } from '@/components/ui/DataTable';
 import { Panel } from '@/components/ui/Panel';
 import { Spinner } from '@/components/ui/Spinner';
 import { dangerButton } from '@/components/ui/styles';
@@ -41,58 +42,42 @@ export function TokenTable() {
       )}
       {tokens.data && tokens.data.length === 0 && <p className="text-sm text-muted">No enrollment tokens.</p>}
       {tokens.data && tokens.data.length > 0 && (
-        <div className="overflow-x-auto">
-          <table className="w-full min-w-[44rem] text-left text-sm">
-            <thead className="text-xs text-muted">
-              <tr>
-                <th scope="col" className="py-1.5 pr-3 font-medium">Description</th>
-                <th scope="col" className="py-1.5 pr-3 font-medium">Group</th>
-                <th scope="col" className="py-1.5 pr-3 text-right font-medium">Uses left</th>
-                <th scope="col" className="py-1.5 pr-3 font-medium">Expires</th>
-                <th scope="col" className="py-1.5 pr-3 font-medium">State</th>
-                <th scope="col" className="py-1.5 pr-3 font-medium">Created</th>
-                <th scope="col" className="py-1.5 font-medium">
-                  <span className="sr-only">Actions</span>
-                </th>
-              </tr>
-            </thead>
-            <tbody className="tabular-nums">
-              {tokens.data.map((token) => (
-                <tr
-                  key={token.id}
-                  data-testid="enroll-token-row"
-                  data-expired={token.expired}
-                  className={`border-t border-border ${token.expired ? 'text-muted' : ''}`}
+        <DataTable
+          rows={tokens.data}
+          rowTestId="enroll-token-row"
+          rowProps={(token) => ({ 'data-expired': token.expired, className: token.expired ? 'text-muted' : '' })}
+          columns={[
+            { label: 'Description', className: 'break-all', cell: tokenName },
+            {
+              label: 'Group',
+              className: 'text-xs',
+              cell: (token) => (token.host ? `replaces the agent of ${token.host.hostname}` : token.group ? token.group.name : '–'),
+            },
+            { label: 'Uses left', className: 'text-right tabular-nums', cell: (token) => token.uses_left },
+            { label: 'Expires', className: 'text-xs', cell: (token) => formatDateTime(parseIso(token.expires_at)) },
+            { label: 'State', cell: (token) => <TokenState token={token} /> },
+            {
+              label: 'Created',
+              className: 'text-xs text-muted',
+              cell: (token) => `${formatDateTime(parseIso(token.created_at))}${token.created_by ? ` by ${token.created_by}` : ''}`,
+            },
+            {
+              label: ACTIONS,
+              className: 'text-right',
+              cell: (token) => (
+                <button
+                  type="button"
+                  data-testid="enroll-token-delete"
+                  className={dangerButton}
+                  onClick={() => setPending(token)}
+                  aria-label={`Delete ${tokenName(token)}`}
                 >
-                  <td className="py-1.5 pr-3 break-all">{tokenName(token)}</td>
-                  <td className="py-1.5 pr-3 text-xs">
-                    {token.host ? `replaces the agent of ${token.host.hostname}` : token.group ? token.group.name : '–'}
-                  </td>
-                  <td className="py-1.5 pr-3 text-right">{token.uses_left}</td>
-                  <td className="py-1.5 pr-3 text-xs">{formatDateTime(parseIso(token.expires_at))}</td>
-                  <td className="py-1.5 pr-3">
-                    <TokenState token={token} />
-                  </td>
-                  <td className="py-1.5 pr-3 text-xs text-muted">
-                    {formatDateTime(parseIso(token.created_at))}
-                    {token.created_by ? ` by ${token.created_by}` : ''}
-                  </td>
-                  <td className="py-1.5 text-right">
-                    <button
-                      type="button"
-                      data-testid="enroll-token-delete"
-                      className={dangerButton}
-                      onClick={() => setPending(token)}
-                      aria-label={`Delete ${tokenName(token)}`}
-                    >
-                      Delete
-                    </button>
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
+                  Delete
+                </button>
+              ),
+            },
+          ]}
+        />
       )}
       {pending && (
         <ConfirmDialog

@@ -1,14 +1,11 @@
-import { Link } from 'react-router-dom';
 import { Alert } from '@/components/ui/Alert';
 import { Spinner } from '@/components/ui/Spinner';
-import { TableHead } from '@/components/ui/TableHead';
-import { tableClass, tdClass } from '@/components/ui/styles';
+import { DataTable } from '@/components/ui/DataTable';
 import { describeError } from '@/lib/api';
 import { formatDateTime, formatDuration, formatNumber, parseIso } from '@/lib/format';
 import { useAlerts } from '../api/get-alerts';
-import { SeverityBadge, conditionText, ruleName } from './parts';
-
-const COLUMNS = ['Severity', 'Host', 'Rule', 'Condition', 'Peak', 'Started', 'Resolved', 'Lasted', 'Acknowledged by'] as const;
+import type { FiredAlert } from '@/types/alerts';
+import { ALERT_COLUMNS, EmptyList, conditionText, ruleName } from './parts';
 
 /** Resolved alerts, newest first, each with how long it lasted. */
 export function AlertHistory() {
@@ -16,43 +13,33 @@ export function AlertHistory() {
 
   if (alerts.isPending) return <Spinner label="Loading history…" />;
   if (alerts.isError) return <Alert>Could not load the history: {describeError(alerts.error)}</Alert>;
-  if (alerts.data.length === 0) {
-    return <p className="rounded-lg border border-dashed border-border p-8 text-center text-sm text-muted">No resolved alerts yet.</p>;
-  }
+  if (alerts.data.length === 0) return <EmptyList>No resolved alerts yet.</EmptyList>;
   return (
-    <div className="overflow-x-auto">
-      <table className={tableClass} data-testid="alert-history">
-        <TableHead columns={COLUMNS} />
-        <tbody>
-          {alerts.data.map((alert) => {
-            const started = parseIso(alert.started_at);
-            const ended = parseIso(alert.ended_at);
-            return (
-              <tr key={alert.id} data-testid="history-alert-row" data-alert-id={alert.id}>
-                <td className={tdClass}>
-                  <SeverityBadge severity={alert.severity} />
-                </td>
-                <td className={tdClass}>
-                  <Link to={`/hosts/${encodeURIComponent(alert.host.id)}`} className="text-accent hover:underline">
-                    {alert.host.hostname}
-                  </Link>
-                </td>
-                <td className={tdClass} data-testid="history-alert-rule" data-deleted={alert.rule.deleted}>
-                  {ruleName(alert)}
-                </td>
-                <td className={`${tdClass} font-mono text-xs`}>{conditionText(alert)}</td>
-                <td className={`${tdClass} tabular-nums`}>{formatNumber(alert.peak_value)}</td>
-                <td className={`${tdClass} text-xs`}>{formatDateTime(started)}</td>
-                <td className={`${tdClass} text-xs`}>{formatDateTime(ended)}</td>
-                <td className={`${tdClass} tabular-nums`} data-testid="alert-duration">
-                  {started !== null && ended !== null ? formatDuration((ended - started) / 1000) : '–'}
-                </td>
-                <td className={`${tdClass} text-xs`}>{alert.acknowledged_by ?? '–'}</td>
-              </tr>
-            );
-          })}
-        </tbody>
-      </table>
-    </div>
+    <DataTable
+      testId="alert-history"
+      rows={alerts.data}
+      rowTestId="history-alert-row"
+      rowProps={(alert) => ({ 'data-alert-id': alert.id })}
+      columns={[
+        ...ALERT_COLUMNS,
+        {
+          label: 'Rule',
+          cellProps: (alert) => ({ 'data-testid': 'history-alert-rule', 'data-deleted': alert.rule.deleted }),
+          cell: ruleName,
+        },
+        { label: 'Condition', className: 'font-mono text-xs', cell: conditionText },
+        { label: 'Peak', className: 'tabular-nums', cell: (alert) => formatNumber(alert.peak_value) },
+        { label: 'Started', className: 'text-xs', cell: (alert) => formatDateTime(parseIso(alert.started_at)) },
+        { label: 'Resolved', className: 'text-xs', cell: (alert) => formatDateTime(parseIso(alert.ended_at)) },
+        { label: 'Lasted', className: 'tabular-nums', cellProps: () => ({ 'data-testid': 'alert-duration' }), cell: lasted },
+        { label: 'Acknowledged by', className: 'text-xs', cell: (alert) => alert.acknowledged_by ?? '–' },
+      ]}
+    />
   );
+}
+
+function lasted(alert: FiredAlert): string {
+  const started = parseIso(alert.started_at);
+  const ended = parseIso(alert.ended_at);
+  return started !== null && ended !== null ? formatDuration((ended - started) / 1000) : '–';
 }

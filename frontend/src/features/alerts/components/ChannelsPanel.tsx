@@ -1,9 +1,9 @@
 import { useState } from 'react';
 import { Alert } from '@/components/ui/Alert';
-import { ConfirmDialog } from '@/components/ui/ConfirmDialog';
+import { ConfirmRemove } from '@/components/ui/ConfirmDialog';
+import { DataTable } from '@/components/ui/DataTable';
 import { Spinner } from '@/components/ui/Spinner';
-import { TableHead } from '@/components/ui/TableHead';
-import { dangerButton, primaryButton, smallButton, tableClass, tdClass } from '@/components/ui/styles';
+import { dangerButton, primaryButton, smallButton } from '@/components/ui/styles';
 import { describeError } from '@/lib/api';
 import { formatDateTime, parseIso } from '@/lib/format';
 import type { NotificationChannel } from '@/types/alerts';
@@ -13,8 +13,7 @@ import { useHostGroups } from '@/lib/queries/host-groups';
 import { useTestChannel, type ChannelTestResult } from '../api/test-channel';
 import { ChannelDialog } from './ChannelDialog';
 import { MailSettingsPanel } from './MailSettingsPanel';
-
-const COLUMNS = ['Channel', 'Kind', 'Target', 'Secret', 'Severity', 'Groups', 'Last sent', ''] as const;
+import { EmptyList } from './parts';
 
 function targetOf(channel: NotificationChannel): string {
   if (channel.kind === 'email') return (channel.config.to ?? []).join(', ');
@@ -54,60 +53,77 @@ export function ChannelsPanel() {
         </button>
       </div>
       {channels.data.length === 0 ? (
-        <p className="rounded-lg border border-dashed border-border p-8 text-center text-sm text-muted">No channel yet.</p>
+        <EmptyList>No channel yet.</EmptyList>
       ) : (
-        <div className="overflow-x-auto">
-          <table className={tableClass} data-testid="channels">
-            <TableHead columns={COLUMNS} />
-            <tbody>
-              {channels.data.map((channel) => {
+        <DataTable
+          testId="channels"
+          rows={channels.data}
+          rowTestId="channel-row"
+          rowProps={(channel) => ({ 'data-channel': channel.name })}
+          columns={[
+            {
+              label: 'Channel',
+              cell: (channel) => (
+                <>
+                  {channel.name}
+                  {!channel.enabled && <span className="ml-2 text-xs text-muted">disabled</span>}
+                </>
+              ),
+            },
+            { label: 'Kind', className: 'text-xs', cell: (channel) => channel.kind },
+            {
+              label: 'Target',
+              className: 'max-w-[16rem] truncate font-mono text-xs',
+              cellProps: (channel) => ({ title: targetOf(channel) }),
+              cell: targetOf,
+            },
+            {
+              label: 'Secret',
+              className: 'text-xs',
+              cellProps: (channel) => ({ 'data-testid': 'channel-has-secret', 'data-set': channel.has_secret }),
+              cell: (channel) => (channel.has_secret ? 'a secret is set' : '–'),
+            },
+            { label: 'Severity', className: 'text-xs', cell: (channel) => (channel.min_severity === 'critical' ? 'critical only' : 'all') },
+            {
+              label: 'Groups',
+              className: 'text-xs',
+              cell: (channel) =>
+                channel.groups.length === 0
+                  ? 'every group'
+                  : channel.groups.map((id) => groups.data?.find((g) => g.id === id)?.name ?? `#${id}`).join(', '),
+            },
+            { label: 'Last sent', className: 'text-xs', cell: (channel) => formatDateTime(parseIso(channel.last_sent_at)) },
+            {
+              label: '',
+              className: 'text-right',
+              cell: (channel) => {
                 const result = results[channel.id];
                 return (
-                  <tr key={channel.id} data-testid="channel-row" data-channel={channel.name}>
-                    <td className={tdClass}>
-                      {channel.name}
-                      {!channel.enabled && <span className="ml-2 text-xs text-muted">disabled</span>}
-                    </td>
-                    <td className={`${tdClass} text-xs`}>{channel.kind}</td>
-                    <td className={`${tdClass} max-w-[16rem] truncate font-mono text-xs`} title={targetOf(channel)}>
-                      {targetOf(channel)}
-                    </td>
-                    <td className={`${tdClass} text-xs`} data-testid="channel-has-secret" data-set={channel.has_secret}>
-                      {channel.has_secret ? 'a secret is set' : '–'}
-                    </td>
-                    <td className={`${tdClass} text-xs`}>{channel.min_severity === 'critical' ? 'critical only' : 'all'}</td>
-                    <td className={`${tdClass} text-xs`}>
-                      {channel.groups.length === 0
-                        ? 'every group'
-                        : channel.groups.map((id) => groups.data?.find((g) => g.id === id)?.name ?? `#${id}`).join(', ')}
-                    </td>
-                    <td className={`${tdClass} text-xs`}>{formatDateTime(parseIso(channel.last_sent_at))}</td>
-                    <td className={`${tdClass} text-right`}>
-                      <span className="inline-flex gap-1.5 whitespace-nowrap">
-                        <button
-                          type="button"
-                          data-testid="channel-test"
-                          className={smallButton}
-                          disabled={result !== undefined && 'pending' in result}
-                          onClick={() => sendTest(channel)}
-                        >
-                          Send a test
-                        </button>
-                        <button type="button" data-testid="channel-edit" className={smallButton} onClick={() => setEditing(channel)}>
-                          Edit
-                        </button>
-                        <button type="button" data-testid="channel-delete" className={dangerButton} onClick={() => setDeleting(channel)}>
-                          Delete
-                        </button>
-                      </span>
-                      {result !== undefined && <TestResult result={result} />}
-                    </td>
-                  </tr>
+                  <>
+                    <span className="inline-flex gap-1.5 whitespace-nowrap">
+                      <button
+                        type="button"
+                        data-testid="channel-test"
+                        className={smallButton}
+                        disabled={result !== undefined && 'pending' in result}
+                        onClick={() => sendTest(channel)}
+                      >
+                        Send a test
+                      </button>
+                      <button type="button" data-testid="channel-edit" className={smallButton} onClick={() => setEditing(channel)}>
+                        Edit
+                      </button>
+                      <button type="button" data-testid="channel-delete" className={dangerButton} onClick={() => setDeleting(channel)}>
+                        Delete
+                      </button>
+                    </span>
+                    {result !== undefined && <TestResult result={result} />}
+                  </>
                 );
-              })}
-            </tbody>
-          </table>
-        </div>
+              },
+            },
+          ]}
+        />
       )}
       <MailSettingsPanel />
       <ChannelDialog
@@ -116,21 +132,9 @@ export function ChannelsPanel() {
         groups={groups.data ?? []}
         onClose={() => setEditing(null)}
       />
-      <ConfirmDialog
-        open={deleting !== null}
-        title="Delete this channel?"
-        confirmLabel="Delete channel"
-        pendingLabel="Deleting…"
-        pending={remove.isPending}
-        error={remove.isError ? describeError(remove.error) : null}
-        onConfirm={() => deleting && remove.mutate(deleting.id, { onSuccess: () => setDeleting(null) })}
-        onCancel={() => {
-          remove.reset();
-          setDeleting(null);
-        }}
-      >
+      <ConfirmRemove target={deleting} remove={remove} onClose={() => setDeleting(null)} title="Delete this channel?" confirmLabel="Delete channel">
         <p>{deleting?.name} stops receiving notifications, including those still waiting to be sent.</p>
-      </ConfirmDialog>
+      </ConfirmRemove>
     </div>
   );
 }

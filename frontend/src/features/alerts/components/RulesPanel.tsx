@@ -1,9 +1,9 @@
 import { useState, type ReactNode } from 'react';
 import { Alert } from '@/components/ui/Alert';
-import { ConfirmDialog } from '@/components/ui/ConfirmDialog';
+import { ConfirmRemove } from '@/components/ui/ConfirmDialog';
+import { DataTable } from '@/components/ui/DataTable';
 import { Spinner } from '@/components/ui/Spinner';
-import { TableHead } from '@/components/ui/TableHead';
-import { dangerButton, primaryButton, smallButton, tableClass, tdClass } from '@/components/ui/styles';
+import { dangerButton, primaryButton, smallButton } from '@/components/ui/styles';
 import { describeError } from '@/lib/api';
 import { formatDuration, formatNumber } from '@/lib/format';
 import { canManageAlertScope, canManageAlerts } from '@/lib/roles';
@@ -19,8 +19,6 @@ import { useUpdateRule } from '../api/update-rule';
 import { RuleDialog } from './RuleDialog';
 import { SeverityBadge, scopeText } from './parts';
 
-const COLUMNS = ['Rule', 'Condition', 'For', 'Clears', 'Severity', 'Repeat', 'Applies to', 'State', ''] as const;
-
 function conditionOf(rule: AlertRule): string {
   if (rule.source === 'host_offline') return `no sample for ${formatNumber(rule.threshold, 0)} intervals`;
   if (rule.source === 'network_event') return `${rule.metric.replace('_', ' ')}${rule.match ? ` [${rule.match}]` : ''}`;
@@ -34,6 +32,11 @@ function conditionOf(rule: AlertRule): string {
 }
 
 function clearsOf(rule: AlertRule): string {
+  if (rule.source === 'host_offline') return 'on the next sample';
+  if (rule.source === 'agent_dropping') return `after ${formatDuration(rule.clear_seconds)} without a drop`;
+  if (rule.source === 'job_failed') return 'on the next successful run';
+  if (rule.source === 'tls_expiry') return 'when a check finds it renewed';
+  if (rule.source !== 'metric') return 'at once (an event)';
   const level = rule.clear_threshold === null ? 'at threshold' : `at ${formatNumber(rule.clear_threshold)}`;
   return rule.clear_seconds > 0 ? `${level} for ${formatDuration(rule.clear_seconds)}` : level;
 }
@@ -58,6 +61,15 @@ export function RulesPanel() {
     });
   };
 
+  const appliesTo = (rule: AlertRule, network: NetworkRef | undefined) => {
+    if (rule.network !== null) {
+      if (!network) return `network #${rule.network}`;
+      return `network ${network.cidr} of ${hosts.data?.find((h) => h.id === network.host)?.hostname ?? 'its host'}`;
+    }
+    const scope = scopeText(rule, hosts.data, groups.data);
+    return rule.source === 'network_event' ? `watched networks of ${scope}` : scope;
+  };
+
   if (rules.isPending) return <Spinner label="Loading rules…" />;
   if (rules.isError) return <Alert>Could not load the rules: {describeError(rules.error)}</Alert>;
 
@@ -72,71 +84,63 @@ export function RulesPanel() {
         )}
       </div>
       {update.isError && <Alert>{describeError(update.error, 'The rule could not be changed.')}</Alert>}
-      <div className="overflow-x-auto">
-        <table className={tableClass} data-testid="rules">
-          <TableHead columns={COLUMNS} />
-          <tbody>
-            {rules.data.map((rule) => (
-              <RuleRow key={rule.id} rule={rule}>
-                {(network) => (
-                  <tr data-testid="rule-row" data-rule={rule.name} data-enabled={rule.enabled}>
-                    <td className={tdClass}>
-                      {rule.name}
-                      {rule.builtin && <span className="ml-2 text-xs text-muted">builtin</span>}
-                    </td>
-                    <td className={`${tdClass} font-mono text-xs`}>{conditionOf(rule)}</td>
-                    <td className={`${tdClass} tabular-nums`}>{rule.source === 'metric' ? formatDuration(rule.for_seconds) : '–'}</td>
-                    <td className={`${tdClass} text-xs`}>{rule.source === 'metric'
-                        ? clearsOf(rule)
-                        : rule.source === 'host_offline'
-                          ? 'on the next sample'
-                          : rule.source === 'agent_dropping'
-                            ? `after ${formatDuration(rule.clear_seconds)} without a drop`
-                            : rule.source === 'job_failed'
-                              ? 'on the next successful run'
-                              : rule.source === 'tls_expiry'
-                                ? 'when a check finds it renewed'
-                              : 'at once (an event)'}</td>
-                    <td className={tdClass}>
-                      <SeverityBadge severity={rule.severity} />
-                    </td>
-                    <td className={`${tdClass} text-xs`}>{rule.repeat_minutes > 0 ? `every ${rule.repeat_minutes} min` : 'never'}</td>
-                    <td className={`${tdClass} text-xs`}>
-                      {rule.network !== null
-                        ? `network ${network ? `${network.cidr} of ${hosts.data?.find((h) => h.id === network.host)?.hostname ?? 'its host'}` : `#${rule.network}`}`
-                        : rule.source === 'network_event'
-                          ? `watched networks of ${scopeText(rule, hosts.data, groups.data)}`
-                          : scopeText(rule, hosts.data, groups.data)}
-                    </td>
-                    <td className={`${tdClass} text-xs`}>{rule.enabled ? 'enabled' : <span className="text-muted">disabled</span>}</td>
-                    <td className={`${tdClass} whitespace-nowrap text-right`}>
-                      {mayManage(rule, network?.host ?? null) && (
-                        <span className="inline-flex gap-1.5">
-                          <button type="button" data-testid="rule-edit" className={smallButton} onClick={() => setEditing(rule)}>
-                            Edit
-                          </button>
-                          <button
-                            type="button"
-                            data-testid="rule-toggle"
-                            className={smallButton}
-                            disabled={update.isPending}
-                            onClick={() => update.mutate({ id: rule.id, changes: { enabled: !rule.enabled } })}
-                          >
-                            {rule.enabled ? 'Disable' : 'Enable'}
-                          </button>
-                          <button type="button" data-testid="rule-delete" className={dangerButton} onClick={() => setDeleting(rule)}>
-                            Delete
-                          </button>
-                        </span>
-                      )}
-                    </td>
-                  </tr>
-                )}
-              </RuleRow>
-            ))}
-          </tbody>
-        </table>
-      </div>
+      <DataTable
+        testId="rules"
+        rows={rules.data}
+        rowTestId="rule-row"
+        rowProps={(rule) => ({ 'data-rule': rule.name, 'data-enabled': rule.enabled })}
+        columns={[
+          {
+            label: 'Rule',
+            cell: (rule) => (
+              <>
+                {rule.name}
+                {rule.builtin && <span className="ml-2 text-xs text-muted">builtin</span>}
+              </>
+            ),
+          },
+          { label: 'Condition', className: 'font-mono text-xs', cell: conditionOf },
+          { label: 'For', className: 'tabular-nums', cell: (rule) => (rule.source === 'metric' ? formatDuration(rule.for_seconds) : '–') },
+          { label: 'Clears', className: 'text-xs', cell: clearsOf },
+          { label: 'Severity', cell: (rule) => <SeverityBadge severity={rule.severity} /> },
+          { label: 'Repeat', className: 'text-xs', cell: (rule) => (rule.repeat_minutes > 0 ? `every ${rule.repeat_minutes} min` : 'never') },
+          {
+            label: 'Applies to',
+            className: 'text-xs',
+            cell: (rule) => <WithNetwork rule={rule}>{(network) => appliesTo(rule, network)}</WithNetwork>,
+          },
+          { label: 'State', className: 'text-xs', cell: (rule) => (rule.enabled ? 'enabled' : <span className="text-muted">disabled</span>) },
+          {
+            label: '',
+            className: 'whitespace-nowrap text-right',
+            cell: (rule) => (
+              <WithNetwork rule={rule}>
+                {(network) =>
+                  mayManage(rule, network?.host ?? null) && (
+                    <span className="inline-flex gap-1.5">
+                      <button type="button" data-testid="rule-edit" className={smallButton} onClick={() => setEditing(rule)}>
+                        Edit
+                      </button>
+                      <button
+                        type="button"
+                        data-testid="rule-toggle"
+                        className={smallButton}
+                        disabled={update.isPending}
+                        onClick={() => update.mutate({ id: rule.id, changes: { enabled: !rule.enabled } })}
+                      >
+                        {rule.enabled ? 'Disable' : 'Enable'}
+                      </button>
+                      <button type="button" data-testid="rule-delete" className={dangerButton} onClick={() => setDeleting(rule)}>
+                        Delete
+                      </button>
+                    </span>
+                  )
+                }
+              </WithNetwork>
+            ),
+          },
+        ]}
+      />
       <RuleDialog
         open={editing !== null}
         rule={editing === 'new' ? null : editing}
@@ -145,30 +149,18 @@ export function RulesPanel() {
         groups={groups.data ?? []}
         onClose={() => setEditing(null)}
       />
-      <ConfirmDialog
-        open={deleting !== null}
-        title="Delete this rule?"
-        confirmLabel="Delete rule"
-        pendingLabel="Deleting…"
-        pending={remove.isPending}
-        error={remove.isError ? describeError(remove.error) : null}
-        onConfirm={() => deleting && remove.mutate(deleting.id, { onSuccess: () => setDeleting(null) })}
-        onCancel={() => {
-          remove.reset();
-          setDeleting(null);
-        }}
-      >
+      <ConfirmRemove target={deleting} remove={remove} onClose={() => setDeleting(null)} title="Delete this rule?" confirmLabel="Delete rule">
         <p>
           {deleting?.name} stops being checked, and the hub deletes its alerts with it, firing and past. To keep its
           history, disable it instead.
         </p>
-      </ConfirmDialog>
+      </ConfirmRemove>
     </div>
   );
 }
 
-/** Looks up the network a rule watches (its range and host) for the rule's row. */
-function RuleRow({ rule, children }: { rule: AlertRule; children: (network: NetworkRef | undefined) => ReactNode }) {
+/** Looks up the network a rule watches (its range and host) for the rule's cells. */
+function WithNetwork({ rule, children }: { rule: AlertRule; children: (network: NetworkRef | undefined) => ReactNode }) {
   const network = useNetwork(rule.network);
   return <>{children(network.data)}</>;
 }

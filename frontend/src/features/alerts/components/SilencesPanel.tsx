@@ -1,9 +1,9 @@
 import { useState } from 'react';
 import { Alert } from '@/components/ui/Alert';
-import { ConfirmDialog } from '@/components/ui/ConfirmDialog';
+import { ConfirmRemove } from '@/components/ui/ConfirmDialog';
+import { DataTable } from '@/components/ui/DataTable';
 import { Spinner } from '@/components/ui/Spinner';
-import { TableHead } from '@/components/ui/TableHead';
-import { dangerButton, primaryButton, smallButton, tableClass, tdClass } from '@/components/ui/styles';
+import { dangerButton, primaryButton, smallButton } from '@/components/ui/styles';
 import { describeError } from '@/lib/api';
 import { formatDateTime, parseIso } from '@/lib/format';
 import { canManageAlertScope, canManageAlerts } from '@/lib/roles';
@@ -17,9 +17,7 @@ import { useMe } from '@/lib/queries/me';
 import { useRules } from '../api/get-rules';
 import { useSilences } from '../api/get-silences';
 import { SilenceDialog } from './SilenceDialog';
-import { scopeText } from './parts';
-
-const COLUMNS = ['Matches', 'Rule', 'Series', 'Starts', 'Ends', 'Comment', 'By', ''] as const;
+import { EmptyList, scopeText } from './parts';
 
 export function SilencesPanel() {
   const silences = useSilences();
@@ -33,6 +31,13 @@ export function SilencesPanel() {
   const [creating, setCreating] = useState(false);
   const [deleting, setDeleting] = useState<Silence | null>(null);
   const user = me.data;
+
+  const mayManage = (silence: Silence) =>
+    canManageAlertScope(user, {
+      host: silence.host === null ? null : (hosts.data?.find((h) => h.id === silence.host) ?? null),
+      group: silence.group,
+      global: silence.host === null && silence.group === null,
+    });
 
   if (silences.isPending) return <Spinner label="Loading silences…" />;
   if (silences.isError) return <Alert>Could not load the silences: {describeError(silences.error)}</Alert>;
@@ -49,60 +54,61 @@ export function SilencesPanel() {
       </div>
       {expire.isError && <Alert>{describeError(expire.error, 'The silence could not be ended.')}</Alert>}
       {silences.data.length === 0 ? (
-        <p data-testid="silences-empty" className="rounded-lg border border-dashed border-border p-8 text-center text-sm text-muted">
-          No active silence.
-        </p>
+        <EmptyList testId="silences-empty">No active silence.</EmptyList>
       ) : (
-        <div className="overflow-x-auto">
-          <table className={tableClass} data-testid="silences">
-            <TableHead columns={COLUMNS} />
-            <tbody>
-              {silences.data.map((silence) => {
+        <DataTable
+          testId="silences"
+          rows={silences.data}
+          rowTestId="silence-row"
+          rowProps={(silence) => ({ 'data-silence-id': silence.id, 'data-comment': silence.comment })}
+          columns={[
+            { label: 'Matches', className: 'text-xs', cell: (silence) => scopeText(silence, hosts.data, groups.data) },
+            {
+              label: 'Rule',
+              className: 'text-xs',
+              cell: (silence) =>
+                silence.rule === null ? 'any' : (rules.data?.find((r) => r.id === silence.rule)?.name ?? `#${silence.rule}`),
+            },
+            { label: 'Series', className: 'font-mono text-xs', cell: (silence) => silence.label || 'any' },
+            {
+              label: 'Starts',
+              className: 'text-xs',
+              cell: (silence) => {
                 const starts = parseIso(silence.starts_at);
-                const host = silence.host === null ? null : (hosts.data?.find((h) => h.id === silence.host) ?? null);
-                const manage = canManageAlertScope(user, {
-                  host,
-                  group: silence.group,
-                  global: silence.host === null && silence.group === null,
-                });
                 return (
-                  <tr key={silence.id} data-testid="silence-row" data-silence-id={silence.id} data-comment={silence.comment}>
-                    <td className={`${tdClass} text-xs`}>{scopeText(silence, hosts.data, groups.data)}</td>
-                    <td className={`${tdClass} text-xs`}>
-                      {silence.rule === null ? 'any' : (rules.data?.find((r) => r.id === silence.rule)?.name ?? `#${silence.rule}`)}
-                    </td>
-                    <td className={`${tdClass} font-mono text-xs`}>{silence.label || 'any'}</td>
-                    <td className={`${tdClass} text-xs`}>
-                      {formatDateTime(starts)}
-                      {starts !== null && starts > now && <span className="ml-1 text-muted">(upcoming)</span>}
-                    </td>
-                    <td className={`${tdClass} text-xs`}>{formatDateTime(parseIso(silence.ends_at))}</td>
-                    <td className={`${tdClass} text-xs`}>{silence.comment || '–'}</td>
-                    <td className={`${tdClass} text-xs`}>{silence.created_by ?? '–'}</td>
-                    <td className={`${tdClass} whitespace-nowrap text-right`}>
-                      {manage && (
-                        <span className="inline-flex gap-1.5">
-                          <button
-                            type="button"
-                            data-testid="silence-expire"
-                            className={smallButton}
-                            disabled={expire.isPending}
-                            onClick={() => expire.mutate(silence)}
-                          >
-                            End now
-                          </button>
-                          <button type="button" data-testid="silence-delete" className={dangerButton} onClick={() => setDeleting(silence)}>
-                            Delete
-                          </button>
-                        </span>
-                      )}
-                    </td>
-                  </tr>
+                  <>
+                    {formatDateTime(starts)}
+                    {starts !== null && starts > now && <span className="ml-1 text-muted">(upcoming)</span>}
+                  </>
                 );
-              })}
-            </tbody>
-          </table>
-        </div>
+              },
+            },
+            { label: 'Ends', className: 'text-xs', cell: (silence) => formatDateTime(parseIso(silence.ends_at)) },
+            { label: 'Comment', className: 'text-xs', cell: (silence) => silence.comment || '–' },
+            { label: 'By', className: 'text-xs', cell: (silence) => silence.created_by ?? '–' },
+            {
+              label: '',
+              className: 'whitespace-nowrap text-right',
+              cell: (silence) =>
+                mayManage(silence) && (
+                  <span className="inline-flex gap-1.5">
+                    <button
+                      type="button"
+                      data-testid="silence-expire"
+                      className={smallButton}
+                      disabled={expire.isPending}
+                      onClick={() => expire.mutate(silence)}
+                    >
+                      End now
+                    </button>
+                    <button type="button" data-testid="silence-delete" className={dangerButton} onClick={() => setDeleting(silence)}>
+                      Delete
+                    </button>
+                  </span>
+                ),
+            },
+          ]}
+        />
       )}
       <SilenceDialog
         open={creating}
@@ -112,21 +118,9 @@ export function SilencesPanel() {
         rules={rules.data ?? []}
         onClose={() => setCreating(false)}
       />
-      <ConfirmDialog
-        open={deleting !== null}
-        title="Delete this silence?"
-        confirmLabel="Delete silence"
-        pendingLabel="Deleting…"
-        pending={remove.isPending}
-        error={remove.isError ? describeError(remove.error) : null}
-        onConfirm={() => deleting && remove.mutate(deleting.id, { onSuccess: () => setDeleting(null) })}
-        onCancel={() => {
-          remove.reset();
-          setDeleting(null);
-        }}
-      >
+      <ConfirmRemove target={deleting} remove={remove} onClose={() => setDeleting(null)} title="Delete this silence?" confirmLabel="Delete silence">
         <p>Its alerts notify again at once; “End now” does the same but keeps the silence on record.</p>
-      </ConfirmDialog>
+      </ConfirmRemove>
     </div>
   );
 }

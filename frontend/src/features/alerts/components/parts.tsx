@@ -1,3 +1,6 @@
+import type { ReactNode } from 'react';
+import { Link } from 'react-router-dom';
+import type { Column } from '@/components/ui/DataTable';
 import type { FiredAlert, Severity } from '@/types/alerts';
 import type { Host, HostGroup } from '@/types/api';
 import { formatNumber } from '@/lib/format';
@@ -56,4 +59,26 @@ export function toLocalInput(ms: number): string {
 export function fromLocalInput(value: string): string | null {
   const ms = new Date(value).getTime();
   return Number.isNaN(ms) ? null : new Date(ms).toISOString();
+}
+
+/** The first columns of every list of alerts: its severity and its host. */
+export const ALERT_COLUMNS: Column<FiredAlert>[] = [
+  { label: 'Severity', cell: (alert) => <SeverityBadge severity={alert.severity} /> },
+  {
+    label: 'Host',
+    cell: (alert) => (
+      <Link to={`/hosts/${encodeURIComponent(alert.host.id)}`} className="text-accent hover:underline">
+        {alert.host.hostname}
+      </Link>
+    ),
+  },
+];
+
+/** What a tab shows instead of an empty table. */
+export function EmptyList({ testId, children }: { testId?: string; children: ReactNode }) {
+  return (
+    <p data-testid={testId} className="rounded-lg border border-dashed border-border p-8 text-center text-sm text-muted">
+      {children}
+    </p>
+  );
 }
