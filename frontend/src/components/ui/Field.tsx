@@ -61,3 +61,18 @@ export function SelectField({ label, optional, className, labelClassName, hint, 
     </FieldFrame>
   );
 }
+
+interface OptionsProps<T> {
+  items: readonly T[];
+  value: (item: T) => string | number;
+  label: (item: T) => ReactNode;
+}
+
+/** The <option>s of a select, one per item. */
+export function Options<T>({ items, value, label }: OptionsProps<T>) {
+  return items.map((item) => (
+    <option key={value(item)} value={value(item)}>
+      {label(item)}
+    </option>
+  ));
+}
