@@ -13,6 +13,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from everyst_hub.audit.services import client_ip, record
+from everyst_hub.core.fields import IdField
 from everyst_hub.core.params import int_param
 from everyst_hub.core.views import validated
 from everyst_hub.realtime.publish import publish_texts_sync
@@ -23,45 +24,17 @@ from .models import AlertRule, MailSettings, NotificationChannel, Severity
 from .serializers import (
     AlertSerializer,
     ChannelSerializer,
+    ChannelTestResultSerializer,
     MailSettingsSerializer,
+    MailTestResultSerializer,
+    MarkedReadSerializer,
+    MetricSerializer,
     NotificationSerializer,
     PreferencesSerializer,
     RuleSerializer,
     SilenceSerializer,
+    UnreadCountSerializer,
 )
-
-# Ids clients send: within the bigint a primary key can hold (a larger one could not be queried).
-MAX_ID = 2**63 - 1
-
-
-class IdField(serializers.IntegerField):
-    def __init__(self, **kwargs: Any) -> None:
-        super().__init__(min_value=1, max_value=MAX_ID, **kwargs)
-
-
-# ------------------------------------------------------------------------------- response shapes
-
-
-class ChannelTestResultSerializer(serializers.Serializer):
-    delivered = serializers.BooleanField()
-    error = serializers.CharField(allow_null=True)
-
-
-class UnreadCountSerializer(serializers.Serializer):
-    unread = serializers.IntegerField()
-
-
-class MarkedReadSerializer(serializers.Serializer):
-    marked = serializers.IntegerField()
-    unread = serializers.IntegerField()
-
-
-class MetricSerializer(serializers.Serializer):
-    name = serializers.CharField()
-    description = serializers.CharField()
-    unit = serializers.CharField()
-    key = serializers.CharField(help_text='what a series key is ("mount", "interface"); empty: one series')
-
 
 # ---------------------------------------------------------------------------------- request bodies
 
@@ -169,12 +142,6 @@ class MailSettingsChangeSerializer(serializers.Serializer):
 
 class MailTestSerializer(serializers.Serializer):
     to = serializers.EmailField(required=False, help_text="default: your own address")
-
-
-class MailTestResultSerializer(serializers.Serializer):
-    delivered = serializers.BooleanField()
-    error = serializers.CharField(allow_null=True, help_text="the mail server's answer, or why none came")
-    to = serializers.CharField()
 
 
 class MarkReadSerializer(serializers.Serializer):

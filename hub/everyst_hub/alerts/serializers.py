@@ -174,6 +174,33 @@ class MailSettingsSerializer(serializers.Serializer):
     updated_by = serializers.CharField(allow_null=True)
 
 
+class ChannelTestResultSerializer(serializers.Serializer):
+    delivered = serializers.BooleanField()
+    error = serializers.CharField(allow_null=True)
+
+
+class UnreadCountSerializer(serializers.Serializer):
+    unread = serializers.IntegerField()
+
+
+class MarkedReadSerializer(serializers.Serializer):
+    marked = serializers.IntegerField()
+    unread = serializers.IntegerField()
+
+
+class MetricSerializer(serializers.Serializer):
+    name = serializers.CharField()
+    description = serializers.CharField()
+    unit = serializers.CharField()
+    key = serializers.CharField(help_text='what a series key is ("mount", "interface"); empty: one series')
+
+
+class MailTestResultSerializer(serializers.Serializer):
+    delivered = serializers.BooleanField()
+    error = serializers.CharField(allow_null=True, help_text="the mail server's answer, or why none came")
+    to = serializers.CharField()
+
+
 # ------------------------------------------------------------------------------------ live frames
 
 
