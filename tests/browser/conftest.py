@@ -23,7 +23,9 @@ def hub(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Hub]:
     hub.stop()
 
 
-@pytest.fixture(scope="module")
+# One chromium for every browser test (each test gets a fresh context, so nothing leaks between
+# them): a launch per module cost seconds each time.
+@pytest.fixture(scope="package")
 def browser() -> Iterator[object]:
     if not shutil.which(CHROMIUM):
         pytest.fail(f"{CHROMIUM} is missing: `make test` installs Debian's chromium package")

@@ -108,8 +108,9 @@ def port_scan(hub: Hub, token: str, host_id: str, listeners: list[socket.socket]
 
 
 @pytest.fixture(scope="module")
-def streaming(local_host: tuple[str, float], port_scan: dict[str, Any]) -> None:
-    """Holds the shots until the local agent has streamed for a while."""
+def streaming(local_host: tuple[str, float]) -> None:
+    """Holds the host page's shots until the local agent has streamed for a while. The other
+    pages show nothing that needs history: they are shot (first in this file) during the wait."""
     online_at = local_host[1]
     wait_until(
         lambda: time.monotonic() - online_at >= STREAMING_BEFORE_SHOTS,
@@ -120,7 +121,7 @@ def streaming(local_host: tuple[str, float], port_scan: dict[str, Any]) -> None:
 
 
 @pytest.fixture(params=["light", "dark"])
-def themed_page(browser, hub: Hub, streaming: None, request) -> Iterator[tuple[Any, str]]:  # type: ignore[no-untyped-def]
+def themed_page(browser, hub: Hub, local_host: tuple[str, float], request) -> Iterator[tuple[Any, str]]:  # type: ignore[no-untyped-def]
     context = browser.new_context(color_scheme=request.param, viewport=VIEWPORT)
     page = context.new_page()
     log_in(page, hub)
@@ -157,25 +158,6 @@ def test_the_fleet_screenshot_shows_the_local_host_updating_live(hub: Hub, theme
     )
     assert PERCENT.fullmatch(tile.get_by_test_id("host-tile-cpu").inner_text().strip())
     shoot(page, "fleet", theme)
-
-
-def test_the_host_screenshot_shows_live_values_and_a_minute_of_charts(  # type: ignore[no-untyped-def]
-    hub: Hub, host_id: str, themed_page
-) -> None:
-    page, theme = themed_page
-    page.goto(f"{hub.url}/hosts/{host_id}")
-    current = page.get_by_test_id("host-current")
-    current.wait_for(timeout=TIMEOUT_MS)
-    assert PERCENT.search(current.inner_text())
-    chart = page.get_by_test_id("chart-cpu")
-    chart.locator("canvas").first.wait_for(timeout=TIMEOUT_MS)
-    # The chart has drawn its axes, so its line is on the canvas too.
-    page.wait_for_function(
-        "el => (el.getAttribute('data-x-ticks') || '').split('|').length >= 2",
-        arg=chart.element_handle(),
-        timeout=TIMEOUT_MS,
-    )
-    shoot(page, "host", theme)
 
 
 def test_the_tools_screenshot_shows_the_finished_port_scan_and_its_open_ports(  # type: ignore[no-untyped-def]
@@ -217,3 +199,22 @@ def test_the_network_screenshot_shows_the_scanned_loopback_devices(  # type: ign
     page.get_by_test_id("network-topology-node").first.wait_for(timeout=10_000)
     page.get_by_test_id("network-scan").first.wait_for(timeout=10_000)
     shoot(page, "network", theme)
+
+
+def test_the_host_screenshot_shows_live_values_and_a_minute_of_charts(  # type: ignore[no-untyped-def]
+    hub: Hub, host_id: str, streaming: None, themed_page
+) -> None:
+    page, theme = themed_page
+    page.goto(f"{hub.url}/hosts/{host_id}")
+    current = page.get_by_test_id("host-current")
+    current.wait_for(timeout=TIMEOUT_MS)
+    assert PERCENT.search(current.inner_text())
+    chart = page.get_by_test_id("chart-cpu")
+    chart.locator("canvas").first.wait_for(timeout=TIMEOUT_MS)
+    # The chart has drawn its axes, so its line is on the canvas too.
+    page.wait_for_function(
+        "el => (el.getAttribute('data-x-ticks') || '').split('|').length >= 2",
+        arg=chart.element_handle(),
+        timeout=TIMEOUT_MS,
+    )
+    shoot(page, "host", theme)
