@@ -21,6 +21,7 @@ from django.utils import timezone
 
 from everyst_hub.audit.services import record
 from everyst_hub.core.errors import Forbidden, InvalidInput, NotFound
+from everyst_hub.core.params import parse_id, parse_uuid
 from everyst_hub.inventory import access
 from everyst_hub.inventory.models import Host, HostGroup
 from everyst_hub.network.models import Network, NetworkEvent, Schedule
@@ -423,7 +424,7 @@ def list_incidents(
 
 
 def get_incident(user: Any, incident_id: object) -> Incident:
-    incident = visible_incidents(user).filter(id=_int(incident_id, "Alert")).first()
+    incident = visible_incidents(user).filter(id=parse_id(incident_id, "Alert")).first()
     if incident is None:
         raise NotFound("Alert not found.")
     return incident
@@ -496,7 +497,7 @@ def visible_rules(user: Any) -> QuerySet[AlertRule]:
 
 
 def get_rule(user: Any, rule_id: object) -> AlertRule:
-    rule = AlertRule.objects.filter(id=_int(rule_id, "Rule")).first()
+    rule = AlertRule.objects.filter(id=parse_id(rule_id, "Rule")).first()
     if rule is None:
         raise NotFound("Rule not found.")
     try:
@@ -511,14 +512,6 @@ def _scope_host(host: Any, network: Any) -> Any:
     return host if host is not None else (network.host if network is not None else None)
 
 
-def _int(value: object, what: str) -> int:
-    """A path id; one that no row can have (not a number, beyond a bigint) is simply not found."""
-    text = str(value)
-    if not text.isascii() or not text.isdigit() or len(text) > 19 or not 0 < int(text) < 2**63:
-        raise NotFound(f"{what} not found.")
-    return int(text)
-
-
 def _resolve_scope(fields: dict[str, Any]) -> None:
     """Turn host, group and network ids into rows (NotFound for unknown ones)."""
     if fields.get("network") is not None:
@@ -527,7 +520,7 @@ def _resolve_scope(fields: dict[str, Any]) -> None:
             raise NotFound("Network not found.")
         fields["network"] = network
     if fields.get("host") is not None:
-        host = Host.objects.filter(id=access._parse_id(fields["host"])).first()
+        host = Host.objects.filter(id=parse_uuid(fields["host"], "Host")).first()
         if host is None:
             raise NotFound("Host not found.")
         fields["host"] = host
@@ -668,7 +661,7 @@ def list_silences(user: Any, *, active: bool = False) -> QuerySet[Silence]:
 
 
 def get_silence(user: Any, silence_id: object) -> Silence:
-    silence = Silence.objects.select_related("created_by").filter(id=_int(silence_id, "Silence")).first()
+    silence = Silence.objects.select_related("created_by").filter(id=parse_id(silence_id, "Silence")).first()
     if silence is None:
         raise NotFound("Silence not found.")
     try:
@@ -786,7 +779,7 @@ def list_channels(user: Any) -> QuerySet[NotificationChannel]:
 def get_channel(user: Any, channel_id: object) -> NotificationChannel:
     require_admin(user)
     shared = NotificationChannel.objects.filter(personal_of__isnull=True)
-    channel = shared.filter(id=_int(channel_id, "Channel")).first()
+    channel = shared.filter(id=parse_id(channel_id, "Channel")).first()
     if channel is None:
         raise NotFound("Channel not found.")
     return channel

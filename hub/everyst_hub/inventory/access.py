@@ -8,13 +8,13 @@ with an operator token, and never counts as an owner or admin (User.sees_everyth
 
 from __future__ import annotations
 
-import uuid
 from typing import Any, TypeVar
 
 from django.db.models import Q, QuerySet
 
 from everyst_hub.accounts.models import ApiToken, User
 from everyst_hub.core.errors import Forbidden, NotFound
+from everyst_hub.core.params import parse_uuid
 
 from .models import Host, HostGroupAccess
 
@@ -107,16 +107,9 @@ def visible_host_ids(user: Any) -> set[str]:
     return {str(pk) for pk in visible_hosts(user).values_list("id", flat=True)}
 
 
-def _parse_id(host_id: object) -> uuid.UUID:
-    try:
-        return uuid.UUID(str(host_id))
-    except ValueError as exc:
-        raise NotFound("Host not found.") from exc
-
-
 def get_visible_host(user: Any, host_id: object) -> Host:
     """The host if the user may see it; otherwise NotFound (its existence is not revealed)."""
-    host = visible_hosts(user).filter(id=_parse_id(host_id)).first()
+    host = visible_hosts(user).filter(id=parse_uuid(host_id, "Host")).first()
     if host is None:
         raise NotFound("Host not found.")
     return host
