@@ -7,10 +7,10 @@ from __future__ import annotations
 import fnmatch
 import logging
 import uuid
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -41,6 +41,8 @@ from .models import (
 from .serializers import RuleSerializer, SilenceSerializer, alert_frame, alert_frames, notification_frames
 
 logger = logging.getLogger(__name__)
+
+Scoped = TypeVar("Scoped", AlertRule, Silence)
 
 SEVERITY_RANK = {Severity.WARNING: 0, Severity.CRITICAL: 1}
 # What host event rules can watch (alerts/engine.py finds them in the samples).
@@ -496,15 +498,21 @@ def visible_rules(user: Any) -> QuerySet[AlertRule]:
     )
 
 
+def _seen(user: Any, row: Scoped | None, what: str, scope: Callable[[Scoped], tuple[Any, Any]]) -> Scoped:
+    """A rule or silence if the user may see what it is scoped to (its (host, group)); otherwise
+    NotFound worded as for a missing one, so its existence is not revealed."""
+    if row is None:
+        raise NotFound(f"{what} not found.")
+    try:
+        _check_scope(user, *scope(row), manage=False)
+    except (NotFound, Forbidden) as exc:
+        raise NotFound(f"{what} not found.") from exc
+    return row
+
+
 def get_rule(user: Any, rule_id: object) -> AlertRule:
     rule = AlertRule.objects.filter(id=parse_id(rule_id, "Rule")).first()
-    if rule is None:
-        raise NotFound("Rule not found.")
-    try:
-        _check_scope(user, _scope_host(rule.host, rule.network), rule.group, manage=False)
-    except (NotFound, Forbidden) as exc:
-        raise NotFound("Rule not found.") from exc
-    return rule
+    return _seen(user, rule, "Rule", lambda r: (_scope_host(r.host, r.network), r.group))
 
 
 def _scope_host(host: Any, network: Any) -> Any:
@@ -662,13 +670,7 @@ def list_silences(user: Any, *, active: bool = False) -> QuerySet[Silence]:
 
 def get_silence(user: Any, silence_id: object) -> Silence:
     silence = Silence.objects.select_related("created_by").filter(id=parse_id(silence_id, "Silence")).first()
-    if silence is None:
-        raise NotFound("Silence not found.")
-    try:
-        _check_scope(user, silence.host, silence.group, manage=False)
-    except (NotFound, Forbidden) as exc:
-        raise NotFound("Silence not found.") from exc
-    return silence
+    return _seen(user, silence, "Silence", lambda s: (s.host, s.group))
 
 
 SILENCE_FIELDS = ("host", "group", "rule", "label", "starts_at", "ends_at", "comment")
