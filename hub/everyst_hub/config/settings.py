@@ -124,7 +124,14 @@ if REDIS_URL:
     CHANNEL_LAYERS = {
         "default": {
             "BACKEND": "channels_redis.core.RedisChannelLayer",
-            "CONFIG": {"hosts": [REDIS_URL], "capacity": 5000, "expiry": 30},
+            # channels-redis waits for messages in BZPOPMIN calls of up to 5 s, which redis-py 8's
+            # default 5 s read timeout cut short: a TimeoutError ended every agent stream and
+            # live socket after 5 s. Longer than those waits, still finite for a Redis that hangs.
+            "CONFIG": {
+                "hosts": [{"address": REDIS_URL, "socket_timeout": 30}],
+                "capacity": 5000,
+                "expiry": 30,
+            },
         }
     }
 else:
