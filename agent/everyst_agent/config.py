@@ -59,6 +59,9 @@ class AgentConfig:
     # logs a warning and reconnects with backoff.
     welcome_timeout: float = 30.0
     ack_timeout: float = 30.0
+    # The longest wait between two attempts to reach the hub: waits double from 0.5 s up to this,
+    # each drawn at random below its ceiling so a fleet does not reconnect in step.
+    reconnect_max: float = 30.0
     log_level: str = "INFO"
     # Network tools: scope = connected subnets + loopback + scope_allow - scope_deny (CIDRs or hosts).
     scope_allow: tuple[str, ...] = ()
@@ -154,6 +157,7 @@ _PARSERS: dict[str, Callable[[Any], Any]] = {
     "max_in_flight": _number(int),
     "welcome_timeout": _number(float),
     "ack_timeout": _number(float),
+    "reconnect_max": _number(float),
     "log_level": lambda raw: _text(raw).upper(),
     "scope_allow": _targets,
     "scope_deny": _targets,
@@ -185,7 +189,7 @@ def _check(field: str, value: Any) -> str | None:
         return f"spool_max_samples must be at least 1, got {value}"
     if field == "keep_acked_seconds" and not 0 <= value <= 7 * 86400:
         return f"keep_acked_seconds must be between 0 and {7 * 86400} (7 days), got {value:g}"
-    if field in ("welcome_timeout", "ack_timeout") and not 1 <= value <= MAX_INTERVAL:
+    if field in ("welcome_timeout", "ack_timeout", "reconnect_max") and not 1 <= value <= MAX_INTERVAL:
         return f"{field} must be between 1 and {MAX_INTERVAL:g} seconds, got {value:g}"
     if field == "max_in_flight" and not 1 <= value <= MAX_IN_FLIGHT:
         return f"max_in_flight must be between 1 and {MAX_IN_FLIGHT}, got {value}"

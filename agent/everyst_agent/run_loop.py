@@ -85,7 +85,7 @@ class Agent:
         self.interval = config.interval
         self.connected = False
         self._stopping = False  # set by run_until before it cancels its tasks
-        self.backoff = Backoff()
+        self.backoff = Backoff(cap=config.reconnect_max)
         self.incompatible_retry = INCOMPATIBLE_RETRY
         self._root_certificates = hub_roots(config)
         # Resolved with True when the next tick is due, or False early when the interval changed.

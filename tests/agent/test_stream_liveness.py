@@ -109,6 +109,40 @@ async def test_a_displaced_stream_is_logged_as_such_and_the_agent_reconnects(sta
         await server.stop(None)
 
 
+class BusyHub(FakeHub):
+    """Refuses every stream before its Welcome, so the agent's waits keep growing."""
+
+    async def Connect(self, request_iterator: Any, context: Any) -> None:  # noqa: N802
+        self.connect_attempts += 1
+        await context.abort(grpc.StatusCode.UNAVAILABLE, "busy")
+
+
+async def test_reconnect_max_bounds_the_wait_between_attempts(tmp_path):
+    hub = BusyHub()
+    server, port = await start_server(hub)
+    config = make_config(tmp_path, port, reconnect_max=1.0)
+    agent = Agent(config, CREDENTIALS, Spool(config.spool_path, config.spool_max_samples))
+    stop = asyncio.Event()
+    task = asyncio.create_task(agent.run_until(stop))
+    try:
+        # With the default ceiling (30 s) ten attempts take a minute on average; with 1 s, seconds.
+        await wait_for(lambda: hub.connect_attempts >= 10, timeout=15, what="ten attempts")
+    finally:
+        stop.set()
+        await asyncio.wait_for(task, 5)
+        agent.spool.close()
+        await server.stop(None)
+
+
+def test_reconnect_max_defaults_to_30_seconds_and_refuses_nonsense(tmp_path):
+    assert AgentConfig().reconnect_max == 30.0
+    path = tmp_path / "agent.toml"
+    path.write_text("reconnect_max = 2\n")
+    assert load_config(path, env={}).reconnect_max == 2.0
+    with pytest.raises(ConfigError, match="reconnect_max must be between 1 and 3600 seconds, got 0.5"):
+        load_config(path, env={"EVERYST_AGENT_RECONNECT_MAX": "0.5"})
+
+
 def test_the_stream_bounds_default_to_30_seconds_and_refuse_nonsense(tmp_path):
     assert (AgentConfig().welcome_timeout, AgentConfig().ack_timeout) == (30.0, 30.0)
     path = tmp_path / "agent.toml"

@@ -236,6 +236,8 @@ class AgentProcess:
             "interval": self.interval,
             # Several test agents share this machine: each gets an identity of its own.
             "machine_id": hashlib.sha256(str(self.state_dir).encode()).hexdigest()[:32],
+            # Tests stop and restart hubs: the agent is back within 2 s of one, not up to 30.
+            "reconnect_max": 2.0,
             **self.extra,
         }
         if self.token:
