@@ -449,7 +449,11 @@ async def _join(host_id: uuid.UUID) -> str | None:
     layer = get_channel_layer()
     if layer is None:
         return None
-    channel: str = await layer.new_channel("agent-stream.")
+    # The default prefix: channels-redis keeps all of a process's channels in one Redis list
+    # under it, read by one receive at a time. A prefix of our own made a second list, and the
+    # receives waiting on it (one per stream, 5 s each) starved the live sockets' reads: with
+    # 40 agents a dashboard socket got one sample, then none.
+    channel: str = await layer.new_channel()
     await layer.group_add(agent_group(host_id), channel)
     return channel
 
