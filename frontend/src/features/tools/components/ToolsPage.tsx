@@ -9,6 +9,7 @@ import { describeError } from '@/lib/api';
 import { LiveError, useLiveState } from '@/lib/live';
 import { canOperateHost, isAdministrator } from '@/lib/roles';
 import { useSession } from '@/lib/session';
+import { withParams } from '@/lib/url-params';
 import type { ToolName } from '@/types/jobs';
 import { useCancelJob } from '../api/cancel-job';
 import { useHosts } from '@/lib/queries/hosts';
@@ -65,17 +66,7 @@ export function ToolsPage() {
 
   const update = useCallback(
     (changes: Record<string, string | null>) => {
-      setSearch(
-        (current) => {
-          const next = new URLSearchParams(current);
-          for (const [key, value] of Object.entries(changes)) {
-            if (value === null) next.delete(key);
-            else next.set(key, value);
-          }
-          return next;
-        },
-        { replace: true },
-      );
+      setSearch((current) => withParams(current, changes), { replace: true });
     },
     [setSearch],
   );
