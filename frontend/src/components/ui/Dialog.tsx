@@ -1,4 +1,5 @@
 import { useEffect, useId, useRef, type ReactNode } from 'react';
+import { describeError } from '@/lib/api';
 import { primaryButton, secondaryButton } from './styles';
 
 interface DialogProps {
@@ -61,18 +62,27 @@ interface DialogFormButtonsProps {
   /** The submit button is disabled also when this is true. */
   disabled?: boolean;
   onCancel: () => void;
+  /** The request's failure, said above the buttons: what it says when the hub gives no reason, and its test id. */
+  failure?: { of: { isError: boolean; error: unknown }; text: string; testId: string };
 }
 
-/** Cancel and submit at the foot of a form in a dialog. */
-export function DialogFormButtons({ submitLabel, submitTestId, pending, disabled = false, onCancel }: DialogFormButtonsProps) {
+/** Cancel and submit at the foot of a form in a dialog, under why the last try failed. */
+export function DialogFormButtons({ submitLabel, submitTestId, pending, disabled = false, onCancel, failure }: DialogFormButtonsProps) {
   return (
-    <div className="flex justify-end gap-2">
+    <>
+      {failure?.of.isError && (
+        <p role="alert" data-testid={failure.testId} className="text-sm text-crit">
+          {describeError(failure.of.error, failure.text)}
+        </p>
+      )}
+      <div className="flex justify-end gap-2">
       <button type="button" className={secondaryButton} onClick={onCancel} disabled={pending}>
         Cancel
       </button>
-      <button type="submit" data-testid={submitTestId} className={primaryButton} disabled={pending || disabled}>
-        {pending ? 'Saving…' : submitLabel}
-      </button>
-    </div>
+        <button type="submit" data-testid={submitTestId} className={primaryButton} disabled={pending || disabled}>
+          {pending ? 'Saving…' : submitLabel}
+        </button>
+      </div>
+    </>
   );
 }

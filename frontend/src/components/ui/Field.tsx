@@ -1,4 +1,4 @@
-import { useId, type ComponentProps, type ReactNode } from 'react';
+import { useId, type ChangeEvent, type ComponentProps, type ReactNode } from 'react';
 import { inputClass, labelClass } from './styles';
 
 interface FieldProps {
@@ -48,14 +48,14 @@ export function TextField({ label, optional, className, labelClassName, hint, in
   );
 }
 
-type SelectFieldProps = FieldProps & Omit<ComponentProps<'select'>, 'id' | 'className'>;
+type SelectFieldProps = FieldProps & Omit<ComponentProps<'select'>, 'id' | 'className'> & { inputClassName?: string };
 
 /** A labelled <select>; the options are its children, every other prop goes to the select. */
-export function SelectField({ label, optional, className, labelClassName, hint, children, ...selectProps }: SelectFieldProps) {
+export function SelectField({ label, optional, className, labelClassName, hint, inputClassName = inputClass, children, ...selectProps }: SelectFieldProps) {
   const id = useId();
   return (
     <FieldFrame id={id} label={label} optional={optional} className={className} labelClassName={labelClassName} hint={hint}>
-      <select id={id} aria-describedby={hint ? hintId(id) : undefined} {...selectProps} className={inputClass}>
+      <select id={id} aria-describedby={hint ? hintId(id) : undefined} {...selectProps} className={inputClassName}>
         {children}
       </select>
     </FieldFrame>
@@ -75,4 +75,11 @@ export function Options<T>({ items, value, label }: OptionsProps<T>) {
       {label(item)}
     </option>
   ));
+}
+
+/** A select's onChange that passes on only a value `isChoice` accepts, typed as that choice. */
+export function onChoice<T extends string>(isChoice: (value: string) => value is T, choose: (value: T) => void) {
+  return (event: ChangeEvent<HTMLSelectElement>) => {
+    if (isChoice(event.target.value)) choose(event.target.value);
+  };
 }

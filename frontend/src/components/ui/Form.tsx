@@ -1,4 +1,5 @@
 import { useState, type ChangeEvent, type ReactNode } from 'react';
+import { describeError } from '@/lib/api';
 import { Alert } from './Alert';
 import { primaryButton } from './styles';
 
@@ -27,62 +28,56 @@ export function useFormFields<T extends Values>(initial: T, onEdit?: () => void)
 }
 
 interface FormFooterProps {
-  /** What went wrong, shown as an alert; none when null or empty. */
-  error?: string | null;
-  errorTestId?: string;
+  /** The request the form sends: the button waits for it, its error is shown. */
+  mutation: { isPending: boolean; isError: boolean; error: unknown };
+  /** What the error says when the hub gives no reason. */
+  failure: string;
+  /** An error found before sending (it replaces the request's). */
+  invalid?: string | null;
   /** A note on success, shown when there is no error. */
   notice?: ReactNode;
-  noticeTestId?: string;
-  submitLabel: string;
-  /** What the button says while the form is being sent. */
-  pendingLabel: string;
-  submitTestId: string;
-  pending: boolean;
+  /** The button's text, and its text while the request is on its way. */
+  labels: readonly [string, string];
+  /** The test ids of the button, the error and the notice. */
+  testIds: { submit: string; error?: string; notice?: string };
   /** The button is disabled also when this is true. */
   disabled?: boolean;
   buttonClassName?: string;
-  /** Shown beside the button. */
-  children?: ReactNode;
 }
 
 /** A form's last lines: what went wrong (or right), then its submit button. */
-export function FormFooter({
-  error,
-  errorTestId,
-  notice,
-  noticeTestId,
-  submitLabel,
-  pendingLabel,
-  submitTestId,
-  pending,
-  disabled = false,
-  buttonClassName = primaryButton,
-  children,
-}: FormFooterProps) {
-  const button = (
-    <button type="submit" data-testid={submitTestId} disabled={pending || disabled} className={buttonClassName}>
-      {pending ? pendingLabel : submitLabel}
-    </button>
-  );
+export function FormFooter({ mutation, failure, invalid, notice, labels, testIds, disabled = false, buttonClassName = primaryButton }: FormFooterProps) {
+  const error = invalid || (mutation.isError ? describeError(mutation.error, failure) : null);
   return (
     <>
       {error ? (
-        <Alert testId={errorTestId}>{error}</Alert>
+        <Alert testId={testIds.error}>{error}</Alert>
       ) : (
         notice && (
-          <Alert tone="info" testId={noticeTestId}>
+          <Alert tone="info" testId={testIds.notice}>
             {notice}
           </Alert>
         )
       )}
-      {children ? (
-        <div className="flex flex-wrap items-center gap-2">
-          {button}
-          {children}
-        </div>
-      ) : (
-        button
-      )}
+      <SubmitButton pending={mutation.isPending} labels={labels} testId={testIds.submit} disabled={disabled} className={buttonClassName} />
     </>
+  );
+}
+
+interface SubmitButtonProps {
+  pending: boolean;
+  /** Its text, and its text while the form is being sent. */
+  labels: readonly [string, string];
+  testId: string;
+  disabled?: boolean;
+  className?: string;
+}
+
+/** A form's submit button, disabled (and saying so) while the form is being sent. */
+export function SubmitButton({ pending, labels, testId, disabled = false, className = primaryButton }: SubmitButtonProps) {
+  return (
+    <button type="submit" data-testid={testId} disabled={pending || disabled} className={className}>
+      {pending ? labels[1] : labels[0]}
+    </button>
   );
 }

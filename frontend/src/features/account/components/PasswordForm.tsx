@@ -2,35 +2,30 @@ import { useState, type FormEvent } from 'react';
 import { TextField } from '@/components/ui/Field';
 import { FormFooter, useFormFields } from '@/components/ui/Form';
 import { Panel } from '@/components/ui/Panel';
-import { describeError } from '@/lib/api';
 import { useChangePassword } from '../api/change-password';
-
-type Message = { tone: 'error' | 'info'; text: string } | null;
 
 const EMPTY = { current: '', next: '', confirm: '' };
 
 export function PasswordForm() {
   const change = useChangePassword();
   const form = useFormFields(EMPTY);
-  const [message, setMessage] = useState<Message>(null);
+  const [mismatch, setMismatch] = useState(false);
+  const [changed, setChanged] = useState(false);
 
   const onSubmit = (event: FormEvent<HTMLFormElement>) => {
     event.preventDefault();
     if (change.isPending) return;
     const { current, next, confirm } = form.values;
-    if (next !== confirm) {
-      setMessage({ tone: 'error', text: 'The new password and its confirmation do not match.' });
-      return;
-    }
-    setMessage(null);
+    setMismatch(next !== confirm);
+    setChanged(false);
+    if (next !== confirm) return;
     change.mutate(
       { current_password: current, new_password: next },
       {
         onSuccess: () => {
           form.reset();
-          setMessage({ tone: 'info', text: 'Password changed. Your other sessions have been signed out.' });
+          setChanged(true);
         },
-        onError: (error) => setMessage({ tone: 'error', text: describeError(error, 'The password could not be changed.') }),
       },
     );
   };
@@ -42,14 +37,12 @@ export function PasswordForm() {
         <TextField label="New password" data-testid="password-new" type="password" autoComplete="new-password" required {...form.bind('next')} />
         <TextField label="Confirm new password" data-testid="password-confirm" type="password" autoComplete="new-password" required {...form.bind('confirm')} />
         <FormFooter
-          error={message?.tone === 'error' ? message.text : null}
-          errorTestId="password-message"
-          notice={message?.tone === 'info' && message.text}
-          noticeTestId="password-message"
-          submitLabel="Change password"
-          pendingLabel="Changing…"
-          submitTestId="password-submit"
-          pending={change.isPending}
+          mutation={change}
+          failure="The password could not be changed."
+          invalid={mismatch ? 'The new password and its confirmation do not match.' : null}
+          notice={changed && 'Password changed. Your other sessions have been signed out.'}
+          labels={['Change password', 'Changing…']}
+          testIds={{ submit: 'password-submit', error: 'password-message', notice: 'password-message' }}
         />
       </form>
     </Panel>

@@ -2,7 +2,6 @@ import type { FormEvent } from 'react';
 import { TextField } from '@/components/ui/Field';
 import { FormFooter, useFormFields } from '@/components/ui/Form';
 import { Panel } from '@/components/ui/Panel';
-import { describeError } from '@/lib/api';
 import type { User } from '@/types/api';
 import { useUpdateProfile } from '../api/update-profile';
 
@@ -29,14 +28,11 @@ export function ProfileForm({ user }: { user: User }) {
           <TextField label="Last name" data-testid="account-last-name" autoComplete="family-name" maxLength={150} {...form.bind('last_name')} />
         </div>
         <FormFooter
-          error={update.isError ? describeError(update.error, 'The profile could not be saved.') : null}
-          errorTestId="account-message"
+          mutation={update}
+          failure="The profile could not be saved."
           notice={update.isSuccess && 'Profile saved.'}
-          noticeTestId="account-message"
-          submitLabel="Save"
-          pendingLabel="Saving…"
-          submitTestId="account-save"
-          pending={update.isPending}
+          labels={['Save', 'Saving…']}
+          testIds={{ submit: 'account-save', error: 'account-message', notice: 'account-message' }}
         />
       </form>
     </Panel>

@@ -1,6 +1,6 @@
 import { useState, type FormEvent } from 'react';
 import { Alert } from '@/components/ui/Alert';
-import { SelectField, TextField } from '@/components/ui/Field';
+import { Options, SelectField, TextField } from '@/components/ui/Field';
 import { Panel } from '@/components/ui/Panel';
 import { primaryButton } from '@/components/ui/styles';
 import { isApiError } from '@/lib/api';
@@ -70,11 +70,7 @@ export function CreateTokenForm({ onCreated }: CreateTokenFormProps) {
             placeholder="e.g. web servers"
           />
           <SelectField label="Valid for" value={expiresMinutes} onChange={(e) => setExpiresMinutes(Number(e.target.value))}>
-            {EXPIRY_OPTIONS.map((o) => (
-              <option key={o.minutes} value={o.minutes}>
-                {o.label}
-              </option>
-            ))}
+            <Options items={EXPIRY_OPTIONS} value={(o) => o.minutes} label={(o) => o.label} />
           </SelectField>
           <TextField
             label="Uses (hosts that may enroll)"

@@ -2,6 +2,7 @@ import { useState, type FormEvent } from 'react';
 import { Alert } from '@/components/ui/Alert';
 import { Dialog, DialogFormButtons } from '@/components/ui/Dialog';
 import { SelectField, TextField } from '@/components/ui/Field';
+import { useFormFields } from '@/components/ui/Form';
 import { labelClass } from '@/components/ui/styles';
 import { describeError } from '@/lib/api';
 import type { ChannelKind, NotificationChannel, Severity } from '@/types/alerts';
@@ -35,12 +36,15 @@ function ChannelForm({ channel, groups, onClose }: Omit<ChannelDialogProps, 'ope
   const create = useCreateChannel();
   const update = useUpdateChannel();
   const mutation = channel ? update : create;
-  const [name, setName] = useState(channel?.name ?? '');
   const [kind, setKind] = useState<ChannelKind>(channel?.kind ?? 'webhook');
-  const [to, setTo] = useState((channel?.config.to ?? []).join(', '));
-  const [url, setUrl] = useState(channel?.config.url ?? '');
-  // Never prefilled: the hub does not send secrets back. Empty on an edit keeps the saved one.
-  const [secret, setSecret] = useState('');
+  const form = useFormFields({
+    name: channel?.name ?? '',
+    to: (channel?.config.to ?? []).join(', '),
+    url: channel?.config.url ?? '',
+    // Never prefilled: the hub does not send secrets back. Empty on an edit keeps the saved one.
+    secret: '',
+  });
+  const { name, to, url, secret } = form.values;
   const [minSeverity, setMinSeverity] = useState<Severity>(channel?.min_severity ?? 'warning');
   const [chosenGroups, setChosenGroups] = useState<Set<number>>(() => new Set(channel?.groups ?? []));
   const [enabled, setEnabled] = useState(channel?.enabled ?? true);
@@ -84,15 +88,7 @@ function ChannelForm({ channel, groups, onClose }: Omit<ChannelDialogProps, 'ope
   return (
     <form onSubmit={onSubmit} aria-label={channel ? 'Edit channel' : 'New channel'} data-testid="channel-form" className="space-y-3">
       <div className="grid gap-3 sm:grid-cols-2">
-        <TextField
-          label="Name"
-          data-testid="channel-name"
-          required
-          maxLength={100}
-          autoComplete="off"
-          value={name}
-          onChange={(e) => setName(e.target.value)}
-        />
+        <TextField label="Name" data-testid="channel-name" required maxLength={100} autoComplete="off" {...form.bind('name')} />
         <SelectField label="Kind" data-testid="channel-kind" value={kind} onChange={(e) => setKind(e.target.value as ChannelKind)}>
           <option value="webhook">Webhook (signed JSON)</option>
           <option value="email">E-mail</option>
@@ -105,20 +101,11 @@ function ChannelForm({ channel, groups, onClose }: Omit<ChannelDialogProps, 'ope
           data-testid="channel-to"
           required
           placeholder="ops@example.com"
-          value={to}
-          onChange={(e) => setTo(e.target.value)}
+          {...form.bind('to')}
         />
       )}
       {kind === 'webhook' && (
-        <TextField
-          label="URL"
-          data-testid="channel-url"
-          type="url"
-          required
-          placeholder="https://…"
-          value={url}
-          onChange={(e) => setUrl(e.target.value)}
-        />
+        <TextField label="URL" data-testid="channel-url" type="url" required placeholder="https://…" {...form.bind('url')} />
       )}
       {kind !== 'email' && (
         <div className="space-y-1">
@@ -129,8 +116,7 @@ function ChannelForm({ channel, groups, onClose }: Omit<ChannelDialogProps, 'ope
             autoComplete="new-password"
             required={!keepsSecret}
             placeholder={keepsSecret ? 'a secret is set: leave empty to keep it' : ''}
-            value={secret}
-            onChange={(e) => setSecret(e.target.value)}
+            {...form.bind('secret')}
           />
           <p className="text-xs text-muted">
             {keepsSecret ? (

@@ -1,8 +1,9 @@
 import { useState, type FormEvent } from 'react';
 import { Alert } from '@/components/ui/Alert';
 import { Spinner } from '@/components/ui/Spinner';
-import { SelectField, TextField } from '@/components/ui/Field';
-import { primaryButton, secondaryButton, smallButton } from '@/components/ui/styles';
+import { Options, SelectField, TextField } from '@/components/ui/Field';
+import { SubmitButton, useFormFields } from '@/components/ui/Form';
+import { secondaryButton, smallButton } from '@/components/ui/styles';
 import { describeError } from '@/lib/api';
 import { formatDateTime, parseIso } from '@/lib/format';
 import type { MailField, MailSecurity, MailSettings, MailSettingsChange, MailTestResult } from '@/types/alerts';
@@ -16,11 +17,15 @@ const SECURITY: { value: MailSecurity; label: string }[] = [
   { value: 'tls', label: 'Implicit TLS (usually port 465)' },
 ];
 
+function isMailSecurity(value: string): value is MailSecurity {
+  return SECURITY.some((s) => s.value === value);
+}
+
 /** Where a value comes from, under its field. */
 function Source({ settings, field }: { settings: MailSettings; field: MailField }) {
   const saved = settings.sources[field] === 'saved';
   return (
-    <span data-testid={`mail-source-${field}`} data-source={settings.sources[field]} className="text-xs text-muted">
+    <span data-testid={`mail-source-${field}`} data-source={settings.sources[field]}>
       {saved ? 'saved here' : 'from the environment'}
     </span>
   );
@@ -66,20 +71,22 @@ export function MailSettingsPanel() {
 
 function MailForm({ settings, onSaved, onEdit }: { settings: MailSettings; onSaved: () => void; onEdit: () => void }) {
   const update = useUpdateMailSettings();
-  const [host, setHost] = useState(settings.host);
-  const [port, setPort] = useState(String(settings.port));
-  const [security, setSecurity] = useState<MailSecurity>(settings.security);
-  const [username, setUsername] = useState(settings.username);
-  // Never prefilled: the hub does not send the password back. Empty keeps the saved one.
-  const [password, setPassword] = useState('');
+  const form = useFormFields(
+    {
+      host: settings.host,
+      port: String(settings.port),
+      security: settings.security as string,
+      username: settings.username,
+      // Never prefilled: the hub does not send the password back. Empty keeps the saved one.
+      password: '',
+      from_address: settings.from_address,
+      timeout_seconds: String(settings.timeout_seconds),
+    },
+    onEdit,
+  );
   const [forgetPassword, setForgetPassword] = useState(false);
-  const [fromAddress, setFromAddress] = useState(settings.from_address);
-  const [timeout, setTimeoutSeconds] = useState(String(settings.timeout_seconds));
-
-  const edited = <T,>(set: (value: T) => void) => (value: T) => {
-    onEdit();
-    set(value);
-  };
+  const { host, port, security, username, password, from_address: fromAddress, timeout_seconds: timeout } = form.values;
+  const source = (field: MailField) => <Source settings={settings} field={field} />;
 
   const onSubmit = (event: FormEvent<HTMLFormElement>) => {
     event.preventDefault();
@@ -88,7 +95,7 @@ function MailForm({ settings, onSaved, onEdit }: { settings: MailSettings; onSav
     const changes: MailSettingsChange = {};
     if (host.trim() !== settings.host) changes.host = host.trim();
     if (Number(port) !== settings.port) changes.port = Number(port);
-    if (security !== settings.security) changes.security = security;
+    if (security !== settings.security && isMailSecurity(security)) changes.security = security;
     if (username !== settings.username) changes.username = username;
     if (fromAddress.trim() !== settings.from_address) changes.from_address = fromAddress.trim();
     if (Number(timeout) !== settings.timeout_seconds) changes.timeout_seconds = Number(timeout);
@@ -111,126 +118,90 @@ function MailForm({ settings, onSaved, onEdit }: { settings: MailSettings; onSav
   return (
     <form onSubmit={onSubmit} aria-label="Mail settings" data-testid="mail-form" className="space-y-3">
       <div className="grid gap-3 sm:grid-cols-[1fr_8rem_14rem]">
-        <div className="space-y-0.5">
-          <TextField
-            label="Server"
-            data-testid="mail-host"
-            required
-            maxLength={253}
-            autoComplete="off"
-            placeholder="smtp.example.com"
-            value={host}
-            onChange={(e) => edited(setHost)(e.target.value)}
-          />
-          <Source settings={settings} field="host" />
-        </div>
-        <div className="space-y-0.5">
-          <TextField
-            label="Port"
-            data-testid="mail-port"
-            type="number"
-            required
-            min={1}
-            max={65535}
-            value={port}
-            onChange={(e) => edited(setPort)(e.target.value)}
-          />
-          <Source settings={settings} field="port" />
-        </div>
-        <div className="space-y-0.5">
-          <SelectField
-            label="Security"
-            data-testid="mail-security"
-            value={security}
-            onChange={(e) => edited(setSecurity)(e.target.value as MailSecurity)}
-          >
-            {SECURITY.map((s) => (
-              <option key={s.value} value={s.value}>
-                {s.label}
-              </option>
-            ))}
-          </SelectField>
-          <Source settings={settings} field="security" />
-        </div>
+        <TextField
+          label="Server"
+          data-testid="mail-host"
+          required
+          maxLength={253}
+          autoComplete="off"
+          placeholder="smtp.example.com"
+          hint={source('host')}
+          {...form.bind('host')}
+        />
+        <TextField label="Port" data-testid="mail-port" type="number" required min={1} max={65535} hint={source('port')} {...form.bind('port')} />
+        <SelectField label="Security" data-testid="mail-security" hint={source('security')} {...form.bind('security')}>
+          <Options items={SECURITY} value={(s) => s.value} label={(s) => s.label} />
+        </SelectField>
       </div>
       <div className="grid gap-3 sm:grid-cols-2">
-        <div className="space-y-0.5">
-          <TextField
-            label="User name"
-            optional
-            data-testid="mail-username"
-            maxLength={254}
-            autoComplete="off"
-            placeholder="empty: no login"
-            value={username}
-            onChange={(e) => edited(setUsername)(e.target.value)}
-          />
-          <Source settings={settings} field="username" />
-        </div>
-        <div className="space-y-0.5">
-          <TextField
-            label="Password"
-            optional
-            data-testid="mail-password"
-            type="password"
-            autoComplete="new-password"
-            maxLength={1000}
-            placeholder={settings.password_set ? 'set — leave empty to keep' : ''}
-            value={password}
-            disabled={forgetPassword}
-            onChange={(e) => edited(setPassword)(e.target.value)}
-          />
-          <div className="flex flex-wrap items-center gap-x-3">
-            <span data-testid="mail-password-set" data-set={settings.password_set} className="text-xs text-muted">
-              {settings.password_set ? `set (${passwordSaved ? 'saved here' : 'from the environment'}) — never shown again` : 'not set'}
-            </span>
-            {passwordSaved && (
-              <label className="flex items-center gap-1 text-xs text-muted">
-                <input
-                  type="checkbox"
-                  data-testid="mail-forget-password"
-                  checked={forgetPassword}
-                  onChange={(e) => edited(setForgetPassword)(e.target.checked)}
-                />
-                Forget the saved password
-              </label>
-            )}
-          </div>
-        </div>
+        <TextField
+          label="User name"
+          optional
+          data-testid="mail-username"
+          maxLength={254}
+          autoComplete="off"
+          placeholder="empty: no login"
+          hint={source('username')}
+          {...form.bind('username')}
+        />
+        <TextField
+          label="Password"
+          optional
+          data-testid="mail-password"
+          type="password"
+          autoComplete="new-password"
+          maxLength={1000}
+          placeholder={settings.password_set ? 'set — leave empty to keep' : ''}
+          disabled={forgetPassword}
+          hint={
+            <div className="flex flex-wrap items-center gap-x-3">
+              <span data-testid="mail-password-set" data-set={settings.password_set}>
+                {settings.password_set ? `set (${passwordSaved ? 'saved here' : 'from the environment'}) — never shown again` : 'not set'}
+              </span>
+              {passwordSaved && (
+                <label className="flex items-center gap-1">
+                  <input
+                    type="checkbox"
+                    data-testid="mail-forget-password"
+                    checked={forgetPassword}
+                    onChange={(e) => {
+                      onEdit();
+                      setForgetPassword(e.target.checked);
+                    }}
+                  />
+                  Forget the saved password
+                </label>
+              )}
+            </div>
+          }
+          {...form.bind('password')}
+        />
       </div>
       {settings.password_error && <Alert testId="mail-password-error">{settings.password_error}</Alert>}
       <div className="grid gap-3 sm:grid-cols-[1fr_10rem]">
-        <div className="space-y-0.5">
-          <TextField
-            label="From address"
-            data-testid="mail-from"
-            required
-            maxLength={320}
-            placeholder="Everyst <alerts@example.com>"
-            value={fromAddress}
-            onChange={(e) => edited(setFromAddress)(e.target.value)}
-          />
-          <Source settings={settings} field="from_address" />
-        </div>
-        <div className="space-y-0.5">
-          <TextField
-            label="Timeout (seconds)"
-            data-testid="mail-timeout"
-            type="number"
-            required
-            min={1}
-            max={300}
-            value={timeout}
-            onChange={(e) => edited(setTimeoutSeconds)(e.target.value)}
-          />
-          <Source settings={settings} field="timeout_seconds" />
-        </div>
+        <TextField
+          label="From address"
+          data-testid="mail-from"
+          required
+          maxLength={320}
+          placeholder="Everyst <alerts@example.com>"
+          hint={source('from_address')}
+          {...form.bind('from_address')}
+        />
+        <TextField
+          label="Timeout (seconds)"
+          data-testid="mail-timeout"
+          type="number"
+          required
+          min={1}
+          max={300}
+          hint={source('timeout_seconds')}
+          {...form.bind('timeout_seconds')}
+        />
       </div>
       {update.isError && <Alert testId="mail-error">{describeError(update.error, 'The mail settings could not be saved.')}</Alert>}
       <div className="flex flex-wrap items-center gap-2">
-        <button type="submit" data-testid="mail-save" className={primaryButton} disabled={update.isPending}>
-          {update.isPending ? 'Saving…' : 'Save mail settings'}
-        </button>
+        <SubmitButton pending={update.isPending} labels={['Save mail settings', 'Saving…']} testId="mail-save" />
         {anySaved && (
           <button type="button" data-testid="mail-reset" className={secondaryButton} disabled={update.isPending} onClick={resetToEnvironment}>
             Use the environment's settings

@@ -1,7 +1,7 @@
 import { useEffect, useState, type FormEvent } from 'react';
 import { Alert } from '@/components/ui/Alert';
 import { Dialog, DialogFormButtons } from '@/components/ui/Dialog';
-import { SelectField, TextField } from '@/components/ui/Field';
+import { Options, SelectField, TextField } from '@/components/ui/Field';
 import { describeError } from '@/lib/api';
 import { canOperateHost, isAdministrator, operatedGroupIds } from '@/lib/roles';
 import type { AlertRule, Comparison, NetworkEventKind, RuleSource, Severity } from '@/types/alerts';
@@ -48,6 +48,9 @@ interface FormState {
   network: string;
   enabled: boolean;
 }
+
+/** The fields held as the text of an input. */
+type TextKey = { [K in keyof FormState]: FormState[K] extends string ? (string extends FormState[K] ? K : never) : never }[keyof FormState];
 
 function initialState(rule: AlertRule | null, user: User | null | undefined): FormState {
   if (rule) {
@@ -130,6 +133,12 @@ function RuleForm({ rule, user, hosts, groups, onClose }: Omit<RuleDialogProps, 
   const groupChoices = admin ? groups : groups.filter((g) => operated.has(g.id));
   const hostChoices = hosts.filter((h) => canOperateHost(user, h)).sort((a, b) => a.hostname.localeCompare(b.hostname));
   const set = <K extends keyof FormState>(key: K, value: FormState[K]) => setForm((f) => ({ ...f, [key]: value }));
+  /** An input's value and onChange, for the text fields of the form. */
+  const bind = (key: TextKey) => ({ value: form[key], onChange: (e: { target: { value: string } }) => set(key, e.target.value) });
+  /** A required whole number from zero: seconds, minutes. */
+  const countField = (key: TextKey, label: string, testId: string) => (
+    <TextField label={label} data-testid={testId} type="number" min={0} required {...bind(key)} />
+  );
   const metric = metrics.data?.find((m) => m.name === form.metric);
   const watched = useNetwork(rule?.network ?? null);
   const networks = useHostNetworks(form.scope === 'network' ? form.networkHost : null);
@@ -184,15 +193,7 @@ function RuleForm({ rule, user, hosts, groups, onClose }: Omit<RuleDialogProps, 
 
   return (
     <form onSubmit={onSubmit} aria-label={rule ? 'Edit rule' : 'New rule'} data-testid="rule-form" className="space-y-3">
-      <TextField
-        label="Name"
-        data-testid="rule-name"
-        required
-        maxLength={200}
-        autoComplete="off"
-        value={form.name}
-        onChange={(e) => set('name', e.target.value)}
-      />
+      <TextField label="Name" data-testid="rule-name" required maxLength={200} autoComplete="off" {...bind('name')} />
       <div className="grid gap-3 sm:grid-cols-2">
         <SelectField
           label="Source"
@@ -219,20 +220,16 @@ function RuleForm({ rule, user, hosts, groups, onClose }: Omit<RuleDialogProps, 
         </SelectField>
         {form.source === 'network_event' && (
           <SelectField label="Event" data-testid="rule-event" value={form.event} onChange={(e) => set('event', e.target.value as NetworkEventKind)}>
-            {NETWORK_EVENTS.map((e) => (
-              <option key={e.kind} value={e.kind}>
-                {e.label}
-              </option>
-            ))}
+            <Options items={NETWORK_EVENTS} value={(e) => e.kind} label={(e) => e.label} />
           </SelectField>
         )}
         {form.source === 'metric' && (
-          <SelectField label="Metric" data-testid="rule-metric" value={form.metric} onChange={(e) => set('metric', e.target.value)}>
-            {(metrics.data ?? [{ name: form.metric, description: form.metric, unit: '', key: '' }]).map((m) => (
-              <option key={m.name} value={m.name}>
-                {m.description} ({m.name})
-              </option>
-            ))}
+          <SelectField label="Metric" data-testid="rule-metric" {...bind('metric')}>
+            <Options
+              items={metrics.data ?? [{ name: form.metric, description: form.metric, unit: '', key: '' }]}
+              value={(m) => m.name}
+              label={(m) => `${m.description} (${m.name})`}
+            />
           </SelectField>
         )}
       </div>
@@ -242,8 +239,7 @@ function RuleForm({ rule, user, hosts, groups, onClose }: Omit<RuleDialogProps, 
           optional
           data-testid="rule-match"
           placeholder="e.g. 10.0.0.* or *:22/tcp"
-          value={form.match}
-          onChange={(e) => set('match', e.target.value)}
+          {...bind('match')}
         />
       )}
       {(form.source === 'job_failed' || form.source === 'tls_expiry') && (
@@ -253,16 +249,14 @@ function RuleForm({ rule, user, hosts, groups, onClose }: Omit<RuleDialogProps, 
             optional
             data-testid="rule-match"
             placeholder={form.source === 'job_failed' ? '* (every one), e.g. discover' : '* (every one), e.g. *:443'}
-            value={form.match}
-            onChange={(e) => set('match', e.target.value)}
+            {...bind('match')}
           />
           <TextField
             label={form.source === 'job_failed' ? 'Except tools matching' : 'Except targets matching'}
             optional
             data-testid="rule-exclude"
             placeholder="patterns, comma-separated"
-            value={form.exclude}
-            onChange={(e) => set('exclude', e.target.value)}
+            {...bind('exclude')}
           />
         </div>
       )}
@@ -273,16 +267,14 @@ function RuleForm({ rule, user, hosts, groups, onClose }: Omit<RuleDialogProps, 
             optional
             data-testid="rule-match"
             placeholder="* (every one), e.g. / or eth*"
-            value={form.match}
-            onChange={(e) => set('match', e.target.value)}
+            {...bind('match')}
           />
           <TextField
             label={`Except the ${metric.key}s matching`}
             optional
             data-testid="rule-exclude"
             placeholder="patterns, comma-separated"
-            value={form.exclude}
-            onChange={(e) => set('exclude', e.target.value)}
+            {...bind('exclude')}
           />
         </div>
       )}
@@ -315,33 +307,13 @@ function RuleForm({ rule, user, hosts, groups, onClose }: Omit<RuleDialogProps, 
             type="number"
             step="any"
             required
-            value={form.threshold}
-            onChange={(e) => set('threshold', e.target.value)}
+            {...bind('threshold')}
           />
-          {(form.source === 'metric' || form.source === 'agent_dropping') && (
-            <TextField
-              label={form.source === 'metric' ? 'For (seconds)' : 'Within (seconds, 0: one report)'}
-              data-testid="rule-for"
-              type="number"
-              min={0}
-              required
-              value={form.forSeconds}
-              onChange={(e) => set('forSeconds', e.target.value)}
-            />
-          )}
+          {(form.source === 'metric' || form.source === 'agent_dropping') &&
+            countField('forSeconds', form.source === 'metric' ? 'For (seconds)' : 'Within (seconds, 0: one report)', 'rule-for')}
         </div>
       )}
-      {form.source === 'agent_dropping' && (
-        <TextField
-          label="Clears after (seconds without a new drop)"
-          data-testid="rule-clear-for"
-          type="number"
-          min={0}
-          required
-          value={form.clearSeconds}
-          onChange={(e) => set('clearSeconds', e.target.value)}
-        />
-      )}
+      {form.source === 'agent_dropping' && countField('clearSeconds', 'Clears after (seconds without a new drop)', 'rule-clear-for')}
       {form.source === 'metric' && (
         <div className="grid gap-3 sm:grid-cols-2">
           <TextField
@@ -351,18 +323,9 @@ function RuleForm({ rule, user, hosts, groups, onClose }: Omit<RuleDialogProps, 
             type="number"
             step="any"
             placeholder="the threshold"
-            value={form.clearThreshold}
-            onChange={(e) => set('clearThreshold', e.target.value)}
+            {...bind('clearThreshold')}
           />
-          <TextField
-            label="…for (seconds)"
-            data-testid="rule-clear-for"
-            type="number"
-            min={0}
-            required
-            value={form.clearSeconds}
-            onChange={(e) => set('clearSeconds', e.target.value)}
-          />
+          {countField('clearSeconds', '…for (seconds)', 'rule-clear-for')}
         </div>
       )}
       <div className="grid gap-3 sm:grid-cols-2">
@@ -370,15 +333,7 @@ function RuleForm({ rule, user, hosts, groups, onClose }: Omit<RuleDialogProps, 
           <option value="warning">Warning</option>
           <option value="critical">Critical</option>
         </SelectField>
-        <TextField
-          label="Repeat every (minutes, 0: never)"
-          data-testid="rule-repeat"
-          type="number"
-          min={0}
-          required
-          value={form.repeatMinutes}
-          onChange={(e) => set('repeatMinutes', e.target.value)}
-        />
+        {countField('repeatMinutes', 'Repeat every (minutes, 0: never)', 'rule-repeat')}
       </div>
       <div className="grid gap-3 sm:grid-cols-2">
         <SelectField label="Applies to" data-testid="rule-scope" value={form.scope} onChange={(e) => set('scope', e.target.value as ScopeKind)}>
@@ -388,23 +343,15 @@ function RuleForm({ rule, user, hosts, groups, onClose }: Omit<RuleDialogProps, 
           {form.source === 'network_event' && <option value="network">One network</option>}
         </SelectField>
         {form.scope === 'group' && (
-          <SelectField label="Group" data-testid="rule-group" required value={form.group} onChange={(e) => set('group', e.target.value)}>
+          <SelectField label="Group" data-testid="rule-group" required {...bind('group')}>
             <option value="">Choose a group…</option>
-            {groupChoices.map((g) => (
-              <option key={g.id} value={g.id}>
-                {g.name}
-              </option>
-            ))}
+            <Options items={groupChoices} value={(g) => g.id} label={(g) => g.name} />
           </SelectField>
         )}
         {form.scope === 'host' && (
-          <SelectField label="Host" data-testid="rule-host" required value={form.host} onChange={(e) => set('host', e.target.value)}>
+          <SelectField label="Host" data-testid="rule-host" required {...bind('host')}>
             <option value="">Choose a host…</option>
-            {hostChoices.map((h) => (
-              <option key={h.id} value={h.id}>
-                {h.hostname}
-              </option>
-            ))}
+            <Options items={hostChoices} value={(h) => h.id} label={(h) => h.hostname} />
           </SelectField>
         )}
         {form.scope === 'network' && (
@@ -416,28 +363,14 @@ function RuleForm({ rule, user, hosts, groups, onClose }: Omit<RuleDialogProps, 
             onChange={(e) => setForm((f) => ({ ...f, networkHost: e.target.value, network: '' }))}
           >
             <option value="">Choose a host…</option>
-            {hostChoices.map((h) => (
-              <option key={h.id} value={h.id}>
-                {h.hostname}
-              </option>
-            ))}
+            <Options items={hostChoices} value={(h) => h.id} label={(h) => h.hostname} />
           </SelectField>
         )}
       </div>
       {form.scope === 'network' && form.networkHost && (
-        <SelectField
-          label="Network"
-          data-testid="rule-network"
-          required
-          value={form.network}
-          onChange={(e) => set('network', e.target.value)}
-        >
+        <SelectField label="Network" data-testid="rule-network" required {...bind('network')}>
           <option value="">{networks.isPending ? 'Loading networks…' : 'Choose a network…'}</option>
-          {networks.data?.map((n) => (
-            <option key={n.id} value={n.id}>
-              {n.name ? `${n.name} (${n.cidr})` : n.cidr}
-            </option>
-          ))}
+          <Options items={networks.data ?? []} value={(n) => n.id} label={(n) => (n.name ? `${n.name} (${n.cidr})` : n.cidr)} />
         </SelectField>
       )}
       {form.source === 'network_event' && form.scope !== 'network' && (

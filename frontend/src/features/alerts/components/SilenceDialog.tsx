@@ -1,7 +1,8 @@
 import { useState, type FormEvent } from 'react';
 import { Alert } from '@/components/ui/Alert';
 import { Dialog, DialogFormButtons } from '@/components/ui/Dialog';
-import { SelectField, TextField } from '@/components/ui/Field';
+import { Options, SelectField, TextField } from '@/components/ui/Field';
+import { useFormFields } from '@/components/ui/Form';
 import { describeError } from '@/lib/api';
 import { canOperateHost, isAdministrator, operatedGroupIds } from '@/lib/roles';
 import type { AlertRule } from '@/types/alerts';
@@ -30,13 +31,17 @@ export function SilenceDialog({ open, onClose, ...rest }: SilenceDialogProps) {
 
 function SilenceForm({ user, hosts, groups, rules, onClose }: Omit<SilenceDialogProps, 'open'>) {
   const create = useCreateSilence();
-  const [host, setHost] = useState('');
-  const [group, setGroup] = useState('');
-  const [rule, setRule] = useState('');
-  const [label, setLabel] = useState('');
-  const [startsAt, setStartsAt] = useState(() => toLocalInput(Date.now()));
-  const [endsAt, setEndsAt] = useState(() => toLocalInput(Date.now() + DEFAULT_HOURS * 3600_000));
-  const [comment, setComment] = useState('');
+  const [initial] = useState(() => ({
+    host: '',
+    group: '',
+    rule: '',
+    label: '',
+    startsAt: toLocalInput(Date.now()),
+    endsAt: toLocalInput(Date.now() + DEFAULT_HOURS * 3600_000),
+    comment: '',
+  }));
+  const form = useFormFields(initial);
+  const { host, group, rule, label, startsAt, endsAt, comment } = form.values;
   const admin = isAdministrator(user);
   const operated = operatedGroupIds(user);
   const hostChoices = hosts.filter((h) => canOperateHost(user, h)).sort((a, b) => a.hostname.localeCompare(b.hostname));
@@ -72,54 +77,27 @@ function SilenceForm({ user, hosts, groups, rules, onClose }: Omit<SilenceDialog
         Alerts that match every field you set still show here, but send no notification while the silence lasts.
       </p>
       <div className="grid gap-3 sm:grid-cols-2">
-        <SelectField label="Host" optional data-testid="silence-host" value={host} onChange={(e) => setHost(e.target.value)}>
+        <SelectField label="Host" optional data-testid="silence-host" {...form.bind('host')}>
           <option value="">Any host</option>
-          {hostChoices.map((h) => (
-            <option key={h.id} value={h.id}>
-              {h.hostname}
-            </option>
-          ))}
+          <Options items={hostChoices} value={(h) => h.id} label={(h) => h.hostname} />
         </SelectField>
-        <SelectField label="Group" optional data-testid="silence-group" value={group} onChange={(e) => setGroup(e.target.value)}>
+        <SelectField label="Group" optional data-testid="silence-group" {...form.bind('group')}>
           <option value="">Any group</option>
-          {groupChoices.map((g) => (
-            <option key={g.id} value={g.id}>
-              {g.name}
-            </option>
-          ))}
+          <Options items={groupChoices} value={(g) => g.id} label={(g) => g.name} />
         </SelectField>
-        <SelectField label="Rule" optional data-testid="silence-rule" value={rule} onChange={(e) => setRule(e.target.value)}>
+        <SelectField label="Rule" optional data-testid="silence-rule" {...form.bind('rule')}>
           <option value="">Any rule</option>
-          {rules.map((r) => (
-            <option key={r.id} value={r.id}>
-              {r.name}
-            </option>
-          ))}
+          <Options items={rules} value={(r) => r.id} label={(r) => r.name} />
         </SelectField>
         <TextField
           label="Series (label) pattern"
           optional
           data-testid="silence-label"
           placeholder="e.g. /var* or eth0"
-          value={label}
-          onChange={(e) => setLabel(e.target.value)}
+          {...form.bind('label')}
         />
-        <TextField
-          label="Starts"
-          type="datetime-local"
-          data-testid="silence-starts"
-          required
-          value={startsAt}
-          onChange={(e) => setStartsAt(e.target.value)}
-        />
-        <TextField
-          label="Ends"
-          type="datetime-local"
-          data-testid="silence-ends"
-          required
-          value={endsAt}
-          onChange={(e) => setEndsAt(e.target.value)}
-        />
+        <TextField label="Starts" type="datetime-local" data-testid="silence-starts" required {...form.bind('startsAt')} />
+        <TextField label="Ends" type="datetime-local" data-testid="silence-ends" required {...form.bind('endsAt')} />
       </div>
       <TextField
         label="Comment"
@@ -127,8 +105,7 @@ function SilenceForm({ user, hosts, groups, rules, onClose }: Omit<SilenceDialog
         data-testid="silence-comment"
         placeholder="e.g. maintenance window: kernel upgrade"
         maxLength={500}
-        value={comment}
-        onChange={(e) => setComment(e.target.value)}
+        {...form.bind('comment')}
       />
       {noMatcher && <p className="text-xs text-muted">Set at least one of host, group, rule or series pattern.</p>}
       {!noMatcher && needsScope && <p className="text-xs text-muted">Choose a host or a group you operate.</p>}

@@ -1,7 +1,7 @@
 import { type FormEvent, type ReactNode } from 'react';
 import { Navigate, useLocation } from 'react-router-dom';
 import { Alert } from '@/components/ui/Alert';
-import { FormFooter, useFormFields } from '@/components/ui/Form';
+import { SubmitButton, useFormFields } from '@/components/ui/Form';
 import { Spinner } from '@/components/ui/Spinner';
 import { isApiError } from '@/lib/api';
 import { useDocumentTitle } from '@/lib/document-title';
@@ -98,7 +98,7 @@ function LoginForm({ expired }: { expired: boolean }) {
         required
         {...form.bind('password')}
       />
-      <FormFooter submitLabel="Sign in" pendingLabel="Signing in…" submitTestId="login-submit" pending={login.isPending} buttonClassName={authSubmitButton} />
+      <SubmitButton pending={login.isPending} labels={['Sign in', 'Signing in…']} testId="login-submit" className={authSubmitButton} />
     </form>
   );
 }

@@ -1,7 +1,7 @@
 import { useQueryClient } from '@tanstack/react-query';
 import { useState, type FormEvent } from 'react';
 import { Alert } from '@/components/ui/Alert';
-import { FormFooter, useFormFields } from '@/components/ui/Form';
+import { SubmitButton, useFormFields } from '@/components/ui/Form';
 import { describeError, isApiError } from '@/lib/api';
 import { useCreateOwner } from '../api/create-owner';
 import { setupStatusQueryOptions } from '../api/get-setup-status';
@@ -77,12 +77,11 @@ export function SetupForm() {
         aria-invalid={mismatch || undefined}
         {...form.bind('confirm')}
       />
-      <FormFooter
-        submitLabel="Create owner account"
-        pendingLabel="Creating…"
-        submitTestId="setup-submit"
+      <SubmitButton
         pending={createOwner.isPending}
-        buttonClassName={authSubmitButton}
+        labels={['Create owner account', 'Creating…']}
+        testId="setup-submit"
+        className={authSubmitButton}
       />
     </form>
   );

@@ -1,8 +1,10 @@
-import { useId, useState, useSyncExternalStore } from 'react';
+import { useState, useSyncExternalStore } from 'react';
 import { useSearchParams } from 'react-router-dom';
 import { Alert } from '@/components/ui/Alert';
+import { onChoice, Options, SelectField, TextField } from '@/components/ui/Field';
 import { Spinner } from '@/components/ui/Spinner';
 import { useHostGroups } from '@/lib/queries/host-groups';
+import { withParams } from '@/lib/url-params';
 import { useHosts } from '@/lib/queries/hosts';
 import { useFleetLive } from '../hooks/use-fleet-live';
 import { fleetStore } from '../store/fleet-store';
@@ -24,6 +26,9 @@ import { HostGrid } from './HostGrid';
 
 type FleetViewMode = 'cards' | 'table';
 
+/** The filters above the fleet sit on the page's surface, smaller than a form's inputs. */
+const filterInput = 'rounded-md border border-border bg-surface px-3 py-1.5 text-sm text-fg focus:border-accent';
+
 /** Cards or table, and the table's order, live in the URL: reload and share keep them. */
 function useViewParams() {
   const [params, setParams] = useSearchParams();
@@ -32,17 +37,7 @@ function useViewParams() {
   const column: TableColumn = isTableColumn(col) ? col : 'name';
   const direction: SortDirection = params.get('dir') === 'desc' ? 'desc' : 'asc';
   const update = (changes: Record<string, string | null>) =>
-    setParams(
-      (current) => {
-        const next = new URLSearchParams(current);
-        for (const [key, value] of Object.entries(changes)) {
-          if (value === null) next.delete(key);
-          else next.set(key, value);
-        }
-        return next;
-      },
-      { replace: true },
-    );
+    setParams((current) => withParams(current, changes), { replace: true });
   return {
     view,
     column,
@@ -98,10 +93,6 @@ export function FleetPage() {
   const [state, setState] = useState<StateFilter>('all');
   const groups = useHostGroups();
   const viewParams = useViewParams();
-  const searchId = useId();
-  const sortId = useId();
-  const groupId = useId();
-  const stateId = useId();
   // A group that disappeared (deleted, or access to it lost) falls back to every host.
   const selectedGroup = chosenGroup === 'all' ? null : (groups.data?.find((g) => g.id === chosenGroup) ?? null);
   const group: GroupFilter = selectedGroup ? selectedGroup.id : 'all';
@@ -114,82 +105,34 @@ export function FleetPage() {
           {hosts.data && <FleetSummaryLine />}
         </div>
         <div className="flex flex-wrap items-end gap-3">
-          <div className="flex flex-col gap-1">
-            <label htmlFor={searchId} className="text-xs font-medium text-muted">
-              Search
-            </label>
-            <input
-              id={searchId}
-              type="search"
-              data-testid="fleet-search"
-              value={search}
-              onChange={(e) => setSearch(e.target.value)}
-              placeholder="Name, OS, address or group"
-              className="w-64 rounded-md border border-border bg-surface px-3 py-1.5 text-sm text-fg placeholder:text-muted focus:border-accent"
-            />
-          </div>
-          <div className="flex flex-col gap-1">
-            <label htmlFor={groupId} className="text-xs font-medium text-muted">
-              Group
-            </label>
-            <select
-              id={groupId}
-              data-testid="fleet-group"
-              value={group === 'all' ? 'all' : String(group)}
-              onChange={(e) => setChosenGroup(parseGroupFilter(e.target.value))}
-              disabled={!groups.data}
-              title={groups.isError ? 'The host groups could not be loaded.' : undefined}
-              className="max-w-56 rounded-md border border-border bg-surface px-3 py-1.5 text-sm text-fg focus:border-accent disabled:opacity-60"
-            >
-              <option value="all">All groups</option>
-              {(groups.data ?? []).map((g) => (
-                <option key={g.id} value={g.id}>
-                  {g.name}
-                </option>
-              ))}
-            </select>
-          </div>
-          <div className="flex flex-col gap-1">
-            <label htmlFor={stateId} className="text-xs font-medium text-muted">
-              State
-            </label>
-            <select
-              id={stateId}
-              data-testid="fleet-state"
-              value={state}
-              onChange={(e) => {
-                if (isStateFilter(e.target.value)) setState(e.target.value);
-              }}
-              className="rounded-md border border-border bg-surface px-3 py-1.5 text-sm text-fg focus:border-accent"
-            >
-              {STATE_OPTIONS.map((o) => (
-                <option key={o.value} value={o.value}>
-                  {o.label}
-                </option>
-              ))}
-            </select>
-          </div>
+          <TextField
+            label="Search"
+            type="search"
+            data-testid="fleet-search"
+            value={search}
+            onChange={(e) => setSearch(e.target.value)}
+            placeholder="Name, OS, address or group"
+            inputClassName={`w-64 ${filterInput} placeholder:text-muted`}
+          />
+          <SelectField
+            label="Group"
+            data-testid="fleet-group"
+            value={group === 'all' ? 'all' : String(group)}
+            onChange={(e) => setChosenGroup(parseGroupFilter(e.target.value))}
+            disabled={!groups.data}
+            title={groups.isError ? 'The host groups could not be loaded.' : undefined}
+            inputClassName={`max-w-56 ${filterInput} disabled:opacity-60`}
+          >
+            <option value="all">All groups</option>
+            <Options items={groups.data ?? []} value={(g) => g.id} label={(g) => g.name} />
+          </SelectField>
+          <SelectField label="State" data-testid="fleet-state" value={state} onChange={onChoice(isStateFilter, setState)} inputClassName={filterInput}>
+            <Options items={STATE_OPTIONS} value={(o) => o.value} label={(o) => o.label} />
+          </SelectField>
           {viewParams.view === 'cards' && (
-            <div className="flex flex-col gap-1">
-              <label htmlFor={sortId} className="text-xs font-medium text-muted">
-                Sort by
-              </label>
-              <select
-                id={sortId}
-                data-testid="fleet-sort"
-                value={sort}
-                onChange={(e) => {
-                  if (isSortKey(e.target.value)) setSort(e.target.value);
-                }}
-                className="rounded-md border border-border bg-surface px-3 py-1.5 text-sm text-fg focus:border-accent"
-              >
-                {SORT_OPTIONS.map((o) => (
-                  <option key={o.value} value={o.value}>
-                    {o.label}
-                  </option>
-                ))}
-              </select>
-            </div>
+            <SelectField label="Sort by" data-testid="fleet-sort" value={sort} onChange={onChoice(isSortKey, setSort)} inputClassName={filterInput}>
+              <Options items={SORT_OPTIONS} value={(o) => o.value} label={(o) => o.label} />
+            </SelectField>
           )}
           <ViewToggle view={viewParams.view} onChange={viewParams.setView} />
         </div>

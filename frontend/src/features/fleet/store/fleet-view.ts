@@ -15,9 +15,12 @@ export const SORT_OPTIONS: { value: SortKey; label: string }[] = [
   { value: 'last-seen', label: 'Last seen (oldest first)' },
 ];
 
-export function isSortKey(value: string): value is SortKey {
-  return SORT_OPTIONS.some((o) => o.value === value);
+/** A guard for the values of a list of options. */
+function isOptionOf<T extends string>(options: readonly { value: T }[]) {
+  return (value: string): value is T => options.some((o) => o.value === value);
 }
+
+export const isSortKey = isOptionOf(SORT_OPTIONS);
 
 /** Sorting by these follows live samples, so the grid re-sorts on a timer rather than per sample. */
 export function isLiveSort(sort: SortKey): boolean {
@@ -33,9 +36,7 @@ export const STATE_OPTIONS: { value: StateFilter; label: string }[] = [
   { value: 'offline', label: 'Offline' },
 ];
 
-export function isStateFilter(value: string): value is StateFilter {
-  return STATE_OPTIONS.some((o) => o.value === value);
-}
+export const isStateFilter = isOptionOf(STATE_OPTIONS);
 
 const collator = new Intl.Collator(undefined, { numeric: true, sensitivity: 'base' });
 

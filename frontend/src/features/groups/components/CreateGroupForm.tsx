@@ -1,7 +1,6 @@
 import { useState, type FormEvent } from 'react';
 import { FormFooter, useFormFields } from '@/components/ui/Form';
 import { Panel } from '@/components/ui/Panel';
-import { describeError } from '@/lib/api';
 import { useCreateHostGroup } from '../api/create-host-group';
 import { GroupFields } from './GroupFields';
 
@@ -32,14 +31,11 @@ export function CreateGroupForm() {
           <GroupFields form={form} testIdPrefix="group-create" optionalDescription />
         </div>
         <FormFooter
-          error={create.isError ? describeError(create.error, 'The host group could not be created.') : null}
-          errorTestId="group-create-error"
+          mutation={create}
+          failure="The host group could not be created."
           notice={created && `Host group ${created} created. Choose its hosts with “Hosts”, then grant access on the Users page.`}
-          noticeTestId="group-create-message"
-          submitLabel="Create group"
-          pendingLabel="Creating…"
-          submitTestId="group-create"
-          pending={create.isPending}
+          labels={['Create group', 'Creating…']}
+          testIds={{ submit: 'group-create', error: 'group-create-error', notice: 'group-create-message' }}
         />
       </form>
     </Panel>

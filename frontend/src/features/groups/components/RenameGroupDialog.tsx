@@ -1,7 +1,6 @@
 import type { FormEvent } from 'react';
 import { Dialog, DialogFormButtons, type EditDialogProps } from '@/components/ui/Dialog';
 import { useFormFields } from '@/components/ui/Form';
-import { describeError } from '@/lib/api';
 import { useUpdateHostGroup } from '../api/update-host-group';
 import type { HostGroupDetail } from '../types';
 import { GroupFields } from './GroupFields';
@@ -31,12 +30,8 @@ function RenameForm({ group, onClose, onDone }: Omit<RenameGroupDialogProps, 'op
   return (
     <form onSubmit={onSubmit} className="space-y-3">
       <GroupFields form={form} testIdPrefix="group-rename" />
-      {update.isError && (
-        <p role="alert" data-testid="group-rename-error" className="text-sm text-crit">
-          {describeError(update.error, 'The group could not be saved.')}
-        </p>
-      )}
       <DialogFormButtons
+        failure={{ of: update, text: 'The group could not be saved.', testId: 'group-rename-error' }}
         submitLabel="Save"
         submitTestId="group-rename-save"
         pending={update.isPending}

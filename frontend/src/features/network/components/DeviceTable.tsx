@@ -1,4 +1,5 @@
 import { useMemo, useState } from 'react';
+import { Options } from '@/components/ui/Field';
 import { inputClass, labelClass, tableClass, tdClass, thClass } from '@/components/ui/styles';
 import { formatAgo, formatDateTime, parseIso } from '@/lib/format';
 import type { Device } from '../types';
@@ -85,11 +86,7 @@ export function DeviceTable({ devices, now, onOpen }: DeviceTableProps) {
             onChange={(e) => setFilter(e.target.value as Filter)}
             data-testid="network-device-filter"
           >
-            {(Object.keys(FILTERS) as Filter[]).map((f) => (
-              <option key={f} value={f}>
-                {FILTERS[f].label}
-              </option>
-            ))}
+            <Options items={Object.keys(FILTERS) as Filter[]} value={(f) => f} label={(f) => FILTERS[f].label} />
           </select>
         </label>
         <p className="text-xs text-muted" aria-live="polite">

@@ -1,6 +1,6 @@
 import { useRef, useState, type FormEvent } from 'react';
 import { Dialog, DialogFormButtons, type EditDialogProps } from '@/components/ui/Dialog';
-import { SelectField } from '@/components/ui/Field';
+import { onChoice, Options, SelectField } from '@/components/ui/Field';
 import { dangerButton, smallButton } from '@/components/ui/styles';
 import { describeError } from '@/lib/api';
 import { hasGroupAccessList, isGroupRole } from '@/lib/roles';
@@ -88,20 +88,14 @@ function AccessEditor({ user, onClose, onDone }: Omit<AccessDialogProps, 'open'>
                   value={row.groupId}
                   onChange={(e) => update(row.key, { groupId: Number(e.target.value) })}
                 >
-                  {choices.map((g) => (
-                    <option key={g.id} value={g.id}>
-                      {g.name}
-                    </option>
-                  ))}
+                  <Options items={choices} value={(g) => g.id} label={(g) => g.name} />
                 </SelectField>
                 <SelectField
                   label="Access"
                   className="w-36"
                   data-testid="access-role"
                   value={row.role}
-                  onChange={(e) => {
-                    if (isGroupRole(e.target.value)) update(row.key, { role: e.target.value });
-                  }}
+                  onChange={onChoice(isGroupRole, (role) => update(row.key, { role }))}
                 >
                   <option value="viewer">Viewer</option>
                   <option value="operator">Operator</option>
@@ -134,12 +128,13 @@ function AccessEditor({ user, onClose, onDone }: Omit<AccessDialogProps, 'open'>
           <p className="mt-1 text-xs text-muted">No host group exists yet: create one on the Groups page.</p>
         )}
       </div>
-      {save.isError && (
-        <p role="alert" data-testid="access-error" className="text-sm text-crit">
-          {describeError(save.error, 'The access could not be saved.')}
-        </p>
-      )}
-      <DialogFormButtons submitLabel="Save" submitTestId="access-save" pending={save.isPending} onCancel={onClose} />
+      <DialogFormButtons
+        failure={{ of: save, text: 'The access could not be saved.', testId: 'access-error' }}
+        submitLabel="Save"
+        submitTestId="access-save"
+        pending={save.isPending}
+        onCancel={onClose}
+      />
     </form>
   );
 }

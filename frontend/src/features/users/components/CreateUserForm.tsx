@@ -1,8 +1,7 @@
 import { useState, type FormEvent } from 'react';
-import { SelectField, TextField } from '@/components/ui/Field';
+import { onChoice, Options, SelectField, TextField } from '@/components/ui/Field';
 import { FormFooter, useFormFields } from '@/components/ui/Form';
 import { Panel } from '@/components/ui/Panel';
-import { describeError } from '@/lib/api';
 import { assignableRoles, isUserRole, ROLE_LABELS } from '@/lib/roles';
 import type { User, UserRole } from '@/types/api';
 import { useCreateUser } from '../api/create-user';
@@ -42,26 +41,17 @@ export function CreateUserForm({ actor }: { actor: User | null }) {
             label="Role"
             data-testid="user-create-role"
             value={role}
-            onChange={(e) => {
-              if (isUserRole(e.target.value)) setRole(e.target.value);
-            }}
+            onChange={onChoice(isUserRole, setRole)}
           >
-            {roles.map((r) => (
-              <option key={r} value={r}>
-                {ROLE_LABELS[r]}
-              </option>
-            ))}
+            <Options items={roles} value={(r) => r} label={(r) => ROLE_LABELS[r]} />
           </SelectField>
         </div>
         <FormFooter
-          error={create.isError ? describeError(create.error, 'The user could not be created.') : null}
-          errorTestId="user-create-error"
+          mutation={create}
+          failure="The user could not be created."
           notice={created && `User ${created} created. Members see no hosts until you give them access to a host group.`}
-          noticeTestId="user-create-message"
-          submitLabel="Create user"
-          pendingLabel="Creating…"
-          submitTestId="user-create"
-          pending={create.isPending}
+          labels={['Create user', 'Creating…']}
+          testIds={{ submit: 'user-create', error: 'user-create-error', notice: 'user-create-message' }}
         />
       </form>
     </Panel>

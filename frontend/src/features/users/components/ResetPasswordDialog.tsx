@@ -1,7 +1,6 @@
 import { useState, type FormEvent } from 'react';
 import { Dialog, DialogFormButtons, type EditDialogProps } from '@/components/ui/Dialog';
 import { TextField } from '@/components/ui/Field';
-import { describeError } from '@/lib/api';
 import type { User } from '@/types/api';
 import { useResetUserPassword } from '../api/reset-user-password';
 
@@ -46,12 +45,13 @@ export function ResetPasswordDialog({ user, open, onClose, onDone }: ResetPasswo
           value={password}
           onChange={(e) => setPassword(e.target.value)}
         />
-        {reset.isError && (
-          <p role="alert" data-testid="user-password-error" className="text-sm text-crit">
-            {describeError(reset.error, 'The password could not be reset.')}
-          </p>
-        )}
-        <DialogFormButtons submitLabel="Set password" submitTestId="user-password-submit" pending={reset.isPending} onCancel={close} />
+        <DialogFormButtons
+          failure={{ of: reset, text: 'The password could not be reset.', testId: 'user-password-error' }}
+          submitLabel="Set password"
+          submitTestId="user-password-submit"
+          pending={reset.isPending}
+          onCancel={close}
+        />
       </form>
     </Dialog>
   );
