@@ -17,6 +17,11 @@ export interface Column<T> {
 /** The header of a column of buttons: read by screen readers, not shown. */
 export const ACTIONS = <span className="sr-only">Actions</span>;
 
+/** The last column: a row's buttons, right-aligned, under a header only screen readers read. */
+export function actionsColumn<T>(cell: (row: T) => ReactNode): Column<T> {
+  return { label: ACTIONS, className: 'text-right', cell };
+}
+
 interface DataTableProps<T> {
   /** Keyed by their ids. */
   rows: readonly T[];

@@ -1,8 +1,9 @@
 import { useState, type FormEvent } from 'react';
 import { Alert } from '@/components/ui/Alert';
 import { ConfirmRemove } from '@/components/ui/ConfirmDialog';
-import { ACTIONS, DataTable } from '@/components/ui/DataTable';
+import { actionsColumn, DataTable } from '@/components/ui/DataTable';
 import { Options, SelectField, TextField } from '@/components/ui/Field';
+import { useFormFields } from '@/components/ui/Form';
 import { Panel } from '@/components/ui/Panel';
 import { Spinner } from '@/components/ui/Spinner';
 import { dangerButton, labelClass, primaryButton, smallButton } from '@/components/ui/styles';
@@ -71,16 +72,12 @@ export function ApiTokensPanel() {
                 cellProps: (token) => ({ title: token.last_used_ip ?? undefined }),
                 cell: (token) => (token.last_used_at ? formatAgo(parseIso(token.last_used_at)) : 'never'),
               },
-              {
-                label: ACTIONS,
-                className: 'text-right',
-                cell: (token) =>
-                  token.state === 'active' && (
-                    <button type="button" className={dangerButton} data-testid="api-token-revoke" onClick={() => setRevoking(token)}>
-                      Revoke
-                    </button>
-                  ),
-              },
+              actionsColumn((token: ApiToken) =>
+                token.state === 'active' && (
+                  <button type="button" className={dangerButton} data-testid="api-token-revoke" onClick={() => setRevoking(token)}>
+                    Revoke
+                  </button>
+                )),
             ]}
           />
         </div>
@@ -131,7 +128,8 @@ function NewSecret({ token, onDone }: { token: CreatedApiToken; onDone: () => vo
 function CreateTokenForm({ onCreated }: { onCreated: (token: CreatedApiToken) => void }) {
   const groups = useTokenGroups();
   const create = useCreateApiToken();
-  const [name, setName] = useState('');
+  const form = useFormFields({ name: '' });
+  const name = form.values.name;
   const [role, setRole] = useState<ApiTokenRole>('read');
   const [chosen, setChosen] = useState<Set<number>>(new Set());
   const [days, setDays] = useState(90);
@@ -155,7 +153,7 @@ function CreateTokenForm({ onCreated }: { onCreated: (token: CreatedApiToken) =>
       { name, role, groups: ids, expires_in_days: days },
       {
         onSuccess: (token) => {
-          setName('');
+          form.reset();
           setChosen(new Set());
           onCreated(token);
         },
@@ -173,8 +171,7 @@ function CreateTokenForm({ onCreated }: { onCreated: (token: CreatedApiToken) =>
           required
           maxLength={100}
           placeholder="prometheus on grafana-1"
-          value={name}
-          onChange={(e) => setName(e.target.value)}
+          {...form.bind('name')}
         />
         <SelectField label="Access" data-testid="api-token-role" value={role} onChange={(e) => setRole(e.target.value as ApiTokenRole)}>
           <option value="read">Read-only</option>

@@ -1,11 +1,11 @@
 import { useState } from 'react';
 import { Alert } from '@/components/ui/Alert';
 import { ConfirmDialog } from '@/components/ui/ConfirmDialog';
-import { ACTIONS, DataTable } from '@/components/ui/DataTable';
+import { actionsColumn, DataTable } from '@/components/ui/DataTable';
 import { Panel } from '@/components/ui/Panel';
-import { Spinner } from '@/components/ui/Spinner';
+import { QueryState } from '@/components/ui/QueryState';
 import { dangerButton } from '@/components/ui/styles';
-import { isApiError } from '@/lib/api';
+import { describeError } from '@/lib/api';
 import { formatAgo, formatDateTime, parseIso } from '@/lib/format';
 import { useNow } from '@/lib/use-now';
 import type { AgentCredential } from '../types';
@@ -39,42 +39,38 @@ export function AgentTable() {
 
   return (
     <Panel title="Agents" testId="agents">
-      {agents.isPending && <Spinner label="Loading agents…" />}
-      {agents.isError && (
-        <Alert>{isApiError(agents.error) ? agents.error.message : 'Could not load the agents.'}</Alert>
-      )}
-      {revoke.isError && (
-        <Alert>{isApiError(revoke.error) ? revoke.error.message : 'Could not revoke the agent.'}</Alert>
-      )}
-      {agents.data && agents.data.length === 0 && <p className="text-sm text-muted">No agent has enrolled yet.</p>}
-      {agents.data && agents.data.length > 0 && (
-        <DataTable
-          rows={agents.data}
-          rowTestId="agent-row"
-          rowProps={(agent) => ({ 'data-revoked': agent.revoked_at !== null, className: agent.revoked_at ? 'text-muted' : '' })}
-          columns={[
-            {
-              label: 'Host',
-              className: 'break-all',
-              cell: (agent) => (
-                <>
-                  <HostLink host={agent.host} />
-                  <div className="font-mono text-[11px] text-muted">{agent.id}</div>
-                </>
-              ),
-            },
-            { label: 'Enrolled', className: 'text-xs', cell: (agent) => formatDateTime(parseIso(agent.created_at)) },
-            { label: 'Connection', cell: (agent) => <Connection agent={agent} now={now} /> },
-            {
-              label: 'Revoked',
-              className: 'text-xs',
-              cell: (agent) =>
-                agent.revoked_at ? <span className="font-medium text-crit">{formatDateTime(parseIso(agent.revoked_at))}</span> : '–',
-            },
-            {
-              label: ACTIONS,
-              className: 'text-right',
-              cell: (agent) =>
+      {revoke.isError && <Alert>{describeError(revoke.error, 'Could not revoke the agent.')}</Alert>}
+      <QueryState
+        query={agents}
+        loading="Loading agents…"
+        failure="Could not load the agents."
+        empty={<p className="text-sm text-muted">No agent has enrolled yet.</p>}
+      >
+        {(rows) => (
+          <DataTable
+            rows={rows}
+            rowTestId="agent-row"
+            rowProps={(agent) => ({ 'data-revoked': agent.revoked_at !== null, className: agent.revoked_at ? 'text-muted' : '' })}
+            columns={[
+              {
+                label: 'Host',
+                className: 'break-all',
+                cell: (agent) => (
+                  <>
+                    <HostLink host={agent.host} />
+                    <div className="font-mono text-[11px] text-muted">{agent.id}</div>
+                  </>
+                ),
+              },
+              { label: 'Enrolled', className: 'text-xs', cell: (agent) => formatDateTime(parseIso(agent.created_at)) },
+              { label: 'Connection', cell: (agent) => <Connection agent={agent} now={now} /> },
+              {
+                label: 'Revoked',
+                className: 'text-xs',
+                cell: (agent) =>
+                  agent.revoked_at ? <span className="font-medium text-crit">{formatDateTime(parseIso(agent.revoked_at))}</span> : '–',
+              },
+              actionsColumn((agent: AgentCredential) =>
                 !agent.revoked_at && (
                   <button
                     type="button"
@@ -85,11 +81,11 @@ export function AgentTable() {
                   >
                     Revoke
                   </button>
-                ),
-            },
-          ]}
-        />
-      )}
+                )),
+            ]}
+          />
+        )}
+      </QueryState>
       {pending && (
         <ConfirmDialog
           open

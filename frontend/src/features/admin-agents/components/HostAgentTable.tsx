@@ -1,6 +1,6 @@
 import { useState } from 'react';
 import { ConfirmDialog } from '@/components/ui/ConfirmDialog';
-import { ACTIONS, DataTable } from '@/components/ui/DataTable';
+import { actionsColumn, DataTable } from '@/components/ui/DataTable';
 import { Panel } from '@/components/ui/Panel';
 import { smallButton } from '@/components/ui/styles';
 import { isApiError } from '@/lib/api';
@@ -79,24 +79,20 @@ export function HostAgentTable({ onReplaced }: HostAgentTableProps) {
         columns={[
           { label: 'Host', className: 'break-all', cell: (entry) => <HostLink host={entry.host} /> },
           { label: 'Agent', cell: (entry) => <StateText state={entry.state} /> },
-          {
-            label: ACTIONS,
-            className: 'text-right',
-            cell: (entry) => (
-              <button
-                type="button"
-                data-testid="host-agent-replace"
-                className={smallButton}
-                onClick={() => {
-                  replace.reset();
-                  setPending(entry);
-                }}
-                aria-label={`Replace agent of ${entry.host.hostname}`}
-              >
-                Replace agent
-              </button>
-            ),
-          },
+          actionsColumn((entry: HostAgents) => (
+            <button
+              type="button"
+              data-testid="host-agent-replace"
+              className={smallButton}
+              onClick={() => {
+                replace.reset();
+                setPending(entry);
+              }}
+              aria-label={`Replace agent of ${entry.host.hostname}`}
+            >
+              Replace agent
+            </button>
+          )),
         ]}
       />
       {pending && (

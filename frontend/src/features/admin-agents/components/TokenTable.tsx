@@ -1,11 +1,11 @@
 import { useState } from 'react';
 import { Alert } from '@/components/ui/Alert';
 import { ConfirmDialog } from '@/components/ui/ConfirmDialog';
-import { ACTIONS, DataTable } from '@/components/ui/DataTable';
+import { actionsColumn, DataTable } from '@/components/ui/DataTable';
 import { Panel } from '@/components/ui/Panel';
-import { Spinner } from '@/components/ui/Spinner';
+import { QueryState } from '@/components/ui/QueryState';
 import { dangerButton } from '@/components/ui/styles';
-import { isApiError } from '@/lib/api';
+import { describeError } from '@/lib/api';
 import { formatDateTime, parseIso } from '@/lib/format';
 import type { EnrollmentToken } from '../types';
 import { useDeleteEnrollmentToken } from '../api/delete-enrollment-token';
@@ -33,38 +33,34 @@ export function TokenTable() {
 
   return (
     <Panel title="Enrollment tokens" testId="enroll-tokens">
-      {tokens.isPending && <Spinner label="Loading tokens…" />}
-      {tokens.isError && (
-        <Alert>{isApiError(tokens.error) ? tokens.error.message : 'Could not load the enrollment tokens.'}</Alert>
-      )}
-      {remove.isError && (
-        <Alert>{isApiError(remove.error) ? remove.error.message : 'Could not delete the token.'}</Alert>
-      )}
-      {tokens.data && tokens.data.length === 0 && <p className="text-sm text-muted">No enrollment tokens.</p>}
-      {tokens.data && tokens.data.length > 0 && (
-        <DataTable
-          rows={tokens.data}
-          rowTestId="enroll-token-row"
-          rowProps={(token) => ({ 'data-expired': token.expired, className: token.expired ? 'text-muted' : '' })}
-          columns={[
-            { label: 'Description', className: 'break-all', cell: tokenName },
-            {
-              label: 'Group',
-              className: 'text-xs',
-              cell: (token) => (token.host ? `replaces the agent of ${token.host.hostname}` : token.group ? token.group.name : '–'),
-            },
-            { label: 'Uses left', className: 'text-right tabular-nums', cell: (token) => token.uses_left },
-            { label: 'Expires', className: 'text-xs', cell: (token) => formatDateTime(parseIso(token.expires_at)) },
-            { label: 'State', cell: (token) => <TokenState token={token} /> },
-            {
-              label: 'Created',
-              className: 'text-xs text-muted',
-              cell: (token) => `${formatDateTime(parseIso(token.created_at))}${token.created_by ? ` by ${token.created_by}` : ''}`,
-            },
-            {
-              label: ACTIONS,
-              className: 'text-right',
-              cell: (token) => (
+      {remove.isError && <Alert>{describeError(remove.error, 'Could not delete the token.')}</Alert>}
+      <QueryState
+        query={tokens}
+        loading="Loading tokens…"
+        failure="Could not load the enrollment tokens."
+        empty={<p className="text-sm text-muted">No enrollment tokens.</p>}
+      >
+        {(rows) => (
+          <DataTable
+            rows={rows}
+            rowTestId="enroll-token-row"
+            rowProps={(token) => ({ 'data-expired': token.expired, className: token.expired ? 'text-muted' : '' })}
+            columns={[
+              { label: 'Description', className: 'break-all', cell: tokenName },
+              {
+                label: 'Group',
+                className: 'text-xs',
+                cell: (token) => (token.host ? `replaces the agent of ${token.host.hostname}` : token.group ? token.group.name : '–'),
+              },
+              { label: 'Uses left', className: 'text-right tabular-nums', cell: (token) => token.uses_left },
+              { label: 'Expires', className: 'text-xs', cell: (token) => formatDateTime(parseIso(token.expires_at)) },
+              { label: 'State', cell: (token) => <TokenState token={token} /> },
+              {
+                label: 'Created',
+                className: 'text-xs text-muted',
+                cell: (token) => `${formatDateTime(parseIso(token.created_at))}${token.created_by ? ` by ${token.created_by}` : ''}`,
+              },
+              actionsColumn((token: EnrollmentToken) => (
                 <button
                   type="button"
                   data-testid="enroll-token-delete"
@@ -74,11 +70,11 @@ export function TokenTable() {
                 >
                   Delete
                 </button>
-              ),
-            },
-          ]}
-        />
-      )}
+              )),
+            ]}
+          />
+        )}
+      </QueryState>
       {pending && (
         <ConfirmDialog
           open
