@@ -4,7 +4,7 @@ import { describeError } from '@/lib/api';
 import { formatBytes } from '@/lib/format';
 import type { ToolJob } from '@/types/jobs';
 import { useDownloadArtifact } from '../../api/download-artifact';
-import { Empty, Facts, isRecord, num, ResultTable, str, td, tdMono, tdNum, type Row } from './parts';
+import { elapsed, NoRows, Facts, isRecord, num, ResultTable, str, td, tdMono, tdNum, type Row } from './parts';
 
 const STOPPED: Record<string, string> = {
   count: 'packet count reached',
@@ -33,7 +33,7 @@ export function CaptureResult({ job, rows }: { job: ToolJob; rows: Row[] }) {
               ['Filter', str(result.filter) || 'none'],
               ['Stopped', STOPPED[str(result.stopped)] ?? str(result.stopped)],
               ['pcap size', num(result.pcap_bytes) !== null ? formatBytes(num(result.pcap_bytes)) : ''],
-              ['Elapsed', result.elapsed !== undefined ? `${str(result.elapsed)} s` : ''],
+              elapsed(result),
             ]}
           />
         ) : (
@@ -53,7 +53,7 @@ export function CaptureResult({ job, rows }: { job: ToolJob; rows: Row[] }) {
       </div>
       {download.isError && <Alert>{describeError(download.error, 'The download failed.')}</Alert>}
       {rows.length === 0 ? (
-        <Empty>{job.status === 'finished' ? 'No packets matched.' : 'No packets yet.'}</Empty>
+        <NoRows job={job} finished="No packets matched." running="No packets yet." />
       ) : (
         <ResultTable columns={['#', 'Time', 'Source', 'Destination', 'Proto', 'Length', 'Info']} numeric={['#', 'Time', 'Length']} count={rows.length}>
           {rows.map((row, i) => (

@@ -1,5 +1,5 @@
 import type { ToolJob } from '@/types/jobs';
-import { Badge, Empty, Facts, isRecord, ResultTable, str, td, tdMono, tdNum, type Row } from './parts';
+import { Badge, isRecord, NoRows, ResultFacts, ResultRows, str, td, tdMono, tdNum, type Row } from './parts';
 
 function details(row: Row): string[] {
   const out: string[] = [];
@@ -15,8 +15,7 @@ function details(row: Row): string[] {
 }
 
 export function ServicesResult({ job, rows }: { job: ToolJob; rows: Row[] }) {
-  const result = isRecord(job.result) ? job.result : null;
-  const counts = result && isRecord(result.services) ? Object.entries(result.services) : [];
+  const counts = isRecord(job.result) && isRecord(job.result.services) ? Object.entries(job.result.services) : [];
   const sorted = [...rows].sort((a, b) => str(a.host).localeCompare(str(b.host)) || Number(a.port) - Number(b.port));
   return (
     <div className="space-y-3">
@@ -29,25 +28,26 @@ export function ServicesResult({ job, rows }: { job: ToolJob; rows: Row[] }) {
           ))}
         </div>
       )}
-      {result && <Facts items={[['Open ports identified', str(result.open)]]} />}
-      {sorted.length === 0 ? (
-        <Empty>{job.status === 'finished' ? 'No open ports found.' : 'Nothing identified yet.'}</Empty>
-      ) : (
-        <ResultTable columns={['Host', 'Port', 'Service', 'Details']} numeric={['Port']} count={sorted.length}>
-          {sorted.map((row) => (
-            <tr key={`${str(row.host)}:${str(row.port)}`}>
-              <td className={tdMono}>{str(row.host)}</td>
-              <td className={tdNum}>{str(row.port)}</td>
-              <td className={`${td} font-medium`}>{str(row.service)}</td>
-              <td className={`${td} break-all text-xs`}>
-                {details(row).map((line) => (
-                  <div key={line}>{line}</div>
-                ))}
-              </td>
-            </tr>
-          ))}
-        </ResultTable>
-      )}
+      <ResultFacts job={job} items={(result) => [['Open ports identified', str(result.open)]]} />
+      <ResultRows
+        rows={sorted}
+        none={<NoRows job={job} finished="No open ports found." running="Nothing identified yet." />}
+        columns={['Host', 'Port', 'Service', 'Details']}
+        numeric={['Port']}
+      >
+        {(row) => (
+          <tr key={`${str(row.host)}:${str(row.port)}`}>
+            <td className={tdMono}>{str(row.host)}</td>
+            <td className={tdNum}>{str(row.port)}</td>
+            <td className={`${td} font-medium`}>{str(row.service)}</td>
+            <td className={`${td} break-all text-xs`}>
+              {details(row).map((line) => (
+                <div key={line}>{line}</div>
+              ))}
+            </td>
+          </tr>
+        )}
+      </ResultRows>
     </div>
   );
 }

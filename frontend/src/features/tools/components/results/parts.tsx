@@ -1,3 +1,4 @@
+import type { ToolJob } from '@/types/jobs';
 import type { ReactNode } from 'react';
 
 export type Row = Record<string, unknown>;
@@ -121,6 +122,46 @@ export function Notes({ result }: { result: unknown }) {
 
 export function Empty({ children }: { children: ReactNode }) {
   return <p className="py-2 text-sm text-muted">{children}</p>;
+}
+
+/** A job result's summary facts, read from `job.result` once it is there. */
+export function ResultFacts({ job, items }: { job: ToolJob; items: (result: Row) => [string, ReactNode][] }) {
+  return isRecord(job.result) ? <Facts items={items(job.result)} /> : null;
+}
+
+/** What a result without rows says: `finished` once the job is done, `running` while rows may still come. */
+export function NoRows({ job, finished, running }: { job: ToolJob; finished: string; running: string }) {
+  return <Empty>{job.status === 'finished' ? finished : running}</Empty>;
+}
+
+/** Facts that are one field of the result each: [label, field]. */
+export function fieldFacts(result: Row, fields: readonly (readonly [string, string])[]): [string, string][] {
+  return fields.map(([label, field]) => [label, str(result[field])]);
+}
+
+interface ResultRowsProps {
+  rows: Row[];
+  /** What stands instead of an empty table. */
+  none: ReactNode;
+  columns: string[];
+  numeric?: readonly string[];
+  /** A row's <tr>. */
+  children: (row: Row, index: number) => ReactNode;
+}
+
+/** The result's rows in a {@link ResultTable}, or what stands instead of none. */
+export function ResultRows({ rows, none, columns, numeric, children }: ResultRowsProps) {
+  if (rows.length === 0) return <>{none}</>;
+  return (
+    <ResultTable columns={columns} numeric={numeric} count={rows.length}>
+      {rows.map(children)}
+    </ResultTable>
+  );
+}
+
+/** The "Elapsed" fact of a result that has it. */
+export function elapsed(result: Row): [string, string] {
+  return ['Elapsed', result.elapsed !== undefined ? `${str(result.elapsed)} s` : ''];
 }
 
 export function Raw({ value, label = 'Raw result' }: { value: unknown; label?: string }) {
