@@ -18,7 +18,7 @@ import {
   type DeviceChart,
   type DeviceCharts,
 } from './chart-data';
-import { bandsOf, interfaceBands, type AlertBands } from './alert-bands';
+import { bandsOf, interfaceBands, type AlertBands, type BandChart } from './alert-bands';
 import type { SeriesFrame } from './series-frame';
 
 const percent = (v: number) => formatPercent(v);
@@ -85,6 +85,59 @@ function ChartOr({
   return <>{children(model)}</>;
 }
 
+/** What every chart of the page shares: its window, its zoom and the host's alerts. */
+interface ChartContext {
+  xRange: [number, number];
+  onZoom?: (from: number, to: number) => void;
+  windowText: string;
+  bands: AlertBands;
+}
+
+interface ChartPanelProps {
+  context: ChartContext;
+  title: string;
+  model: ChartModel;
+  /** What the chart shows, in "… is unavailable on this host" and "No … data". */
+  what: string;
+  unavailable: boolean;
+  testId: string;
+  /** The alert metric whose firing periods are shaded; none: no shading. */
+  band?: BandChart;
+  label: string;
+  formatValue: (value: number) => string;
+  axis?: ValueAxis;
+  yMax?: number;
+  /** Devices left out for being quiet are counted under the chart with this name. */
+  hiddenNoun?: string;
+}
+
+/** A panel of one chart from zero up, or why there is none. */
+function ChartPanel({ context, title, model, what, unavailable, testId, band, label, formatValue, axis, yMax, hiddenNoun }: ChartPanelProps) {
+  return (
+    <Panel title={title}>
+      <ChartOr model={model} what={what} unavailable={unavailable} windowText={context.windowText}>
+        {(m) => (
+          <TimeSeriesChart
+            testId={testId}
+            bands={band === undefined ? undefined : bandsOf(context.bands, band)}
+            label={label}
+            data={m.data}
+            series={m.series}
+            stack={m.stack}
+            xRange={context.xRange}
+            onZoom={context.onZoom}
+            formatValue={formatValue}
+            axis={axis}
+            yMin={0}
+            yMax={yMax}
+          />
+        )}
+      </ChartOr>
+      {hiddenNoun && <HiddenNote hidden={model.hidden} noun={hiddenNoun} />}
+    </Panel>
+  );
+}
+
 export function HostCharts({ frame, xRange, live, memoryTotal, swapTotal, unavailable, bands, onZoom }: HostChartsProps) {
   const cpu = useMemo(() => cpuChart(frame), [frame]);
   const cores = useMemo(() => coreRows(frame), [frame]);
@@ -99,28 +152,22 @@ export function HostCharts({ frame, xRange, live, memoryTotal, swapTotal, unavai
   const windowText = live ? 'in the last 5 minutes' : 'in this range';
   const over = live ? 'over the last 5 minutes' : 'over the chosen range';
   const cpuUnavailable = unavailable.has('cpu');
+  const context: ChartContext = { xRange, onZoom, windowText, bands };
+  const percentChart = { formatValue: percent, axis: PERCENT_AXIS, yMax: 100 };
 
   return (
     <div className="grid grid-cols-1 gap-4 xl:grid-cols-2">
-      <Panel title="CPU">
-        <ChartOr model={cpu} what="CPU" unavailable={cpuUnavailable} windowText={windowText}>
-          {(m) => (
-            <TimeSeriesChart
-              testId="chart-cpu"
-              bands={bandsOf(bands, 'cpu')}
-              label={`CPU usage (total, user, system, I/O wait, steal) ${over}`}
-              data={m.data}
-              series={m.series}
-              xRange={xRange}
-              onZoom={onZoom}
-              formatValue={percent}
-              axis={PERCENT_AXIS}
-              yMin={0}
-              yMax={100}
-            />
-          )}
-        </ChartOr>
-      </Panel>
+      <ChartPanel
+        context={context}
+        title="CPU"
+        model={cpu}
+        what="CPU"
+        unavailable={cpuUnavailable}
+        testId="chart-cpu"
+        band="cpu"
+        label={`CPU usage (total, user, system, I/O wait, steal) ${over}`}
+        {...percentChart}
+      />
       <Panel title={`CPU cores${cores.rows.length > 0 ? ` (${cores.rows.length})` : ''}`} testId="chart-cores">
         {cpuUnavailable ? (
           <Note>CPU is unavailable on this host.</Note>
@@ -138,86 +185,61 @@ export function HostCharts({ frame, xRange, live, memoryTotal, swapTotal, unavai
           />
         )}
       </Panel>
-      <Panel title="Memory">
-        <ChartOr model={memory} what="Memory" unavailable={unavailable.has('memory')} windowText={windowText}>
-          {(m) => (
-            <TimeSeriesChart
-              testId="chart-memory"
-              bands={bandsOf(bands, 'memory')}
-              label={`Memory used, cached, buffers and free, stacked, ${over}`}
-              data={m.data}
-              series={m.series}
-              stack={m.stack}
-              xRange={xRange}
-              onZoom={onZoom}
-              formatValue={formatBytes}
-              axis={BYTES_AXIS}
-              yMin={0}
-              yMax={memoryTotal > 0 ? memoryTotal : undefined}
-            />
-          )}
-        </ChartOr>
-      </Panel>
+      <ChartPanel
+        context={context}
+        title="Memory"
+        model={memory}
+        what="Memory"
+        unavailable={unavailable.has('memory')}
+        testId="chart-memory"
+        band="memory"
+        label={`Memory used, cached, buffers and free, stacked, ${over}`}
+        formatValue={formatBytes}
+        axis={BYTES_AXIS}
+        yMax={memoryTotal > 0 ? memoryTotal : undefined}
+      />
       {swapTotal <= 0 ? (
         <EmptyPanel title="Swap" testId="panel-swap-empty">
           This host has no swap.
         </EmptyPanel>
       ) : (
-        <Panel title="Swap">
-          <ChartOr model={swap} what="Swap" unavailable={unavailable.has('memory')} windowText={windowText}>
-            {(m) => (
-              <TimeSeriesChart
-                testId="chart-swap"
-                bands={bandsOf(bands, 'swap')}
-                label={`Swap used ${over}`}
-                data={m.data}
-                series={m.series}
-                xRange={xRange}
-                onZoom={onZoom}
-                formatValue={formatBytes}
-                axis={BYTES_AXIS}
-                yMin={0}
-                yMax={swapTotal > 0 ? swapTotal : undefined}
-              />
-            )}
-          </ChartOr>
-        </Panel>
+        <ChartPanel
+          context={context}
+          title="Swap"
+          model={swap}
+          what="Swap"
+          unavailable={unavailable.has('memory')}
+          testId="chart-swap"
+          band="swap"
+          label={`Swap used ${over}`}
+          formatValue={formatBytes}
+          axis={BYTES_AXIS}
+          yMax={swapTotal}
+        />
       )}
-      <Panel title="Load average">
-        <ChartOr model={loadModel} what="Load" unavailable={unavailable.has('load')} windowText={windowText}>
-          {(m) => (
-            <TimeSeriesChart
-              testId="chart-load"
-              bands={bandsOf(bands, 'load')}
-              label={`Load average (1, 5 and 15 minutes) ${over}`}
-              data={m.data}
-              series={m.series}
-              xRange={xRange}
-              onZoom={onZoom}
-              formatValue={load}
-              yMin={0}
-            />
-          )}
-        </ChartOr>
-      </Panel>
+      <ChartPanel
+        context={context}
+        title="Load average"
+        model={loadModel}
+        what="Load"
+        unavailable={unavailable.has('load')}
+        testId="chart-load"
+        band="load"
+        label={`Load average (1, 5 and 15 minutes) ${over}`}
+        formatValue={load}
+      />
       {live ? (
-        <Panel title="Context switches and interrupts">
-          <ChartOr model={kernel} what="Context switch" unavailable={cpuUnavailable} windowText={windowText}>
-            {(m) => (
-              <TimeSeriesChart
-                testId="chart-kernel"
-                label={`Context switches and interrupts per second ${over}`}
-                data={m.data}
-                series={m.series}
-                xRange={xRange}
-                formatValue={perSecond}
-                axis={PER_SECOND_AXIS}
-                yMin={0}
-                onZoom={onZoom}
-              />
-            )}
-          </ChartOr>
-        </Panel>
+        <ChartPanel
+          context={context}
+          title="Context switches and interrupts"
+          model={kernel}
+          what="Context switch"
+          unavailable={cpuUnavailable}
+          testId="chart-kernel"
+          label={`Context switches and interrupts per second ${over}`}
+          formatValue={perSecond}
+          axis={PER_SECOND_AXIS}
+        />
       ) : (
         <EmptyPanel title="Context switches and interrupts" testId="panel-kernel-empty">
           kept for the live view only.
@@ -246,46 +268,30 @@ export function HostCharts({ frame, xRange, live, memoryTotal, swapTotal, unavai
         xRange={xRange}
         onZoom={onZoom}
       />
-      <Panel title="Disk busy time">
-        <ChartOr model={busy} what="Disk I/O" unavailable={unavailable.has('disk_io')} windowText={windowText}>
-          {(m) => (
-            <TimeSeriesChart
-              testId="chart-disk-busy"
-              bands={bandsOf(bands, 'disk-busy')}
-              label={`Share of time each disk was busy ${over}`}
-              data={m.data}
-              series={m.series}
-              xRange={xRange}
-              onZoom={onZoom}
-              formatValue={percent}
-              axis={PERCENT_AXIS}
-              yMin={0}
-              yMax={100}
-            />
-          )}
-        </ChartOr>
-        <HiddenNote hidden={busy.hidden} noun="disk" />
-      </Panel>
-      <Panel title="Disk usage">
-        <ChartOr model={usage} what="Disk usage" unavailable={unavailable.has('disks')} windowText={windowText}>
-          {(m) => (
-            <TimeSeriesChart
-              testId="chart-disk-usage"
-              bands={bandsOf(bands, 'disk-usage')}
-              label={`Used share of each file system ${over}`}
-              data={m.data}
-              series={m.series}
-              xRange={xRange}
-              onZoom={onZoom}
-              formatValue={percent}
-              axis={PERCENT_AXIS}
-              yMin={0}
-              yMax={100}
-            />
-          )}
-        </ChartOr>
-        <HiddenNote hidden={usage.hidden} noun="file system" />
-      </Panel>
+      <ChartPanel
+        context={context}
+        title="Disk busy time"
+        model={busy}
+        what="Disk I/O"
+        unavailable={unavailable.has('disk_io')}
+        testId="chart-disk-busy"
+        band="disk-busy"
+        label={`Share of time each disk was busy ${over}`}
+        hiddenNoun="disk"
+        {...percentChart}
+      />
+      <ChartPanel
+        context={context}
+        title="Disk usage"
+        model={usage}
+        what="Disk usage"
+        unavailable={unavailable.has('disks')}
+        testId="chart-disk-usage"
+        band="disk-usage"
+        label={`Used share of each file system ${over}`}
+        hiddenNoun="file system"
+        {...percentChart}
+      />
     </div>
   );
 }
