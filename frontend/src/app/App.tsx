@@ -1,5 +1,5 @@
 import { QueryClientProvider } from '@tanstack/react-query';
-import { lazy, Suspense, useEffect, type ReactNode } from 'react';
+import { lazy, Suspense, useEffect, type ComponentType } from 'react';
 import { RouterProvider, createBrowserRouter } from 'react-router-dom';
 import { Spinner } from '@/components/ui/Spinner';
 import { queryClient } from '@/lib/query-client';
@@ -10,29 +10,25 @@ import { FleetPage } from '@/features/fleet/components/FleetPage';
 import { AppLayout } from './AppLayout';
 import { NotFoundPage } from './NotFoundPage';
 
-// The host page carries the charting library; the fleet overview should not wait for it.
-const HostPage = lazy(() => import('@/features/hosts/components/HostPage').then((m) => ({ default: m.HostPage })));
-// Rules, silences and channels are admin work: the first load of the fleet should not carry them.
-const AlertsPage = lazy(() => import('@/features/alerts/components/AlertsPage').then((m) => ({ default: m.AlertsPage })));
-// The first load lands on the fleet and must stay light (under 200 KB on the wire, see
-// tests/browser/test_weight.py): every other page comes when it is first opened.
-const ToolsPage = lazy(() => import('@/features/tools/components/ToolsPage').then((m) => ({ default: m.ToolsPage })));
-const NetworkPage = lazy(() =>
-  import('@/features/network/components/NetworkPage').then((m) => ({ default: m.NetworkPage })),
-);
-const AgentsPage = lazy(() =>
-  import('@/features/admin-agents/components/AgentsPage').then((m) => ({ default: m.AgentsPage })),
-);
-const AccountPage = lazy(() =>
-  import('@/features/account/components/AccountPage').then((m) => ({ default: m.AccountPage })),
-);
-const UsersPage = lazy(() => import('@/features/users/components/UsersPage').then((m) => ({ default: m.UsersPage })));
-const GroupsPage = lazy(() => import('@/features/groups/components/GroupsPage').then((m) => ({ default: m.GroupsPage })));
-const AuditPage = lazy(() => import('@/features/audit/components/AuditPage').then((m) => ({ default: m.AuditPage })));
-
-function Page({ children, label }: { children: ReactNode; label: string }) {
-  return <Suspense fallback={<Spinner label={`Loading ${label}…`} />}>{children}</Suspense>;
+/** A page loaded when it is first opened: `load` imports its module, `name` is the component it exports. */
+function lazyPage<M, K extends keyof M>(load: () => Promise<M>, name: K) {
+  return lazy(() => load().then((module) => ({ default: module[name] as ComponentType })));
 }
+
+// The first load lands on the fleet and must stay light (under 200 KB on the wire, see
+// tests/browser/test_weight.py): every other page comes when it is first opened. The host page
+// carries the charting library; rules, silences and channels are admin work.
+const PAGES = [
+  { path: 'hosts/:id', label: 'host', Page: lazyPage(() => import('@/features/hosts/components/HostPage'), 'HostPage') },
+  { path: 'agents', label: 'agents', Page: lazyPage(() => import('@/features/admin-agents/components/AgentsPage'), 'AgentsPage') },
+  { path: 'account', label: 'your account', Page: lazyPage(() => import('@/features/account/components/AccountPage'), 'AccountPage') },
+  { path: 'users', label: 'users', Page: lazyPage(() => import('@/features/users/components/UsersPage'), 'UsersPage') },
+  { path: 'groups', label: 'groups', Page: lazyPage(() => import('@/features/groups/components/GroupsPage'), 'GroupsPage') },
+  { path: 'audit', label: 'the audit log', Page: lazyPage(() => import('@/features/audit/components/AuditPage'), 'AuditPage') },
+  { path: 'tools', label: 'tools', Page: lazyPage(() => import('@/features/tools/components/ToolsPage'), 'ToolsPage') },
+  { path: 'network', label: 'the network', Page: lazyPage(() => import('@/features/network/components/NetworkPage'), 'NetworkPage') },
+  { path: 'alerts', label: 'alerts', Page: lazyPage(() => import('@/features/alerts/components/AlertsPage'), 'AlertsPage') },
+];
 
 const router = createBrowserRouter([
   { path: '/login', element: <LoginPage /> },
@@ -44,78 +40,14 @@ const router = createBrowserRouter([
     ),
     children: [
       { index: true, element: <FleetPage /> },
-      {
-        path: 'hosts/:id',
+      ...PAGES.map(({ path, label, Page }) => ({
+        path,
         element: (
-          <Suspense fallback={<Spinner label="Loading host…" />}>
-            <HostPage />
+          <Suspense fallback={<Spinner label={`Loading ${label}…`} />}>
+            <Page />
           </Suspense>
         ),
-      },
-      {
-        path: 'agents',
-        element: (
-          <Page label="agents">
-            <AgentsPage />
-          </Page>
-        ),
-      },
-      {
-        path: 'account',
-        element: (
-          <Page label="your account">
-            <AccountPage />
-          </Page>
-        ),
-      },
-      {
-        path: 'users',
-        element: (
-          <Page label="users">
-            <UsersPage />
-          </Page>
-        ),
-      },
-      {
-        path: 'groups',
-        element: (
-          <Page label="groups">
-            <GroupsPage />
-          </Page>
-        ),
-      },
-      {
-        path: 'audit',
-        element: (
-          <Page label="the audit log">
-            <AuditPage />
-          </Page>
-        ),
-      },
-      {
-        path: 'tools',
-        element: (
-          <Page label="tools">
-            <ToolsPage />
-          </Page>
-        ),
-      },
-      {
-        path: 'network',
-        element: (
-          <Page label="the network">
-            <NetworkPage />
-          </Page>
-        ),
-      },
-      {
-        path: 'alerts',
-        element: (
-          <Suspense fallback={<Spinner label="Loading alerts…" />}>
-            <AlertsPage />
-          </Suspense>
-        ),
-      },
+      })),
       { path: '*', element: <NotFoundPage /> },
     ],
   },
