@@ -1,6 +1,7 @@
 import { useEffect, useId, useRef, useState } from 'react';
 import { NavLink, useLocation } from 'react-router-dom';
 import { canManageAgents, isAdministrator } from '@/lib/roles';
+import { useDismiss } from '@/lib/use-dismiss';
 import type { User } from '@/types/api';
 
 interface NavEntry {
@@ -51,25 +52,12 @@ export function MainNav({ user }: { user: User | null }) {
   useEffect(() => setOpen(false), [location.pathname]);
 
   useEffect(() => {
-    if (!open) return;
-    menuRef.current?.querySelector<HTMLElement>('a')?.focus();
-    const onKey = (event: KeyboardEvent) => {
-      if (event.key === 'Escape') {
-        setOpen(false);
-        buttonRef.current?.focus();
-      }
-    };
-    const onPointer = (event: PointerEvent) => {
-      const target = event.target as Node;
-      if (!menuRef.current?.contains(target) && !buttonRef.current?.contains(target)) setOpen(false);
-    };
-    document.addEventListener('keydown', onKey);
-    document.addEventListener('pointerdown', onPointer);
-    return () => {
-      document.removeEventListener('keydown', onKey);
-      document.removeEventListener('pointerdown', onPointer);
-    };
+    if (open) menuRef.current?.querySelector<HTMLElement>('a')?.focus();
   }, [open]);
+  useDismiss(open, [menuRef, buttonRef], (by) => {
+    setOpen(false);
+    if (by === 'escape') buttonRef.current?.focus();
+  });
 
   return (
     <>
