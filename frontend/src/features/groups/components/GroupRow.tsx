@@ -1,4 +1,4 @@
-import { useState } from 'react';
+import { useRowDialogs } from '@/lib/use-row-dialogs';
 import { ConfirmDialog } from '@/components/ui/ConfirmDialog';
 import { dangerButton, smallButton, tdClass } from '@/components/ui/styles';
 import { describeError } from '@/lib/api';
@@ -7,23 +7,18 @@ import type { HostGroupDetail } from '../types';
 import { GroupHostsDialog } from './GroupHostsDialog';
 import { RenameGroupDialog } from './RenameGroupDialog';
 
-type OpenDialog = 'rename' | 'hosts' | 'delete' | null;
+type OpenDialog = 'rename' | 'hosts' | 'delete';
 
 export function GroupRow({ group }: { group: HostGroupDetail }) {
   const remove = useDeleteHostGroup();
-  const [dialog, setDialog] = useState<OpenDialog>(null);
-  const [notice, setNotice] = useState<string | null>(null);
+  const dialogs = useRowDialogs<OpenDialog>();
+  const { dialog, notice, open } = dialogs;
   const access = group.access ?? [];
   const grantees = access.length;
 
-  const open = (which: OpenDialog) => {
-    setNotice(null);
-    setDialog(which);
-  };
-
   const closeDelete = () => {
     remove.reset();
-    setDialog(null);
+    dialogs.close();
   };
 
   return (
@@ -69,21 +64,11 @@ export function GroupRow({ group }: { group: HostGroupDetail }) {
         )}
         <GroupHostsDialog
           group={group}
-          open={dialog === 'hosts'}
-          onClose={() => setDialog(null)}
-          onDone={(count) => {
-            setDialog(null);
-            setNotice(`Hosts saved: ${count} ${count === 1 ? 'host' : 'hosts'} in ${group.name}.`);
-          }}
+          {...dialogs.props('hosts', (count: number) => `Hosts saved: ${count} ${count === 1 ? 'host' : 'hosts'} in ${group.name}.`)}
         />
         <RenameGroupDialog
           group={group}
-          open={dialog === 'rename'}
-          onClose={() => setDialog(null)}
-          onDone={() => {
-            setDialog(null);
-            setNotice('Group saved.');
-          }}
+          {...dialogs.props('rename', 'Group saved.')}
         />
         <ConfirmDialog
           open={dialog === 'delete'}
@@ -93,7 +78,7 @@ export function GroupRow({ group }: { group: HostGroupDetail }) {
           pending={remove.isPending}
           error={remove.isError ? describeError(remove.error, 'The host group could not be deleted.') : null}
           onCancel={closeDelete}
-          onConfirm={() => remove.mutate(group.id, { onSuccess: () => setDialog(null) })}
+          onConfirm={() => remove.mutate(group.id, { onSuccess: dialogs.close })}
         >
           <p>
             The group is removed; its {group.host_count} {group.host_count === 1 ? 'host stays' : 'hosts stay'} enrolled and in

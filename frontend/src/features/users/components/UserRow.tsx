@@ -1,9 +1,9 @@
-import { useState } from 'react';
 import { ConfirmDialog } from '@/components/ui/ConfirmDialog';
 import { dangerButton, smallButton, tdClass } from '@/components/ui/styles';
 import { describeError } from '@/lib/api';
 import { formatDateTime, parseIso } from '@/lib/format';
 import { assignableRoles, hasGroupAccessList, isUserRole, ROLE_LABELS } from '@/lib/roles';
+import { useRowDialogs } from '@/lib/use-row-dialogs';
 import type { User } from '@/types/api';
 import { useDeleteUser } from '../api/delete-user';
 import { useUnlockUser } from '../api/unlock-user';
@@ -11,7 +11,7 @@ import { useUpdateUser } from '../api/update-user';
 import { AccessDialog } from './AccessDialog';
 import { ResetPasswordDialog } from './ResetPasswordDialog';
 
-type OpenDialog = 'password' | 'access' | 'delete' | null;
+type OpenDialog = 'password' | 'access' | 'delete';
 
 interface UserRowProps {
   user: User;
@@ -22,8 +22,8 @@ export function UserRow({ user, actor }: UserRowProps) {
   const update = useUpdateUser();
   const remove = useDeleteUser();
   const unlock = useUnlockUser();
-  const [dialog, setDialog] = useState<OpenDialog>(null);
-  const [notice, setNotice] = useState<string | null>(null);
+  const dialogs = useRowDialogs<OpenDialog>();
+  const { dialog, notice, setNotice } = dialogs;
   const isSelf = actor !== null && actor.id === user.id;
 
   // The user's current role is always listed, even when the actor may not grant it.
@@ -40,7 +40,7 @@ export function UserRow({ user, actor }: UserRowProps) {
 
   const closeDelete = () => {
     remove.reset();
-    setDialog(null);
+    dialogs.close();
   };
 
   return (
@@ -156,38 +156,14 @@ export function UserRow({ user, actor }: UserRowProps) {
               Unlock login
             </button>
           )}
-          <button
-            type="button"
-            data-testid="user-reset-password"
-            className={smallButton}
-            onClick={() => {
-              setNotice(null);
-              setDialog('password');
-            }}
-          >
+          <button type="button" data-testid="user-reset-password" className={smallButton} onClick={() => dialogs.open('password')}>
             Reset password
           </button>
-          <button
-            type="button"
-            data-testid="user-edit-access"
-            className={smallButton}
-            onClick={() => {
-              setNotice(null);
-              setDialog('access');
-            }}
-          >
+          <button type="button" data-testid="user-edit-access" className={smallButton} onClick={() => dialogs.open('access')}>
             Access
           </button>
           {!isSelf && (
-            <button
-              type="button"
-              data-testid="user-delete"
-              className={dangerButton}
-              onClick={() => {
-                setNotice(null);
-                setDialog('delete');
-              }}
-            >
+            <button type="button" data-testid="user-delete" className={dangerButton} onClick={() => dialogs.open('delete')}>
               Delete
             </button>
           )}
@@ -209,21 +185,11 @@ export function UserRow({ user, actor }: UserRowProps) {
         )}
         <ResetPasswordDialog
           user={user}
-          open={dialog === 'password'}
-          onClose={() => setDialog(null)}
-          onDone={() => {
-            setDialog(null);
-            setNotice('Password reset; their sessions have ended.');
-          }}
+          {...dialogs.props('password', 'Password reset; their sessions have ended.')}
         />
         <AccessDialog
           user={user}
-          open={dialog === 'access'}
-          onClose={() => setDialog(null)}
-          onDone={() => {
-            setDialog(null);
-            setNotice('Access saved.');
-          }}
+          {...dialogs.props('access', 'Access saved.')}
         />
         <ConfirmDialog
           open={dialog === 'delete'}
@@ -232,7 +198,7 @@ export function UserRow({ user, actor }: UserRowProps) {
           pending={remove.isPending}
           error={remove.isError ? describeError(remove.error, 'The user could not be deleted.') : null}
           onCancel={closeDelete}
-          onConfirm={() => remove.mutate(user.id, { onSuccess: () => setDialog(null) })}
+          onConfirm={() => remove.mutate(user.id, { onSuccess: dialogs.close })}
         >
           The account is removed for good and its sessions end. Its entries in the audit log stay. To keep the account
           but stop its access, disable it instead.
