@@ -251,7 +251,9 @@ X_FRAME_OPTIONS = "DENY"
 SESSION_COOKIE_SECURE = REFRESH_COOKIE_SECURE
 CSRF_COOKIE_SECURE = REFRESH_COOKIE_SECURE
 
-# Network endpoints of the one hub process.
+# Hub processes of `serve` (a number, or auto: one per core); more than 1 needs PostgreSQL + Redis.
+HUB_WORKERS = env_str("EVERYST_HUB_WORKERS", "1")
+# Network endpoints of the hub (its workers share them).
 HTTP_HOST = env_str("EVERYST_HTTP_HOST", "127.0.0.1")
 HTTP_PORT = env_int("EVERYST_HTTP_PORT", 8000, minimum=1, maximum=65535)
 GRPC_HOST = env_str("EVERYST_GRPC_HOST", "0.0.0.0")

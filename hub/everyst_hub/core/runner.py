@@ -11,6 +11,7 @@ import re
 import signal
 import subprocess
 import sys
+from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
 
@@ -19,6 +20,7 @@ from django.conf import settings
 from twisted.internet import defer, reactor
 
 from everyst_hub.core import gc_tuning
+from everyst_hub.core.workers import label_worker_logs
 from everyst_hub.ingest.server import IngestServer, start_ingest_server
 
 logger = logging.getLogger(__name__)
@@ -26,21 +28,38 @@ logger = logging.getLogger(__name__)
 
 class HubRunner:
     def __init__(
-        self, *, http_host: str, http_port: int, grpc_host: str, grpc_port: int, local_agent: bool
+        self,
+        *,
+        http_host: str,
+        http_port: int,
+        grpc_host: str,
+        grpc_port: int,
+        local_agent: bool,
+        worker: WorkerSockets | None = None,
     ) -> None:
         self.http_host, self.http_port = http_host, http_port
         self.grpc_host, self.grpc_port = grpc_host, grpc_port
         self.local_agent = local_agent
+        self.worker = worker
         self.ingest: IngestServer | None = None
         self.agent_process: subprocess.Popen[bytes] | None = None
+        self.failed = False
 
     def run(self) -> None:
+        """Serve until stopped; `failed` tells whether the hub could not start."""
         from everyst_hub.config.asgi import application
         from everyst_hub.realtime.transport import FlowServer
 
+        if self.worker is not None:
+            # After the application's import: setting Django up again configured logging anew.
+            label_worker_logs(self.worker.index)
+            # The supervisor's listening socket, shared by every worker (IPv4: core/workers.py).
+            endpoint = f"fd:fileno={self.worker.http_fd}"
+        else:
+            endpoint = f"tcp:port={self.http_port}:interface={_twisted_interface(self.http_host)}"
         server = FlowServer(
             application=application,
-            endpoints=[f"tcp:port={self.http_port}:interface={_twisted_interface(self.http_host)}"],
+            endpoints=[endpoint],
             signal_handlers=True,
             action_logger=None,
             verbosity=0,
@@ -57,15 +76,25 @@ class HubRunner:
         def started(done: asyncio.Future[None]) -> None:
             if done.exception() is not None:
                 logger.error("hub failed to start: %s", done.exception())
+                self.failed = True
                 reactor.stop()  # type: ignore[misc]
 
         task.add_done_callback(started)
 
     async def _start_async(self) -> None:
-        self.ingest = await start_ingest_server(self.grpc_host, self.grpc_port)
+        # Workers share the gRPC port (the kernel spreads agents over them); a single hub keeps
+        # it to itself, so that a second one started by mistake fails instead of taking agents.
+        self.ingest = await start_ingest_server(
+            self.grpc_host, self.grpc_port, reuse_port=self.worker is not None
+        )
         if self.local_agent:
-            self.agent_process = await asyncio.to_thread(self._spawn_local_agent)
+            self.agent_process = await asyncio.to_thread(spawn_local_agent, self.ingest.port)
         gc_tuning.tune_for_serving()
+        if self.worker is not None:
+            # The supervisor says when every worker is ready.
+            os.write(self.worker.ready_fd, b"r")
+            os.close(self.worker.ready_fd)
+            return
         url = f"http://{self.http_host}:{self.http_port}"
         print(f"Everyst hub ready: dashboard {url}  ·  gRPC :{self.ingest.port}  ·  Ctrl-C stops", flush=True)
 
@@ -82,13 +111,30 @@ class HubRunner:
         if self.ingest is not None:
             await self.ingest.stop()
 
-    def _spawn_local_agent(self) -> subprocess.Popen[bytes]:
-        config_path = prepare_local_agent(self.ingest.port if self.ingest else self.grpc_port)
-        return subprocess.Popen(
-            [sys.executable, "-m", "everyst_agent", "run", "--config", str(config_path)],
-            # The agent ends with this process, however it ends (agent/everyst_agent/cli.py).
-            env={**os.environ, "EVERYST_AGENT_EXIT_WITH_PARENT": str(os.getpid())},
-        )
+
+@dataclass(frozen=True)
+class WorkerSockets:
+    """What a worker of `serve --workers N` inherits from its supervisor (core/workers.py): the
+    HTTP listening socket and the pipe it says it is ready on."""
+
+    index: int
+    http_fd: int
+    ready_fd: int
+
+
+def spawn_local_agent(grpc_port: int) -> subprocess.Popen[bytes]:
+    """The local agent of `serve --local-agent`, a child of this process (the hub or the supervisor)."""
+    from django.db import connections
+
+    try:
+        config_path = prepare_local_agent(grpc_port)
+    finally:
+        connections.close_all()  # this thread's: the enrollment token is all it was for
+    return subprocess.Popen(
+        [sys.executable, "-m", "everyst_agent", "run", "--config", str(config_path)],
+        # The agent ends with this process, however it ends (agent/everyst_agent/cli.py).
+        env={**os.environ, "EVERYST_AGENT_EXIT_WITH_PARENT": str(os.getpid())},
+    )
 
 
 # The settings of var/local-agent/agent.toml that `serve --local-agent` owns and sets on every start.

@@ -52,7 +52,9 @@ class IngestServer:
         await self.background.stop()
 
 
-async def start_ingest_server(host: str, port: int) -> IngestServer:
+async def start_ingest_server(host: str, port: int, *, reuse_port: bool = False) -> IngestServer:
+    """`reuse_port`: bind with SO_REUSEPORT, for the workers of `serve --workers N` that share the
+    port (gRPC's own default on Linux is on: said here either way)."""
     if not settings.GRPC_TLS and not _is_loopback(host):
         raise ConfigError(
             f"EVERYST_GRPC_TLS=false only serves loopback, but the gRPC address is {host!r}: "
@@ -72,6 +74,7 @@ async def start_ingest_server(host: str, port: int) -> IngestServer:
             ("grpc.http2.min_recv_ping_interval_without_data_ms", 10_000),
             ("grpc.keepalive_permit_without_calls", 1),
             ("grpc.max_concurrent_streams", 100_000),
+            ("grpc.so_reuseport", 1 if reuse_port else 0),
         ],
     )
     servicer = AgentServicer(writer)
