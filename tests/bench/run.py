@@ -1,7 +1,8 @@
 """`make bench`: run the benchmarks, print a table per benchmark with its peer and the ratio, and
 write every figure to var/bench/latest.json.
 
-    python -m tests.bench.run [--only agent,ingest,latency,netscan,history,alerts,fleet_ui,slow_readers]
+    python -m tests.bench.run
+        [--only agent,ingest,latency,netscan,history,alerts,fleet_ui,slow_readers,workers]
         [--quick] [--full]
         [--levels 250,500] [--hold 60] [--repeat 3] [--no-pin]
 """
@@ -19,7 +20,7 @@ import traceback
 from pathlib import Path
 from typing import Any
 
-from . import agent, alerts, fleet_ui, history, ingest, latency, netscan, slow_readers
+from . import agent, alerts, fleet_ui, history, ingest, latency, netscan, slow_readers, workers
 
 BENCHMARKS = {
     "agent": agent,
@@ -30,6 +31,7 @@ BENCHMARKS = {
     "alerts": alerts,
     "fleet_ui": fleet_ui,
     "slow_readers": slow_readers,
+    "workers": workers,
 }
 OUTPUT = Path("var/bench/latest.json")
 
@@ -63,10 +65,19 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--levels",
         default="",
-        help="ingest: agent counts to try, e.g. 250,500,1000; slow_readers: its agent count",
+        help="ingest: agent counts to try, e.g. 250,500,1000; slow_readers, workers: its agent count",
     )
     parser.add_argument(
-        "--hold", type=float, default=None, help="ingest: seconds per level; slow_readers: seconds per run"
+        "--hold",
+        type=float,
+        default=None,
+        help="ingest: seconds per level; slow_readers, workers: seconds per run",
+    )
+    parser.add_argument(
+        "--hub-workers",
+        type=int,
+        default=None,
+        help="workers: the N of `serve --workers N` (default: this process's cores, at least 2)",
     )
     parser.add_argument(
         "--final-hold",
@@ -138,6 +149,14 @@ def main(argv: list[str] | None = None) -> int:
                 agents = int(args.levels.split(",")[0]) if args.levels else None
                 result = slow_readers.run(
                     args.quick, full=args.full, agents=agents, hold=args.hold, workers=args.workers
+                )
+            elif name == "workers":
+                result = workers.run(
+                    args.quick,
+                    agents=int(args.levels.split(",")[0]) if args.levels else None,
+                    hold=args.hold,
+                    hub_workers=args.hub_workers,
+                    workers=args.workers,
                 )
             else:
                 result = agent.run(args.quick)
