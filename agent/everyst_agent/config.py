@@ -35,6 +35,8 @@ _TARGET = re.compile(r"[0-9A-Za-z.:_-]+(/[0-9]{1,3})?")
 
 @dataclass(frozen=True)
 class AgentConfig:
+    # One hub address, or several (replicas) joined by commas: the agent streams to one at a time
+    # and moves to the next when a stream fails or ends. `hub_addresses` splits it.
     hub: str = "127.0.0.1:50051"
     tls: bool = True
     # None means `<state_dir>/hub-ca.pem`; `load_config` always fills it in.
@@ -73,6 +75,10 @@ class AgentConfig:
     @property
     def ca_path(self) -> Path:
         return self.ca_file if self.ca_file is not None else self.state_dir / "hub-ca.pem"
+
+    @property
+    def hub_addresses(self) -> tuple[str, ...]:
+        return tuple(self.hub.split(","))
 
     @property
     def credentials_path(self) -> Path:
@@ -133,6 +139,14 @@ def _targets(raw: Any) -> tuple[str, ...]:
     return values
 
 
+def _hubs(raw: Any) -> str:
+    """A TOML list or a comma-separated string of host:port addresses, kept comma-joined."""
+    items = raw.split(",") if isinstance(raw, str) else raw
+    if not isinstance(items, list | tuple) or not all(isinstance(item, str) for item in items):
+        raise ValueError(f"must be host:port or a list of them, got {raw!r}")
+    return ",".join(item.strip() for item in items)
+
+
 def _path(raw: Any) -> Path:
     text = _text(raw)
     if not text:
@@ -141,7 +155,7 @@ def _path(raw: Any) -> Path:
 
 
 _PARSERS: dict[str, Callable[[Any], Any]] = {
-    "hub": _text,
+    "hub": _hubs,
     "tls": _bool,
     "ca_file": _path,
     "ca_fingerprint": _optional_text,
@@ -167,10 +181,20 @@ _PARSERS: dict[str, Callable[[Any], Any]] = {
 }
 
 
-def _check_hub(hub: str) -> str | None:
-    host, sep, port = hub.rpartition(":")
-    if not sep or not host or not port.isdigit() or not 1 <= int(port) <= 65535:
-        return f"hub must be host:port (e.g. hub.example.com:50051), got {hub!r}"
+def _check_hub(hubs: str) -> str | None:
+    addresses = hubs.split(",")
+    several = len(addresses) > 1
+    for hub in addresses:
+        host, sep, port = hub.rpartition(":")
+        if not sep or not host or not port.isdigit() or not 1 <= int(port) <= 65535:
+            if several:
+                return (
+                    "hub must be host:port addresses separated by commas "
+                    f"(e.g. hub1.lan:50051,hub2.lan:50051); {hub!r} in {hubs!r} is not host:port"
+                )
+            return f"hub must be host:port (e.g. hub.example.com:50051), got {hub!r}"
+    if len(set(addresses)) != len(addresses):
+        return f"hub lists the same address twice: {hubs!r}"
     return None
 
 
@@ -243,6 +267,11 @@ def load_config(
     config_path = Path(path) if path is not None else DEFAULT_CONFIG_PATH
     if path is not None or config_path.exists():
         data = _read_toml(config_path)
+        if "hubs" in data:
+            # `hubs = ["a:50051", "b:50051"]` reads better in a file than a comma-joined `hub`.
+            if "hub" in data:
+                raise ConfigError(f"{config_path} sets both hub and hubs; keep one (hubs is a list of hub)")
+            data["hub"] = data.pop("hubs")
         for key, raw in data.items():
             if key not in _PARSERS:
                 raise ConfigError(

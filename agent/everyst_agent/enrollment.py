@@ -31,35 +31,38 @@ CA_MAX_BYTES = 1 << 20
 _RETRYABLE_ENROLL = frozenset({Status.UNAVAILABLE, Status.DEADLINE_EXCEEDED})
 
 
-async def enroll(config: AgentConfig, token: str) -> Credentials:
-    """Trade `token` for this agent's identity and store it in `<state_dir>/credentials.json` (0600)."""
+async def enroll(config: AgentConfig, token: str, address: str | None = None) -> Credentials:
+    """Trade `token` for this agent's identity and store it in `<state_dir>/credentials.json` (0600).
+
+    Asks `address`, one of the configured hub addresses (the first by default)."""
+    hub = address or config.hub_addresses[0]
     request = agent_pb2.EnrollRequest(token=token, facts=collect_facts(machine_id=config.machine_id))
-    async with hub_channel(config, hub_roots(config)) as channel:
+    async with hub_channel(config, hub_roots(config), hub) as channel:
         try:
             response = await transport.enroll(channel, request, ENROLL_TIMEOUT)
         except RpcError as exc:
             raise EnrollError(
-                _describe_enroll_failure(config, exc), retryable=exc.code in _RETRYABLE_ENROLL
+                _describe_enroll_failure(config, hub, exc), retryable=exc.code in _RETRYABLE_ENROLL
             ) from None
     if not response.agent_id or not response.secret:
-        raise EnrollError(f"hub {config.hub} answered the enrollment without an agent id or secret")
+        raise EnrollError(f"hub {hub} answered the enrollment without an agent id or secret")
     creds = Credentials(
         agent_id=response.agent_id, secret=response.secret, host_id=response.host_id, hub=config.hub
     )
     ensure_state_dir(config.state_dir)
     save_credentials(config.credentials_path, creds)
-    log.info("enrolled with hub %s as agent %s (host %s)", config.hub, creds.agent_id, creds.host_id)
+    log.info("enrolled with hub %s as agent %s (host %s)", hub, creds.agent_id, creds.host_id)
     return creds
 
 
-def _describe_enroll_failure(config: AgentConfig, exc: RpcError) -> str:
+def _describe_enroll_failure(config: AgentConfig, hub: str, exc: RpcError) -> str:
     code, details = exc.code, exc.details
     if code in REJECTED or code == Status.INVALID_ARGUMENT:
-        return f"hub {config.hub} refused the enrollment token ({details}); create a new token on the hub"
+        return f"hub {hub} refused the enrollment token ({details}); create a new token on the hub"
     if code in _RETRYABLE_ENROLL:
         hint = " (is it a TLS port? set tls = false only for a plaintext hub)" if not config.tls else ""
-        return f"cannot reach hub {config.hub}: {details}{hint}"
-    return f"enrollment with hub {config.hub} failed: {code.name}: {details}"
+        return f"cannot reach hub {hub}: {details}{hint}"
+    return f"enrollment with hub {hub} failed: {code.name}: {details}"
 
 
 async def ensure_enrolled(config: AgentConfig, stop: asyncio.Event) -> Credentials | None:
@@ -73,12 +76,16 @@ async def ensure_enrolled(config: AgentConfig, stop: asyncio.Event) -> Credentia
         if not config.enroll_token:
             raise
     backoff = Backoff()
+    addresses = config.hub_addresses
+    attempt = 0
     while not stop.is_set():
         try:
-            return await enroll(config, config.enroll_token)
+            # Replicas share one database: any of them can enroll us, so a dead one is skipped.
+            return await enroll(config, config.enroll_token, addresses[attempt % len(addresses)])
         except EnrollError as exc:
             if not exc.retryable:
                 raise
+            attempt += 1
             delay = backoff.next()
             log.warning("%s; retrying enrollment in %.1f s", exc, delay)
         with contextlib.suppress(TimeoutError):

@@ -8,7 +8,9 @@ says the hub lost it: a hub restored from a backup). Any stream failure closes t
 reconnects with backoff; since nothing leaves the queue before it is acked, whatever was in flight
 is sent again on the next stream. A stream that stops answering counts as failed: no Welcome within
 `welcome_timeout` s of connecting, or no ack for `ack_timeout` s while batches wait; so does one the
-hub ends because a newer one took over.
+hub ends because a newer one took over. With several hub addresses (replicas), each reconnect
+goes to the next address in turn, after the same backoff: a dead replica costs one attempt, and
+the spool replays on the one that answers.
 """
 
 from __future__ import annotations
@@ -86,6 +88,9 @@ class Agent:
         self.connected = False
         self._stopping = False  # set by run_until before it cancels its tasks
         self.backoff = Backoff(cap=config.reconnect_max)
+        self.hub_addresses = config.hub_addresses
+        # Index of the hub address the next stream goes to.
+        self.hub_index = 0
         self.incompatible_retry = INCOMPATIBLE_RETRY
         self._root_certificates = hub_roots(config)
         # Resolved with True when the next tick is due, or False early when the interval changed.
@@ -164,6 +169,15 @@ class Agent:
 
     # ---------------------------------------------------------------- connection
 
+    @property
+    def hub(self) -> str:
+        """The hub address the current (or next) stream goes to."""
+        return self.hub_addresses[self.hub_index]
+
+    def _next_hub(self) -> None:
+        if len(self.hub_addresses) > 1:
+            self.hub_index = (self.hub_index + 1) % len(self.hub_addresses)
+
     async def connect_forever(self) -> None:
         backoff = self.backoff
         loop = asyncio.get_running_loop()
@@ -186,6 +200,8 @@ class Agent:
                 # (and cancels the task itself to interrupt it, so `cancelling()` cannot tell).
                 # Looping on would never stop.
                 raise asyncio.CancelledError
+            failed_hub = self.hub
+            self._next_hub()
             if loop.time() - started > STABLE_STREAM:
                 backoff.reset()
             if code == Status.FAILED_PRECONDITION:
@@ -194,7 +210,7 @@ class Agent:
                 delay = self.incompatible_retry * (0.9 + 0.2 * random.random())
                 log.error(
                     "hub %s refused this agent: %s. Collecting and spooling go on; retrying in %.0f s",
-                    self.config.hub,
+                    failed_hub,
                     reason,
                     delay,
                 )
@@ -203,7 +219,7 @@ class Agent:
                 log.error(
                     "hub %s rejected agent %s (%s): the agent may be revoked or its credentials in %s "
                     "are stale; enroll again if so. Retrying in %.0f s",
-                    self.config.hub,
+                    failed_hub,
                     self.credentials.agent_id,
                     reason,
                     self.config.credentials_path,
@@ -216,7 +232,7 @@ class Agent:
                 log.warning(
                     "hub %s ended this stream: %s (is a second everyst-agent running with the credentials "
                     "in %s?); reconnecting in %.1f s",
-                    self.config.hub,
+                    failed_hub,
                     reason,
                     self.config.credentials_path,
                     delay,
@@ -224,7 +240,11 @@ class Agent:
             else:
                 delay = backoff.next()
                 log.warning(
-                    "stream to hub %s ended (%s); reconnecting in %.1f s", self.config.hub, reason, delay
+                    "stream to hub %s ended (%s); reconnecting%s in %.1f s",
+                    failed_hub,
+                    reason,
+                    f" to {self.hub}" if self.hub != failed_hub else "",
+                    delay,
                 )
             await asyncio.sleep(delay)
 
@@ -244,7 +264,7 @@ class Agent:
         )
         bound = self.config.welcome_timeout
         async with (
-            hub_channel(self.config, self._root_certificates) as channel,
+            hub_channel(self.config, self._root_certificates, self.hub) as channel,
             contextlib.AsyncExitStack() as stack,
         ):
             # One bound from connecting to the Welcome: a hub that takes the TCP connection but never
@@ -277,7 +297,7 @@ class Agent:
                     )
             log.info(
                 "connected to hub %s as host %s; %d samples to send",
-                self.config.hub,
+                self.hub,
                 first.welcome.host_id,
                 self.spool.depth(),
             )
@@ -422,7 +442,7 @@ class _Session:
 async def run(config: AgentConfig, stop_event: asyncio.Event, credentials: Credentials | None = None) -> None:
     """Collect, spool and stream until `stop_event` is set; then close the stream and the spool."""
     creds = credentials or load_credentials(config.credentials_path)
-    if creds.hub and creds.hub != config.hub:
+    if creds.hub and creds.hub != config.hub and creds.hub not in config.hub_addresses:
         log.warning(
             "credentials were issued by hub %s but the configuration says hub = %s", creds.hub, config.hub
         )

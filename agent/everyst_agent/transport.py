@@ -195,9 +195,15 @@ def hub_roots(config: AgentConfig) -> bytes | None:
 
 
 @contextlib.asynccontextmanager
-async def hub_channel(config: AgentConfig, root_certificates: bytes | None) -> AsyncIterator[Channel]:
+async def hub_channel(
+    config: AgentConfig, root_certificates: bytes | None, address: str | None = None
+) -> AsyncIterator[Channel]:
+    """A channel to `address`, one of the configured hub addresses (the first by default)."""
     channel = make_channel(
-        config.hub, tls=config.tls, root_certificates=root_certificates, server_name=config.tls_server_name
+        address or config.hub_addresses[0],
+        tls=config.tls,
+        root_certificates=root_certificates,
+        server_name=config.tls_server_name,
     )
     try:
         yield channel

@@ -175,3 +175,44 @@ def test_a_bad_scope_entry_names_the_field(tmp_path):
     path = write(tmp_path, 'scope_allow = ["10.0.0.0/8", "not a network!"]\n')
     with pytest.raises(ConfigError, match="scope_allow"):
         load_config(path, env={})
+
+
+def test_hub_may_list_several_replicas_separated_by_commas():
+    config = load_config(env={"EVERYST_AGENT_HUB": " hub1.lan:50051 , hub2.lan:50052 "})
+    assert config.hub_addresses == ("hub1.lan:50051", "hub2.lan:50052")
+    assert load_config(env={}).hub_addresses == ("127.0.0.1:50051",)
+
+
+def test_a_file_may_list_replicas_as_hubs(tmp_path):
+    path = write(tmp_path, 'hubs = ["hub1.lan:50051", "[::1]:50052"]\n')
+    assert load_config(path, env={}).hub_addresses == ("hub1.lan:50051", "[::1]:50052")
+    path = write(tmp_path, 'hub = ["hub1.lan:50051", "hub2.lan:50051"]\n')
+    assert load_config(path, env={}).hub_addresses == ("hub1.lan:50051", "hub2.lan:50051")
+
+
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [
+        ("hub1.lan:50051,hub2.lan", "'hub2.lan' in 'hub1.lan:50051,hub2.lan' is not host:port"),
+        ("hub1.lan:50051,,hub2.lan:1", "'' in 'hub1.lan:50051,,hub2.lan:1' is not host:port"),
+        ("hub1.lan:50051,", "'' in 'hub1.lan:50051,' is not host:port"),
+        ("a:1,b:2,a:1", "hub lists the same address twice: 'a:1,b:2,a:1'"),
+    ],
+)
+def test_a_bad_entry_in_a_hub_list_is_named(value, message):
+    with pytest.raises(ConfigError) as excinfo:
+        load_config(env={"EVERYST_AGENT_HUB": value})
+    assert message in str(excinfo.value)
+    assert "(from EVERYST_AGENT_HUB)" in str(excinfo.value)
+
+
+def test_hub_and_hubs_in_one_file_are_refused(tmp_path):
+    path = write(tmp_path, 'hub = "a:1"\nhubs = ["b:2"]\n')
+    with pytest.raises(ConfigError, match="sets both hub and hubs"):
+        load_config(path, env={})
+
+
+def test_hubs_must_be_a_list_of_strings(tmp_path):
+    path = write(tmp_path, "hubs = [1, 2]\n")
+    with pytest.raises(ConfigError, match="hub must be host:port or a list of them"):
+        load_config(path, env={})
