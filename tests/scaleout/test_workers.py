@@ -74,15 +74,15 @@ def streams_held(hub: Hub, pids: dict[int, int], expected: int) -> dict[int, int
 
 
 def streams_logged(hub: Hub, hosts: set[str], since: int = 0) -> dict[int, set[str]] | None:
-    """The hosts whose stream each worker holds, by its log lines after offset `since`, once
-    every one of `hosts` is held somewhere."""
+    """Which of `hosts` each worker holds a stream of, by its log lines after offset `since`,
+    once every one is held somewhere."""
     balance: dict[tuple[int, str], int] = {}
     for index, event, host in STREAM_LINE.findall(hub.log()[since:]):
         key = (int(index), host)
         balance[key] = balance.get(key, 0) + (1 if event == "open" else -1)
     held: dict[int, set[str]] = {}
     for (index, host), count in balance.items():
-        if count > 0:
+        if count > 0 and host in hosts:
             held.setdefault(index, set()).add(host)
     return held if hosts <= set().union(*held.values()) else None
 

@@ -171,10 +171,13 @@ class Supervisor:
                     f"gRPC :{self.grpc_port}  ·  {self.count} workers (pids {pids})  ·  Ctrl-C stops",
                     flush=True,
                 )
-                self._supervise(wake_read)
+                self._supervise()
         finally:
             self._stop_all(agent)
             signal.set_wakeup_fd(-1)
+            self._selector.close()
+            for fd in (wake_read, wake_write):
+                os.close(fd)
             http.close()
             grpc_hold.close()
         return self.exit_code
@@ -230,7 +233,7 @@ class Supervisor:
 
     # ------------------------------------------------------------------ running
 
-    def _supervise(self, wake_read: int) -> None:
+    def _supervise(self) -> None:
         while not self.stopping:
             now = time.monotonic()
             timers = [w.restart_at for w in self.workers if w.restart_at is not None]
