@@ -50,9 +50,9 @@ run: install frontend
 	$(BIN)/everyst-hub serve --local-agent
 
 # Debian packages the tests drive for real (browser, nmap, iproute2 for namespaces, prometheus
-# and its promtool scraping /metrics, nginx in front of a hub).
+# and its promtool scraping /metrics, nginx in front of a hub, haproxy in front of two).
 system-deps:
-	@missing=""; for p in chromium nmap iproute2 prometheus-node-exporter prometheus nginx; do \
+	@missing=""; for p in chromium nmap iproute2 prometheus-node-exporter prometheus nginx haproxy; do \
 		dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
 	if [ -n "$$missing" ]; then echo "installing Debian packages:$$missing"; \
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; fi
