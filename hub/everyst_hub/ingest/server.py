@@ -75,6 +75,11 @@ async def start_ingest_server(host: str, port: int, *, reuse_port: bool = False)
             ("grpc.keepalive_permit_without_calls", 1),
             ("grpc.max_concurrent_streams", 100_000),
             ("grpc.so_reuseport", 1 if reuse_port else 0),
+            # No bandwidth-delay probing: it pings a connection as its data arrives, to grow the
+            # flow-control window for bulk transfers. Agents send a few KB a second, well inside
+            # the default 64 KB window, and answering the probes of a thousand connections cost
+            # ~17 % of the hub's CPU per sample (docs/benchmarks.md).
+            ("grpc.http2.bdp_probe", 0),
         ],
     )
     servicer = AgentServicer(writer)
