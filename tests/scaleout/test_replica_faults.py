@@ -326,3 +326,73 @@ def test_a_replica_killed_mid_ingest_loses_and_duplicates_nothing(cluster: Clust
         assert moved and took < 10, f"agents took {took:.1f} s to reach replica 2"
     finally:
         stop_all(agents)
+
+
+def start_ping(cluster: Cluster, host_id: str, token: str, count: int) -> str:
+    job = cluster.lb.post(
+        f"/api/v1/hosts/{host_id}/jobs",
+        {"tool": "ping", "params": {"target": "127.0.0.1", "count": count, "interval": 0.5}},
+        token,
+    )
+    return str(job["id"])
+
+
+def job_when(
+    cluster: Cluster, job_id: str, token: str, what: str, check: object, timeout: float = 20
+) -> dict:
+    def ready() -> dict | None:
+        job = cluster.lb.get(f"/api/v1/jobs/{job_id}", token)
+        return job if check(job) else None  # type: ignore[operator]
+
+    return wait_until(ready, timeout, what, interval=0.3)
+
+
+def test_a_replica_killed_mid_scan_leaves_the_job_to_finish_on_the_other(
+    cluster: Cluster, tmp_path: Path
+) -> None:
+    first, second = cluster.hubs
+    [agent] = start_agents(cluster, tmp_path, [f"127.0.0.1:{first.grpc_port},127.0.0.1:{second.grpc_port}"])
+    try:
+        host_id = agent.credentials()["host_id"]
+        wait_until(lambda: cluster.holder(host_id) is first, 20, "the agent on replica 1")
+        token = cluster.lb.login()
+        job_id = start_ping(cluster, host_id, token, count=16)
+        job_when(cluster, job_id, token, "the ping running", lambda j: j["status"] == "running")
+        time.sleep(2)
+        first.stop(signal.SIGKILL)
+        wait_until(lambda: cluster.holder(host_id) is second, 20, "the agent on replica 2")
+        job = job_when(
+            cluster, job_id, token, "the ping to end", lambda j: j["status"] not in ("queued", "running")
+        )
+        # The ping went on on the agent while it moved; it said so in its Hello to replica 2
+        # (running_jobs), so the job was not interrupted: it finished there, complete.
+        assert job["status"] == "finished", job
+        assert job["result"]["hosts"][0]["sent"] == 16 and job["result"]["hosts"][0]["received"] == 16, job
+        # Rows are progress events, not acknowledged: one written to the dying replica in the
+        # instant of its death may be lost, none is stored twice.
+        seqs = [row["seq"] for row in job["rows"]]
+        assert len(seqs) == len(set(seqs)) and len(seqs) >= 14, seqs
+    finally:
+        agent.stop()
+
+
+def test_a_job_whose_replica_and_agent_both_die_ends_interrupted(cluster: Cluster, tmp_path: Path) -> None:
+    first, second = cluster.hubs
+    [agent] = start_agents(cluster, tmp_path, [f"127.0.0.1:{first.grpc_port},127.0.0.1:{second.grpc_port}"])
+    try:
+        host_id = agent.credentials()["host_id"]
+        wait_until(lambda: cluster.holder(host_id) is first, 20, "the agent on replica 1")
+        token = cluster.lb.login()
+        job_id = start_ping(cluster, host_id, token, count=60)
+        job_when(cluster, job_id, token, "the ping running", lambda j: j["status"] == "running")
+        first.stop(signal.SIGKILL)
+        agent.stop(signal.SIGKILL)
+        agent.start()  # its new Hello, to replica 2, runs no job
+        wait_until(lambda: cluster.holder(host_id) is second, 20, "the agent on replica 2")
+        job = job_when(
+            cluster, job_id, token, "the ping to end", lambda j: j["status"] != "running", timeout=10
+        )
+        assert job["status"] == "interrupted", job
+        assert job["message"] == "interrupted: the agent restarted or lost the job", job
+    finally:
+        agent.stop()
