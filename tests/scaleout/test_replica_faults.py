@@ -9,6 +9,7 @@ sent is read back from those spools and compared with the rows the hubs stored.
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import shutil
@@ -22,6 +23,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from websockets.exceptions import ConnectionClosed, InvalidStatus
+from websockets.sync.client import ClientConnection, connect
 
 from tests.support.processes import AgentProcess, Hub, free_port, wait_until
 
@@ -396,3 +399,110 @@ def test_a_job_whose_replica_and_agent_both_die_ends_interrupted(cluster: Cluste
         assert job["message"] == "interrupted: the agent restarted or lost the job", job
     finally:
         agent.stop()
+
+
+def fresh_samples(ws: ClientConnection, hosts: set[str], after_ms: int, timeout: float) -> None:
+    """Returns once the socket has carried a sample newer than `after_ms` of every host in `hosts`."""
+    deadline = time.monotonic() + timeout
+    waiting = set(hosts)
+    while waiting:
+        left = deadline - time.monotonic()
+        if left <= 0:
+            raise TimeoutError(f"no fresh sample of {sorted(waiting)} within {timeout} s")
+        frame = json.loads(ws.recv(timeout=left))
+        if frame["type"] == "sample" and frame["sample"]["ts"] > after_ms:
+            waiting.discard(frame["host"])
+
+
+class FleetView:
+    """What the dashboard does (frontend/src/lib/live.ts): one socket on the fleet topic through
+    the balancer, opened again with backoff whenever the hub closes it."""
+
+    def __init__(self, lb: Hub) -> None:
+        self.lb = lb
+        self.token = lb.login()
+        self.ws: ClientConnection | None = None
+        self.opened = 0
+
+    def _open(self) -> ClientConnection:
+        # connect() as a context manager (the only way websockets allows without a warning),
+        # left open: close() below or the next reconnect closes it.
+        ws = connect(self.lb.ws_url, origin=self.lb.url, open_timeout=5).__enter__()
+        try:
+            ws.send(json.dumps({"type": "auth", "token": self.token}))
+            assert json.loads(ws.recv(timeout=5))["type"] == "auth.ok"
+            ws.send(json.dumps({"type": "subscribe", "topic": "fleet"}))
+        except BaseException:
+            ws.close()
+            raise
+        self.opened += 1
+        return ws
+
+    def back(self, hosts: set[str], after_ms: int, timeout: float) -> float:
+        """Seconds until every host's samples newer than `after_ms` have arrived."""
+        started = time.monotonic()
+        delay = 0.25
+        while True:
+            left = timeout - (time.monotonic() - started)
+            if left <= 0:
+                raise TimeoutError(
+                    f"the fleet view did not come back within {timeout} s ({self.opened} sockets)"
+                )
+            try:
+                if self.ws is None:
+                    self.ws = self._open()
+                fresh_samples(self.ws, hosts, after_ms, left)
+                return time.monotonic() - started
+            except (ConnectionClosed, OSError, InvalidStatus, AssertionError):
+                if self.ws is not None:
+                    self.ws.close()
+                    self.ws = None
+                time.sleep(delay)
+                delay = min(delay * 2, 2.0)
+
+    def close(self) -> None:
+        if self.ws is not None:
+            self.ws.close()
+
+
+def test_the_fleet_recovers_by_itself_from_a_postgresql_then_a_redis_restart(
+    cluster: Cluster, tmp_path: Path
+) -> None:
+    agents = start_agents(cluster, tmp_path, [cluster.lb_grpc, cluster.lb_grpc])
+    try:
+        hosts = {agent.credentials()["host_id"] for agent in agents}
+        wait_until(lambda: all(cluster.holder(h) for h in hosts), 20, "every agent's stream")
+        view = FleetView(cluster.lb)
+        try:
+            view.back(hosts, 0, timeout=15)
+            try:
+                cluster.pg.stop()
+                time.sleep(3)  # agents spool what the hubs cannot store
+            finally:
+                cluster.pg.start()
+            took = view.back(hosts, int(time.time() * 1000), timeout=15)
+            print(f"fleet view back {took:.1f} s after PostgreSQL; sockets opened: {view.opened}")
+            assert all(hub.process is not None and hub.process.poll() is None for hub in cluster.hubs)
+            try:
+                cluster.redis.stop()
+                time.sleep(3)
+            finally:
+                cluster.redis.start()
+            back = int(time.time() * 1000)
+            took = view.back(hosts, back, timeout=15)
+            print(f"fleet view back {took:.1f} s after Redis; sockets opened: {view.opened}")
+            assert all(hub.process is not None and hub.process.poll() is None for hub in cluster.hubs)
+        finally:
+            view.close()
+        time.sleep(ACK_DELAY + 1)
+        stop_all(agents)
+        assert_nothing_lost_or_duplicated(cluster, agents, back - 1000)
+        # The hubs refused streams while PostgreSQL or Redis was away with UNAVAILABLE, not with
+        # an unexpected error (whose message carried the database's address to the agents).
+        for agent in agents:
+            assert "UNKNOWN" not in agent.log() and "INTERNAL" not in agent.log(), agent.log()[-3000:]
+        for hub in cluster.hubs:
+            assert "raised by servicer method" not in hub.log()
+            assert "everyst_hub.ingest.servicer: Connect from" not in hub.log()
+    finally:
+        stop_all(agents)

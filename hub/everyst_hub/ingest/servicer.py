@@ -227,7 +227,15 @@ class AgentServicer(agent_pb2_grpc.AgentServiceServicer):
         await publish_host(await sync_to_async(hosts.host_summary)(host))
         # Listen for commands before reconciling: a job started in between is then either seen
         # here (and sent again) or delivered through the group, never lost.
-        channel = await _join(host.id)
+        try:
+            channel = await _join(host.id)
+        except Exception as exc:  # noqa: BLE001 - the channel layer (Redis) is down or restarting
+            # The agent retries and its spool keeps the data; an INTERNAL error with a traceback
+            # per attempt said the hub was broken, when it only waits for Redis.
+            logger.warning(
+                "agent stream of host %s refused: the channel layer is unavailable: %r", host.id, exc
+            )
+            await context.abort(grpc.StatusCode.UNAVAILABLE, "the hub cannot reach its channel layer; retry")
         try:
             ended, commands = await sync_to_async(tools.reconcile_jobs)(
                 host.id, list(first.hello.running_jobs)
