@@ -494,6 +494,14 @@ def test_the_fleet_recovers_by_itself_from_a_postgresql_then_a_redis_restart(
             assert all(hub.process is not None and hub.process.poll() is None for hub in cluster.hubs)
         finally:
             view.close()
+        # Commands cross replicas through Redis: each host's stream is in its agent group again.
+        token = cluster.lb.login()
+        jobs = [start_ping(cluster, host_id, token, count=2) for host_id in sorted(hosts)]
+        for job_id in jobs:
+            job = job_when(
+                cluster, job_id, token, "a ping after the restarts", lambda j: j["status"] == "finished"
+            )
+            assert job["result"]["hosts"][0]["received"] == 2, job
         time.sleep(ACK_DELAY + 1)
         stop_all(agents)
         assert_nothing_lost_or_duplicated(cluster, agents, back - 1000)
