@@ -7,8 +7,9 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import io
+import threading
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Annotated, Any
 
 from scapy.arch.common import compile_filter
@@ -35,6 +36,8 @@ MAX_SECONDS = 300
 # The pcap travels in one gRPC message, whose default limit is 4 MiB.
 MAX_PCAP_BYTES = 3 * 1024 * 1024
 PCAP_RECORD_OVERHEAD = 16
+# How long stopping waits for a sniffer to start, and then for its thread to end.
+STOP_WAIT_SECONDS = 5.0
 
 
 @dataclass
@@ -111,12 +114,20 @@ async def run(params: Params, ctx: JobContext) -> dict[str, Any]:
     # The sniffer opens its socket in its own thread: "capturing" is said only once it is open,
     # so that traffic started on that word is captured from its first packet.
     listening = asyncio.Event()
+    state = _SnifferState()
+
+    def on_started() -> None:
+        state.started.set()
+        loop.call_soon_threadsafe(listening.set)
+
     sniffer = AsyncSniffer(
         iface=interface,
         filter=params.filter or None,
         prn=on_packet,
         store=False,
-        started_callback=lambda: loop.call_soon_threadsafe(listening.set),
+        started_callback=on_started,
+        # Should stop() miss it, the sniffer still ends at the first packet after the job.
+        stop_filter=lambda _packet: state.stopping.is_set(),
     )
     packets: list[Any] = []
     size = 24
@@ -128,7 +139,7 @@ async def run(params: Params, ctx: JobContext) -> dict[str, Any]:
     try:
         await _until_listening(sniffer, listening, interface)
     except BaseException:
-        await asyncio.to_thread(_stop, sniffer)
+        await asyncio.to_thread(_stop, sniffer, state)
         raise
     started = time.monotonic()
     try:
@@ -166,7 +177,7 @@ async def run(params: Params, ctx: JobContext) -> dict[str, Any]:
                 )
         await ctx.rows(pending)
     finally:
-        await asyncio.to_thread(_stop, sniffer)
+        await asyncio.to_thread(_stop, sniffer, state)
     buffer = _Buffer()
     if packets:
         wrpcap(buffer, packets)
@@ -196,9 +207,25 @@ class _Buffer(io.BytesIO):
         pass
 
 
-def _stop(sniffer: Any) -> None:
-    with contextlib.suppress(Scapy_Exception):  # already stopped
-        sniffer.stop(join=True)
+@dataclass
+class _SnifferState:
+    started: threading.Event = field(default_factory=threading.Event)
+    stopping: threading.Event = field(default_factory=threading.Event)
+
+
+def _stop(sniffer: Any, state: _SnifferState) -> None:
+    """Stop the sniffer and wait for its thread. scapy cannot stop a sniffer whose thread has not
+    opened its socket yet (stop() raises, or returns at once, and the thread then sniffs on): wait
+    for it to start first, a bounded while; past that, its stop filter ends it at its next packet."""
+    state.stopping.set()
+    thread = sniffer.thread
+    if thread is not None and thread.is_alive():
+        state.started.wait(STOP_WAIT_SECONDS)
+    # It ended already, never started, or failed to (its error is the job's already).
+    with contextlib.suppress(Exception):
+        sniffer.stop(join=False)
+    if thread is not None:
+        thread.join(STOP_WAIT_SECONDS)
 
 
 TOOL = Tool("capture", Params, run, needs_targets=False, title="Packet capture")
