@@ -406,9 +406,7 @@ class _Outbox:
             return None
         self._ack_due = False
         self.unacked = 0
-        if self._ack_timer is not None:
-            self._ack_timer.cancel()
-            self._ack_timer = None
+        self.close()
         return self.stored_seq
 
     def _due(self) -> None:
@@ -417,6 +415,7 @@ class _Outbox:
         self._wake.set()
 
     def close(self) -> None:
+        """Cancel the pending ack timer (an ack is going out, or the stream has ended)."""
         if self._ack_timer is not None:
             self._ack_timer.cancel()
             self._ack_timer = None
