@@ -4,7 +4,10 @@ today's models runs). `python -m tests.support.release_db 0.1.0` against the dat
 environment (EVERYST_DATA_DIR, DATABASE_URL); prints what it stored as JSON.
 
 Add each release's leaf nodes to RELEASES when it is cut: the upgrade test then guards every
-later migration against the data of every release still supported."""
+later migration against the data of every release still supported. They keep the names the
+release gave them: migrations squashed since are found through their `replaces`, and a squash
+that the release's databases hold only part of (which Django cannot migrate without the deleted
+files) is refused."""
 
 from __future__ import annotations
 
@@ -35,6 +38,23 @@ RELEASES: dict[str, dict[str, str | None]] = {
 T0 = datetime(2026, 11, 1, 12, 0, tzinfo=UTC)
 
 
+def holder(loader: Any, app: str, name: str) -> tuple[str, str]:
+    """Today's migration that holds a release's leaf (app, name): that migration itself, or the
+    squashed one that replaces it. A release's databases must hold all of it: Django marks a
+    squashed migration applied only when every migration it replaces is."""
+    key = (app, name)
+    squashes = [migration for migration in loader.replacements.values() if key in migration.replaces]
+    if not squashes and key not in loader.disk_migrations:
+        raise LookupError(f"no migration of today is or replaces {app}.{name}")
+    migration = squashes[0] if squashes else loader.disk_migrations[key]
+    if migration.replaces and migration.replaces[-1] != key:
+        raise AssertionError(
+            f"{app}.{migration.name} squashes {name} and migrations after it: the databases of a "
+            "release that stopped at it could not be upgraded (squash up to the release's leaf only)"
+        )
+    return (app, migration.name)
+
+
 def migrate_to_release(release: str) -> Any:
     """Migrate the (empty) database to `release`; the historical apps registry of that state."""
     from django.db import connection
@@ -43,7 +63,8 @@ def migrate_to_release(release: str) -> Any:
     ours = RELEASES[release]
     executor = MigrationExecutor(connection)
     others = [node for node in executor.loader.graph.leaf_nodes() if node[0] not in ours]
-    targets = [*others, *ours.items()]
+    leaves = [holder(executor.loader, app, name) if name else (app, None) for app, name in ours.items()]
+    targets = [*others, *leaves]
     executor.migrate(targets)
     nodes = [(app, name) for app, name in targets if name is not None]
     return MigrationExecutor(connection).loader.project_state(nodes).apps
