@@ -6,8 +6,8 @@ from django.db import models
 # on the key prefix (compactor.expire), so there is no index on time. On SQLite the rollup
 # table is a WITHOUT ROWID table (its rows live in the primary-key b-tree: no rowid, no second
 # copy of the key in a unique index); the sample table keeps its rowid, its ~1 KB rows being
-# too large for that (see migration 0004). Django cannot create a WITHOUT ROWID table, so
-# migration 0004 does: a later migration that makes Django remake metrics_rollup on SQLite
+# too large for that (see migration 0001). Django cannot create a WITHOUT ROWID table, so
+# migration 0001 does: a later migration that makes Django remake metrics_rollup on SQLite
 # (altering a column) must keep WITHOUT ROWID by hand the same way.
 
 
