@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('network', '0002_device_hostname_source'),
+        ('network', '0001_initial'),
     ]
 
     operations = [
