@@ -27,7 +27,6 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from django.db import close_old_connections
 from django.utils import timezone
 from everyst.agent.v1 import agent_pb2
 
@@ -501,7 +500,6 @@ class AlertEngine:
     def tick(self, now: datetime | None = None) -> None:
         """The periodic part (every EVERYST_ALERTS_TICK_SECONDS): rules changed on another
         replica, host groups, hosts gone silent, repeats, and incidents closed elsewhere."""
-        close_old_connections()
         now = now or timezone.now()
         with self._lock:
             if self._generation != services.rules_generation() or self._version != services.rules_version():

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 
 from asgiref.sync import sync_to_async
 from django.conf import settings
+from django.db import close_old_connections
 
 from everyst_hub.realtime.publish import publish_texts
 
@@ -62,8 +63,13 @@ class AlertRuntime:
     def wake_delivery(self) -> None:
         self.loop.call_soon_threadsafe(self.wake.set)
 
+    def _tick(self) -> None:
+        """One tick in a worker thread, whose connection may have gone stale since the last one."""
+        close_old_connections()
+        self.engine.tick()
+
     async def _ticks(self) -> None:
-        tick = sync_to_async(self.engine.tick, thread_sensitive=False)
+        tick = sync_to_async(self._tick, thread_sensitive=False)
         while True:
             await asyncio.sleep(settings.ALERTS_TICK_SECONDS)
             try:
