@@ -269,8 +269,18 @@ class Compactor:
         partials: dict[tuple[uuid.UUID, int], _Partial],
         results: list[_Result],
     ) -> None:
-        if partials:
-            starts = self._from_partials(tier, source, host_id, starts, partials, results)
+        # Buckets whose running sums cover exactly what the database holds below them (samples,
+        # or rows of the source tier) are taken from those sums; the rest are computed below.
+        summed = [start for start in starts if (host_id, start) in partials]
+        if summed:
+            stored = _rows_per_bucket(tier.step_ms, source, host_id, summed)
+            starts = [start for start in starts if start not in summed]
+            for start in summed:
+                partial = partials[(host_id, start)]
+                if len(partial.parts) == stored.get(start, 0):
+                    results.append((host_id, start, *partial.result()))
+                else:
+                    starts.append(start)
             if not starts:
                 return
         lo, hi = min(starts), max(starts) + tier.step_ms
@@ -311,51 +321,6 @@ class Compactor:
                 batch_size=500,
             )
         return len(rows)
-
-    def _from_partials(
-        self,
-        tier: Tier,
-        source: Tier | None,
-        host_id: uuid.UUID,
-        starts: list[int],
-        partials: dict[tuple[uuid.UUID, int], _Partial],
-        results: list[_Result],
-    ) -> list[int]:
-        """Take the buckets whose running sums cover exactly what the database holds below
-        them (samples, or rows of the source tier); return the starts that must be recomputed
-        from the database."""
-        summed = [start for start in starts if (host_id, start) in partials]
-        if not summed:
-            return starts
-        step = tier.step_ms
-        lo, hi = min(summed), max(summed) + step
-        connection = connections[DEFAULT_DB_ALIAS]
-        qn = connection.ops.quote_name
-        meta = (Sample if source is None else Rollup)._meta
-        ts_col = qn(meta.get_field("ts").column)
-        host_col = qn(meta.get_field("host").column)
-        host_key = meta.get_field("host").target_field.get_db_prep_value(host_id, connection)
-        sql = (
-            f"SELECT {ts_col} FROM {qn(meta.db_table)} "
-            f"WHERE {host_col} = %s AND {ts_col} >= %s AND {ts_col} < %s"
-        )
-        params: list[Any] = [host_key, lo, hi]
-        if source is not None:
-            sql += f" AND {qn(meta.get_field('tier').column)} = %s"
-            params.append(source.id)
-        stored: dict[int, int] = defaultdict(int)
-        with connection.cursor() as cursor:
-            cursor.execute(sql, params)
-            for (ts,) in cursor.fetchall():
-                stored[ts - ts % step] += 1
-        rest = [start for start in starts if start not in summed]
-        for start in summed:
-            partial = partials[(host_id, start)]
-            if len(partial.parts) == stored.get(start, 0):
-                results.append((host_id, start, *partial.result()))
-            else:
-                rest.append(start)
-        return rest
 
     def expire(self, now_ms: int) -> None:
         """Delete what is past each tier's retention, host by host: every statement is a range
@@ -406,6 +371,31 @@ def _hosts_locked(host_ids: list[uuid.UUID]) -> Iterator[None]:
             [keys],
         )
         yield
+
+
+def _rows_per_bucket(step: int, source: Tier | None, host_id: uuid.UUID, starts: list[int]) -> dict[int, int]:
+    """How many rows the database holds below each of a host's buckets of `step` from `starts`
+    (samples, or rows of the source tier)."""
+    lo, hi = min(starts), max(starts) + step
+    connection = connections[DEFAULT_DB_ALIAS]
+    qn = connection.ops.quote_name
+    meta = (Sample if source is None else Rollup)._meta
+    ts_col = qn(meta.get_field("ts").column)
+    host_col = qn(meta.get_field("host").column)
+    host_key = meta.get_field("host").target_field.get_db_prep_value(host_id, connection)
+    sql = (
+        f"SELECT {ts_col} FROM {qn(meta.db_table)} WHERE {host_col} = %s AND {ts_col} >= %s AND {ts_col} < %s"
+    )
+    params: list[Any] = [host_key, lo, hi]
+    if source is not None:
+        sql += f" AND {qn(meta.get_field('tier').column)} = %s"
+        params.append(source.id)
+    stored: dict[int, int] = defaultdict(int)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        for (ts,) in cursor.fetchall():
+            stored[ts - ts % step] += 1
+    return stored
 
 
 def _stored_counts(tier: Tier, results: list[_Result]) -> dict[tuple[uuid.UUID, int], int]:
