@@ -32,6 +32,17 @@ def lock_key(name: str) -> int:
     return int.from_bytes(digest, "big", signed=True)
 
 
+def lock_until_commit(name: str) -> None:
+    """Inside a transaction: wait for, then hold, `name`'s lock until the transaction ends, so that
+    replicas doing the same step for the same thing (one machine enrolling twice) take turns. On
+    PostgreSQL a transaction-scoped advisory lock; SQLite's transactions are IMMEDIATE, one writer
+    at a time already."""
+    connection = connections[DEFAULT_DB_ALIAS]
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [lock_key(name)])
+
+
 class ReplicaLock:
     """Whether this replica is the one that does `name`'s work (see the module docstring).
 

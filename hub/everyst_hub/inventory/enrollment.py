@@ -18,6 +18,7 @@ from everyst.agent.v1 import agent_pb2
 from everyst_hub.audit.models import AuditEvent
 from everyst_hub.audit.services import peer_ip, record
 from everyst_hub.core.errors import Conflict, EverystError, InvalidInput, NotFound, Unauthenticated
+from everyst_hub.core.leader import lock_until_commit
 from everyst_hub.realtime.publish import dumps, publish_texts_sync, send_to_agent_sync, user_group
 
 from .access import fleet_admins
@@ -273,6 +274,10 @@ def _enroll(raw_token: str, facts: agent_pb2.HostFacts) -> tuple[Enrolled, Enrol
         )
 
     machine_id = facts.machine_id[:64]
+    if machine_id:
+        # No row to lock yet for a machine seen for the first time: without this, two tokens
+        # enrolling it at once on PostgreSQL would each find nothing and create a host.
+        lock_until_commit(f"enroll-machine:{machine_id}")
     known = list(
         Host.objects.select_for_update()
         .filter(machine_id=machine_id)
