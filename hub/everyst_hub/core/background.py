@@ -30,8 +30,7 @@ class Background:
     def stored(self, batches: list[IncomingBatch]) -> None:
         """In the ingest writer's thread, after its commit: sum the samples into their raw buckets,
         then evaluate the alert rules on them."""
-        for item in batches:
-            self.compactor.add(item.host_id, item.batch.samples)
+        self.compactor.add_many([(item.host_id, item.batch.samples) for item in batches])
         self.alerts.engine.observe(batches)
 
     def start_loops(self) -> None:

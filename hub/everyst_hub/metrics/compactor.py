@@ -32,6 +32,7 @@ import logging
 import threading
 import time
 import uuid
+from array import array
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -40,12 +41,13 @@ from typing import Any
 from django.conf import settings
 from django.db import DEFAULT_DB_ALIAS, close_old_connections, connections, transaction
 from django.db.models import F
+from django.db.models.constants import OnConflict
 from everyst.agent.v1 import agent_pb2
 
 from everyst_hub.core.leader import ReplicaLock, lock_key
 
 from .models import Rollup, Sample
-from .rollup import Accumulator, AggSeries, Series, decode, encode, flatten
+from .rollup import Accumulator, AggSeries, Shape, columns, decode, encode
 from .tiers import Tier, bucket, recent_tier, rollup_tiers
 
 logger = logging.getLogger(__name__)
@@ -69,20 +71,32 @@ _Result = tuple[uuid.UUID, int, int, AggSeries]
 
 class _Partial(Accumulator):
     """The running sums of one open bucket, and which parts (samples, or rolled child buckets)
-    they hold."""
+    they hold. A raw bucket keeps its samples' values (`columns`, 8 bytes each) until it is
+    rolled, and sums them a column at a time then: summing each sample's series into dicts as
+    it was stored cost ingest's thread more than storing it."""
 
-    __slots__ = ("parts",)
+    __slots__ = ("parts", "rows")
 
     def __init__(self) -> None:
         super().__init__()
         self.parts: set[int] = set()
+        self.rows: dict[Shape, list[array[float]]] = {}
 
-    def add_once(self, ts: int, series: Series) -> None:
+    def add_once(self, ts: int, shape: Shape, values: list[float]) -> None:
         """Add the sample of this timestamp, unless it was added already (a re-delivered sample
         is stored once, so it counts once)."""
         if ts not in self.parts:
             self.parts.add(ts)
-            self.add_sample(series)
+            rows = self.rows.get(shape)
+            if rows is None:
+                rows = self.rows[shape] = []
+            rows.append(array("d", values))
+
+    def result(self) -> tuple[int, AggSeries]:
+        for shape, rows in self.rows.items():
+            self.add_rows(shape, rows)
+        self.rows = {}
+        return super().result()
 
     def add_rollup(self, ts: int, n: int, series: AggSeries) -> bool:
         """Add one child bucket's result; False if that child was already added (it was rolled
@@ -120,22 +134,31 @@ class Compactor:
     def add(self, host_id: uuid.UUID, samples: Iterable[agent_pb2.Sample], now_ms: int | None = None) -> None:
         """Like mark, for samples just committed, also summing them into their raw bucket
         unless it may already be rolled (late data is recomputed from the database)."""
+        self.add_many([(host_id, samples)], now_ms)
+
+    def add_many(
+        self,
+        stored: Iterable[tuple[uuid.UUID, Iterable[agent_pb2.Sample]]],
+        now_ms: int | None = None,
+    ) -> None:
+        """`add` for many hosts' samples (a flush of the ingest writer), under one lock."""
         first = self.tiers[0]
         step = first.step_ms
         # Buckets starting at or before this may be rolled already.
         closed = (now_ms if now_ms is not None else _now_ms()) - step - CLOSE_GRACE_MS
-        flat = [(s.ts_ms, flatten(s) if s.ts_ms - s.ts_ms % step > closed else None) for s in samples]
         with self._lock:
             dirty, partials = self.dirty[first.id], self.partials[first.id]
-            for ts, series in flat:
-                key = (host_id, ts - ts % step)
-                dirty.add(key)
-                if series is None:
-                    continue
-                partial = partials.get(key)
-                if partial is None:
-                    partial = partials[key] = _Partial()
-                partial.add_once(ts, series)
+            for host_id, samples in stored:
+                for sample in samples:
+                    ts = sample.ts_ms
+                    key = (host_id, ts - ts % step)
+                    dirty.add(key)
+                    if key[1] <= closed:
+                        continue
+                    partial = partials.get(key)
+                    if partial is None:
+                        partial = partials[key] = _Partial()
+                    partial.add_once(ts, *columns(sample))
 
     def start(self) -> None:
         self._expiry_lock = ReplicaLock("metrics-expiry")
@@ -254,8 +277,14 @@ class Compactor:
             chunk: list[_Result] = []
             part = hosts[offset : offset + ROLL_CHUNK_HOSTS]
             with _hosts_locked([host_id for host_id, _ in part]):
+                # What the database holds below the buckets with running sums, for the chunk at once.
+                stored = _rows_per_bucket(
+                    tier.step_ms,
+                    source,
+                    {host_id: [s for s in starts if (host_id, s) in partials] for host_id, starts in part},
+                )
                 for host_id, starts in part:
-                    self._compute(tier, source, host_id, starts, partials, chunk)
+                    self._compute(tier, source, host_id, starts, partials, stored, chunk)
                 written += self._store(tier, chunk)
             results += chunk
         return results, written
@@ -267,17 +296,18 @@ class Compactor:
         host_id: uuid.UUID,
         starts: list[int],
         partials: dict[tuple[uuid.UUID, int], _Partial],
+        stored: dict[tuple[uuid.UUID, int], int],
         results: list[_Result],
     ) -> None:
         # Buckets whose running sums cover exactly what the database holds below them (samples,
-        # or rows of the source tier) are taken from those sums; the rest are computed below.
+        # or rows of the source tier: `stored`) are taken from those sums; the rest are computed
+        # below.
         summed = [start for start in starts if (host_id, start) in partials]
         if summed:
-            stored = _rows_per_bucket(tier.step_ms, source, host_id, summed)
             starts = [start for start in starts if start not in summed]
             for start in summed:
                 partial = partials[(host_id, start)]
-                if len(partial.parts) == stored.get(start, 0):
+                if len(partial.parts) == stored.get((host_id, start), 0):
                     results.append((host_id, start, *partial.result()))
                 else:
                     starts.append(start)
@@ -286,12 +316,17 @@ class Compactor:
         lo, hi = min(starts), max(starts) + tier.step_ms
         sums: dict[int, Accumulator] = defaultdict(Accumulator)
         if source is None:
+            rows: dict[int, dict[Shape, list[list[float]]]] = defaultdict(lambda: defaultdict(list))
             for ts, data in Sample.objects.filter(host_id=host_id, ts__gte=lo, ts__lt=hi).values_list(
                 "ts", "data"
             ):
                 sample = agent_pb2.Sample()
                 sample.ParseFromString(bytes(data))
-                sums[bucket(ts, tier.step_ms)].add_sample(flatten(sample))
+                shape, values = columns(sample)
+                rows[bucket(ts, tier.step_ms)][shape].append(values)
+            for start, shapes in rows.items():
+                for shape, values_of in shapes.items():
+                    sums[start].add_rows(shape, values_of)
         else:
             for ts, n, data in Rollup.objects.filter(
                 host_id=host_id, tier=source.id, ts__gte=lo, ts__lt=hi
@@ -305,21 +340,19 @@ class Compactor:
         """Write the results but those whose row already holds the same count; return how many
         were written."""
         current = _stored_counts(tier, results)
+        connection = connections[DEFAULT_DB_ALIAS]
+        host_field = Rollup._meta.get_field("host").target_field
         rows = [
-            Rollup(host_id=host_id, tier=tier.id, ts=start, n=n, data=encode(series))
+            (host_field.get_db_prep_value(host_id, connection), tier.id, start, n, encode(series))
             for host_id, start, n, series in results
             if current.get((host_id, start)) != n
         ]
         if not rows:
             return 0
-        with transaction.atomic():
-            Rollup.objects.bulk_create(
-                rows,
-                update_conflicts=True,
-                unique_fields=["host", "tier", "ts"],
-                update_fields=["n", "data"],
-                batch_size=500,
-            )
+        # One executemany (what bulk_create with update_conflicts emits, without a model
+        # instance per row); bytes bind as a BLOB / bytea in every backend Django supports.
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.executemany(_upsert_sql(connection), rows)
         return len(rows)
 
     def expire(self, now_ms: int) -> None:
@@ -373,29 +406,48 @@ def _hosts_locked(host_ids: list[uuid.UUID]) -> Iterator[None]:
         yield
 
 
-def _rows_per_bucket(step: int, source: Tier | None, host_id: uuid.UUID, starts: list[int]) -> dict[int, int]:
-    """How many rows the database holds below each of a host's buckets of `step` from `starts`
-    (samples, or rows of the source tier)."""
-    lo, hi = min(starts), max(starts) + step
+# The buckets of one count query span at most this many steps; hosts with buckets further apart
+# (late data) are counted one host at a time.
+COUNT_SPAN_STEPS = 8
+
+
+def _rows_per_bucket(
+    step: int, source: Tier | None, starts: dict[uuid.UUID, list[int]]
+) -> dict[tuple[uuid.UUID, int], int]:
+    """How many rows the database holds below the given buckets of `step` of each host (samples,
+    or rows of the source tier), counted by the database: one statement for many hosts, each
+    host's rows a range of the primary key. A statement per host, and a row back per sample,
+    were most of the cost of closing a thousand hosts' buckets."""
+    wanted = {host_id: s for host_id, s in starts.items() if s}
+    if not wanted:
+        return {}
+    lo = min(min(s) for s in wanted.values())
+    hi = max(max(s) for s in wanted.values()) + step
+    if hi - lo > COUNT_SPAN_STEPS * step and len(wanted) > 1:
+        counts: dict[tuple[uuid.UUID, int], int] = {}
+        for host_id, s in wanted.items():
+            counts.update(_rows_per_bucket(step, source, {host_id: s}))
+        return counts
     connection = connections[DEFAULT_DB_ALIAS]
     qn = connection.ops.quote_name
     meta = (Sample if source is None else Rollup)._meta
     ts_col = qn(meta.get_field("ts").column)
     host_col = qn(meta.get_field("host").column)
-    host_key = meta.get_field("host").target_field.get_db_prep_value(host_id, connection)
+    host_field = meta.get_field("host").target_field
+    keys = {host_field.get_db_prep_value(host_id, connection): host_id for host_id in wanted}
+    step = int(step)
     sql = (
-        f"SELECT {ts_col} FROM {qn(meta.db_table)} WHERE {host_col} = %s AND {ts_col} >= %s AND {ts_col} < %s"
+        f"SELECT {host_col}, {ts_col} - {ts_col} %% {step}, COUNT(*) FROM {qn(meta.db_table)} "
+        f"WHERE {host_col} IN ({', '.join(['%s'] * len(keys))}) AND {ts_col} >= %s AND {ts_col} < %s"
     )
-    params: list[Any] = [host_key, lo, hi]
+    params: list[Any] = [*keys, lo, hi]
     if source is not None:
         sql += f" AND {qn(meta.get_field('tier').column)} = %s"
         params.append(source.id)
-    stored: dict[int, int] = defaultdict(int)
+    sql += " GROUP BY 1, 2"
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
-        for (ts,) in cursor.fetchall():
-            stored[ts - ts % step] += 1
-    return stored
+        return {(keys[key], start): count for key, start, count in cursor.fetchall()}
 
 
 def _stored_counts(tier: Tier, results: list[_Result]) -> dict[tuple[uuid.UUID, int], int]:
@@ -415,6 +467,25 @@ def _stored_counts(tier: Tier, results: list[_Result]) -> dict[tuple[uuid.UUID, 
 def _chunks(items: list[Any], size: int) -> Iterator[list[Any]]:
     for start in range(0, len(items), size):
         yield items[start : start + size]
+
+
+def _upsert_sql(connection: Any) -> str:
+    """INSERT of a rollup row that replaces the count and data of one already there."""
+    ops = connection.ops
+    qn = ops.quote_name
+    meta = Rollup._meta
+    columns = [meta.get_field(name).column for name in ("host", "tier", "ts", "n", "data")]
+    suffix = ops.on_conflict_suffix_sql(
+        [meta.get_field(name) for name in ("host", "tier", "ts")],
+        OnConflict.UPDATE,
+        [meta.get_field(name).column for name in ("n", "data")],
+        [meta.get_field(name).column for name in ("host", "tier", "ts")],
+    )
+    placeholders = ", ".join(["%s"] * len(columns))
+    return (
+        f"{ops.insert_statement(on_conflict=OnConflict.UPDATE)} {qn(meta.db_table)} "
+        f"({', '.join(qn(c) for c in columns)}) VALUES ({placeholders}) {suffix}"
+    ).strip()
 
 
 def _expire_sql(connection: Any, model: type[Sample] | type[Rollup]) -> str:

@@ -6,11 +6,12 @@ a rollup keeps [average, maximum] per series over a bucket.
 
 from __future__ import annotations
 
+import functools
 import json
 import math
 import zlib
 from array import array
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 from everyst.agent.v1 import agent_pb2
 
@@ -18,38 +19,87 @@ Series = dict[str, float]
 AggSeries = dict[str, list[float]]
 
 
-def flatten(s: agent_pb2.Sample) -> Series:
+# What makes two samples' series the same names in the same order: the number of cores, and the
+# disks' mounts, the disk_io devices and the interfaces, in the order the sample lists them.
+Shape = tuple[int, tuple[str, ...], tuple[str, ...], tuple[str, ...]]
+
+_FIXED_NAMES = (
+    "cpu",
+    "cpu.user",
+    "cpu.system",
+    "cpu.iowait",
+    "cpu.steal",
+    "load1",
+    "load5",
+    "load15",
+    "mem.used",
+    "mem.available",
+    "mem.cached",
+    "mem.buffers",
+    "mem.percent",
+    "swap.used",
+    "swap.percent",
+)
+
+
+def columns(s: agent_pb2.Sample) -> tuple[Shape, list[float]]:
+    """`flatten` without the names: the sample's shape, and its values in the order of
+    `shape_names(shape)`. A host's shape hardly ever changes, so the names are built once per
+    shape (`shape_names` is cached) instead of once per sample."""
     cpu, mem, swap, load = s.cpu, s.memory, s.swap, s.load
-    out: Series = {
-        "cpu": cpu.percent,
-        "cpu.user": cpu.user,
-        "cpu.system": cpu.system,
-        "cpu.iowait": cpu.iowait,
-        "cpu.steal": cpu.steal,
-        "load1": load.load1,
-        "load5": load.load5,
-        "load15": load.load15,
-        "mem.used": float(mem.used),
-        "mem.available": float(mem.available),
-        "mem.cached": float(mem.cached),
-        "mem.buffers": float(mem.buffers),
-        "mem.percent": mem.percent,
-        "swap.used": float(swap.used),
-        "swap.percent": swap.percent,
-    }
-    for i, value in enumerate(cpu.per_core):
-        out[f"core.{i}"] = value
+    values = [
+        cpu.percent,
+        cpu.user,
+        cpu.system,
+        cpu.iowait,
+        cpu.steal,
+        load.load1,
+        load.load5,
+        load.load15,
+        float(mem.used),
+        float(mem.available),
+        float(mem.cached),
+        float(mem.buffers),
+        mem.percent,
+        float(swap.used),
+        swap.percent,
+    ]
+    per_core = cpu.per_core
+    values += per_core
+    mounts = []
     for d in s.disks:
-        out[f"disk.{d.mount}.used"] = float(d.used)
-        out[f"disk.{d.mount}.percent"] = d.percent
+        mounts.append(d.mount)
+        values += (float(d.used), d.percent)
+    devices = []
     for io in s.disk_io:
-        out[f"io.{io.device}.read"] = io.read_bps
-        out[f"io.{io.device}.write"] = io.write_bps
-        out[f"io.{io.device}.busy"] = io.busy_pct
+        devices.append(io.device)
+        values += (io.read_bps, io.write_bps, io.busy_pct)
+    ifaces = []
     for n in s.net:
-        out[f"net.{n.iface}.rx"] = n.rx_bps
-        out[f"net.{n.iface}.tx"] = n.tx_bps
-    return out
+        ifaces.append(n.iface)
+        values += (n.rx_bps, n.tx_bps)
+    return (len(per_core), tuple(mounts), tuple(devices), tuple(ifaces)), values
+
+
+@functools.lru_cache(maxsize=4096)
+def shape_names(shape: Shape) -> tuple[str, ...]:
+    """The series names of a shape's values, as `flatten` names them."""
+    cores, mounts, devices, ifaces = shape
+    names = list(_FIXED_NAMES)
+    names += (f"core.{i}" for i in range(cores))
+    for mount in mounts:
+        names += (f"disk.{mount}.used", f"disk.{mount}.percent")
+    for device in devices:
+        names += (f"io.{device}.read", f"io.{device}.write", f"io.{device}.busy")
+    for iface in ifaces:
+        names += (f"net.{iface}.rx", f"net.{iface}.tx")
+    return tuple(names)
+
+
+def flatten(s: agent_pb2.Sample) -> Series:
+    """The sample's series by name (a name listed twice keeps its last value)."""
+    shape, values = columns(s)
+    return dict(zip(shape_names(shape), values, strict=True))
 
 
 class Accumulator:
@@ -77,6 +127,27 @@ class Accumulator:
                     maxima[key] = value
             elif wanted is None or wanted(key):
                 sums[key], weights[key], maxima[key] = value, 1, value
+
+    def add_rows(self, shape: Shape, rows: Sequence[Sequence[float]]) -> None:
+        """Add samples of one shape, given as `columns` values: what `add_sample` of each one's
+        `flatten` adds, with the sums and maxima taken a column at a time."""
+        names = shape_names(shape)
+        if len(set(names)) != len(names):  # a name twice (two disks on one mount): flatten's way
+            for row in rows:
+                self.add_sample(dict(zip(names, row, strict=True)))
+            return
+        n = len(rows)
+        self.n += n
+        sums, weights, maxima = self.sums, self.weights, self.maxima
+        for key, column in zip(names, zip(*rows, strict=True), strict=True):
+            total, peak = sum(column), max(column)
+            if key in sums:
+                sums[key] += total
+                weights[key] += n
+                if peak > maxima[key]:
+                    maxima[key] = peak
+            else:
+                sums[key], weights[key], maxima[key] = total, n, peak
 
     def add(self, n: int, series: AggSeries) -> None:
         """Add one rolled bucket of n samples."""
@@ -118,23 +189,6 @@ _HALF = 1 << (_SHIFT - 1)
 _TOP = 1 << MANTISSA_BITS
 _FLOAT32_MAX = 3.4e38
 _FLAG_SIGNS = 1
-_FIXED = [
-    "cpu",
-    "cpu.user",
-    "cpu.system",
-    "cpu.iowait",
-    "cpu.steal",
-    "load1",
-    "load5",
-    "load15",
-    "mem.used",
-    "mem.available",
-    "mem.cached",
-    "mem.buffers",
-    "mem.percent",
-    "swap.used",
-    "swap.percent",
-]
 _ZDICT = "\0".join(
     [
         *(
@@ -146,7 +200,7 @@ _ZDICT = "\0".join(
             for d in ("sda", "sdb", "vda", "vdb", "nvme0n1", "nvme1n1")
         ),
         *(f"net.{i}.rx\0net.{i}.tx" for i in ("lo", "wg0", "tun0", "br0", "ens3", "ens4", "enp1s0", "eth1")),
-        *_FIXED,
+        *_FIXED_NAMES,
         *(f"core.{i}" for i in range(16)),
         "disk./.used\0disk./.percent\0net.eth0.rx\0net.eth0.tx\0net.docker0.rx\0net.docker0.tx\0",
     ]
