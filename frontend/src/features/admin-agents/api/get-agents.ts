@@ -1,17 +1,9 @@
-import { queryOptions, useQuery } from '@tanstack/react-query';
-import { apiFetch } from '@/lib/api';
+import { useQuery } from '@tanstack/react-query';
+import { getQueryOptions } from '@/lib/api-query';
 import type { AgentCredential } from '../types';
 
-export function getAgents(): Promise<AgentCredential[]> {
-  return apiFetch<AgentCredential[]>('/agents');
-}
-
-export const agentsQueryOptions = queryOptions({
-  queryKey: ['agents', 'list'],
-  queryFn: getAgents,
-  // Connection state changes as agents come and go; this page has no live feed of its own.
-  refetchInterval: 15_000,
-});
+// Connection state changes as agents come and go; this page has no live feed of its own.
+export const agentsQueryOptions = getQueryOptions<AgentCredential[]>(['agents', 'list'], '/agents', { refetchInterval: 15_000 });
 
 export function useAgents() {
   return useQuery(agentsQueryOptions);

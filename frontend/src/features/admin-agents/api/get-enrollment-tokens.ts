@@ -1,15 +1,9 @@
-import { queryOptions, useQuery } from '@tanstack/react-query';
-import { apiFetch } from '@/lib/api';
+import { useQuery } from '@tanstack/react-query';
+import { getQueryOptions } from '@/lib/api-query';
 import type { EnrollmentToken } from '../types';
 
-export function getEnrollmentTokens(): Promise<EnrollmentToken[]> {
-  return apiFetch<EnrollmentToken[]>('/enrollment-tokens');
-}
-
-export const enrollmentTokensQueryOptions = queryOptions({
-  queryKey: ['enrollment-tokens', 'list'],
-  queryFn: getEnrollmentTokens,
-  // Uses are spent by agents enrolling elsewhere; expiry moves with time.
+// Uses are spent by agents enrolling elsewhere; expiry moves with time.
+export const enrollmentTokensQueryOptions = getQueryOptions<EnrollmentToken[]>(['enrollment-tokens', 'list'], '/enrollment-tokens', {
   refetchInterval: 30_000,
 });
 

@@ -1,22 +1,18 @@
-import { queryOptions, useQuery } from '@tanstack/react-query';
-import { apiFetch } from '@/lib/api';
+import { useQuery } from '@tanstack/react-query';
+import { getQueryOptions } from '@/lib/api-query';
 import type { RefusedEnrollment } from '../types';
 
 interface AuditPage {
   results: RefusedEnrollment[];
 }
 
-export async function getRefusedEnrollments(): Promise<RefusedEnrollment[]> {
-  const page = await apiFetch<AuditPage>('/audit?action=agent.enrollment_refused');
-  return page.results;
-}
-
-export const refusedEnrollmentsQueryOptions = queryOptions({
-  queryKey: ['agents', 'refused-enrollments'],
-  queryFn: getRefusedEnrollments,
-  refetchInterval: 15_000,
-});
+/** The audit log's refused enrollments (its first page). */
+export const refusedEnrollmentsQueryOptions = getQueryOptions<AuditPage>(
+  ['agents', 'refused-enrollments'],
+  '/audit?action=agent.enrollment_refused',
+  { refetchInterval: 15_000 },
+);
 
 export function useRefusedEnrollments() {
-  return useQuery(refusedEnrollmentsQueryOptions);
+  return useQuery({ ...refusedEnrollmentsQueryOptions, select: (page) => page.results });
 }

@@ -1,16 +1,9 @@
-import { queryOptions, useQuery } from '@tanstack/react-query';
-import { apiFetch } from '@/lib/api';
+import { useQuery } from '@tanstack/react-query';
+import { getQueryOptions } from '@/lib/api-query';
 import type { Schedule } from '../types';
 
-export function getSchedules(networkId: number, signal?: AbortSignal): Promise<Schedule[]> {
-  return apiFetch<Schedule[]>(`/networks/${networkId}/schedules`, { signal });
-}
-
 export function schedulesQueryOptions(networkId: number) {
-  return queryOptions({
-    queryKey: ['network', networkId, 'schedules'],
-    queryFn: ({ signal }) => getSchedules(networkId, signal),
-  });
+  return getQueryOptions<Schedule[]>(['network', networkId, 'schedules'], `/networks/${networkId}/schedules`);
 }
 
 export function useSchedules(networkId: number) {
