@@ -190,6 +190,31 @@ export function TimeSeriesChart({
     const axisFont = '11px ui-sans-serif, system-ui, sans-serif';
     const bandColors = { crit: cssVar('--ev-crit', '#dc2626'), warn: cssVar('--ev-warn', '#f59e0b') };
 
+    /** An axis in the chart's style, whose tick labels are also kept for the figure's data
+     * attributes: `label` is given the ticks and their step (`loneStep` when there is one tick). */
+    const chartAxis = (
+      key: 'x' | 'y',
+      size: number,
+      space: number,
+      splitsOf: uPlot.Axis['splits'],
+      loneStep: (u: uPlot, splits: number[]) => number,
+      label: (splits: number[], step: number) => string[],
+    ): uPlot.Axis => ({
+      stroke: axisColor,
+      font: axisFont,
+      size,
+      grid: { stroke: grid, width: 1 },
+      ticks: { stroke: grid, width: 1 },
+      space,
+      splits: splitsOf,
+      values: (u, splits) => {
+        const step = splits.length > 1 ? (splits[1] ?? 0) - (splits[0] ?? 0) : loneStep(u, splits);
+        const labels = label(splits, step);
+        ticksRef.current[key] = labels;
+        return labels;
+      },
+    });
+
     const ySpace = 32;
     const xSpace = 96;
     // From the chart's fixed height (less the time axis), so the scale's rounded top and the
@@ -238,36 +263,22 @@ export function TimeSeriesChart({
         },
       },
       axes: [
-        {
-          stroke: axisColor,
-          font: axisFont,
-          size: 44,
-          grid: { stroke: grid, width: 1 },
-          ticks: { stroke: grid, width: 1 },
-          space: xSpace,
-          splits: (u, _axisIdx, min, max) => timeTicks(min, max, ticksThatFit(u.bbox.width / devicePixelRatio, xSpace)),
-          values: (u, splits) => {
-            const step = splits.length > 1 ? (splits[1] ?? 0) - (splits[0] ?? 0) : timeStep(u.scales.x?.min ?? 0, u.scales.x?.max ?? 1, 2);
-            const labels = timeLabels(splits, step);
-            ticksRef.current.x = labels;
-            return labels;
-          },
-        },
-        {
-          stroke: axisColor,
-          font: axisFont,
-          size: 72,
-          grid: { stroke: grid, width: 1 },
-          ticks: { stroke: grid, width: 1 },
-          space: ySpace,
-          splits: (_u, _axisIdx, min, max) => ticks(min, max, yTicks, axis.kind),
-          values: (_u, splits) => {
-            const step = splits.length > 1 ? (splits[1] ?? 0) - (splits[0] ?? 0) : tickStep(0, splits[0] ?? 1, 2, axis.kind);
-            const labels = axis.kind === 'bytes' ? byteLabels(splits, step, axis.suffix) : decimalLabels(splits, step, axis.suffix);
-            ticksRef.current.y = labels;
-            return labels;
-          },
-        },
+        chartAxis(
+          'x',
+          44,
+          xSpace,
+          (u, _axisIdx, min, max) => timeTicks(min, max, ticksThatFit(u.bbox.width / devicePixelRatio, xSpace)),
+          (u) => timeStep(u.scales.x?.min ?? 0, u.scales.x?.max ?? 1, 2),
+          timeLabels,
+        ),
+        chartAxis(
+          'y',
+          72,
+          ySpace,
+          (_u, _axisIdx, min, max) => ticks(min, max, yTicks, axis.kind),
+          (_u, splits) => tickStep(0, splits[0] ?? 1, 2, axis.kind),
+          (splits, step) => (axis.kind === 'bytes' ? byteLabels(splits, step, axis.suffix) : decimalLabels(splits, step, axis.suffix)),
+        ),
       ],
       series: [
         {
