@@ -49,24 +49,38 @@ export function lastSeenAt(tile: TileState): number | null {
   return hub === null ? tile.lastSampleAt : Math.max(hub, tile.lastSampleAt);
 }
 
-/** Higher sorts first; hosts without data sort last. */
-function metric(tile: TileState, key: Exclude<SortKey, 'name' | 'state' | 'last-seen'>): number {
+/** The live values hosts are sorted by, in the cards' order and the table's columns. */
+type LiveValue = 'cpu' | 'memory' | 'disk' | 'load' | 'network' | 'rx' | 'tx' | 'uptime';
+
+/** A host's value from its newest sample; null without one. */
+function liveValue(tile: TileState, key: LiveValue): number | null {
   const s = tile.latest;
-  if (!s) return -1;
+  if (!s) return null;
   switch (key) {
     case 'cpu':
       return s.cpu.percent;
     case 'memory':
       return s.memory.percent;
     case 'disk':
-      return rootDisk(s)?.percent ?? -1;
+      return rootDisk(s)?.percent ?? null;
     case 'load':
       return s.load.load1;
     case 'network': {
       const net = totalNet(s);
       return net.rx + net.tx;
     }
+    case 'rx':
+      return tile.rx;
+    case 'tx':
+      return tile.tx;
+    case 'uptime':
+      return s.uptime;
   }
+}
+
+/** Higher sorts first; hosts without data sort last. */
+function metric(tile: TileState, key: Exclude<SortKey, 'name' | 'state' | 'last-seen'>): number {
+  return liveValue(tile, key) ?? -1;
 }
 
 function matches(tile: TileState, needle: string): boolean {
@@ -145,25 +159,7 @@ export type SortDirection = 'asc' | 'desc';
 
 /** Hosts without data sort last whichever the direction. */
 function columnValue(tile: TileState, column: Exclude<TableColumn, 'name'>, alerts: Map<string, number>): number | null {
-  if (column === 'alerts') return alerts.get(tile.host.id) ?? 0;
-  const s = tile.latest;
-  if (!s) return null;
-  switch (column) {
-    case 'cpu':
-      return s.cpu.percent;
-    case 'memory':
-      return s.memory.percent;
-    case 'disk':
-      return rootDisk(s)?.percent ?? null;
-    case 'rx':
-      return tile.rx;
-    case 'tx':
-      return tile.tx;
-    case 'load':
-      return s.load.load1;
-    case 'uptime':
-      return s.uptime;
-  }
+  return column === 'alerts' ? (alerts.get(tile.host.id) ?? 0) : liveValue(tile, column);
 }
 
 /** The table's rows: filtered as the cards are, ordered by one column. */
