@@ -26,6 +26,15 @@ function isNetworkEvent(value: string): value is NetworkEventKind {
   return NETWORK_EVENTS.some((e) => e.kind === value);
 }
 
+/** What a rule's match and exclude patterns are tested against, with an example pattern; null: the
+ * source has no pair of them (a network event rule has only a match pattern, asked on its own). */
+function matchFilter(source: RuleSource, metricKey: string | undefined): { noun: string; example: string } | null {
+  if (source === 'job_failed') return { noun: 'tools', example: 'discover' };
+  if (source === 'tls_expiry') return { noun: 'targets', example: '*:443' };
+  if (source === 'metric' && metricKey) return { noun: `the ${metricKey}s`, example: '/ or eth*' };
+  return null;
+}
+
 interface FormState {
   name: string;
   source: RuleSource;
@@ -140,6 +149,7 @@ function RuleForm({ rule, user, hosts, groups, onClose }: Omit<RuleDialogProps, 
     <TextField label={label} data-testid={testId} type="number" min={0} required {...bind(key)} />
   );
   const metric = metrics.data?.find((m) => m.name === form.metric);
+  const filter = matchFilter(form.source, metric?.key);
   const watched = useNetwork(rule?.network ?? null);
   const networks = useHostNetworks(form.scope === 'network' ? form.networkHost : null);
 
@@ -242,35 +252,17 @@ function RuleForm({ rule, user, hosts, groups, onClose }: Omit<RuleDialogProps, 
           {...bind('match')}
         />
       )}
-      {(form.source === 'job_failed' || form.source === 'tls_expiry') && (
+      {filter && (
         <div className="grid gap-3 sm:grid-cols-2">
           <TextField
-            label={form.source === 'job_failed' ? 'Only tools matching' : 'Only targets matching'}
+            label={`Only ${filter.noun} matching`}
             optional
             data-testid="rule-match"
-            placeholder={form.source === 'job_failed' ? '* (every one), e.g. discover' : '* (every one), e.g. *:443'}
+            placeholder={`* (every one), e.g. ${filter.example}`}
             {...bind('match')}
           />
           <TextField
-            label={form.source === 'job_failed' ? 'Except tools matching' : 'Except targets matching'}
-            optional
-            data-testid="rule-exclude"
-            placeholder="patterns, comma-separated"
-            {...bind('exclude')}
-          />
-        </div>
-      )}
-      {form.source === 'metric' && metric?.key && (
-        <div className="grid gap-3 sm:grid-cols-2">
-          <TextField
-            label={`Only the ${metric.key}s matching`}
-            optional
-            data-testid="rule-match"
-            placeholder="* (every one), e.g. / or eth*"
-            {...bind('match')}
-          />
-          <TextField
-            label={`Except the ${metric.key}s matching`}
+            label={`Except ${filter.noun} matching`}
             optional
             data-testid="rule-exclude"
             placeholder="patterns, comma-separated"
