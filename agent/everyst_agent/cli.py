@@ -189,8 +189,8 @@ def cmd_enroll(args: argparse.Namespace) -> int:
                 "fingerprint shown by the hub"
             )
         enrollment.fetch_ca(args.hub_url, config.ca_fingerprint, config.ca_path)
-    credentials = asyncio.run(enrollment.enroll(config, token))
-    print(f"enrolled with {config.hub} as agent {credentials.agent_id} (host {credentials.host_id})")
+    credentials, address = asyncio.run(enrollment.enroll_any(config, token))
+    print(f"enrolled with {address} as agent {credentials.agent_id} (host {credentials.host_id})")
     print(f"credentials saved to {config.credentials_path}")
     if args.hub:
         print(f'make sure `everyst-agent run` uses the same hub: hub = "{config.hub}" in the configuration')

@@ -55,6 +55,21 @@ async def enroll(config: AgentConfig, token: str, address: str | None = None) ->
     return creds
 
 
+async def enroll_any(config: AgentConfig, token: str) -> tuple[Credentials, str]:
+    """`enroll` with each configured hub address in turn until one answers (replicas share one
+    database, so any of them can enroll us); the credentials and the address that answered.
+    A refusal is final; if none can be reached, the last address's error."""
+    addresses = config.hub_addresses
+    for index, address in enumerate(addresses):
+        try:
+            return await enroll(config, token, address), address
+        except EnrollError as exc:
+            if not exc.retryable or index == len(addresses) - 1:
+                raise
+            log.warning("%s; trying %s", exc, addresses[index + 1])
+    raise AssertionError("a configuration always has a hub address")
+
+
 def _describe_enroll_failure(config: AgentConfig, hub: str, exc: RpcError) -> str:
     code, details = exc.code, exc.details
     if code in REJECTED or code == Status.INVALID_ARGUMENT:

@@ -7,6 +7,7 @@ import contextlib
 import json
 import os
 import signal
+import socket
 import sys
 import time
 from collections.abc import AsyncIterator
@@ -19,6 +20,12 @@ from everyst_agent.credentials import save_credentials
 from everyst_agent.spool import Spool
 
 from tests.agent.conftest import CREDENTIALS, wait_for
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
 
 
 def write_config(tmp_path: Path, port: int = 1, **extra: object) -> Path:
@@ -120,6 +127,34 @@ async def test_enroll_command_writes_credentials(fake_hub, tmp_path):
     assert proc.returncode == 0, err.decode()
     assert "as agent agent-1" in out.decode()
     assert json.loads((tmp_path / "credentials.json").read_text())["secret"] == "s3cret"
+
+
+async def test_enroll_command_moves_on_to_the_next_hub_address_when_the_first_cannot_be_reached(
+    fake_hub, tmp_path
+):
+    hub, port = fake_hub
+    dead = free_port()
+    config = write_config(tmp_path, port)
+    live = f"127.0.0.1:{port}"
+    config.write_text(config.read_text().replace(f'"{live}"', f'"127.0.0.1:{dead},{live}"'))
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "everyst_agent",
+        "enroll",
+        "--token",
+        "good-token",
+        "--config",
+        str(config),
+        env=agent_env(),
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    out, err = await asyncio.wait_for(proc.communicate(), 30)
+    assert proc.returncode == 0, err.decode()
+    assert f"enrolled with {live} as agent agent-1" in out.decode()
+    assert f"cannot reach hub 127.0.0.1:{dead}" in err.decode()
+    assert hub.enroll_requests and (tmp_path / "credentials.json").exists()
 
 
 async def test_run_enrolls_with_its_token_then_streams_and_exits_0_soon_after_sigterm(fake_hub, tmp_path):
