@@ -129,6 +129,8 @@ class _Watch:
     """One metric a host's rules read, with the bounds no rule of it can breach between."""
 
     read: Callable[[agent_pb2.Sample], Series]
+    # The metric's one value, for a single-valued metric (Metric.value).
+    value: Callable[[agent_pb2.Sample], float] | None
     family: str
     rules: list[CompiledRule]
     low: float
@@ -273,7 +275,14 @@ class AlertEngine:
             up = [r.threshold for r in rules if r.upward]
             down = [r.threshold for r in rules if not r.upward]
             plan.append(
-                _Watch(spec.read, spec.family, rules, min(up, default=math.inf), max(down, default=-math.inf))
+                _Watch(
+                    spec.read,
+                    spec.value,
+                    spec.family,
+                    rules,
+                    min(up, default=math.inf),
+                    max(down, default=-math.inf),
+                )
             )
         self._plans[host_id] = plan
         return plan
@@ -302,11 +311,18 @@ class AlertEngine:
                 if not plan:
                     continue
                 for sample in item.batch.samples:
-                    unavailable = sample.unavailable
+                    # A set: each watch looks its family up in it.
+                    unavailable = set(sample.unavailable) if sample.unavailable else None
                     tracked = states.get(host_id)
                     for watch in plan:
-                        if unavailable and watch.family in unavailable:
+                        if unavailable is not None and watch.family in unavailable:
                             continue
+                        one = watch.value
+                        if one is not None and tracked is None:
+                            # The common case without building the series (as below).
+                            value = one(sample)
+                            if watch.high < value < watch.low:
+                                continue
                         for key, value in watch.read(sample):
                             # Below every upward threshold, above every downward one: no rule
                             # of this metric can breach, and nothing is tracked to clear.

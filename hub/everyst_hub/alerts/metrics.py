@@ -20,11 +20,17 @@ class Metric:
     read: Callable[[agent_pb2.Sample], Series]
     # What the series key is ("mount", "interface", …); empty for a single-valued metric.
     key: str = ""
+    # A metric whose every sample has exactly one value, unkeyed: that value (`read` gives it as
+    # its one series), which the engine reads without building the series.
+    value: Callable[[agent_pb2.Sample], float] | None = None
 
 
-def _load_per_core(s: agent_pb2.Sample) -> Series:
-    cores = len(s.cpu.per_core) or 1
-    return (("", s.load.load1 / cores),)
+def _single(description: str, unit: str, family: str, value: Callable[[agent_pb2.Sample], float]) -> Metric:
+    return Metric(description, unit, family, lambda s: (("", value(s)),), value=value)
+
+
+def _load_per_core(s: agent_pb2.Sample) -> float:
+    return s.load.load1 / (len(s.cpu.per_core) or 1)
 
 
 def _failed_units(s: agent_pb2.Sample) -> Series:
@@ -35,7 +41,7 @@ def _failed_units(s: agent_pb2.Sample) -> Series:
 
 
 METRICS: dict[str, Metric] = {
-    "cpu.percent": Metric("CPU busy, all cores", "%", "cpu", lambda s: (("", s.cpu.percent),)),
+    "cpu.percent": _single("CPU busy, all cores", "%", "cpu", lambda s: s.cpu.percent),
     "cpu.core": Metric(
         "CPU busy, one core",
         "%",
@@ -43,13 +49,13 @@ METRICS: dict[str, Metric] = {
         lambda s: ((str(i), v) for i, v in enumerate(s.cpu.per_core)),
         "core",
     ),
-    "cpu.iowait": Metric("CPU waiting on I/O", "%", "cpu", lambda s: (("", s.cpu.iowait),)),
-    "cpu.steal": Metric("CPU stolen by the hypervisor", "%", "cpu", lambda s: (("", s.cpu.steal),)),
-    "memory.percent": Metric("Memory used", "%", "memory", lambda s: (("", s.memory.percent),)),
+    "cpu.iowait": _single("CPU waiting on I/O", "%", "cpu", lambda s: s.cpu.iowait),
+    "cpu.steal": _single("CPU stolen by the hypervisor", "%", "cpu", lambda s: s.cpu.steal),
+    "memory.percent": _single("Memory used", "%", "memory", lambda s: s.memory.percent),
     "swap.percent": Metric(
         "Swap used", "%", "memory", lambda s: (("", s.swap.percent),) if s.swap.total else ()
     ),
-    "load.per_core": Metric("1-minute load per core", "", "load", _load_per_core),
+    "load.per_core": _single("1-minute load per core", "", "load", _load_per_core),
     "disk.percent": Metric(
         "Disk space used", "%", "disks", lambda s: ((d.mount, d.percent) for d in s.disks), "mount"
     ),
