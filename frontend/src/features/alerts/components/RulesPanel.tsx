@@ -12,7 +12,7 @@ import { useDeleteRule } from '../api/delete-rule';
 import type { NetworkRef } from '../api/get-host-networks';
 import { useNetwork } from '../api/get-network';
 import { useHostGroups } from '@/lib/queries/host-groups';
-import { useHosts } from '@/lib/queries/hosts';
+import { useHostsWithLatest } from '@/lib/queries/hosts';
 import { useMe } from '@/lib/queries/me';
 import { useRules } from '../api/get-rules';
 import { useUpdateRule } from '../api/update-rule';
@@ -43,7 +43,8 @@ function clearsOf(rule: AlertRule): string {
 
 export function RulesPanel() {
   const rules = useRules();
-  const hosts = useHosts();
+  // With their latest samples: the rule dialog previews which hosts a rule would fire on now.
+  const hosts = useHostsWithLatest();
   const groups = useHostGroups();
   const me = useMe();
   const update = useUpdateRule();

@@ -6,7 +6,7 @@ import { useFormFields } from '@/components/ui/Form';
 import { describeError } from '@/lib/api';
 import { canOperateHost, isAdministrator, operatedGroupIds } from '@/lib/roles';
 import type { AlertRule } from '@/types/alerts';
-import type { Host, HostGroup, User } from '@/types/api';
+import type { HostGroup, HostInfo, User } from '@/types/api';
 import { useCreateSilence } from '../api/create-silence';
 import { fromLocalInput, toLocalInput } from './parts';
 
@@ -15,7 +15,7 @@ const DEFAULT_HOURS = 2;
 interface SilenceDialogProps {
   open: boolean;
   user: User | null | undefined;
-  hosts: Host[];
+  hosts: HostInfo[];
   groups: HostGroup[];
   rules: AlertRule[];
   onClose: () => void;

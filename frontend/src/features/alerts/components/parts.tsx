@@ -2,7 +2,7 @@ import type { ReactNode } from 'react';
 import { Link } from 'react-router-dom';
 import type { Column } from '@/components/ui/DataTable';
 import type { FiredAlert, Severity } from '@/types/alerts';
-import type { Host, HostGroup } from '@/types/api';
+import type { HostGroup, HostInfo } from '@/types/api';
 import { formatNumber } from '@/lib/format';
 
 const SEVERITY_STYLE: Record<Severity, string> = {
@@ -41,7 +41,7 @@ export function conditionText(alert: FiredAlert): string {
 /** Where a rule or silence applies, in words. */
 export function scopeText(
   scope: { host: string | null; group: number | null },
-  hosts: Host[] | undefined,
+  hosts: HostInfo[] | undefined,
   groups: HostGroup[] | undefined,
 ): string {
   if (scope.host !== null) return `host ${hosts?.find((h) => h.id === scope.host)?.hostname ?? scope.host}`;

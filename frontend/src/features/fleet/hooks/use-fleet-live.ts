@@ -1,7 +1,7 @@
 import { useQueryClient } from '@tanstack/react-query';
 import { useEffect, useLayoutEffect } from 'react';
 import { subscribeFleet } from '@/lib/live';
-import type { Host } from '@/types/api';
+import type { HostInfo } from '@/types/api';
 import { hostGroupsKey } from '@/lib/queries/host-groups';
 import { hostsKey } from '@/lib/queries/hosts';
 import { fleetStore } from '../store/fleet-store';
@@ -10,7 +10,7 @@ import '../store/access-lost';
 const REFETCH_MIN_INTERVAL_MS = 5000;
 
 /** Feeds the fleet store: the REST host list as the base, live frames on top. */
-export function useFleetLive(hosts: Host[] | undefined): void {
+export function useFleetLive(hosts: HostInfo[] | undefined): void {
   const queryClient = useQueryClient();
 
   useLayoutEffect(() => {

@@ -1,6 +1,6 @@
 import { subscribeAccessLost } from '@/lib/live';
 import { queryClient } from '@/lib/query-client';
-import type { Host } from '@/types/api';
+import type { HostInfo } from '@/types/api';
 import { fleetStore } from './fleet-store';
 import { hostGroupsKey } from '@/lib/queries/host-groups';
 import { hostsKey } from '@/lib/queries/hosts';
@@ -9,7 +9,7 @@ import { hostsKey } from '@/lib/queries/hosts';
 // show, from the cached list, hosts that the user lost access to while elsewhere.
 subscribeAccessLost((lost) => {
   const gone = new Set(lost);
-  queryClient.setQueryData<Host[]>(hostsKey, (hosts) => hosts?.filter((h) => !gone.has(h.id)));
+  queryClient.setQueryData<HostInfo[]>(hostsKey, (hosts) => hosts?.filter((h) => !gone.has(h.id)));
   fleetStore.removeHosts(gone);
   void queryClient.invalidateQueries({ queryKey: hostsKey });
   void queryClient.invalidateQueries({ queryKey: hostGroupsKey });

@@ -1,6 +1,7 @@
 import { hostStatus, totalNet, type HostStatus } from '@/lib/metrics';
+import { subscribeLatestSamples } from '@/lib/queries/hosts';
 import { subscribeSession, getSession } from '@/lib/session';
-import type { Host, HostInfo, Sample } from '@/types/api';
+import type { HostInfo, Sample } from '@/types/api';
 import { Spark } from './spark';
 
 // Live fleet state lives outside React: each tile subscribes to its own host only, and
@@ -57,13 +58,11 @@ function fleetSample(sample: Sample): Sample {
   return { ...sample, processes: null, listening: null, users: null, failed_units: null };
 }
 
-function stripLatest(host: Host): HostInfo {
-  const { latest: _latest, ...info } = host;
-  return info;
-}
-
 class FleetStore {
   private tiles = new Map<string, TileState>();
+  /** Latest samples from the host list for hosts not in the store yet, until the list itself
+   * arrives (`replaceHosts`, right after). */
+  private pendingLatest = new Map<string, Sample>();
   private readonly sparks = new Map<string, Spark>();
   private watchingSince = Date.now();
   private listVersion = 0;
@@ -132,17 +131,17 @@ class FleetStore {
   // ---- writes ----------------------------------------------------------------------------
 
   /** Takes the hub's host list as the truth about which hosts exist and what they are. */
-  replaceHosts(hosts: Host[]): void {
+  replaceHosts(hosts: HostInfo[]): void {
     const now = Date.now();
     const next = new Map<string, TileState>();
-    for (const host of hosts) {
-      const current = this.tiles.get(host.id);
-      const info = stripLatest(host);
+    for (const info of hosts) {
+      const current = this.tiles.get(info.id);
       let latest = current?.latest ?? null;
       let lastSampleAt = current?.lastSampleAt ?? null;
-      if (host.latest && (!latest || host.latest.ts > latest.ts)) {
-        latest = fleetSample(host.latest);
-        lastSampleAt = Math.min(host.latest.ts, now);
+      const listed = this.pendingLatest.get(info.id);
+      if (listed && (!latest || listed.ts > latest.ts)) {
+        latest = listed;
+        lastSampleAt = Math.min(listed.ts, now);
       }
       const net = latest ? totalNet(latest) : null;
       const tile: TileState = {
@@ -153,15 +152,49 @@ class FleetStore {
         rx: current?.rx ?? net?.rx ?? null,
         tx: current?.tx ?? net?.tx ?? null,
       };
-      if (latest && latest !== current?.latest) this.pushSpark(host.id, latest);
-      next.set(host.id, tile);
-      this.dirty.add(host.id);
+      if (latest && latest !== current?.latest) this.pushSpark(info.id, latest);
+      next.set(info.id, tile);
+      this.dirty.add(info.id);
     }
+    this.pendingLatest.clear();
     for (const id of this.sparks.keys()) if (!next.has(id)) this.sparks.delete(id);
     this.tiles = next;
     this.listDirty = true;
     // Synchronously: the grid lays out the new list in the same frame as the page around it.
     this.flush();
+  }
+
+  /** The latest samples of a fetched host list (`getHosts`), stripped like live ones: applied to
+   * the hosts the store has when newer than what it holds (a host that went quiet while the socket
+   * was down), kept for the others until `replaceHosts` brings them. */
+  applyListedSamples(latest: ReadonlyMap<string, Sample>): void {
+    const now = Date.now();
+    const pending = new Map<string, Sample>();
+    for (const [hostId, listed] of latest) {
+      const sample = fleetSample(listed);
+      const tile = this.tiles.get(hostId);
+      if (!tile) {
+        pending.set(hostId, sample);
+        continue;
+      }
+      if (tile.latest && sample.ts <= tile.latest.ts) continue;
+      const lastSampleAt = Math.min(sample.ts, now);
+      const net = totalNet(sample);
+      const status = hostStatus(tile.host, lastSampleAt, this.watchingSince, now);
+      this.tiles.set(hostId, {
+        host: tile.host,
+        latest: sample,
+        lastSampleAt,
+        status,
+        rx: tile.rx ?? net.rx,
+        tx: tile.tx ?? net.tx,
+      });
+      this.pushSpark(hostId, sample);
+      this.dirty.add(hostId);
+      if (status !== tile.status) this.listDirty = true;
+    }
+    this.pendingLatest = pending;
+    if (this.dirty.size > 0 || this.listDirty) this.scheduleFlush();
   }
 
   /** Returns false for a host this store does not know yet. */
@@ -221,6 +254,7 @@ class FleetStore {
 
   clear(): void {
     this.tiles = new Map();
+    this.pendingLatest = new Map();
     this.sparks.clear();
     this.watchingSince = Date.now();
     this.listDirty = true;
@@ -288,6 +322,10 @@ class FleetStore {
 }
 
 export const fleetStore = new FleetStore();
+
+// For the whole tab's life, not only while the fleet page is mounted: a page opened later builds
+// its tiles from the cached list, whose samples were handed over when it was fetched.
+subscribeLatestSamples((latest) => fleetStore.applyListedSamples(latest));
 
 // Another user may log in next in this tab: they must not glimpse the previous user's hosts.
 subscribeSession(() => {

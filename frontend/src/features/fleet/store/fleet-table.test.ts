@@ -31,7 +31,9 @@ function host(id: string, latest: Sample | null): Host {
 }
 
 function tiles(...hosts: Host[]): TileState[] {
-  fleetStore.replaceHosts(hosts);
+  // As a fetched list reaches the store: its samples first (getHosts), then the hosts.
+  fleetStore.applyListedSamples(new Map(hosts.flatMap((h) => (h.latest ? [[h.id, h.latest] as const] : []))));
+  fleetStore.replaceHosts(hosts.map(({ latest: _latest, ...info }) => info));
   return fleetStore.getAll();
 }
 

@@ -5,7 +5,7 @@ import { Spinner } from '@/components/ui/Spinner';
 import { StatusBadge } from '@/components/ui/StatusBadge';
 import { smallButton } from '@/components/ui/styles';
 import { describeError } from '@/lib/api';
-import type { Host } from '@/types/api';
+import type { HostInfo } from '@/types/api';
 import { useHosts } from '@/lib/queries/hosts';
 import { useSetGroupHosts } from '../api/set-group-hosts';
 import type { HostGroupDetail } from '../types';
@@ -27,7 +27,7 @@ export function GroupHostsDialog({ group, open, onClose, onDone }: GroupHostsDia
 
 const collator = new Intl.Collator(undefined, { numeric: true, sensitivity: 'base' });
 
-function matches(host: Host, needle: string): boolean {
+function matches(host: HostInfo, needle: string): boolean {
   return (
     host.hostname.toLowerCase().includes(needle) ||
     host.os.toLowerCase().includes(needle) ||

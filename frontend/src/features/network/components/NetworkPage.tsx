@@ -8,7 +8,7 @@ import { describeError } from '@/lib/api';
 import { formatAgo, parseIso } from '@/lib/format';
 import { canOperateHost } from '@/lib/roles';
 import { useNow } from '@/lib/use-now';
-import type { Host } from '@/types/api';
+import type { HostInfo } from '@/types/api';
 import { useHostNetworks } from '../api/get-host-networks';
 import { useHosts } from '@/lib/queries/hosts';
 import { useMe } from '@/lib/queries/me';
@@ -86,7 +86,7 @@ export function NetworkPage() {
 }
 
 interface HostNetworksProps {
-  host: Host;
+  host: HostInfo;
   networkId: number | null;
   canOperate: boolean;
   onSelect: (networkId: number) => void;
@@ -172,7 +172,7 @@ function DiscoverForm({ hostId, online }: { hostId: string; online: boolean }) {
 }
 
 interface NetworkViewProps {
-  host: Host;
+  host: HostInfo;
   networkId: number;
   canOperate: boolean;
   now: number;
