@@ -76,9 +76,22 @@ def _slope_per_s(points: list[tuple[float, float]]) -> float:
     return sum((t - mean_t) * (v - mean_v) for t, v in points) / spread if spread else 0.0
 
 
+def _is_host_list(request: Any) -> bool:
+    return request.method == "GET" and re.search(r"/api/v1/hosts(\?|$)", request.url) is not None
+
+
 def _measure_view(page: Any, cdp: Any, seconds: float) -> dict[str, Any]:
     """Busy time and retained heap of the page as it is, over `seconds` of wall time in SEGMENTS
-    windows, the heap read between them."""
+    windows, the heap read between them. Also counts the page's fetches of the host list inside
+    the window: a resync of its live socket (a reconnect, as at each access-token expiry) or a
+    sample of a host it did not know, the moments a retained list would show as a step."""
+    host_lists = [0]
+
+    def count(request: Any) -> None:
+        if _is_host_list(request):
+            host_lists[0] += 1
+
+    page.on("request", count)
     page.evaluate("window.__longTasks = []")
     started = time.monotonic()
     heap = [(0.0, _heap_mib(cdp))]
@@ -99,6 +112,7 @@ def _measure_view(page: Any, cdp: Any, seconds: float) -> dict[str, Any]:
         script_ms += (after["ScriptDuration"] - before["ScriptDuration"]) * 1000
         layouts += int(after["LayoutCount"] - before["LayoutCount"])
     tasks = page.evaluate("window.__longTasks")
+    page.remove_listener("request", count)
     heap_start, heap_end = heap[0][1], heap[-1][1]
     second_half = heap[len(heap) // 2 :]
     trend = _slope_per_s(second_half) * (heap[-1][0] - heap[0][0])
@@ -122,6 +136,7 @@ def _measure_view(page: Any, cdp: Any, seconds: float) -> dict[str, Any]:
         and growth <= MAX_HEAP_GROWTH_PCT
         and trend_pct <= MAX_HEAP_GROWTH_PCT,
         "dom_nodes": int(_metrics(cdp)["Nodes"]),
+        "host_list_fetches": host_lists[0],
     }
 
 
@@ -232,6 +247,7 @@ def render(result: dict[str, Any]) -> str:
                 target=f"flat: <= {MAX_HEAP_GROWTH_PCT:g}",
             ),
             Row(f"{name}: DOM nodes", view["dom_nodes"]),
+            Row(f"{name}: host list fetches (live socket resyncs)", view.get("host_list_fetches", "")),
         ]
     rows += [
         Row(
