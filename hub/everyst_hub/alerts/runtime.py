@@ -15,6 +15,7 @@ from asgiref.sync import sync_to_async
 from django.conf import settings
 from django.db import close_old_connections
 
+from everyst_hub.core.outages import LoopHealth
 from everyst_hub.realtime.publish import publish_texts
 
 from .delivery import deliver_due
@@ -70,15 +71,19 @@ class AlertRuntime:
 
     async def _ticks(self) -> None:
         tick = sync_to_async(self._tick, thread_sensitive=False)
+        health = LoopHealth("the alert tick", logger)
         while True:
             await asyncio.sleep(settings.ALERTS_TICK_SECONDS)
             try:
                 await tick()
-            except Exception:
-                logger.exception("alert tick failed")
+            except Exception as exc:
+                health.failed(exc)
+            else:
+                health.succeeded()
 
     async def _deliveries(self) -> None:
         deliver = sync_to_async(deliver_due, thread_sensitive=False)
+        health = LoopHealth("delivering notifications", logger)
         while True:
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self.wake.wait(), DELIVERY_POLL_SECONDS)
@@ -86,8 +91,10 @@ class AlertRuntime:
             try:
                 while await deliver():
                     pass
-            except Exception:
-                logger.exception("delivering notifications failed")
+            except Exception as exc:
+                health.failed(exc)
+            else:
+                health.succeeded()
 
     async def stop(self) -> None:
         for task in self.tasks:

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from asgiref.sync import sync_to_async
 
 from everyst_hub.alerts.runtime import AlertRuntime, start_alerts
+from everyst_hub.core.outages import LoopHealth
 from everyst_hub.metrics.compactor import Compactor
 from everyst_hub.metrics.services import IncomingBatch
 from everyst_hub.network.schedules import run_schedules_forever
@@ -60,10 +61,13 @@ async def start_background() -> Background:
 
 async def _end_lost_jobs() -> None:
     """Jobs nobody will finish end as interrupted instead of staying 'running' (tools.interrupt_lost_jobs)."""
+    health = LoopHealth("interrupting orphaned jobs", logger)
     while True:
         await asyncio.sleep(LOST_JOBS_EVERY_SECONDS)
         try:
             for job in await sync_to_async(tools.interrupt_lost_jobs, thread_sensitive=False)():
                 await publish_job(job)
-        except Exception:
-            logger.exception("interrupting orphaned jobs failed")
+        except Exception as exc:
+            health.failed(exc)
+        else:
+            health.succeeded()

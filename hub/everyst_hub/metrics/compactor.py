@@ -45,6 +45,7 @@ from django.db.models.constants import OnConflict
 from everyst.agent.v1 import agent_pb2
 
 from everyst_hub.core.leader import ReplicaLock, lock_key
+from everyst_hub.core.outages import LoopHealth
 
 from .models import Rollup, Sample
 from .rollup import Accumulator, AggSeries, Shape, columns, decode, encode
@@ -179,12 +180,15 @@ class Compactor:
     async def _run(self) -> None:
         loop = asyncio.get_running_loop()
         await loop.run_in_executor(self._executor, self.recover)
+        health = LoopHealth("metrics compaction", logger)
         while True:
             await asyncio.sleep(settings.METRICS_COMPACT_SECONDS)
             try:
                 await loop.run_in_executor(self._executor, self.compact_once)
-            except Exception:  # a failed round is retried on the next one; ingest goes on
-                logger.exception("metrics compaction failed")
+            except Exception as exc:  # a failed round is retried on the next one; ingest goes on
+                health.failed(exc)
+            else:
+                health.succeeded()
 
     def recover(self) -> None:
         """After a restart, re-dirty the buckets of recent samples: what was stored just before

@@ -16,6 +16,7 @@ from django.utils import timezone
 from everyst_hub.audit.services import record
 from everyst_hub.core.errors import EverystError, InvalidInput, NotFound
 from everyst_hub.core.leader import ReplicaLock
+from everyst_hub.core.outages import LoopHealth
 from everyst_hub.core.params import parse_id
 from everyst_hub.realtime.publish import publish_job
 from everyst_hub.tools import services as tools
@@ -215,6 +216,7 @@ async def run_schedules_forever() -> None:
     the one holding the scan-schedules lock runs it (the claim above stays as a second guard)."""
     lock = ReplicaLock("scan-schedules")
     held = sync_to_async(lock.held, thread_sensitive=False)
+    health = LoopHealth("running due scan schedules", logger)
     try:
         while True:
             await asyncio.sleep(INTERVAL_SECONDS)
@@ -223,7 +225,9 @@ async def run_schedules_forever() -> None:
                     continue
                 for job in await sync_to_async(run_due_schedules, thread_sensitive=False)():
                     await publish_job(job)
-            except Exception:
-                logger.exception("running due scan schedules failed")
+            except Exception as exc:
+                health.failed(exc)
+            else:
+                health.succeeded()
     finally:
         await sync_to_async(lock.release, thread_sensitive=False)()
