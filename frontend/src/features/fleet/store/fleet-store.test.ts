@@ -25,7 +25,7 @@ function sample(ts: number, cpu: number, processes: unknown = null): Sample {
   } as unknown as Sample;
 }
 
-function host(id: string, online: boolean, latest: Sample | null): Host {
+function host(id: string, online: boolean, latest: Sample | null, lastSeen: string | null = null): Host {
   return {
     id,
     hostname: id,
@@ -33,7 +33,7 @@ function host(id: string, online: boolean, latest: Sample | null): Host {
     addresses: [],
     groups: [],
     online,
-    last_seen: null,
+    last_seen: lastSeen,
     collect_interval_ms: 1000,
     latest,
   } as unknown as Host;
@@ -93,5 +93,20 @@ describe('the fleet store and the cached host list', () => {
     expect(fleetStore.getTile('a')?.latest?.cpu.percent).toBe(55);
     expect(fleetStore.getTile('b')?.latest?.cpu.percent).toBe(9);
     for (const h of client.getQueryData<HostInfo[]>(hostsKey) ?? []) expect(h).not.toHaveProperty('latest');
+  });
+
+  it('shows a host online once it streams samples taken after a list that said it was offline', async () => {
+    const client = new QueryClient();
+    const now = Date.now();
+    // A list fetched while the hub lagged: its last_seen was 10 s old, so it said offline.
+    served = [host('d', false, null, new Date(now - 10_000).toISOString())];
+    await fetchList(client);
+    expect(fleetStore.getTile('d')?.status).toBe('offline');
+    // A sample from before that last_seen (in flight when the list was made) changes nothing.
+    fleetStore.applySample('d', sample(now - 20_000, 5));
+    expect(fleetStore.getTile('d')?.status).toBe('offline');
+    // One taken since: the agent streams, whatever the list said.
+    fleetStore.applySample('d', sample(now, 6));
+    expect(fleetStore.getTile('d')?.status).toBe('online');
   });
 });

@@ -58,6 +58,15 @@ function fleetSample(sample: Sample): Sample {
   return { ...sample, processes: null, listening: null, users: null, failed_units: null };
 }
 
+/** Whether `sample` was taken after the hub last heard from the host as `info` describes it: a
+ * list or host frame that said "offline" (fetched while the hub lagged, say) is then out of date,
+ * since samples of a host come only while its agent streams. */
+function heardSince(info: HostInfo, sample: Sample): boolean {
+  if (info.online) return false;
+  const lastSeen = info.last_seen ? Date.parse(info.last_seen) : 0;
+  return sample.ts > lastSeen;
+}
+
 class FleetStore {
   private tiles = new Map<string, TileState>();
   /** Latest samples from the host list for hosts not in the store yet, until the list itself
@@ -205,11 +214,12 @@ class FleetStore {
     const now = Date.now();
     const net = totalNet(sample);
     const dt = tile.latest ? sample.ts - tile.latest.ts : 0;
+    const host = heardSince(tile.host, sample) ? { ...tile.host, online: true } : tile.host;
     this.tiles.set(hostId, {
-      host: tile.host,
+      host,
       latest: fleetSample(sample),
       lastSampleAt: now,
-      status: hostStatus(tile.host, now, this.watchingSince, now),
+      status: hostStatus(host, now, this.watchingSince, now),
       rx: smoothed(tile.rx, net.rx, dt),
       tx: smoothed(tile.tx, net.tx, dt),
     });
