@@ -108,35 +108,8 @@ def test_enroll_refuses_to_overwrite_existing_credentials_without_force(tmp_path
     assert "already enrolled as agent agent-1" in capsys.readouterr().err
 
 
-async def test_enroll_command_writes_credentials(fake_hub, tmp_path):
-    hub, port = fake_hub
-    proc = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "everyst_agent",
-        "enroll",
-        "--token",
-        "good-token",
-        "--config",
-        str(write_config(tmp_path, port)),
-        env=agent_env(),
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE,
-    )
-    out, err = await asyncio.wait_for(proc.communicate(), 20)
-    assert proc.returncode == 0, err.decode()
-    assert "as agent agent-1" in out.decode()
-    assert json.loads((tmp_path / "credentials.json").read_text())["secret"] == "s3cret"
-
-
-async def test_enroll_command_moves_on_to_the_next_hub_address_when_the_first_cannot_be_reached(
-    fake_hub, tmp_path
-):
-    hub, port = fake_hub
-    dead = free_port()
-    config = write_config(tmp_path, port)
-    live = f"127.0.0.1:{port}"
-    config.write_text(config.read_text().replace(f'"{live}"', f'"127.0.0.1:{dead},{live}"'))
+async def enroll_command(config: Path) -> tuple[str, str]:
+    """`everyst-agent enroll --token good-token` as a real process, which must succeed; its output."""
     proc = await asyncio.create_subprocess_exec(
         sys.executable,
         "-m",
@@ -152,8 +125,27 @@ async def test_enroll_command_moves_on_to_the_next_hub_address_when_the_first_ca
     )
     out, err = await asyncio.wait_for(proc.communicate(), 30)
     assert proc.returncode == 0, err.decode()
-    assert f"enrolled with {live} as agent agent-1" in out.decode()
-    assert f"cannot reach hub 127.0.0.1:{dead}" in err.decode()
+    return out.decode(), err.decode()
+
+
+async def test_enroll_command_writes_credentials(fake_hub, tmp_path):
+    hub, port = fake_hub
+    out, err = await enroll_command(write_config(tmp_path, port))
+    assert "as agent agent-1" in out
+    assert json.loads((tmp_path / "credentials.json").read_text())["secret"] == "s3cret"
+
+
+async def test_enroll_command_moves_on_to_the_next_hub_address_when_the_first_cannot_be_reached(
+    fake_hub, tmp_path
+):
+    hub, port = fake_hub
+    dead = free_port()
+    config = write_config(tmp_path, port)
+    live = f"127.0.0.1:{port}"
+    config.write_text(config.read_text().replace(f'"{live}"', f'"127.0.0.1:{dead},{live}"'))
+    out, err = await enroll_command(config)
+    assert f"enrolled with {live} as agent agent-1" in out
+    assert f"cannot reach hub 127.0.0.1:{dead}" in err
     assert hub.enroll_requests and (tmp_path / "credentials.json").exists()
 
 

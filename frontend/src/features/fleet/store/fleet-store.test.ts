@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { hostsKey, hostsQueryOptions } from '@/lib/queries/hosts';
 import type { Host, HostInfo, Sample } from '@/types/api';
 import { fleetStore } from './fleet-store';
+import { listedHost } from './hosts.fixture';
 
 // The host list as the hub serves it (GET /hosts, each host with its latest sample) through the
 // real query function and a real QueryClient, and the fleet store fed as the fleet page feeds it.
@@ -26,17 +27,7 @@ function sample(ts: number, cpu: number, processes: unknown = null): Sample {
 }
 
 function host(id: string, online: boolean, latest: Sample | null, lastSeen: string | null = null): Host {
-  return {
-    id,
-    hostname: id,
-    os: '',
-    addresses: [],
-    groups: [],
-    online,
-    last_seen: lastSeen,
-    collect_interval_ms: 1000,
-    latest,
-  } as unknown as Host;
+  return listedHost(id, latest, { online, last_seen: lastSeen });
 }
 
 const TOP = { cpu: [{ pid: 1, name: 'init', cpu: 1, memory: 1 }] };

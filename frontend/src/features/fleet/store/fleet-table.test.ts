@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { Host, Sample } from '@/types/api';
 import { fleetStore, type TileState } from './fleet-store';
 import { tableHostIds } from './fleet-view';
+import { listedHost } from './hosts.fixture';
 
 function sample(ts: number, cpu: number, rx = 0): Sample {
   return {
@@ -16,19 +17,7 @@ function sample(ts: number, cpu: number, rx = 0): Sample {
   } as unknown as Sample;
 }
 
-function host(id: string, latest: Sample | null): Host {
-  return {
-    id,
-    hostname: id,
-    os: '',
-    addresses: [],
-    groups: [],
-    online: true,
-    last_seen: null,
-    collect_interval_ms: 1000,
-    latest,
-  } as unknown as Host;
-}
+const host = (id: string, latest: Sample | null): Host => listedHost(id, latest);
 
 function tiles(...hosts: Host[]): TileState[] {
   // As a fetched list reaches the store: its samples first (getHosts), then the hosts.
