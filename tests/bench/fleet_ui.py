@@ -27,6 +27,9 @@ MAX_BUSY_PCT = 30.0
 MAX_HEAP_GROWTH_PCT = 10.0
 SEGMENTS = 10
 HEAP_READ_PAUSE = 1.0
+# A quick run's: it proves the harness reads and pairs the heap, not the figures (its 22 readings
+# would otherwise be most of its time).
+QUICK_HEAP_READ_PAUSE = 0.2
 WARMUP_SECONDS = 10.0
 # The measured window starts once (nearly) every host streams to the page: until then the fleet
 # store is still filling, and its growth is not the page's. Capped, so a saturated hub still runs.
@@ -45,15 +48,15 @@ def _metrics(cdp: Any) -> dict[str, float]:
     return {m["name"]: m["value"] for m in cdp.send("Performance.getMetrics")["metrics"]}
 
 
-def _heap_mib(cdp: Any) -> float:
-    """Retained heap: the lower of two readings HEAP_READ_PAUSE apart, each after a forced
+def _heap_mib(cdp: Any, pause: float = HEAP_READ_PAUSE) -> float:
+    """Retained heap: the lower of two readings `pause` s apart, each after a forced
     collection. A reading taken while the page holds a burst of live frames, or a host list being
     parsed, counts them as retained (single readings 1.3-2 MiB above their neighbours in a full
     run); what the page keeps is in both."""
     readings = []
     for attempt in range(2):
         if attempt:
-            time.sleep(HEAP_READ_PAUSE)
+            time.sleep(pause)
         cdp.send("HeapProfiler.collectGarbage")
         readings.append(_metrics(cdp)["JSHeapUsedSize"])
     return round(min(readings) / 2**20, 2)
@@ -90,7 +93,7 @@ def _is_host_list(request: Any) -> bool:
     return request.method == "GET" and re.search(r"/api/v1/hosts(\?|$)", request.url) is not None
 
 
-def _measure_view(page: Any, cdp: Any, seconds: float) -> dict[str, Any]:
+def _measure_view(page: Any, cdp: Any, seconds: float, heap_pause: float) -> dict[str, Any]:
     """Busy time and retained heap of the page as it is, over `seconds` of wall time in SEGMENTS
     windows, the heap read between them. Also counts the page's fetches of the host list inside
     the window: a resync of its live socket (a reconnect, as at each access-token expiry) or a
@@ -104,7 +107,7 @@ def _measure_view(page: Any, cdp: Any, seconds: float) -> dict[str, Any]:
     page.on("request", count)
     page.evaluate("window.__longTasks = []")
     started = time.monotonic()
-    heap = [(0.0, _heap_mib(cdp))]
+    heap = [(0.0, _heap_mib(cdp, heap_pause))]
     wall_ms = long_ms = task_ms = script_ms = 0.0
     layouts = 0
     for _ in range(SEGMENTS):
@@ -113,7 +116,7 @@ def _measure_view(page: Any, cdp: Any, seconds: float) -> dict[str, Any]:
         time.sleep(seconds / SEGMENTS)
         ended_at = page.evaluate("performance.now()")
         after = _metrics(cdp)
-        heap.append((time.monotonic() - started, _heap_mib(cdp)))
+        heap.append((time.monotonic() - started, _heap_mib(cdp, heap_pause)))
         tasks = page.evaluate("window.__longTasks")
         wall_ms += ended_at - started_at
         # A long task straddling a window's edges counts only for its part inside it.
@@ -163,6 +166,7 @@ def run(
     window = seconds or (10.0 if quick else 600.0 if full else 60.0)
     warmup = 3.0 if quick else WARMUP_SECONDS
     streaming_timeout = 15.0 if quick else STREAMING_TIMEOUT
+    heap_pause = QUICK_HEAP_READ_PAUSE if quick else HEAP_READ_PAUSE
     views: dict[str, dict[str, Any]] = {}
     with temp_dir("everyst-bench-fleet-ui-") as tmp:
         hub = Hub(tmp / "hub")
@@ -174,10 +178,13 @@ def run(
             hold_start = math.ceil(time.time() + 5 + count / 50)
             # Both views, each with its warm-up, the wait for every host, and a margin for logging
             # in and switching (a quick run's 50 hosts are online within seconds of the start: it
-            # needs less, and the harness waits for the fleet's end).
+            # needs less). An upper bound: the fleet stops once both views are measured.
             margin = 10 if quick else 30
             hold_end = hold_start + 2 * (warmup + window) + streaming_timeout + margin
-            futures = fleet.stream(count, hold_start, hold_end, drain=10.0, spread=None)
+            stop_file = tmp / "views-measured"
+            futures = fleet.stream(
+                count, hold_start, hold_end, drain=10.0, spread=None, stop_file=str(stop_file)
+            )
             with sync_playwright() as playwright:
                 browser = playwright.chromium.launch(
                     executable_path=CHROMIUM,
@@ -201,14 +208,15 @@ def run(
                 assert hub.process is not None
                 cpu = CpuWindow({"hub": hub.process.pid})
                 cpu.start()
-                views["cards"] = _measure_view(page, cdp, window)
+                views["cards"] = _measure_view(page, cdp, window, heap_pause)
                 views["cards"]["tiles"] = page.get_by_test_id("host-tile").count()
                 page.get_by_test_id("fleet-view-table").click()
                 page.get_by_test_id("fleet-row").first.wait_for(timeout=30_000)
                 time.sleep(warmup)
-                views["table"] = _measure_view(page, cdp, window)
+                views["table"] = _measure_view(page, cdp, window, heap_pause)
                 views["table"]["rows_mounted"] = page.get_by_test_id("fleet-row").count()
                 usage = cpu.stop()
+                stop_file.touch()
                 browser.close()
             merged = fleet.results(futures, timeout=hold_end - time.time() + 130)
         finally:

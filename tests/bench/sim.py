@@ -20,6 +20,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import hashlib
+import os
 import random
 import resource
 import time
@@ -335,11 +336,13 @@ class _SimAgent:
                 self.acked_in_hold += start_ms <= ts < end_ms
                 self.last_acked_ts = ts
 
-    async def send(self, hold_start: float, hold_end: float, slips: array[float]) -> None:
+    async def send(
+        self, hold_start: float, hold_end: float, slips: array[float], stopped: asyncio.Event
+    ) -> None:
         tick = 0
         while True:
             scheduled = hold_start + tick + self.offset
-            if scheduled >= hold_end:
+            if scheduled >= hold_end or stopped.is_set():
                 return
             delay = scheduled - time.time()
             if delay > 0:
@@ -376,11 +379,15 @@ def stream_chunk(
     drain: float,
     spread: float | None,
     ack_every_batch: bool = False,
+    stop_file: str | None = None,
 ) -> dict[str, Any]:
-    """Connect `creds`' agents, stream from `hold_start` to `hold_end` (wall clock), wait at most
-    `drain` s for the last acks, close. Returns counts, ack lags (s), tick slips (s) and CPU use."""
+    """Connect `creds`' agents, stream from `hold_start` to `hold_end` (wall clock), or until
+    `stop_file` exists if that comes first, wait at most `drain` s for the last acks, close. Returns
+    counts, ack lags (s), tick slips (s) and CPU use."""
     return asyncio.run(
-        _stream_chunk(address, ca_pem, run_id, creds, hold_start, hold_end, drain, spread, ack_every_batch)
+        _stream_chunk(
+            address, ca_pem, run_id, creds, hold_start, hold_end, drain, spread, ack_every_batch, stop_file
+        )
     )
 
 
@@ -394,6 +401,7 @@ async def _stream_chunk(
     drain: float,
     spread: float | None,
     ack_every_batch: bool,
+    stop_file: str | None = None,
 ) -> dict[str, Any]:
     rng = random.Random(hold_start)
     credentials = _credentials(ca_pem)
@@ -440,17 +448,27 @@ async def _stream_chunk(
     slips: array[float] = array("d")
     cpu: dict[str, float] = {}
 
+    stopped = asyncio.Event()  # `stop_file` appeared: the hold ends now
+
+    async def watch_stop_file() -> None:
+        while stop_file is not None and time.time() < hold_end:
+            if os.path.exists(stop_file):
+                stopped.set()
+                return
+            await asyncio.sleep(0.25)
+
     async def measure_cpu() -> None:
         await asyncio.sleep(max(0.0, hold_start - time.time()))
         cpu["start"] = time.process_time()
-        await asyncio.sleep(max(0.0, hold_end - time.time()))
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(stopped.wait(), max(0.0, hold_end - time.time()))
         cpu["end"] = time.process_time()
 
     async def life(agent: _SimAgent) -> None:
         reader = asyncio.create_task(agent.read_acks(lags, hold_start, hold_end))
         try:
-            await agent.send(hold_start, hold_end, slips)
-            deadline = hold_end + drain
+            await agent.send(hold_start, hold_end, slips, stopped)
+            deadline = (time.time() if stopped.is_set() else hold_end) + drain
             while agent.pending and time.time() < deadline and not reader.done():
                 await asyncio.sleep(0.05)
             if reader.done() and reader.exception() is not None:
@@ -463,8 +481,10 @@ async def _stream_chunk(
             with contextlib.suppress(BaseException):
                 await reader
 
+    watcher = asyncio.create_task(watch_stop_file())
     meter = asyncio.create_task(measure_cpu())
     await asyncio.gather(*(life(a) for a in connected))
+    watcher.cancel()
     with contextlib.suppress(BaseException):
         await asyncio.wait_for(meter, 5)
     await asyncio.gather(*(a.close() for a in agents))
@@ -561,8 +581,16 @@ class Fleet:
         return time.monotonic() - started
 
     def stream(
-        self, count: int, hold_start: float, hold_end: float, drain: float, spread: float | None
+        self,
+        count: int,
+        hold_start: float,
+        hold_end: float,
+        drain: float,
+        spread: float | None,
+        stop_file: str | None = None,
     ) -> list[Future[dict[str, Any]]]:
+        """Streams `count` agents from `hold_start` to `hold_end`, or until `stop_file` exists (a
+        caller that knows when it is done ends the hold then instead of at its upper bound)."""
         return [
             self.pool.submit(
                 stream_chunk,
@@ -575,6 +603,7 @@ class Fleet:
                 drain,
                 spread,
                 self.ack_every_batch,
+                stop_file,
             )
             for chunk in _split(self.creds[:count], self.workers)
         ]
