@@ -163,6 +163,11 @@ class Hub:
         return code
 
     def enrollment_token(self, uses: int = 1) -> str:
+        """A fresh enrollment token: from the running hub's API (a request), or from `everyst-hub
+        enrollment_token` when it is not running (a Django start, ~1 s on the test machine, which
+        tests paid once per agent)."""
+        if self.process is not None and self.process.poll() is None:
+            return str(self.post("/api/v1/enrollment-tokens", {"uses": uses}, self.owner_token())["token"])
         return self.manage("enrollment_token", "--uses", str(uses)).strip()
 
     def login(self, username: str = "owner", password: str = OWNER_PASSWORD) -> str:
