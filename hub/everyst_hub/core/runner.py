@@ -19,7 +19,7 @@ import daphne.server  # noqa: F401  # installs Twisted's asyncio reactor: keep b
 from django.conf import settings
 from twisted.internet import defer, reactor
 
-from everyst_hub.core import gc_tuning
+from everyst_hub.core import interpreter
 from everyst_hub.core.workers import label_worker_logs
 from everyst_hub.ingest.server import IngestServer, start_ingest_server
 
@@ -89,7 +89,7 @@ class HubRunner:
         )
         if self.local_agent:
             self.agent_process = await asyncio.to_thread(spawn_local_agent, self.ingest.port)
-        gc_tuning.tune_for_serving()
+        interpreter.tune_for_serving()
         if self.worker is not None:
             # The supervisor says when every worker is ready.
             os.write(self.worker.ready_fd, b"r")

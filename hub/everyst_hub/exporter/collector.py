@@ -29,7 +29,7 @@ from prometheus_client.exposition import generate_latest
 from prometheus_client.metrics_core import CounterMetricFamily, GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
 
-from everyst_hub.core import gc_tuning
+from everyst_hub.core import interpreter
 from everyst_hub.ingest.health import HubHealth
 from everyst_hub.inventory.access import holds_fleet_role, visible_hosts
 from everyst_hub.metrics import latest
@@ -425,7 +425,7 @@ def _health_families(health: HubHealth | None) -> list[Metric]:
         "CPU time this hub process spent in Python's cyclic garbage collector, by generation.",
         labels=["generation"],
     )
-    for generation, seconds in enumerate(gc_tuning.cpu_seconds()):
+    for generation, seconds in enumerate(interpreter.cpu_seconds()):
         collector.add_metric([str(generation)], seconds)
     families.append(collector)
     sockets = socket_stats()
