@@ -80,6 +80,28 @@ async def test_fleet_subscription_delivers_samples_of_visible_hosts_only(world):
     await ws.disconnect()
 
 
+async def test_the_fleet_gets_samples_without_what_only_a_hosts_page_shows(world):
+    """Top processes, listening sockets, sessions and failed units go to a host's own page; the
+    fleet gets them as null. A socket watching a host on its page and the fleet gets it whole."""
+    host_a, host_b = str(world.host_a.id), str(world.host_b.id)
+    top = {"by_cpu": [{"pid": 1, "name": "init"}], "by_memory": []}
+    sample = {"ts": 4, "cpu": {"percent": 5.0}, "processes": top, "listening": [], "users": None}
+    fleet_view = {**sample, "processes": None, "listening": None, "users": None, "failed_units": None}
+    fleet = await connect(world.admin)
+    both = await connect(world.admin)
+    for ws, subscriptions in ((fleet, ["fleet"]), (both, ["fleet", "host"])):
+        for topic in subscriptions:
+            await ws.send_json_to({"type": "subscribe", "topic": topic, "host": host_a})
+            assert (await ws.receive_json_from())["type"] == "subscribed"
+    await publish_samples({host_a: sample, host_b: sample})
+    received = {f["host"]: f["sample"] for f in (await fleet.receive_json_from())["frames"]}
+    assert received == {host_a: fleet_view, host_b: fleet_view}
+    received = {f["host"]: f["sample"] for f in (await both.receive_json_from())["frames"]}
+    assert received == {host_a: sample, host_b: fleet_view}
+    for ws in (fleet, both):
+        await ws.disconnect()
+
+
 async def test_a_new_host_reaches_only_users_who_may_see_it(world):
     from everyst_hub.inventory.models import Host
 
@@ -134,16 +156,10 @@ async def test_losing_a_group_drops_its_hosts_from_live_subscriptions(world):
 
 
 async def test_samples_of_one_flush_reach_a_fleet_socket_as_one_frame(world):
-    from everyst_hub.realtime.publish import host_group, publish_frames
-
     ws = await connect(world.admin)
     await ws.send_json_to({"type": "subscribe", "topic": "fleet"})
     await ws.receive_json_from()
-    frames = [
-        (host_group(h.id), json.dumps({"type": "sample", "host": str(h.id), "sample": {"ts": 7}}))
-        for h in (world.host_a, world.host_b)
-    ]
-    await publish_frames(frames)
+    await publish_samples({str(h.id): {"ts": 7} for h in (world.host_a, world.host_b)})
     batch = await ws.receive_json_from()
     assert batch["type"] == "samples"
     assert {f["host"] for f in batch["frames"]} == {str(world.host_a.id), str(world.host_b.id)}
@@ -153,18 +169,13 @@ async def test_samples_of_one_flush_reach_a_fleet_socket_as_one_frame(world):
 
 async def test_a_large_flush_is_split_into_frames_under_the_size_limit(world):
     from everyst_hub.realtime.outbox import MAX_OUT_FRAME_CHARS
-    from everyst_hub.realtime.publish import host_group, publish_frames
 
     ws = await connect(world.admin)
     await ws.send_json_to({"type": "subscribe", "topic": "fleet"})
     await ws.receive_json_from()
     padding = "x" * (MAX_OUT_FRAME_CHARS * 6 // 10)
     hosts = [str(world.host_a.id), str(world.host_b.id)]
-    frames = [
-        (host_group(h), json.dumps({"type": "sample", "host": h, "sample": {"ts": 1, "pad": padding}}))
-        for h in hosts
-    ]
-    await publish_frames(frames)
+    await publish_samples({h: {"ts": 1, "pad": padding} for h in hosts})
     received = []
     for _ in hosts:
         text = await ws.receive_from()

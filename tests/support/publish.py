@@ -4,10 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from everyst_hub.realtime.publish import dumps, host_group, publish_frames
+from everyst_hub.realtime.publish import publish_frames, sample_frame
 
 
 async def publish_samples(samples: dict[str, dict[str, Any]]) -> None:
-    await publish_frames(
-        [(host_group(h), dumps({"type": "sample", "host": h, "sample": s})) for h, s in samples.items()]
-    )
+    await publish_frames([sample_frame(h, s) for h, s in samples.items()])

@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import time
+from collections.abc import Sequence
 from copy import deepcopy
 from typing import Any
 
@@ -63,12 +64,12 @@ class EmbeddedChannelLayer(InMemoryChannelLayer):
             with contextlib.suppress(ChannelFull):
                 await self.send(channel, message)
 
-    async def group_send_batched(self, items: list[tuple[str, str]], message_type: str) -> None:
-        """Deliver many (group, text) pairs with ONE message per receiving channel, carrying
-        all its pairs: a browser watching a thousand hosts gets one message per ingest flush
+    async def group_send_batched(self, items: Sequence[tuple[str, ...]], message_type: str) -> None:
+        """Deliver many (group, ...) items with ONE message per receiving channel, carrying
+        all its items: a browser watching a thousand hosts gets one message per ingest flush
         instead of a thousand, each of which costs the consumer several event-loop turns."""
         self._clean_expired()
-        per_channel: dict[str, list[tuple[str, str]]] = {}
+        per_channel: dict[str, list[tuple[str, ...]]] = {}
         for item in items:
             for channel in self.groups.get(item[0], ()):
                 per_channel.setdefault(channel, []).append(item)

@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, NamedTuple
 
 from asgiref.sync import async_to_sync, sync_to_async
 from channels.layers import get_channel_layer
@@ -46,8 +46,34 @@ def dumps(frame: dict[str, Any]) -> str:
     return json.dumps(frame, separators=(",", ":"))
 
 
-def sample_frames(samples: Mapping[Any, agent_pb2.Sample]) -> list[tuple[str, str]]:
-    """(group, JSON frame) of each host's newest sample, for `publish_frames`.
+# What the fleet view leaves out of a sample: the families that come every few seconds and only
+# a host's own page shows. A fleet subscriber gets them as null, "not in this sample": they were
+# most of the bytes fanned out to every fleet socket (a sample with its top processes is ~4x one
+# without).
+FLEET_OMITS = ("processes", "listening", "users", "failed_units")
+_FLEET_NULLS = dict.fromkeys(FLEET_OMITS)
+
+
+class SampleFrame(NamedTuple):
+    """A host's newest sample as its own page's subscribers get it (`text`) and as the fleet's do
+    (`fleet`: the same string when the sample has nothing FLEET_OMITS leaves out)."""
+
+    group: str
+    text: str
+    fleet: str
+
+
+def sample_frame(host_id: object, data: dict[str, Any]) -> SampleFrame:
+    host = str(host_id)
+    text = dumps({"type": "sample", "host": host, "sample": data})
+    fleet = text
+    if any(data.get(key) is not None for key in FLEET_OMITS):
+        fleet = dumps({"type": "sample", "host": host, "sample": {**data, **_FLEET_NULLS}})
+    return SampleFrame(host_group(host_id), text, fleet)
+
+
+def sample_frames(samples: Mapping[Any, agent_pb2.Sample]) -> list[SampleFrame]:
+    """The frames of each host's newest sample, for `publish_frames`.
 
     With the embedded layer, which knows its groups, frames are only built for hosts someone
     watches: converting and encoding every sample was a large part of ingest's cost. Safe to
@@ -59,15 +85,13 @@ def sample_frames(samples: Mapping[Any, agent_pb2.Sample]) -> list[tuple[str, st
     watched = getattr(layer, "has_members", None)
     frames = []
     for host_id, sample in samples.items():
-        group = host_group(host_id)
-        if watched is not None and not watched(group):
+        if watched is not None and not watched(host_group(host_id)):
             continue
-        frame = {"type": "sample", "host": str(host_id), "sample": sample_to_dict(sample)}
-        frames.append((group, dumps(frame)))
+        frames.append(sample_frame(host_id, sample_to_dict(sample)))
     return frames
 
 
-async def publish_frames(frames: list[tuple[str, str]]) -> None:
+async def publish_frames(frames: list[SampleFrame]) -> None:
     layer = get_channel_layer()
     if layer is None:
         return
@@ -75,9 +99,12 @@ async def publish_frames(frames: list[tuple[str, str]]) -> None:
     if batched is not None:
         await batched(frames, "frame.samples")
         return
-    for group, text in frames:
+    for group, text, fleet in frames:
+        event = {"type": "frame.sample", "group": group, "text": text}
+        if fleet is not text:
+            event["fleet"] = fleet
         try:
-            await layer.group_send(group, {"type": "frame.sample", "group": group, "text": text})
+            await layer.group_send(group, event)
         except Exception:  # live delivery is best effort; storage already succeeded
             logger.warning("could not publish sample to %s", group, exc_info=True)
 
