@@ -23,7 +23,8 @@ from django.db import close_old_connections
 from everyst.agent.v1 import agent_pb2
 
 from everyst_hub.metrics.services import IncomingBatch, store_samples
-from everyst_hub.realtime.publish import publish_frames, sample_frames
+from everyst_hub.realtime.pacer import pacer
+from everyst_hub.realtime.publish import SampleFrame, publish_frames, sample_frames
 
 logger = logging.getLogger(__name__)
 
@@ -114,7 +115,7 @@ class IngestWriter:
                     await asyncio.wait_for(self._full.wait(), delay)
             await self._flush()
 
-    def _store(self, batches: list[IncomingBatch]) -> list[tuple[str, str]]:
+    def _store(self, batches: list[IncomingBatch]) -> list[SampleFrame]:
         close_old_connections()
         newest = store_samples(batches)
         if self.on_stored is not None:
@@ -129,6 +130,7 @@ class IngestWriter:
             return []
 
     async def _flush(self) -> None:
+        oldest = self._first_at
         items, self._pending = self._pending[: self.max_batches], self._pending[self.max_batches :]
         if self._pending:
             self._first_at = time.monotonic()
@@ -145,6 +147,8 @@ class IngestWriter:
                 sink.failed(exc)
             return
         self.last_flush_seconds = time.perf_counter() - started
+        # How far behind its flush interval storage ran: live fan-out slows down when it does.
+        pacer().ingest_lag(time.monotonic() - oldest - self.flush_interval)
         self.stored_batches += len(items)
         self.stored_samples += sum(len(item.batch.samples) for item, _ in items)
         for item, sink in items:

@@ -30,6 +30,7 @@ from everyst_hub.tools import services as tool_services
 from everyst_hub.tools.serializers import job_frame
 
 from .outbox import CLOSE_TOO_SLOW, Close, Outbox, Overflow
+from .pacer import pacer
 from .publish import HOSTS_GROUP, dumps, host_group, jobs_group, user_group
 from .transport import FLOW_EXTENSION
 
@@ -152,6 +153,7 @@ class LiveConsumer(AsyncWebsocketConsumer):
         self.fleet = False
         self.fleet_hosts: set[str] = set()
         self.single_hosts: set[str] = set()
+        self.detail: set[str] = set()  # host groups of single_hosts
         self.job_hosts: set[str] = set()
         self.joined: set[str] = set()
         self.base_groups: set[str] = set()
@@ -202,19 +204,31 @@ class LiveConsumer(AsyncWebsocketConsumer):
         return self.outbox.chars + (self.flow.unsent_bytes() if self.flow is not None else 0)
 
     async def _send_queued(self) -> None:
-        outbox, flow = self.outbox, self.flow
-        while True:
-            await outbox.ready.wait()
-            if flow is not None:
-                await flow.writable()
-                LiveConsumer.queue_bytes_peak = max(LiveConsumer.queue_bytes_peak, self.queued_bytes())
-            item = outbox.pop()
-            if item is None:
-                continue
-            if isinstance(item, Close):
-                await super().close(code=item.code)
-                return
-            await super().send(text_data=item)
+        outbox, flow, paced = self.outbox, self.flow, pacer()
+        paced.join()
+        try:
+            while True:
+                await outbox.ready.wait()
+                if flow is not None:
+                    await flow.writable()
+                    LiveConsumer.queue_bytes_peak = max(LiveConsumer.queue_bytes_peak, self.queued_bytes())
+                if outbox.frames:  # ordered frames are never held
+                    item = outbox.pop()
+                elif outbox.samples:
+                    await paced.turn()
+                    item = outbox.pop()
+                    if isinstance(item, str):
+                        paced.spend(len(item))  # before the send yields: the next sender sees it
+                else:
+                    outbox.pop()  # nothing queued: clears `ready`
+                    continue
+                if isinstance(item, Close):
+                    await super().close(code=item.code)
+                    return
+                if item is not None:
+                    await super().send(text_data=item)
+        finally:
+            paced.leave()
 
     def _later(self, delay: float, coroutine_fn: Any) -> None:
         loop = asyncio.get_running_loop()
@@ -340,6 +354,7 @@ class LiveConsumer(AsyncWebsocketConsumer):
         await self.send(text_data=dumps({"type": "unsubscribed", "topic": topic}))
 
     async def _sync_groups(self) -> None:
+        self.detail = {host_group(h) for h in self.single_hosts}
         wanted = {host_group(h) for h in self.fleet_hosts | self.single_hosts} | self.base_groups
         wanted |= {jobs_group(h) for h in self.job_hosts}
         for group in wanted - self.joined:
@@ -351,12 +366,17 @@ class LiveConsumer(AsyncWebsocketConsumer):
     # ------------------------------------------------------------------ channel layer events
 
     async def frame_sample(self, event: dict[str, Any]) -> None:
-        self.outbox.put_samples(((event["group"], event["text"]),))
+        group, text = event["group"], event["text"]
+        self.outbox.put_samples(((group, text if group in self.detail else event.get("fleet", text)),))
 
     async def frame_samples(self, event: dict[str, Any]) -> None:
-        """Many hosts' samples of one flush: the outbox joins them, without re-encoding, into as
-        few WebSocket frames as the server's frame size limit allows."""
-        self.outbox.put_samples(event["items"])
+        """Many hosts' samples of one flush (publish.SampleFrame): the outbox joins them, without
+        re-encoding, into as few WebSocket frames as the server's frame size limit allows. Hosts
+        this socket watches on their own page get the whole sample, the others the fleet's view."""
+        detail = self.detail
+        self.outbox.put_samples(
+            (group, text if group in detail else fleet) for group, text, fleet in event["items"]
+        )
 
     async def _tool_run(self, frame: dict[str, Any]) -> None:
         host_id, tool, params = frame.get("host"), frame.get("tool"), frame.get("params", {})
