@@ -50,7 +50,11 @@ def _warm() -> int:
 
 def read_fleet(url: str, origin: str, token: str, sockets: int, until: float) -> dict[str, Any]:
     """`sockets` fleet subscribers in this process, each reading every frame until `until`
-    (wall clock): frames, samples and bytes received, and the delay of one sample in 20 frames."""
+    (wall clock): frames, samples and bytes received, and the delay of one sample in 20 frames.
+
+    The readers yield their core to the simulated agents (nice 19): they stand for browsers on
+    other machines, and readers starving the agents would show up as the hub's ack lag."""
+    os.nice(19 - os.nice(0))
     return asyncio.run(_read_fleet(url, origin, token, sockets, until))
 
 
