@@ -9,6 +9,7 @@ from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.support.browser import log_in
 from tests.support.processes import AgentProcess, Hub, wait_until
@@ -91,7 +92,8 @@ def test_table_columns_sort_both_ways_and_the_order_is_kept_in_the_url(  # type:
 
     page.get_by_test_id("fleet-sort-uptime").click()
     page.wait_for_url("**col=uptime**", timeout=5_000)
-    assert page.locator("th[aria-sort='descending']").inner_text().startswith("Uptime")
+    # The URL changes first; the header follows in the render after it.
+    expect(page.locator("th[aria-sort='descending']")).to_contain_text("Uptime", timeout=5_000)
     page.reload()
     rows.first.wait_for(timeout=10_000)
     assert page.locator("th[aria-sort='descending']").inner_text().startswith("Uptime")

@@ -18,6 +18,7 @@ import sqlite3
 import subprocess
 import tempfile
 import time
+import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -136,6 +137,15 @@ class RedisServer:
             self.process = None
 
 
+def _serves(port: int) -> bool:
+    """Whether HTTP through the balancer reaches a replica (the path of its health check)."""
+    try:
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/api/v1/agents/ca.pem", timeout=2) as response:
+            return response.status == 200
+    except OSError:  # urllib's HTTPError (a 503) and URLError are OSErrors
+        return False
+
+
 def _reachable(port: int) -> bool:
     import socket
 
@@ -235,6 +245,9 @@ def cluster(
             10,
             f"haproxy (log: {tmp_path / 'haproxy.log'})",
         )
+        # HAProxy marked the replicas down while they started (fall 2 at 1 s) and takes two good
+        # checks to mark them up again: until then it answers 503.
+        wait_until(lambda: _serves(lb.http_port), 15, "haproxy routing to the replicas")
         yield Cluster(pg, redis, replica_dirs, lb, haproxy)
     finally:
         haproxy.terminate()

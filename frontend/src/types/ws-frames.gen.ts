@@ -17,7 +17,7 @@ export interface AuthFrame {
   token: string;
 }
 
-/** topic fleet: live samples and state of every host the user may see (and hosts that appear later); host: one host's samples; jobs: one host's tool jobs */
+/** topic fleet: live samples and state of every host the user may see (and hosts that appear later), the samples with `processes`, `listening`, `users` and `failed_units` null; host: one host's samples, whole; jobs: one host's tool jobs */
 export interface SubscribeFrame {
   type: 'subscribe';
   topic: 'fleet' | 'host' | 'jobs';
