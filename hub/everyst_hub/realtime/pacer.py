@@ -6,17 +6,15 @@ more than storing it, so enough sockets saturate the loop and every ack waits be
 Samples are state, not events: a socket that sends less often loses only freshness, its outbox
 keeping each host's newest sample and naming the gap for the client to fetch (outbox.py).
 
-So sample frames go out within a budget of bytes per tick that leaves ingest its room: a tick in
-which the loop was busy (not waiting for I/O) more than BUSY_LIMIT of the time (smoothed over a
-few ticks), or in
-which storage fell behind its flush interval, cuts the rate; any other tick in which the budget
-was used grows it back (additive increase, multiplicative decrease, as TCP does). On a loop at
-full load acks waited up to 2 s behind the fan-out although the loop still ran its timers on
-time: how much of the time it has work, not its punctuality, is the signal. It is measured
-around the selector's wait rather than as CPU time, which a core shared with other processes
-would understate. Ordered frames (events, answers
-to the client, closes) are never held. One pacer per event loop; the ingest writer on the same
-loop reports its lag here.
+So sample frames go out within a budget of bytes per tick that leaves ingest its room. A tick
+in which the loop was busy (not waiting for I/O) more than BUSY_LIMIT of the time (smoothed over
+a few ticks), or in which storage fell behind its flush interval, cuts the rate; any other tick
+in which the budget was used grows it back (additive increase, multiplicative decrease, as TCP
+does). On a loop at full load acks waited up to 2 s behind the fan-out although the loop still
+ran its timers on time: how much of the time it has work, not its punctuality, is the signal. It
+is measured around the selector's wait rather than as CPU time, which a core shared with other
+processes would understate. Ordered frames (events, answers to the client, closes) are never
+held. One pacer per event loop; the ingest writer on the same loop reports its lag here.
 """
 
 from __future__ import annotations
